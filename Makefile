@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine with only Python 3.11 and make:
+#   make demo   - virtualenv, package, main job on bundled data, HTML report in reports/
+#   make test   - same set-up if needed, then the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.poem-installed
+DEMO_OUT ?= reports
+
+.PHONY: demo test test-fast bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "POEM needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# papermill always asks for kernel "python3": register this virtualenv's interpreter under that name
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (POEM)"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/poem demo --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis
