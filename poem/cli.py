@@ -2,7 +2,7 @@
 report | batch``.
 
 Each area of the workbench registers its own sub-commands (``poem.cli_io``, ``poem.cli_model``,
-``poem.cli_paths``, ``poem.cli_report``); this module only wires them and turns every
+``poem.cli_paths``, ``poem.cli_simulate``, ``poem.cli_report``); this module only wires them and turns every
 :class:`~poem.errors.PoemError` into a one-line message on stderr and a non-zero exit code.
 """
 
@@ -17,7 +17,7 @@ from .errors import PoemError
 __all__ = ["main", "build_parser"]
 
 #: modules that contribute sub-commands through a ``register(subparsers)`` function
-COMMAND_MODULES = ["poem.cli_io", "poem.cli_model", "poem.cli_paths", "poem.cli_report"]
+COMMAND_MODULES = ["poem.cli_io", "poem.cli_model", "poem.cli_paths", "poem.cli_simulate", "poem.cli_report"]
 
 #: exit code for unusable input or a failed command (argparse itself uses 2 for bad usage)
 EXIT_ERROR = 1
