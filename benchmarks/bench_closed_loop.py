@@ -1,0 +1,234 @@
+"""Closed-loop man-hill experiment and simulator speed, as tables of ratios measured in the same run.
+
+1. Simulator speed: ``simulate_course`` (all active learners stepped at once with numpy) against a
+   per-learner loop of the same model (the obvious implementation), in events per second.
+2. Closed loop on a simulated course: per-cohort normalised relative promotion (NRP) of cohorts guided by
+   each policy -- none (wandering), random, syllabus, oracle (reads hidden mastery), colony
+   (``ManHill.suggest``, partial_fit between cohorts) -- and the target ratios: colony's last cohort
+   against unguided learners (target >= 2) and against the oracle (goal >= 0.8).
+3. Semet's test: learners needed to correct deliberately wrong arcs of a teacher prior.
+
+Usage::
+
+    python benchmarks/bench_closed_loop.py [--items 180] [--cohorts 10] [--cohort-size 200] [--follow 0.8]
+        [--dropout 1.0] [--seed 0] [--colony-params '{"w_level": 0}'] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from poem.simulate import closed_loop, make_course, semet_test, simulate_course  # noqa: E402
+from poem.simulation.learners import (DEFAULT_POPULATIONS, _SIG1, FAILURE_DECAY,  # noqa: E402
+                                      init_learners, unstructured)
+from poem.simulation.policies import ColonyPolicy  # noqa: E402
+
+
+def md(frame: pd.DataFrame, index: bool = True) -> str:
+    """A markdown table without the optional ``tabulate`` dependency."""
+    frame = frame.reset_index() if index else frame
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def scalar_peer(course, m, max_steps, rng):
+    """The same learner model, one learner at a time (the straightforward implementation)."""
+    state = init_learners(m, course, rng, DEFAULT_POPULATIONS)
+    prereq = course.prereq
+    n_prereq = prereq.sum(axis=0)
+    srank = course.syllabus_rank
+    scodes = course.codes(course.syllabus)
+    logsal = np.log(course.salience)
+    events = 0
+    for learner in range(m):
+        p = {k: v[learner] for k, v in state.params.items()}
+        mastered = state.mastered[learner].copy()
+        passed = np.zeros(course.n_items, dtype=bool)
+        last, failed, failures = -1, False, 0.0
+        for _ in range(max_steps):
+            ready = (prereq[:, :].T @ mastered.astype(int) == n_prereq) & ~mastered
+            util = logsal + ~passed + p["insight"] * ready
+            if last >= 0:
+                util = util + p["browse"] * np.exp(-np.abs(srank - srank[last] - 1) / 2.0)
+            j = int(np.argmax(util + rng.gumbel(size=course.n_items)))
+            if rng.random() < p["syllabus_follow"]:
+                j = int(scodes[np.argmax(~passed[scodes])])
+            if last >= 0 and failed and rng.random() < p["retry"]:
+                j = last
+            gate = mastered[prereq[:, j]].all()
+            pl = p["learn_rate"] / (1 + np.exp(-(state.ability[learner] - course.difficulty[j] + 1))) / _SIG1
+            if not mastered[j] and gate and rng.random() < pl:
+                mastered[j] = True
+            score = rng.random() < (1 - course.slip[j] if mastered[j] else course.guess[j])
+            passed[j] |= score
+            failures = failures * FAILURE_DECAY + (not score)
+            last, failed = j, not score
+            events += 1
+            if rng.random() < p["dropout_base"] + p["dropout_per_failure"] * failures or mastered.all():
+                break
+    return events
+
+
+def speed_table(n_items, seed):
+    rows = []
+    t = time.perf_counter()
+    sim = simulate_course(n_items=n_items, n_learners=5000, seed=seed)
+    t_vec = time.perf_counter() - t
+    ev_vec = len(sim.traces)
+    m_peer = 300
+    t = time.perf_counter()
+    ev_peer = scalar_peer(sim.course, m_peer, int(1.6 * n_items), np.random.default_rng(seed))
+    t_peer = time.perf_counter() - t
+    rows.append({"run": f"simulate_course 5000 learners x {n_items} items", "events": ev_vec,
+                 "seconds": round(t_vec, 2), "events_per_s": round(ev_vec / t_vec)})
+    rows.append({"run": f"per-learner loop (peer), {m_peer} learners", "events": ev_peer,
+                 "seconds": round(t_peer, 2), "events_per_s": round(ev_peer / t_peer)})
+    table = pd.DataFrame(rows)
+    ratio = (ev_vec / t_vec) / (ev_peer / t_peer)
+    return table, ratio
+
+
+def closed_loop_table(course, args, colony_params):
+    tables = {}
+    timing = {}
+    policies = ["none", "random", "syllabus", "oracle", "path", "colony"]
+    for policy in policies:
+        t = time.perf_counter()
+        options = dict(n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
+                       follow_prob=args.follow, dropout=args.dropout, step_budget=args.budget,
+                       populations=args.populations)
+        if policy == "colony":
+            pol = ColonyPolicy(params=colony_params, operator=args.operator)
+            tables[policy] = closed_loop(course, pol, **options)
+            timing["suggest_calls"] = pol.suggest_calls
+        elif policy == "path":
+            # the naive use of a colony: first unpassed item of its learned (LOP) order
+            tables[policy] = closed_loop(course, policy, method="lop", **options)
+        else:
+            tables[policy] = closed_loop(course, policy, **options)
+        timing[policy] = time.perf_counter() - t
+    nrp = pd.DataFrame({p: t["NRP"] for p, t in tables.items()})
+    nrp.index.name = "cohort"
+    return tables, nrp, timing
+
+
+ABLATIONS = [
+    {},
+    {"w_level": 0.0},
+    {"exploration": 0.0},
+    {"w_level": 0.0, "exploration": 0.0},
+    {"w_precedence": 3.0},
+    {"w_plus": 2.0, "w_minus": 2.0},
+    {"w_level": 0.3, "exploration": 0.05, "w_plus": 2.0, "w_minus": 2.0},
+]
+
+
+def ablation_table(course, args):
+    """The colony policy under different ManHill suggestion weights (what drives its quality)."""
+    rows = []
+    for params in ABLATIONS:
+        pol = ColonyPolicy(params=params, operator=args.operator)
+        t = closed_loop(course, pol, n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
+                        follow_prob=args.follow, dropout=args.dropout, step_budget=args.budget,
+                        populations=args.populations)
+        rows.append({"params": json.dumps(params) if params else "defaults",
+                     "NRP cohort 1": t["NRP"].iloc[min(1, len(t) - 1)], "NRP last": t["NRP"].iloc[-1],
+                     "ready_share last": t["ready_share"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--items", type=int, default=180)
+    ap.add_argument("--cohorts", type=int, default=10)
+    ap.add_argument("--cohort-size", type=int, default=200)
+    ap.add_argument("--budget", type=int, default=None, help="steps per learner (default: items)")
+    ap.add_argument("--follow", type=float, default=0.8)
+    ap.add_argument("--dropout", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--operator", default="greedy")
+    ap.add_argument("--colony-params", default="{}", help="ManHill parameters as JSON")
+    ap.add_argument("--scenario", choices=["default", "unstructured"], default="default",
+                    help="unstructured: nobody browses or follows the syllabus (a course shown without order)")
+    ap.add_argument("--insight", type=float, default=None,
+                    help="override every population's sense of readiness (unguided learners' skill)")
+    ap.add_argument("--semet-wrong", type=int, default=5)
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--ablation", action="store_true", help="also run the colony under other weights")
+    ap.add_argument("--quick", action="store_true", help="40 items, 4 cohorts of 100 (for iterating)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.items, args.cohorts, args.cohort_size = 40, 4, 100
+    colony_params = json.loads(args.colony_params)
+    if args.scenario == "unstructured":
+        args.populations = unstructured(insight=args.insight)
+    else:
+        from dataclasses import replace
+        args.populations = tuple(replace(p, **({} if args.insight is None else {"insight": args.insight}))
+                                 for p in DEFAULT_POPULATIONS)
+    print(f"command: python benchmarks/bench_closed_loop.py {' '.join(argv if argv is not None else sys.argv[1:])}")
+    if not args.skip_speed:
+        table, ratio = speed_table(args.items, args.seed)
+        print("\n## Simulator speed\n")
+        print(md(table, index=False))
+        print(f"\nvectorised / per-learner loop, events per second: {ratio:.1f}x")
+    course = make_course(args.items, rng=np.random.default_rng([args.seed, 99]))
+    tables, nrp, timing = closed_loop_table(course, args, colony_params)
+    print(f"\n## Closed loop: {args.items} items, {args.cohorts} cohorts x {args.cohort_size} learners, "
+          f"budget {args.budget or args.items} steps, follow {args.follow}, dropout x{args.dropout}, "
+          f"scenario {args.scenario}, insight {args.insight if args.insight is not None else 'default'}, "
+          f"colony params {colony_params or 'defaults'}\n")
+    print("NRP per cohort:\n")
+    print(md(nrp.round(3)))
+    last = nrp.iloc[-1]
+    none = nrp["none"].mean()
+    oracle = nrp["oracle"].mean()
+    summary = pd.DataFrame([
+        {"quantity": "colony NRP, first guided cohort (1) -> last", "value":
+            f"{nrp['colony'].iloc[min(1, len(nrp) - 1)]:.3f} -> {last['colony']:.3f}"},
+        {"quantity": "colony last / none (target >= 2)", "value": f"{last['colony'] / none:.2f}"},
+        {"quantity": "colony last / oracle (goal >= 0.8)", "value": f"{last['colony'] / oracle:.2f}"},
+        {"quantity": "syllabus / none", "value": f"{nrp['syllabus'].mean() / none:.2f}"},
+        {"quantity": "oracle / none", "value": f"{oracle / none:.2f}"},
+        {"quantity": "random / none", "value": f"{nrp['random'].mean() / none:.2f}"},
+        {"quantity": "path (first unpassed of learned LOP order), last / none", "value":
+            f"{nrp['path'].iloc[-1] / none:.2f}"},
+    ])
+    print("\n" + md(summary, index=False))
+    detail = pd.DataFrame({p: t.iloc[-1][["final", "steps", "followed", "ready_share", "dropout",
+                                          "reached_half", "steps_to_half", "steps_per_item"]]
+                           for p, t in tables.items()}).T
+    print("\nLast cohort detail (ready_share: attempts on items whose prerequisites were mastered):\n")
+    print(md(detail.astype(float).round(3)))
+    print("\nseconds per policy: " + ", ".join(f"{p} {timing[p]:.1f}" for p in tables)
+          + f"; colony suggest() calls: {timing['suggest_calls']} "
+          f"({timing['colony'] / max(timing['suggest_calls'], 1) * 1e6:.0f} us per call incl. stepping)")
+    if args.ablation:
+        print("\n## Colony suggestion weights (ablation)\n")
+        print(md(ablation_table(course, args).round(3), index=False))
+    t = time.perf_counter()
+    semet, summ = semet_test(course, n_wrong=args.semet_wrong, n_cohorts=args.cohorts,
+                             cohort_size=max(args.cohort_size // 4, 10), seed=args.seed,
+                             follow_prob=args.follow, dropout=args.dropout, step_budget=args.budget,
+                             params=colony_params, populations=args.populations)
+    print(f"\n## Semet's test: {args.semet_wrong} wrong arcs in the teacher prior, cohorts of "
+          f"{max(args.cohort_size // 4, 10)}\n")
+    print(md(semet[["cohort", "learners_seen", "wrong_left", "NRP", "ready_share"]].round(3), index=False))
+    print(f"\nlearners to correct every wrong arc: {summ['learners_to_correct']}; per arc: {summ['per_mistake']}"
+          f" ({time.perf_counter() - t:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

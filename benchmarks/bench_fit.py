@@ -1,0 +1,171 @@
+"""Speed and memory of the man-hill fit (issue 3), as ratios against peers measured in the same run.
+
+A synthetic log (``--events`` events over 180 items, ~29 events per learner, rows shuffled) is built as one
+pandas DataFrame of strings (learner, item), UTC timestamps and scores. Then:
+
+* ``pm4py.discover_dfg`` on that frame (adjacent counts only: strictly less than the colony computes);
+* poem's import (``poem.io.read_traces`` on the frame: validation, encoding, sort) plus the full fit
+  (both pheromones with reach-back, precedence, ELO);
+* the fit alone on the imported traces, against a bare numpy sort + bincount of the same transitions
+  (from the same integer codes, shuffled as the frame is);
+* peak memory during the fit (tracemalloc: numpy allocations; the numba kernels allocate only n x n
+  matrices) per event, beyond the loaded traces;
+* ``suggest`` for one learner against ``numpy.argsort`` of a 180-vector.
+
+Run: ``python benchmarks/bench_fit.py [--events 5000000] [--write benchmarks/results/fit.md]``.
+Prints a table of ratios; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+N_ITEMS = 180
+EVENTS_PER_LEARNER = 29.4
+
+
+def synthetic_frame(n_events: int, seed: int = 0) -> pd.DataFrame:
+    """Learners drift forward through a course of 180 items with jumps back and ahead; success follows a
+    Rasch model. Rows are shuffled (real logs are not sorted)."""
+    rng = np.random.default_rng(seed)
+    n_learners = max(1, int(n_events / EVENTS_PER_LEARNER))
+    lengths = rng.poisson(EVENTS_PER_LEARNER - 1, n_learners) + 1
+    lengths = lengths[np.cumsum(lengths) <= n_events]
+    lengths = np.append(lengths, n_events - lengths.sum()) if lengths.sum() < n_events else lengths
+    lengths = lengths[lengths > 0]
+    n_learners = len(lengths)
+    learner = np.repeat(np.arange(n_learners), lengths)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    step = rng.choice(np.array([-1, 0, 1, 1, 1, 2, 3]), n_events)
+    step[starts] = rng.integers(0, 20, n_learners)
+    pos = np.cumsum(step)
+    pos -= np.repeat(pos[starts] - step[starts], lengths)
+    jump = rng.random(n_events) < 0.05
+    item = np.where(jump, rng.integers(0, N_ITEMS, n_events), np.clip(pos, 0, N_ITEMS - 1))
+    theta = rng.normal(0, 1, n_learners)
+    difficulty = np.linspace(-2, 2, N_ITEMS)
+    p = 1 / (1 + np.exp(difficulty[item] - theta[learner]))
+    score = (rng.random(n_events) < p).astype(float)
+    gaps = rng.exponential(600.0, n_events).astype(np.int64)
+    t0 = rng.integers(0, 90 * 86400, n_learners)
+    seconds = np.cumsum(gaps)
+    seconds = seconds - np.repeat(seconds[starts] - gaps[starts], lengths) + np.repeat(t0, lengths)
+    order = rng.permutation(n_events)
+    learner_ids = np.char.add("u", np.char.zfill(np.arange(n_learners).astype(str), 6))
+    item_ids = np.char.add("v", np.char.zfill(np.arange(N_ITEMS).astype(str), 3))
+    return pd.DataFrame({
+        "learner": pd.array(learner_ids[learner[order]], dtype="str"),
+        "item": pd.array(item_ids[item[order]], dtype="str"),
+        "timestamp": pd.to_datetime(1_704_067_200 + seconds[order], unit="s", utc=True),
+        "score": score[order],
+    })
+
+
+def timed(fn, repeat=1):
+    best = float("inf")
+    out = None
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def numpy_peer(learner, item, stamp):
+    """Bare sort + bincount of the adjacent transitions (the floor for any trail model)."""
+    order = np.lexsort((stamp, learner))
+    lo, it = learner[order], item[order]
+    same = lo[1:] == lo[:-1]
+    return np.bincount(it[:-1][same].astype(np.int64) * N_ITEMS + it[1:][same], minlength=N_ITEMS * N_ITEMS)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N for the fast stages")
+    parser.add_argument("--skip-pm4py", action="store_true")
+    parser.add_argument("--write", help="also write the table (markdown) to this file")
+    args = parser.parse_args(argv)
+
+    from poem.antcolony import ManHill
+    from poem.io import read_traces
+
+    rows = []
+
+    def row(name, seconds, peer_name, peer_seconds, target=""):
+        ratio = peer_seconds / seconds if seconds > 0 else float("nan")
+        rows.append((name, seconds, peer_name, peer_seconds, ratio, target))
+
+    t, frame = timed(lambda: synthetic_frame(args.events))
+    print(f"built {len(frame):,} events, {frame['learner'].nunique():,} learners in {t:.1f}s", file=sys.stderr)
+    # warm the compiled kernels (cache=True makes this cheap after the first run ever)
+    small = read_traces(frame.iloc[:2000].copy())
+    ManHill().fit(small).suggest([], k=1)
+
+    t_import, traces = timed(lambda: read_traces(frame))
+    t_fit, model = timed(lambda: ManHill().fit(traces), args.repeat)
+    rng = np.random.default_rng(1)
+    perm = rng.permutation(traces.n_events)
+    learner, item, stamp = traces.learner[perm], traces.item[perm], traces.timestamp[perm]
+    t_np, _ = timed(lambda: numpy_peer(learner, item, stamp), args.repeat)
+    del learner, item, stamp, perm
+    if not args.skip_pm4py:
+        import pm4py
+
+        t_pm, _ = timed(lambda: pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item",
+                                                   timestamp_key="timestamp"))
+        row("poem import + fit", t_import + t_fit, "pm4py.discover_dfg", t_pm, ">= 5x")
+        row("poem fit alone", t_fit, "pm4py.discover_dfg", t_pm, ">= 10x")
+    row("poem fit alone", t_fit, "numpy sort+bincount", t_np, ">= 1/3 (within 3x)")
+
+    # memory: peak numpy allocations during the fit, beyond the traces already loaded
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    ManHill().fit(traces)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    per_event = peak / traces.n_events
+
+    # suggest latency: a learner 20 events in, on 180 items
+    hist = [str(x) for x in model.items_[rng.integers(0, N_ITEMS, 20)]]
+    scores = list((rng.random(20) < 0.6).astype(float))
+    n_calls = 5000
+    t_sug, _ = timed(lambda: [model.suggest(hist, scores, k=5) for _ in range(n_calls)])
+    vec = rng.random(N_ITEMS)
+    t_arg, _ = timed(lambda: [np.argsort(vec) for _ in range(n_calls)])
+    row("suggest (1 learner, 180 items)", t_sug / n_calls, "numpy argsort(180)", t_arg / n_calls, "< 1 ms")
+
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    header = (f"{traces.n_events:,} events ({len(frame) - traces.n_events:,} exact duplicates rejected by the "
+              f"import), {traces.n_learners:,} learners, {traces.n_items} items; numpy {np.__version__}, "
+              f"pandas {pd.__version__}; {os.cpu_count()} cores, load average {load:.1f} at the end")
+    lines = [header, "",
+             "| stage | seconds | peer | peer seconds | speed ratio (peer / poem) | target |",
+             "|---|---:|---|---:|---:|---|"]
+    for name, s, peer, ps, ratio, target in rows:
+        lines.append(f"| {name} | {s:.4g} | {peer} | {ps:.4g} | {ratio:.3g} | {target} |")
+    lines += ["", f"peak memory during fit beyond the loaded traces: {peak / 2**20:.1f} MiB = "
+                  f"{per_event:.1f} bytes/event (target <= 40)",
+              f"import alone: {t_import:.2f} s; fit alone: {t_fit:.2f} s; suggest: {t_sug / n_calls * 1e6:.1f} us"]
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        cmd = "python benchmarks/bench_fit.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        Path(args.write).write_text(f"# Man-hill fit benchmark\n\nCommand: `{cmd.strip()}`\n\n{table}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

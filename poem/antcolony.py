@@ -1,0 +1,550 @@
+"""The man-hill: a pheromone model of the learners' trails (Paraschool; Semet, Lutton & Collet 2003).
+
+Learners are the ants. Each move of a learner from item i to item j (consecutive events of one trail; a
+virtual start node n opens every session) is an arc. Arriving at j with score s deposits ``s·q`` on the
+success pheromone Φ⁺[i, j] and ``(1 − s)·q`` on the failure pheromone Φ⁻[i, j]; the same deposit reaches
+back along the learner's recent path, ``λ^k`` times on the arc k steps back (``depth`` arcs back, never
+across the session start). With ``tour_quality=True`` the learner's outcome scales all their deposits, as
+the tour length does in ACO.
+
+**Events without a score** (a page view, an OULAD click) extend the trail, count in the arc support
+(``arc_learners_``, ``arc_visits_``) and the item reach (``item_learners_``), but deposit no pheromone and
+count neither as a success nor as a failure: nothing says how the visit went. A later scored deposit still
+reaches back through them, since they are part of the path that led there.
+
+**Precedence.** ``precedence_[i, j]`` counts the learners whose *first* success on i came before their
+first success on j (once per learner and pair, scaled by the tour quality when on). That is what a
+prerequisite leaves behind wherever the two items sit in the trail. A learner who failed j, then mastered
+i, then succeeded on j is, in principle, stronger evidence that i unlocked j: with ``failure_bonus > 0``
+such a pair counts ``1 + failure_bonus``. It is off by default: on the two public benchmark courses the
+plain once-per-learner count ordered prerequisites at least as well. ``item_masters_`` (learners with a
+success on the item) gives the denominators for shares such as ``precedence_[i, j] / item_masters_[j]``.
+Precedence is evidence about the course, not a trail, so it is never decayed.
+
+**Decay** (pheromones only), ``decay=None | "evaporation" | "erosion"``:
+
+* evaporation, time-driven: τ ← τ·(1 − ρ)^(Δt / period). A deposit made at time t weighs
+  (1 − ρ)^((t_ref − t) / period) at the fit's reference time t_ref (the latest event). A quiet month
+  wipes the trails, whatever the colony did.
+* erosion, event-driven (Valigiani et al. 2005): every deposit on an arc out of node i first scales all
+  arcs out of i by (1 − ε). Only new traffic out of i erodes i's arcs: a holiday changes nothing, and the
+  pheromone out of a node stays bounded by q / ε (each deposit is at most q).
+
+**Teacher prior** ``prior``: an (n+1, n) or (n, n) array of arc weights, a DataFrame indexed and labelled
+by item ids, or a syllabus order (a list of item ids: the start node and each item point to the next). It
+is stored scaled to [0, 1] and used by ``suggest`` (and the paths layer) so a new course starts from the
+teachers' structure and the pheromones correct it.
+
+**ELO** learner ability and item difficulty with a decreasing K and the deflation fixed: see
+:mod:`poem.elo`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from poem.traces import Traces
+>>> frame = pd.DataFrame({
+...     "learner": ["a", "a", "b", "b"], "item": ["x", "y", "x", "y"],
+...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"] * 2, utc=True),
+...     "score": [1.0, 1.0, 1.0, 0.0]})
+>>> model = ManHill(depth=0).fit(Traces.from_frame(frame))
+>>> model.phi_plus_.tolist()          # rows x, y, start; columns x, y
+[[0.0, 1.0], [0.0, 0.0], [2.0, 0.0]]
+>>> model.precedence_.tolist()        # learner a mastered x then y
+[[0.0, 1.0], [0.0, 0.0]]
+>>> [s.item for s in model.suggest(["x"], scores=[1.0], k=1)]
+['y']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._kernels import erosion_pass, row_deposit_counts, session_firsts, trail_pass
+from .colony_state import DEPOSIT_PARAMS, ColonyState
+from .elo import fit_elo, learner_rating, success_probability
+from .errors import NotFittedError, ParameterError, TraceFormatError
+from .suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
+from .traces import Traces
+
+__all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
+
+DECAYS = (None, "evaporation", "erosion")
+
+#: tour quality of a learner whose outcome is unknown (``tour_quality=True``)
+UNKNOWN_OUTCOME = 0.5
+
+#: every parameter with its default; validated in :func:`_check_params`
+DEFAULTS = dict(
+    q=1.0, depth=2, lam=0.5, session_gap=None, mastery=0.5, failure_bonus=0.0, tour_quality=False,
+    decay=None, rho=0.1, period=7 * 86400.0, erosion=0.01,
+    prior=None, prior_weight=1.0,
+    elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
+    target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
+    smoothing=2.0, tournament_size=3,
+)
+
+
+class ManHill:
+    """The colony's memory of the learners' trails; see the module docstring.
+
+    Parameters
+    ----------
+    q : float
+        Deposit per scored arrival.
+    depth : int
+        Arcs reached back beyond the arrival arc (0: the arrival arc only).
+    lam : float
+        Reach-back factor λ in [0, 1] per arc back.
+    session_gap : float or None
+        Seconds of inactivity that start a new session (its first item hangs off the start node).
+    mastery : float
+        Score at or above which an event is a success (precedence, tabu in ``suggest``).
+    failure_bonus : float
+        Extra precedence weight when the learner had failed j before mastering i.
+    tour_quality : bool
+        Scale each learner's deposits and precedence by their outcome in [0, 1] (unknown: 0.5).
+    decay : None, "evaporation" or "erosion"
+    rho, period : float
+        Evaporation rate per ``period`` seconds.
+    erosion : float
+        Share ε of the arcs out of a node eroded by each deposit there.
+    prior : array, DataFrame, list of item ids or None
+        Teacher prior W (see the module docstring); ``prior_weight`` its weight in ``suggest``.
+    elo_theta0, elo_k0, elo_k_min, elo_halflife, elo_iter : float
+        ELO entry rating, step schedule and sweeps (:func:`poem.elo.fit_elo`).
+    target_success : float
+        Predicted success ``suggest`` aims at (ELO level matching).
+    w_plus, w_minus, w_precedence, w_level, exploration : float
+        Weights of the suggestion terms: success pheromone, failure pheromone (subtracted), readiness
+        from precedence, level matching, and the bonus for little-travelled arcs.
+    smoothing : float
+        Pseudo-count pulling arc success rates toward the item's success rate.
+    tournament_size : int
+        Candidates per tournament for ``operator="tournament"``.
+    """
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(DEFAULTS))
+        if unknown:
+            raise ParameterError(f"unknown ManHill parameter(s) {unknown}; valid: {sorted(DEFAULTS)}")
+        for name, default in DEFAULTS.items():
+            setattr(self, name, params.get(name, default))
+
+    # ------------------------------------------------------------------ scikit-learn conventions
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in DEFAULTS}
+
+    def set_params(self, **params) -> "ManHill":
+        unknown = sorted(set(params) - set(DEFAULTS))
+        if unknown:
+            raise ParameterError(f"unknown ManHill parameter(s) {unknown}; valid: {sorted(DEFAULTS)}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items()
+                   if not (v is DEFAULTS[k] or (isinstance(v, (int, float, str)) and v == DEFAULTS[k]))}
+        inner = ", ".join(f"{k}={v!r}" if not isinstance(v, np.ndarray) else f"{k}=<array>"
+                          for k, v in changed.items())
+        return f"ManHill({inner})"
+
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "state_")
+
+    def _check_fitted(self):
+        if not self.is_fitted:
+            raise NotFittedError("this ManHill is not fitted yet: call fit(traces) first")
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, traces: Traces, outcomes=None) -> "ManHill":
+        """Build the colony from ``traces`` (a :class:`~poem.traces.Traces`).
+
+        ``outcomes`` (frame ``learner, outcome``, Series by learner, or array aligned with
+        ``traces.learners``) replaces the outcomes carried by the traces; they only matter with
+        ``tour_quality=True``. Returns ``self``.
+        """
+        _check_params(self)
+        traces = _check_traces(traces, outcomes)
+        state = self.partial_state(traces)
+        phi = self._decayed_pheromones(traces, state.t_max) if self.decay is not None else None
+        self._finish(state, phi, t_ref=state.t_max)
+        return self
+
+    def partial_fit(self, traces: Traces, outcomes=None) -> "ManHill":
+        """Add a new cohort (learners not seen before) without refitting from scratch.
+
+        With ``decay=None`` the result equals ``fit`` on all the traces at once (up to float rounding);
+        with decay the existing pheromones decay as if the new events came after the old ones.
+        """
+        if not self.is_fitted:
+            return self.fit(traces, outcomes)
+        _check_params(self)
+        traces = _check_traces(traces, outcomes)
+        new = self.partial_state(traces)
+        seen = np.intersect1d(self.state_.learners.astype(str), new.learners.astype(str))
+        if len(seen):
+            raise TraceFormatError(
+                f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
+                "refit on all the traces to extend their trails")
+        merged = self.state_ + new
+        phi = None
+        t_ref = merged.t_max
+        if self.decay is not None:
+            plus, minus = _embed(self.phi_plus_, self.phi_minus_, self.items_, merged.items)
+            if new.n_learners:
+                traces = _with_items(traces, merged.items)
+                if self.decay == "evaporation":
+                    if self._t_ref is not None:
+                        elapsed = max(0, t_ref - self._t_ref) / 1e9
+                        factor = (1.0 - self.rho) ** (elapsed / self.period)
+                        plus, minus = plus * factor, minus * factor
+                else:
+                    # each new deposit out of a row erodes what the row already holds
+                    counts = row_deposit_counts(traces.item, traces.score, _sess_first(self, traces),
+                                                len(merged.items), int(self.depth))
+                    keep = (1.0 - self.erosion) ** counts.astype(float)
+                    plus, minus = plus * keep[:, None], minus * keep[:, None]
+                new_p, new_m = self._decayed_pheromones(traces, t_ref)
+                plus, minus = plus + new_p, minus + new_m
+            phi = (plus, minus)
+        self._finish(merged, phi, t_ref=t_ref if t_ref is not None else self._t_ref)
+        return self
+
+    def partial_state(self, traces: Traces) -> ColonyState:
+        """The mergeable sums of ``traces`` (complete learner trails, decay off); see
+        :class:`~poem.colony_state.ColonyState`. Parameters are validated here too."""
+        _check_params(self)
+        traces = _check_traces(traces, None)
+        n = traces.n_items
+        bounds = traces.trail_bounds()
+        lw = _learner_weights(self, traces)
+        (phi_p, phi_m, visits, arc_l, prec, att, succ, item_l, item_ev, item_m) = trail_pass(
+            traces.item, traces.score, traces.timestamp, bounds, _gap_ns(self), np.empty(0), lw, n,
+            int(self.depth), float(self.lam), float(self.q), float(self.mastery), float(self.failure_bonus))
+        # a subset (Traces.select_learners) keeps the whole learner vocabulary: the state covers only the
+        # learners with events, so that partitions hold disjoint learners
+        active = np.diff(bounds) > 0
+        unscored = np.isnan(traces.score)
+        if unscored.any():
+            scored = ~unscored
+            per_learner = np.bincount(traces.learner[scored], minlength=traces.n_learners)[active]
+            log = (traces.item[scored], traces.score[scored], traces.timestamp[scored])
+        else:
+            # every event is scored (the usual quiz log): the log is the traces' own arrays, no copy
+            per_learner = np.diff(bounds)[active]
+            log = (traces.item, traces.score, traces.timestamp)
+        del unscored
+        log_bounds = np.concatenate([[0], np.cumsum(per_learner)]).astype(np.int64)
+        has_events = traces.n_events > 0
+        return ColonyState(
+            items=np.asarray(traces.items, dtype=object),
+            learners=np.asarray(traces.learners, dtype=object)[active],
+            params={k: _plain(getattr(self, k)) for k in DEPOSIT_PARAMS},
+            phi_plus=phi_p, phi_minus=phi_m, arc_visits=visits, arc_learners=arc_l, precedence=prec,
+            item_attempts=att, item_successes=succ, item_learners=item_l, item_events=item_ev,
+            item_masters=item_m,
+            n_events=traces.n_events, log_item=log[0].astype(np.int32, copy=False),
+            log_score=log[1].astype(np.float64, copy=False), log_time=log[2].astype(np.int64, copy=False),
+            log_bounds=log_bounds,
+            t_min=int(traces.timestamp.min()) if has_events else None,
+            t_max=int(traces.timestamp.max()) if has_events else None)
+
+    @classmethod
+    def from_state(cls, state: ColonyState, **params) -> "ManHill":
+        """The fitted colony from a (summed) :class:`ColonyState`: equal to ``fit`` on the concatenation of
+        the partitions, up to float rounding in sums whose order differs. Deposit parameters default to
+        the ones the state was computed with and must agree with them; decay needs the global time order
+        and is refused here."""
+        clash = {k: (params[k], state.params[k]) for k in DEPOSIT_PARAMS
+                 if k in params and k in state.params and _plain(params[k]) != state.params[k]}
+        if clash:
+            raise ParameterError(f"from_state: parameters {clash} (given, state) differ from the ones the "
+                                 "state was computed with")
+        merged = {**{k: v for k, v in state.params.items() if k in DEPOSIT_PARAMS}, **params}
+        model = cls(**merged)
+        _check_params(model)
+        if model.decay is not None:
+            raise ParameterError(f"from_state builds a colony without decay (got decay={model.decay!r}); "
+                                 "fit the traces directly for decay")
+        model._finish(state, None, t_ref=state.t_max)
+        return model
+
+    def _decayed_pheromones(self, traces: Traces, t_ref):
+        n = traces.n_items
+        lw = _learner_weights(self, traces)
+        if self.decay == "evaporation":
+            age = (t_ref - traces.timestamp).astype(float) / 1e9 if t_ref is not None else np.zeros(0)
+            weight = (1.0 - self.rho) ** (age / self.period)
+            if weight.shape[0] == 0:
+                return np.zeros((n + 1, n)), np.zeros((n + 1, n))
+            out = trail_pass(traces.item, traces.score, traces.timestamp, traces.trail_bounds(), _gap_ns(self),
+                             weight, lw, n, int(self.depth), float(self.lam), float(self.q),
+                             float(self.mastery), 0.0)
+            return out[0], out[1]
+        sess = _sess_first(self, traces)
+        # erosion: deposits in global time order; ties keep learner then trail order (stable sort)
+        order = np.argsort(traces.timestamp, kind="stable")
+        plus, minus, _ = erosion_pass(order, traces.item, traces.score, sess, traces.learner, lw, n,
+                                      int(self.depth), float(self.lam), float(self.q), float(self.erosion))
+        return plus, minus
+
+    def _finish(self, state: ColonyState, phi, t_ref):
+        """Set every fitted attribute from a state (and decayed pheromones when decay is on)."""
+        n = state.n_items
+        self.state_ = state
+        self.items_ = np.asarray(state.items, dtype=object)
+        self.phi_plus_, self.phi_minus_ = (state.phi_plus, state.phi_minus) if phi is None else phi
+        self.arc_learners_ = state.arc_learners
+        self.arc_visits_ = state.arc_visits
+        self.precedence_ = state.precedence
+        self.item_attempts_ = state.item_attempts
+        self.item_successes_ = state.item_successes
+        self.item_learners_ = state.item_learners
+        self.item_events_ = state.item_events
+        self.item_masters_ = state.item_masters
+        self.prior_ = _build_prior(self.prior, self.items_)
+        self.n_events_ = int(state.n_events)
+        self._t_ref = t_ref
+        elo = fit_elo(state.log_item, state.log_score, state.log_bounds, state.log_time, n,
+                      theta0=float(self.elo_theta0), k0=float(self.elo_k0), k_min=float(self.elo_k_min),
+                      halflife=float(self.elo_halflife), n_iter=int(self.elo_iter))
+        self.item_difficulty_ = elo.difficulty
+        self.item_drift_ = elo.drift
+        self._elo = elo
+        learners = np.asarray(state.learners, dtype=object)
+        order = np.argsort(learners.astype(str), kind="stable")
+        self.learners_ = learners[order]
+        self.learner_ability_ = elo.ability[order]
+        self.n_learners_ = len(learners)
+        self._tables = SuggestTables.build(self)
+        return self
+
+    # ------------------------------------------------------------------ using the colony
+    def suggest(self, history, scores=None, k: int = 5, operator: str = "greedy", rng=None) -> list:
+        """Next items for one learner; see :mod:`poem.suggestion` for the score and its terms.
+
+        Parameters
+        ----------
+        history : sequence of item ids (str) or item codes (int)
+            Items seen, oldest first; the last one is the current node (none: the start node).
+        scores : sequence of float, optional
+            Score of each history item (NaN: unscored). Without scores nothing counts as mastered and
+            the learner's ability is the entry rating.
+        k : int
+            Number of suggestions (fewer when fewer items are allowed).
+        operator : {"greedy", "roulette", "tournament", "ranking"}
+        rng : int, numpy.random.Generator or None
+            Randomness for the stochastic operators.
+
+        Returns
+        -------
+        list of Suggestion, best first (for greedy) or in the order drawn.
+        """
+        self._check_fitted()
+        t = self._tables
+        codes = t.encode(history)
+        if scores is None:
+            sc = [float("nan")] * len(codes)
+        else:
+            sc = [float(s) for s in scores]
+            if len(sc) != len(codes):
+                raise ParameterError(f"suggest: {len(sc)} scores for {len(codes)} history items")
+        if operator not in OPERATORS:
+            raise ParameterError(f"unknown operator {operator!r}; valid: {list(OPERATORS)}")
+        if int(k) < 1:
+            raise ParameterError(f"suggest: k must be >= 1, got {k}")
+        theta = learner_rating(codes, sc, self.item_difficulty_, theta0=float(self.elo_theta0),
+                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
+                               halflife=float(self.elo_halflife))
+        total, terms, allowed, p = score_candidates(t, codes, sc, theta)
+        chosen = select(total, allowed, int(k), operator, rng, int(self.tournament_size))
+        current = codes[-1] if codes else t.n
+        return [t.suggestion(j, current, total, terms, p) for j in chosen]
+
+    def predict_success(self, learner_history, item, scores=None) -> float:
+        """P(success) of a learner on ``item``: σ(θ − d) with θ replayed from the history.
+
+        ``learner_history`` is a sequence of item ids with ``scores`` alongside, or of ``(item, score)``
+        pairs.
+        """
+        self._check_fitted()
+        history = list(learner_history)
+        if scores is None and history and isinstance(history[0], (tuple, list)):
+            history, scores = [h[0] for h in history], [h[1] for h in history]
+        t = self._tables
+        codes = t.encode(history)
+        sc = [float("nan")] * len(codes) if scores is None else [float(s) for s in scores]
+        theta = learner_rating(codes, sc, self.item_difficulty_, theta0=float(self.elo_theta0),
+                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
+                               halflife=float(self.elo_halflife))
+        j = t.encode([item])[0]
+        return float(success_probability(theta, self.item_difficulty_[j]))
+
+    def audit(self, **thresholds) -> pd.DataFrame:
+        """A table for the pedagogical team; see :func:`poem.audit.audit`."""
+        self._check_fitted()
+        from .audit import audit
+        return audit(self, **thresholds)
+
+    def save(self, path) -> None:
+        """Write the colony to ``path`` (.npz, no pickle, with JSON metadata); see :mod:`poem.colony_io`."""
+        self._check_fitted()
+        from .colony_io import save
+        save(self, path)
+
+    @classmethod
+    def load(cls, path) -> "ManHill":
+        """Read a colony written by :meth:`save`; raises :class:`~poem.errors.ModelFileError` when the file
+        is missing, corrupt, truncated or from a newer format."""
+        from .colony_io import load
+        return load(path)
+
+
+# ---------------------------------------------------------------------- helpers (plain functions)
+def _plain(value):
+    """JSON-able scalar form of a parameter (numpy scalars become Python ones)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _check_params(model: ManHill) -> None:
+    def num(name, lo=None, hi=None, lo_open=False, integer=False, allow_none=False):
+        v = getattr(model, name)
+        if v is None and allow_none:
+            return
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or v != v:
+            raise ParameterError(f"ManHill parameter {name} must be a number, got {v!r}")
+        if integer and int(v) != v:
+            raise ParameterError(f"ManHill parameter {name} must be an integer, got {v!r}")
+        if lo is not None and (v < lo or (lo_open and v == lo)):
+            raise ParameterError(f"ManHill parameter {name} must be {'>' if lo_open else '>='} {lo}, got {v!r}")
+        if hi is not None and v > hi:
+            raise ParameterError(f"ManHill parameter {name} must be <= {hi}, got {v!r}")
+
+    num("q", 0, lo_open=True)
+    num("depth", 0, integer=True)
+    num("lam", 0, 1)
+    num("session_gap", 0, lo_open=True, allow_none=True)
+    num("mastery", 0, 1, lo_open=True)
+    num("failure_bonus", 0)
+    if not isinstance(model.tour_quality, (bool, np.bool_)):
+        raise ParameterError(f"ManHill parameter tour_quality must be True or False, got {model.tour_quality!r}")
+    if model.decay not in DECAYS:
+        raise ParameterError(f"ManHill parameter decay must be one of {list(DECAYS)}, got {model.decay!r}")
+    num("rho", 0, 1)
+    num("period", 0, lo_open=True)
+    num("erosion", 0, 1)
+    num("prior_weight", 0)
+    num("elo_theta0")
+    num("elo_k0", 0, lo_open=True)
+    num("elo_k_min", 0, lo_open=True)
+    num("elo_halflife", 0, lo_open=True)
+    num("elo_iter", 1, integer=True)
+    num("target_success", 0, 1, lo_open=True)
+    if model.target_success >= 1:
+        raise ParameterError(f"ManHill parameter target_success must be < 1, got {model.target_success!r}")
+    for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing"):
+        num(name, 0)
+    num("tournament_size", 1, integer=True)
+    if model.elo_k_min > model.elo_k0:
+        raise ParameterError(f"ManHill parameter elo_k_min ({model.elo_k_min}) must not exceed elo_k0 "
+                             f"({model.elo_k0})")
+
+
+def _check_traces(traces, outcomes) -> Traces:
+    if not isinstance(traces, Traces):
+        raise TraceFormatError(f"ManHill needs a poem.traces.Traces (see poem.read_traces), got "
+                               f"{type(traces).__name__}")
+    if outcomes is not None:
+        if isinstance(outcomes, (np.ndarray, list)) and not isinstance(outcomes, pd.Series):
+            arr = np.asarray(outcomes, dtype=float)
+            if arr.shape != (traces.n_learners,):
+                raise TraceFormatError(f"outcomes array must have shape ({traces.n_learners},), got {arr.shape}")
+            outcomes = pd.Series(arr, index=traces.learners.astype(str))
+        traces = traces.with_outcomes(outcomes)
+    return traces
+
+
+def _gap_ns(model: ManHill) -> int:
+    return -1 if model.session_gap is None else int(float(model.session_gap) * 1e9)
+
+
+def _sess_first(model: ManHill, traces: Traces) -> np.ndarray:
+    return session_firsts(traces.trail_bounds(), traces.timestamp, _gap_ns(model))
+
+
+def _learner_weights(model: ManHill, traces: Traces) -> np.ndarray:
+    if not model.tour_quality:
+        return np.ones(traces.n_learners)
+    if traces.outcomes is None:
+        return np.full(traces.n_learners, UNKNOWN_OUTCOME)
+    out = np.asarray(traces.outcomes, dtype=float)
+    # a fixed stand-in, not a data mean: partitions and cohorts must weigh a learner the same way
+    return np.where(np.isnan(out), UNKNOWN_OUTCOME, out)
+
+
+def _with_items(traces: Traces, items: np.ndarray) -> Traces:
+    """``traces`` recoded onto a larger item vocabulary (codes only; nothing else changes)."""
+    if np.array_equal(traces.items, items):
+        return traces
+    from dataclasses import replace
+    code = np.searchsorted(items.astype(str), traces.items.astype(str))
+    return replace(traces, item=code[traces.item].astype(np.int32), items=items)
+
+
+def _embed(plus, minus, old_items, new_items):
+    if np.array_equal(old_items, new_items):
+        return plus.copy(), minus.copy()
+    n = len(new_items)
+    code = np.searchsorted(new_items.astype(str), old_items.astype(str))
+    rows = np.concatenate([code, [n]])
+    out = []
+    for m in (plus, minus):
+        e = np.zeros((n + 1, n))
+        e[np.ix_(rows, code)] = m
+        out.append(e)
+    return out[0], out[1]
+
+
+def _build_prior(prior, items: np.ndarray):
+    """The teacher prior as an (n+1, n) array scaled to [0, 1], or None."""
+    if prior is None:
+        return None
+    n = len(items)
+    if isinstance(prior, pd.DataFrame):
+        labels = items.astype(str)
+        frame = prior.copy()
+        frame.index = frame.index.astype(str)
+        frame.columns = frame.columns.astype(str)
+        unknown = sorted((set(frame.index) - {"__start__"} | set(frame.columns)) - set(labels))
+        if unknown:
+            raise ParameterError(f"prior names items not in the vocabulary: {unknown[:5]}")
+        w = np.zeros((n + 1, n))
+        w[:n] = frame.reindex(index=labels, columns=labels).fillna(0.0).to_numpy(float)
+        if "__start__" in frame.index:
+            w[n] = frame.reindex(columns=labels).loc["__start__"].fillna(0.0).to_numpy(float)
+    elif isinstance(prior, np.ndarray) and prior.ndim == 2:
+        if prior.shape not in ((n + 1, n), (n, n)):
+            raise ParameterError(f"prior array must have shape ({n + 1}, {n}) or ({n}, {n}), got {prior.shape}")
+        w = np.zeros((n + 1, n))
+        w[:prior.shape[0]] = prior
+    else:
+        order = [str(x) for x in prior]
+        pos = {it: k for k, it in enumerate(items.astype(str))}
+        unknown = [it for it in order if it not in pos]
+        if unknown:
+            raise ParameterError(f"prior syllabus names items not in the vocabulary: {unknown[:5]}")
+        w = np.zeros((n + 1, n))
+        codes = [pos[it] for it in order]
+        if codes:
+            w[n, codes[0]] = 1.0
+            for a, b in zip(codes, codes[1:]):
+                w[a, b] = 1.0
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise ParameterError("prior weights must be finite and non-negative")
+    top = w.max()
+    return w / top if top > 0 else w

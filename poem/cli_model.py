@@ -1,0 +1,175 @@
+"""The ``poem fit``, ``poem suggest`` and ``poem audit`` sub-commands (the man-hill layer of the CLI).
+
+``poem fit TRACES [--outcomes F] [--set name=value ...] [--engine memory|dask] [--scheduler ADDR] --out MODEL``
+reads traces with :func:`poem.io.read_traces`, fits a :class:`~poem.antcolony.ManHill` (or calls
+:func:`poem.engines.dask.fit_dask` with ``--engine dask``), saves it and prints one summary line.
+``--set`` values are read as JSON when they parse (``depth=3``, ``tour_quality=true``, ``session_gap=null``)
+and as text otherwise (``decay=erosion``); ``prior=FILE`` reads a syllabus order (a JSON list of item ids,
+or one id per line).
+
+``poem suggest MODEL --history a,b,c [--scores 1,0,1] [--k 5] [--operator greedy] [--seed N] [--format json]``
+and ``poem audit MODEL [--format csv|json]`` use a saved colony.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ParameterError, PoemError
+
+__all__ = ["register", "run_fit", "run_suggest", "run_audit", "parse_settings"]
+
+#: logs at least this large get a progress bar on stderr
+PROGRESS_EVENTS = 1_000_000
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("fit", help="fit the man-hill colony on traces and save it",
+                              description="Fit the pheromone colony (Φ⁺, Φ⁻, precedence, ELO) on traces.")
+    p.add_argument("traces", metavar="TRACES", help="traces file or directory (any format poem import reads)")
+    p.add_argument("--outcomes", help="learner outcomes table (learner,outcome)")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                   help="a ManHill parameter (repeatable), e.g. --set depth=3 --set decay=erosion")
+    p.add_argument("--engine", choices=["memory", "dask"], default="memory")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (with --engine dask)")
+    p.add_argument("--out", required=True, metavar="MODEL", help="colony file to write (.npz)")
+    p.set_defaults(func=run_fit)
+
+    s = subparsers.add_parser("suggest", help="suggest next items for one learner from a saved colony")
+    s.add_argument("model", metavar="MODEL")
+    s.add_argument("--history", default="", help="items seen, oldest first, comma-separated")
+    s.add_argument("--scores", help="scores of the history items, comma-separated (empty or nan: none)")
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--operator", default="greedy", choices=["greedy", "roulette", "tournament", "ranking"])
+    s.add_argument("--seed", type=int, help="seed of the stochastic operators")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=run_suggest)
+
+    a = subparsers.add_parser("audit", help="audit a saved colony for the pedagogical team")
+    a.add_argument("model", metavar="MODEL")
+    a.add_argument("--format", choices=["csv", "json"], default="csv")
+    a.set_defaults(func=run_audit)
+
+
+def parse_settings(settings) -> dict:
+    """``["depth=3", "decay=erosion"]`` -> ``{"depth": 3, "decay": "erosion"}``; names are checked against
+    the ManHill parameters.
+
+    >>> parse_settings(["depth=3", "decay=erosion", "tour_quality=true"])
+    {'depth': 3, 'decay': 'erosion', 'tour_quality': True}
+    """
+    from .antcolony import DEFAULTS
+
+    out = {}
+    for text in settings:
+        name, sep, raw = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"--set expects NAME=VALUE, got {text!r}")
+        if name not in DEFAULTS:
+            raise ParameterError(f"unknown parameter {name!r} in --set; valid: {', '.join(sorted(DEFAULTS))}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if name == "prior" and isinstance(value, str):
+            value = _read_syllabus(value)
+        out[name] = value
+    return out
+
+
+def _read_syllabus(path: str) -> list:
+    file = Path(path)
+    if not file.is_file():
+        raise ParameterError(f"prior={path!r}: no such syllabus file (a JSON list of item ids or one per line)")
+    text = file.read_text(encoding="utf-8")
+    try:
+        order = json.loads(text)
+    except json.JSONDecodeError:
+        order = [line.strip() for line in text.splitlines() if line.strip()]
+    if not isinstance(order, list):
+        raise ParameterError(f"prior={path!r} must hold a list of item ids")
+    return [str(x) for x in order]
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    from .antcolony import ManHill
+
+    params = parse_settings(args.settings)
+    ManHill(**params)  # unknown names fail before any reading
+    if args.engine == "dask":
+        try:
+            from .engines.dask import fit_dask
+        except ImportError as exc:
+            raise PoemError(f"--engine dask needs poem.engines.dask, which cannot be imported ({exc})") from None
+        outcomes = _outcomes(args.outcomes)
+        model = fit_dask(args.traces, scheduler=args.scheduler, outcomes=outcomes, **params)
+    else:
+        if args.scheduler:
+            raise ParameterError("--scheduler only applies with --engine dask")
+        from .io import read_traces
+
+        traces = read_traces(args.traces)
+        outcomes = _outcomes(args.outcomes)
+        bar = _progress(traces.n_events)
+        model = ManHill(**params).fit(traces, outcomes=outcomes)
+        if bar is not None:
+            bar.update(1)
+            bar.close()
+    model.save(args.out)
+    used = int((model.arc_learners_ > 0).sum())
+    print(f"fitted colony: {model.n_events_} events, {model.n_learners_} learners, {len(model.items_)} items, "
+          f"{used} arcs used -> {args.out}")
+    return 0
+
+
+def _outcomes(path):
+    if not path:
+        return None
+    from .io import read_outcomes
+
+    return read_outcomes(path)
+
+
+def _progress(n_events: int):
+    if n_events < PROGRESS_EVENTS:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=1, desc=f"fitting {n_events:,} events", file=sys.stderr, unit="stage")
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from .antcolony import ManHill
+
+    model = ManHill.load(args.model)
+    history = [h.strip() for h in args.history.split(",") if h.strip()]
+    scores = None
+    if args.scores is not None:
+        try:
+            scores = [float(s) if s.strip() else float("nan") for s in args.scores.split(",")]
+        except ValueError:
+            raise ParameterError(f"--scores must be numbers separated by commas, got {args.scores!r}") from None
+    out = model.suggest(history, scores=scores, k=args.k, operator=args.operator, rng=args.seed)
+    if args.format == "json":
+        print(json.dumps([s.to_dict() for s in out], indent=2))
+    else:
+        print(f"{'item':<20} {'score':>7} {'support':>8} {'success':>8} {'predicted':>9}  dominant")
+        for s in out:
+            print(f"{s.item:<20} {s.score:7.3f} {s.support:8d} {s.success_rate:8.2f} {s.predicted_success:9.2f}"
+                  f"  {s.dominant_term}")
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from .antcolony import ManHill
+
+    table = ManHill.load(args.model).audit()
+    if args.format == "json":
+        print(table.to_json(orient="records", indent=2))
+    else:
+        sys.stdout.write(table.to_csv(index=False))
+    return 0

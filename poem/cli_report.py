@@ -1,0 +1,119 @@
+"""Sub-commands of the faces layer: ``poem report``, ``poem batch`` and ``poem demo``.
+
+``report`` executes the learning-path notebook on a course and writes one HTML file without code;
+``batch`` runs any notebook over a grid or list of parameters (see :mod:`poem.batch`); ``demo`` is what
+``make demo`` calls: the report on the bundled demo course.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _param(text: str):
+    """``NAME=VALUE`` with VALUE read as YAML (so numbers, booleans and lists keep their type)."""
+    import yaml
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), yaml.safe_load(value)
+
+
+def _report(args) -> int:
+    from .report import build_report
+
+    params = dict(args.param or [])
+    for name in ("seed", "n_seeds", "method"):
+        value = getattr(args, name)
+        if value is not None:
+            params[name] = value
+    out = build_report(args.traces, args.out, outcomes=args.outcomes, catalog=args.catalog, lang=args.lang,
+                       parameters=params, timeout=args.timeout, keep_notebook=args.keep_notebook)
+    print(f"report written to {out}")
+    return 0
+
+
+def _batch(args) -> int:
+    from .batch import run_batch
+
+    table = run_batch(args.notebook, args.grid, args.out, jobs=args.jobs, force=args.force,
+                      timeout=args.timeout, progress=not args.no_progress)
+    failed = table[table["status"] != "ok"]
+    print(f"{len(table)} runs: {len(table) - len(failed)} ok, {len(failed)} failed; "
+          f"results in {Path(args.out) / 'results.csv'}")
+    for _, row in failed.iterrows():
+        print(f"  failed {row['run']}: {row['error']}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
+def _demo(args) -> int:
+    from .notebook_runner import data_path
+    from .report import build_report
+
+    demo = data_path("demo")
+    optional = {name: (demo / f"{name}.csv") for name in ("outcomes", "catalog")}
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = out_dir / ("report.html" if args.lang == "en" else f"report_{args.lang}.html")
+    build_report(demo / "traces.csv", report,
+                 outcomes=optional["outcomes"] if optional["outcomes"].exists() else None,
+                 catalog=optional["catalog"] if optional["catalog"].exists() else None,
+                 lang=args.lang, timeout=args.timeout, keep_notebook=out_dir / "report.ipynb",
+                 parameters={"artifacts_dir": str(out_dir.resolve())})
+    print(f"demo report written to {report} (executed notebook: {out_dir / 'report.ipynb'})")
+    return 0
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def register(subparsers) -> None:
+    """Add ``report``, ``batch`` and ``demo`` to the ``poem`` command line."""
+    from .notebook_runner import DEFAULT_TIMEOUT
+    from .report import LANGUAGES
+
+    p = subparsers.add_parser("report", help="HTML learning-path report for a pedagogical team (no code)",
+                              description="Execute the learning-path notebook on TRACES and render it as one "
+                                          "self-contained HTML file, without code.")
+    p.add_argument("traces", help="traces file (CSV, Parquet, edX, xAPI... anything `poem import` reads)")
+    p.add_argument("--outcomes", help="learner outcomes CSV (learner,outcome)")
+    p.add_argument("--catalog", help="course catalogue CSV: items in syllabus order")
+    p.add_argument("--out", required=True, help="HTML file to write")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    p.add_argument("--seed", type=int, help="random seed of the colony and path search")
+    p.add_argument("--n-seeds", dest="n_seeds", type=int, help="seeds used to measure the path's stability")
+    p.add_argument("--method", help="path method: aco, lop, greedy or topological")
+    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+                   help="any other report-notebook parameter (repeatable)")
+    p.add_argument("--keep-notebook", dest="keep_notebook", help="also keep the executed notebook here")
+    p.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")
+    p.set_defaults(func=_report)
+
+    b = subparsers.add_parser("batch", help="run a notebook over a grid or list of parameters",
+                              description="Run NOTEBOOK once per parameter set of a YAML grid/list; keep every "
+                                          "executed notebook and collect published results into "
+                                          "results.csv / results.parquet.")
+    b.add_argument("notebook", help="notebook path, number (04) or name (parameter_sweep)")
+    b.add_argument("--grid", required=True, help="YAML batch file (grid: / runs: / parameters:)")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--jobs", type=int, default=1, help="runs executed in parallel (default 1)")
+    b.add_argument("--force", action="store_true", help="rerun runs that already succeeded")
+    b.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")
+    b.add_argument("--no-progress", dest="no_progress", action="store_true", help="hide the progress bar")
+    b.set_defaults(func=_batch)
+
+    d = subparsers.add_parser("demo", help="the report on the bundled demo course (what `make demo` runs)")
+    d.add_argument("--out", default="reports", help="output folder (default reports)")
+    d.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    d.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")
+    d.set_defaults(func=_demo)
+

@@ -1,0 +1,179 @@
+"""Saving and loading a fitted man-hill: one ``.npz`` file, no pickle, with JSON metadata inside.
+
+The file holds every array of the colony (the mergeable :class:`~poem.colony_state.ColonyState`, so a loaded
+colony can still ``partial_fit`` a new cohort, plus the fitted ratings and the possibly decayed pheromones)
+and a ``__meta__`` entry: UTF-8 JSON with the format name and version, the parameters, the item count and a
+fit summary. Strings are stored as fixed-width unicode arrays, so ``allow_pickle=False`` always suffices.
+
+Loading checks everything before building the model: a missing, corrupt or truncated file, a file that is
+not a POEM colony, a newer format version, or arrays of the wrong shape all raise
+:class:`~poem.errors.ModelFileError` with a message naming the file and the problem.
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd
+>>> from poem.traces import Traces
+>>> from poem.antcolony import ManHill
+>>> frame = pd.DataFrame({"learner": ["a", "a"], "item": ["x", "y"], "score": [1.0, 0.0],
+...                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+>>> model = ManHill().fit(Traces.from_frame(frame))
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "colony.npz"
+>>> save(model, path)
+>>> load(path).phi_minus_.sum() == model.phi_minus_.sum()
+np.True_
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from .colony_state import ColonyState
+from .elo import EloResult
+from .errors import ModelFileError
+
+__all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "poem-manhill"
+FORMAT_VERSION = 1
+
+#: fitted arrays saved besides the state (the model's names)
+_FITTED = ("phi_plus_", "phi_minus_", "item_difficulty_", "item_drift_", "learner_ability_", "learners_")
+_ELO = ("n_attempts", "drift_se")
+
+
+def _to_disk(value: np.ndarray) -> np.ndarray:
+    if value.dtype == object:
+        return value.astype(str) if len(value) else np.array([], dtype="<U1")
+    return value
+
+
+def save(model, path) -> None:
+    """Write a fitted :class:`~poem.antcolony.ManHill` to ``path`` (written atomically)."""
+    from .antcolony import DEFAULTS, _plain
+
+    state = model.state_
+    params = {}
+    for name in DEFAULTS:
+        value = getattr(model, name)
+        # the prior is saved as its built array; the parameter becomes that array on load
+        params[name] = None if name == "prior" else _plain(value)
+    meta = {
+        "format": FORMAT, "version": FORMAT_VERSION, "params": params, "n_items": int(len(model.items_)),
+        "has_prior": model.prior_ is not None,
+        "summary": {"n_events": int(model.n_events_), "n_learners": int(model.n_learners_),
+                    "t_min": state.t_min, "t_max": state.t_max, "t_ref": model._t_ref},
+        "state_params": state.params,
+    }
+    arrays = {f"state__{k}": _to_disk(v) for k, v in state.arrays().items()}
+    arrays.update({f"fit__{k}": _to_disk(np.asarray(getattr(model, k))) for k in _FITTED})
+    arrays.update({f"elo__{k}": getattr(model._elo, k) for k in _ELO})
+    if model.prior_ is not None:
+        arrays["fit__prior_"] = model.prior_
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:  # a file handle: np.savez would otherwise append ".npz"
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ModelFileError(f"cannot write colony file {str(path)!r}: {exc}") from exc
+
+
+def load(path):
+    """Read a colony written by :func:`save`; see the module docstring for the errors."""
+    from .antcolony import DEFAULTS, ManHill
+    from .suggestion import SuggestTables
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"colony file {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            data = {k: archive[k] for k in archive.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise ModelFileError(f"colony file {str(path)!r} is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+    if "__meta__" not in data:
+        raise ModelFileError(f"{str(path)!r} is not a POEM colony file (no metadata)")
+    try:
+        meta = json.loads(data.pop("__meta__").tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"colony file {str(path)!r} has unreadable metadata: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{str(path)!r} is not a POEM colony file (format {meta.get('format')!r})"
+                             if isinstance(meta, dict) else f"{str(path)!r} is not a POEM colony file")
+    version = meta.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(f"colony file {str(path)!r} has format version {version!r}, newer than the "
+                             f"{FORMAT_VERSION} this POEM reads: upgrade POEM")
+    state_names = [f.name for f in fields(ColonyState) if f.name not in ("params", "n_events", "t_min", "t_max",
+                                                                          "extra")]
+    needed = [f"state__{k}" for k in state_names] + [f"fit__{k}" for k in _FITTED] + [f"elo__{k}" for k in _ELO]
+    if meta.get("has_prior"):
+        needed.append("fit__prior_")
+    missing = [k for k in needed if k not in data]
+    if missing:
+        raise ModelFileError(f"colony file {str(path)!r} lacks arrays {missing[:5]}")
+    n = meta.get("n_items")
+    try:
+        model = _build(meta, data, state_names, DEFAULTS, ManHill)
+        _check_shapes(model, n)
+        model._tables = SuggestTables.build(model)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # any inconsistency inside an otherwise readable file
+        raise ModelFileError(f"colony file {str(path)!r} is inconsistent: {exc}") from None
+    return model
+
+
+def _build(meta, data, state_names, defaults, cls):
+    params = {k: v for k, v in meta["params"].items() if k in defaults}
+    if meta.get("has_prior"):
+        params["prior"] = data["fit__prior_"]
+    model = cls(**params)
+    summary = meta["summary"]
+    state_arrays = {k: data[f"state__{k}"] for k in state_names}
+    for k in ("items", "learners"):
+        state_arrays[k] = state_arrays[k].astype(object)
+    state = ColonyState(params=meta["state_params"], n_events=int(summary["n_events"]), t_min=summary["t_min"],
+                        t_max=summary["t_max"], **state_arrays)
+    model.state_ = state
+    model.items_ = state.items
+    model.phi_plus_, model.phi_minus_ = data["fit__phi_plus_"], data["fit__phi_minus_"]
+    model.arc_learners_, model.arc_visits_ = state.arc_learners, state.arc_visits
+    model.precedence_ = state.precedence
+    for k in ("item_attempts", "item_successes", "item_learners", "item_events", "item_masters"):
+        setattr(model, k + "_", getattr(state, k))
+    model.prior_ = data["fit__prior_"] if meta.get("has_prior") else None
+    model.n_events_ = int(summary["n_events"])
+    model.n_learners_ = int(summary["n_learners"])
+    model._t_ref = summary["t_ref"]
+    model.item_difficulty_ = data["fit__item_difficulty_"]
+    model.item_drift_ = data["fit__item_drift_"]
+    model.learner_ability_ = data["fit__learner_ability_"]
+    model.learners_ = data["fit__learners_"].astype(object)
+    model._elo = EloResult(difficulty=model.item_difficulty_, ability=model.learner_ability_,
+                           drift=model.item_drift_, **{k: data[f"elo__{k}"] for k in _ELO})
+    return model
+
+
+def _check_shapes(model, n) -> None:
+    if not isinstance(n, int) or len(model.items_) != n:
+        raise ModelFileError(f"item vocabulary has {len(model.items_)} entries, metadata says {n}")
+    expect = {"phi_plus_": (n + 1, n), "phi_minus_": (n + 1, n), "arc_learners_": (n + 1, n),
+              "arc_visits_": (n + 1, n), "precedence_": (n, n), "item_difficulty_": (n,), "item_drift_": (n,),
+              "item_attempts_": (n,), "item_successes_": (n,), "item_learners_": (n,), "item_masters_": (n,),
+              "learner_ability_": (model.n_learners_,), "learners_": (model.n_learners_,)}
+    if model.prior_ is not None:
+        expect["prior_"] = (n + 1, n)
+    for name, shape in expect.items():
+        got = np.shape(getattr(model, name))
+        if got != shape:
+            raise ModelFileError(f"array {name} has shape {got}, expected {shape}")

@@ -1,0 +1,12 @@
+"""Engines that fit the colony on data too large for one process.
+
+:mod:`poem.engines.dask` fits a :class:`poem.antcolony.ManHill` from a directory or glob of Parquet files
+on a Dask cluster (a :class:`dask.distributed.LocalCluster` started by POEM, or an existing one), and gives
+the same model as the in-memory engine up to float rounding. :mod:`poem.engines.parquet` splits such a
+dataset into pieces and validates them; it needs no Dask and is usable on its own.
+
+The Dask engine is imported lazily (``from poem.engines.dask import fit_dask``) so that ``import poem``
+never imports Dask.
+"""
+
+__all__ = ["dask", "parquet"]

@@ -1,0 +1,614 @@
+"""Fit the man-hill on a partitioned Parquet log with Dask: past one process's memory, or on a cluster.
+
+``fit_dask("events/")`` gives the same :class:`poem.antcolony.ManHill` as
+``ManHill().fit(read_traces(...))`` on the same rows, up to float rounding (see *Equality* below).
+
+How it works
+------------
+1. **Pieces.** The dataset (a directory, glob or list of Parquet files, partitioned any way, e.g. one file
+   per day) is cut into pieces of whole row groups from the footers alone; each row gets its global
+   position (files sorted by path, then row order) without reading data.
+2. **Survey** (one cheap pass, one task per batch of pieces): validate rows with the import layer's rules
+   (:func:`poem.engines.parquet.read_piece`), count read / accepted / rejected, collect rejects and the
+   distinct learners and items. The driver
+   builds the *global* sorted vocabularies, so that codes agree across partitions, and broadcasts them.
+3. **Shuffle by learner.** Pieces are re-read, validated and encoded (int32 codes), then hash-partitioned
+   on the learner code with Dask's shuffle, so that a trail split across days or files is reassembled in
+   one partition. Each partition is sorted by (learner, timestamp, global row) -- the in-memory order --,
+   loses its exact duplicates (all copies of a row share the learner, so they meet here; the earliest
+   row is kept, as in memory) and is *staged*: written to a local scratch directory (default with a cluster started here: truly
+   out-of-core, every later pass reads one partition at a time) or kept in the workers' memory, which
+   Dask spills to disk under pressure (default with an external ``scheduler``, whose workers may not see
+   this machine's disk).
+4. **Map-reduce.** Every partition becomes a :class:`~poem.traces.Traces` with the global vocabularies
+   and contributes ``ManHill.partial_state`` (sums over complete trails); a tree reduction adds them and
+   ``ManHill.from_state`` finishes the model.
+
+Sequential parts
+----------------
+* **Trails.** Arcs, reach-back deposits, sessions and precedence walk each trail in order; a trail never
+  crosses partitions after the shuffle, so each partition computes them exactly as in memory.
+* **ELO** (:mod:`poem.elo`) rates every learner online along their trail against *fixed* item
+  difficulties, then re-rates the items from per-item sums, for a few sweeps. Each partition's
+  :class:`~poem.colony_state.ColonyState` carries its compact log of scored events (item, score, time: 20
+  bytes per scored event) grouped by learner; the reduction concatenates the logs and
+  ``ManHill.from_state`` runs the sweeps on the driver. The learners come in partition order rather than
+  sorted, which only changes the order of the per-item float additions.
+* **Evaporation** (``decay="evaporation"``) weighs a deposit made at t by ``(1 - rho)^((t_ref - t) /
+  period)`` with t_ref the latest event of the whole log: the survey finds t_ref, then the weights are
+  local and each partition sums its decayed deposits with the same kernel as ``ManHill.fit``.
+* **Erosion** (``decay="erosion"``) is driven by the global order of every deposit and is refused.
+
+Equality
+--------
+Integer outputs (arc visits, distinct learners per arc, item counts, the event totals) are exactly equal
+to the in-memory engine's. Float sums (pheromones, precedence, ELO sums, hence difficulties and
+abilities) are added in another order (per partition, then a tree), so they agree to about 1e-12
+relative, not bit for bit; ``tests/test_engine_dask.py`` checks both.
+
+Examples
+--------
+>>> from poem.engines.dask import fit_dask            # doctest: +SKIP
+>>> model = fit_dask("events/", n_workers=2, memory_limit="1GB")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError, PoemError, TraceFormatError
+from ..traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
+from .parquet import find_pieces, read_piece
+
+__all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces"]
+
+_LOG = logging.getLogger(__name__)
+#: the columns a staged partition holds, all numeric
+_STAGED = ("learner", "item", "timestamp", "score", "duration", "row")
+
+
+@dataclass
+class DaskRun:
+    """What a Dask fit did: the import accounting, the rejects, the vocabularies and the timings.
+
+    ``summary`` satisfies ``n_read == n_accepted + n_rejected`` summed over every piece.
+    """
+
+    summary: ImportSummary
+    rejects: pd.DataFrame
+    items: np.ndarray
+    learners: np.ndarray
+    n_pieces: int
+    n_partitions: int
+    t_min: int | None
+    t_max: int | None
+    stage: str
+    seconds: dict = field(default_factory=dict)
+    dashboard: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------- cluster
+def _check_memory_limit(memory_limit):
+    if memory_limit is None:
+        return "auto"
+    if isinstance(memory_limit, (int, float)) and not isinstance(memory_limit, bool):
+        if memory_limit <= 0:
+            raise ParameterError(f"memory_limit must be positive, got {memory_limit!r}")
+        return memory_limit
+    from dask.utils import parse_bytes
+
+    try:
+        parse_bytes(str(memory_limit))
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"memory_limit must be a byte count such as '1GB', got {memory_limit!r}") from exc
+    return str(memory_limit)
+
+
+@contextlib.contextmanager
+def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, processes=True, progress=True,
+                timeout: str = "10s"):
+    """A :class:`distributed.Client`: to ``scheduler`` (an address or an existing ``Client``, left open),
+    or to a :class:`~distributed.LocalCluster` started here and always closed on exit.
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Workers of the local cluster, one thread each (default: the machine's cores, at most 4).
+    memory_limit : str or int, optional
+        Per-worker memory limit of the local cluster (``"1GB"``); workers spill to disk near it.
+    processes : bool
+        Workers in separate processes (True) or threads of this process (False: quick, for tests).
+    progress : bool
+        Print the dashboard link (local cluster with processes) on stderr.
+    timeout : str
+        How long to try reaching ``scheduler`` before giving up.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        if n_workers is not None or memory_limit is not None:
+            raise ParameterError("n_workers and memory_limit configure the LocalCluster poem starts; they "
+                                 f"cannot apply to the existing scheduler {scheduler!r}")
+        if isinstance(scheduler, Client):
+            yield scheduler
+            return
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise PoemError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if n_workers is None:
+        n_workers = max(1, min(4, os.cpu_count() or 1))
+    if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
+        raise ParameterError(f"n_workers must be a positive integer, got {n_workers!r}")
+    limit = _check_memory_limit(memory_limit)
+    cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1, memory_limit=limit,
+                           processes=processes, dashboard_address=":0",  # a free port: never clash with 8787
+                           silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster)
+        try:
+            if progress and processes:
+                print(f"poem: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _wait(client, futures, progress: bool, label: str, gather: bool = True):
+    """Wait for ``futures`` (a tqdm bar on stderr as they complete); return their results in order, or
+    the futures themselves (done, results left on the workers) when ``gather`` is false."""
+    if progress and futures:
+        from distributed import as_completed
+        from tqdm import tqdm
+
+        with tqdm(total=len(futures), desc=f"poem: {label}", unit="task", file=sys.stderr,
+                  leave=True) as bar:
+            for _ in as_completed(futures):
+                bar.update(1)
+    if not gather:
+        from distributed import wait
+
+        wait(futures)
+        errors = [f for f in futures if f.status == "error"]
+        if errors:
+            errors[0].result()  # re-raises the task's exception here
+        return futures
+    return client.gather(futures)
+
+
+def _batches(pieces: list, target_rows: int) -> list:
+    """Consecutive pieces grouped up to ``target_rows`` rows, so that a dataset of many small files
+    (one per day) does not become thousands of tiny tasks."""
+    batches, current, rows = [], [], 0
+    for piece in pieces:
+        if current and rows + piece.n_rows > target_rows:
+            batches.append(current)
+            current, rows = [], 0
+        current.append(piece)
+        rows += piece.n_rows
+    if current:
+        batches.append(current)
+    return batches
+
+
+# ---------------------------------------------------------------------------------------------- tasks
+def _read_batch(batch: list, options: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    read = [read_piece(piece, **options) for piece in batch]
+    counts = {k: sum(c[k] for _, _, c in read) for k in ("n_naive", "n_aware")}
+    return (pd.concat([c for c, _, _ in read], ignore_index=True),
+            pd.concat([r for _, r, _ in read], ignore_index=True), counts)
+
+
+def _survey(batch: list, options: dict) -> dict:
+    clean, rejects, counts = _read_batch(batch, options)
+    stamps = clean["timestamp"].to_numpy()
+    return {
+        "n_read": sum(piece.n_rows for piece in batch), "n_clean": len(clean), "rejects": rejects,
+        "learners": np.unique(clean["learner"].to_numpy(dtype=object).astype(str)),
+        "items": np.unique(clean["item"].to_numpy(dtype=object).astype(str)),
+        "t_min": int(stamps.min()) if len(stamps) else None,
+        "t_max": int(stamps.max()) if len(stamps) else None,
+        **counts,
+    }
+
+
+def _encode(batch: list, options: dict, learners: np.ndarray, items: np.ndarray) -> pd.DataFrame:
+    clean, _, _ = _read_batch(batch, options)
+    return pd.DataFrame({
+        "learner": np.searchsorted(learners, clean["learner"].to_numpy(dtype=object).astype(str)).astype(np.int32),
+        "item": np.searchsorted(items, clean["item"].to_numpy(dtype=object).astype(str)).astype(np.int32),
+        "timestamp": clean["timestamp"].to_numpy(np.int64),
+        "score": clean["score"].to_numpy(np.float64),
+        "duration": clean["duration"].to_numpy(np.float64),
+        "row": clean["row"].to_numpy(np.int64),
+    })
+
+
+def _empty_encoded() -> pd.DataFrame:
+    return pd.DataFrame({"learner": np.empty(0, np.int32), "item": np.empty(0, np.int32),
+                         "timestamp": np.empty(0, np.int64), "score": np.empty(0),
+                         "duration": np.empty(0), "row": np.empty(0, np.int64)})
+
+
+def _sort_partition(frame: pd.DataFrame, drop_duplicates: bool) -> dict:
+    """A shuffled partition as plain arrays in the in-memory order (learner, timestamp, global row),
+    without exact duplicates when asked: ``{"part": arrays, "dup_rows", "dup_of"}`` (global rows of each
+    duplicate and of the earlier row it repeats).
+
+    Copies of a row share learner and timestamp, so they sit together in this order, earliest row first:
+    keeping the first is keeping the earliest in reading order, as :func:`poem.read_traces` does.
+    """
+    arrays = {c: frame[c].to_numpy() for c in _STAGED}
+    order = np.lexsort((arrays["row"], arrays["timestamp"], arrays["learner"]))
+    arrays = {c: np.ascontiguousarray(a[order]) for c, a in arrays.items()}
+    dup_rows = dup_of = np.empty(0, np.int64)
+    if drop_duplicates and len(order):
+        key = pd.DataFrame({c: arrays[c] for c in ("learner", "item", "timestamp", "score", "duration")})
+        dup = key.duplicated(keep="first").to_numpy()
+        if dup.any():
+            group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
+            first = np.full(group.max() + 1, -1, dtype=np.int64)
+            firsts = np.flatnonzero(~dup)
+            first[group[firsts]] = arrays["row"][firsts]
+            dup_rows, dup_of = arrays["row"][dup], first[group[dup]]
+            arrays = {c: a[~dup] for c, a in arrays.items()}
+    return {"part": arrays, "dup_rows": dup_rows, "dup_of": dup_of}
+
+
+def _stage_disk(frame: pd.DataFrame, drop_duplicates: bool, path: str) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    staged = _sort_partition(frame, drop_duplicates)
+    pq.write_table(pa.table(staged["part"]), path)
+    return {**staged, "part": path}
+
+
+def _dups_of(staged: dict) -> dict:
+    return {"dup_rows": staged["dup_rows"], "dup_of": staged["dup_of"]}
+
+
+def _load(part) -> dict:
+    if isinstance(part, dict):
+        return part
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part)
+    return {c: table.column(c).to_numpy() for c in _STAGED}
+
+
+def partition_traces(part, learners: np.ndarray, items: np.ndarray, outcomes=None) -> Traces:
+    """A staged partition as :class:`Traces`: global item codes, and the partition's own learners.
+
+    Item codes are global (every partition state has the same item axis, no re-indexing); the learner
+    vocabulary is the slice of the global one that the partition holds (a colony state lists the learners
+    it covers, and states must cover disjoint learners to add). Since the global vocabulary is sorted and
+    the partition is sorted by global code, local codes keep the in-memory order.
+    """
+    arrays = _load(part)
+    present, local = np.unique(arrays["learner"], return_inverse=True)
+    return Traces(learner=local.astype(np.int32), item=arrays["item"].astype(np.int32, copy=False),
+                  timestamp=arrays["timestamp"], score=arrays["score"], duration=arrays["duration"],
+                  learners=learners[present], items=items,
+                  outcomes=None if outcomes is None else outcomes[present],
+                  n_read=len(arrays["learner"]), rejects=empty_rejects())
+
+
+def _apply(part, learners, items, outcomes, func, args):
+    return func(partition_traces(part, learners, items, outcomes), *args)
+
+
+def _add_all(values: list):
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total
+
+
+def _tree_sum(client, futures, fan_in: int = 8):
+    """Sum results where they are (a tree of additions on the workers); return the total's future."""
+    while len(futures) > 1:
+        futures = [client.submit(_add_all, futures[k:k + fan_in], pure=False)
+                   for k in range(0, len(futures), fan_in)]
+    return futures[0]
+
+
+# ---------------------------------------------------------------------------------------------- driver
+def _gather_survey(results: list, catalogue) -> tuple:
+    n_read = sum(r["n_read"] for r in results)
+    n_clean = sum(r["n_clean"] for r in results)
+    n_naive = sum(r["n_naive"] for r in results)
+    if n_naive and not sum(r["n_aware"] for r in results):
+        # the import layer's rule (poem.importers.batch.assemble), applied to the whole dataset
+        raise TraceFormatError(
+            f"all {n_naive} timestamps carry no UTC offset (e.g. '2024-01-01 10:00:00'); pass "
+            "naive_timestamps='utc' (or the zone they were written in, e.g. 'Europe/Paris') to accept them")
+    frames = [r["rejects"] for r in results if len(r["rejects"])]
+    rejects = pd.concat(frames, ignore_index=True)[REJECT_COLUMNS] if frames else empty_rejects()
+    learners = np.unique(np.concatenate([r["learners"] for r in results] + [np.empty(0, dtype=str)]))
+    extra = [] if catalogue is None else [np.asarray(list(catalogue), dtype=str)]
+    items = np.unique(np.concatenate([r["items"] for r in results] + extra + [np.empty(0, dtype=str)]))
+    t_min = min((r["t_min"] for r in results if r["t_min"] is not None), default=None)
+    t_max = max((r["t_max"] for r in results if r["t_max"] is not None), default=None)
+    return n_read, n_clean, rejects, learners.astype(object), items.astype(object), t_min, t_max
+
+
+def _duplicate_rejects(pieces: list, dup_rows: np.ndarray, dup_of: np.ndarray) -> pd.DataFrame:
+    """Rejects for duplicates found after the shuffle, located in their files from their global rows."""
+    if not len(dup_rows):
+        return empty_rejects()
+    offsets = np.array([p.offset for p in pieces if p.n_rows], dtype=np.int64)
+    located = [p for p in pieces if p.n_rows]
+    paths = np.array([p.path for p in located], dtype=object)
+    file_rows = np.array([p.file_row for p in located], dtype=np.int64)
+
+    def locate(rows):
+        k = np.searchsorted(offsets, rows, side="right") - 1
+        return paths[k], file_rows[k] + (rows - offsets[k])
+
+    src, row = locate(dup_rows)
+    osrc, orow = locate(dup_of)
+    detail = ("repeats row " + pd.Series(orow).astype(str) + " of " + pd.Series(osrc).astype(str))
+    return pd.DataFrame({"source": pd.Series(src, dtype=object), "row": row.astype(np.int64),
+                         "reason": pd.Series(np.full(len(row), "duplicate", dtype=object), dtype=object),
+                         "detail": pd.Series(detail.to_numpy(dtype=object), dtype=object)})
+
+
+def _ordered_rejects(rejects: pd.DataFrame, pieces: list) -> pd.DataFrame:
+    """Rejects by file in reading order, then row: the order :func:`poem.read_traces` gives."""
+    rank = {}
+    for p in pieces:
+        rank.setdefault(p.path, len(rank))
+    key = rejects["source"].map(rank).to_numpy(dtype=np.int64)
+    order = np.lexsort((rejects["row"].to_numpy(dtype=np.int64), key))
+    return rejects.iloc[order].reset_index(drop=True)
+
+
+def _align_outcomes(outcomes, learners: np.ndarray):
+    """Outcomes aligned with the global learner vocabulary; unknown ones filled with the *global* mean of
+    the known ones, as the in-memory engine does (a partition alone would use its own mean)."""
+    if outcomes is None:
+        return None
+    probe = Traces(learner=np.empty(0, np.int32), item=np.empty(0, np.int32),
+                   timestamp=np.empty(0, np.int64), score=np.empty(0), duration=np.empty(0),
+                   learners=learners, items=np.empty(0, dtype=object))
+    aligned = probe.with_outcomes(outcomes).outcomes
+    known = ~np.isnan(aligned)
+    if known.any():
+        aligned = np.where(known, aligned, aligned[known].mean())
+    return aligned
+
+
+class StagedDataset:
+    """A Parquet dataset surveyed, shuffled by learner and staged on a cluster (steps 1-3 of the module
+    docstring), ready for any number of map-reduce passes; use as a context manager (or call
+    :meth:`close`) so that the scratch files and the workers' copies are released.
+
+    Attributes
+    ----------
+    run : DaskRun
+        Accounting, vocabularies, time range and timings.
+    """
+
+    def __init__(self, client, source, *, items=None, outcomes=None, progress=True,
+                 target_rows: int = 1_000_000, stage: str | os.PathLike = "disk", duplicates: str = "reject",
+                 read_options: dict | None = None):
+        if duplicates not in ("reject", "keep"):
+            raise ParameterError(f"duplicates must be 'reject' or 'keep', got {duplicates!r}")
+        options = dict(read_options or {})
+        self.client = client
+        self.progress = progress
+        self.parts: list = []
+        self._scratch = None
+        timings = {}
+        started = time.perf_counter()
+        pieces = find_pieces(source, target_rows=target_rows)
+        batches = _batches(pieces, target_rows)
+        futures = client.map(_survey, batches, options=options, pure=False)
+        results = _wait(client, futures, progress, f"survey ({len(pieces)} Parquet pieces)")
+        n_read, n_clean, rejects, learners, item_vocab, t_min, t_max = _gather_survey(results, items)
+        del futures, results
+        timings["survey"] = time.perf_counter() - started
+        if n_clean == 0:
+            summary = ImportSummary(n_read, 0, len(rejects), rejects["reason"].value_counts().to_dict())
+            raise TraceFormatError(f"no event accepted from {source!s}: {summary}")
+        aligned = _align_outcomes(outcomes, learners)
+        if stage not in ("disk", "memory"):
+            Path(stage).mkdir(parents=True, exist_ok=True)
+            self._scratch = Path(tempfile.mkdtemp(prefix="poem-dask-", dir=stage))
+        elif stage == "disk":
+            self._scratch = Path(tempfile.mkdtemp(prefix="poem-dask-"))
+        try:
+            started = time.perf_counter()
+            staged = self._shuffle(batches, options, learners, item_vocab, aligned, n_clean, target_rows,
+                                   duplicates == "reject")
+            dup_rows = np.concatenate([s["dup_rows"] for s in staged] + [np.empty(0, np.int64)])
+            dup_of = np.concatenate([s["dup_of"] for s in staged] + [np.empty(0, np.int64)])
+            timings["shuffle"] = time.perf_counter() - started
+        except BaseException:
+            self.close()
+            raise
+        rejects = _ordered_rejects(pd.concat([rejects, _duplicate_rejects(pieces, dup_rows, dup_of)],
+                                             ignore_index=True), pieces)
+        reasons = rejects["reason"].value_counts().to_dict() if len(rejects) else {}
+        summary = ImportSummary(int(n_read), int(n_clean - len(dup_rows)), int(len(rejects)),
+                                {str(k): int(v) for k, v in reasons.items()})
+        self.run = DaskRun(summary=summary, rejects=rejects, items=item_vocab, learners=learners,
+                           n_pieces=len(pieces), n_partitions=len(self.parts), t_min=t_min, t_max=t_max,
+                           stage="memory" if self._scratch is None else str(self._scratch), seconds=timings)
+
+    def _shuffle(self, batches, options, learners, item_vocab, aligned, n_clean, target_rows, drop_dups):
+        """Encode, shuffle by learner and stage; sets :attr:`parts`, returns each partition's duplicates."""
+        import dask
+        import dask.dataframe as dd
+        from operator import itemgetter
+
+        client = self.client
+        [self._learners, self._items] = client.scatter([learners, item_vocab], broadcast=True)
+        self._outcomes = client.scatter(aligned, broadcast=True) if aligned is not None else None
+        encoded = dd.from_delayed([dask.delayed(_encode)(b, options, self._learners, self._items)
+                                   for b in batches], meta=_empty_encoded(), verify_meta=False)
+        n_parts = max(1, math.ceil(n_clean / target_rows))
+        # hash-partition on the global learner code: every trail lands whole in one partition
+        shuffled = encoded.shuffle("learner", npartitions=n_parts).to_delayed()
+        if self._scratch is not None:
+            tasks = [dask.delayed(_stage_disk)(part, drop_dups, str(self._scratch / f"part-{k:05d}.parquet"))
+                     for k, part in enumerate(shuffled)]
+        else:
+            tasks = [dask.delayed(_sort_partition)(part, drop_dups) for part in shuffled]
+        staged = client.compute(tasks)
+        label = f"shuffle by learner ({len(tasks)} partitions)"
+        _wait(client, staged, self.progress, label, gather=False)
+        # the arrays stay on the workers (memory) or on disk (paths); only duplicates come back
+        self.parts = [client.submit(itemgetter("part"), f, pure=False) for f in staged]
+        if self._scratch is not None:
+            self.parts = client.gather(self.parts)
+        dups = client.gather([client.submit(_dups_of, f, pure=False) for f in staged])
+        return dups
+
+    def map_reduce(self, func, *args, label: str = "map-reduce"):
+        """``sum(func(traces_k, *args))`` over the staged partitions (each a :class:`Traces` from
+        :func:`partition_traces`), added on the workers by a tree of fan-in 8."""
+        started = time.perf_counter()
+        futures = [self.client.submit(_apply, part, self._learners, self._items, self._outcomes, func, args,
+                                      pure=False) for part in self.parts]
+        total = _tree_sum(self.client, list(futures))
+        result = _wait(self.client, futures + [total], self.progress, label)[-1]
+        self.run.seconds[label] = self.run.seconds.get(label, 0.0) + time.perf_counter() - started
+        return result
+
+    def close(self):
+        self.parts = []
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@dataclass
+class _ColonySums:
+    """What one partition contributes to a ManHill: the mergeable state, and the evaporated pheromones
+    when ``decay="evaporation"`` (their weights only need the global reference time)."""
+
+    state: object
+    phi: tuple | None = None
+
+    def __add__(self, other: "_ColonySums") -> "_ColonySums":
+        phi = None if self.phi is None else (self.phi[0] + other.phi[0], self.phi[1] + other.phi[1])
+        return _ColonySums(self.state + other.state, phi)
+
+
+def _colony_partial(traces: Traces, model, t_ref) -> _ColonySums:
+    state = model.partial_state(traces)
+    phi = None
+    if model.decay == "evaporation":
+        # same kernel and weights as ManHill.fit; t_ref is the global latest event, from the survey
+        phi = model._decayed_pheromones(traces, t_ref)
+    return _ColonySums(state, phi)
+
+
+def fit_dask(source, *, scheduler=None, n_workers=None, memory_limit=None, progress=True, outcomes=None,
+             items=None, processes=True, stage=None, target_rows: int = 1_000_000, duplicates="reject",
+             read_options: dict | None = None, **manhill_params):
+    """Fit a :class:`poem.antcolony.ManHill` on the Parquet dataset ``source`` with Dask.
+
+    Parameters
+    ----------
+    source : str, Path or list
+        A directory (searched recursively), a glob, a file or a list of those; canonical columns
+        ``learner, item, timestamp[, score, duration]``, partitioned any way.
+    scheduler : str or distributed.Client, optional
+        Address of an existing Dask scheduler (or a client); default: a LocalCluster started and closed
+        here.
+    n_workers, memory_limit, processes
+        The local cluster's workers (one thread each), per-worker memory limit (``"1GB"``), and whether
+        workers are processes (threads when False, for quick tests).
+    progress : bool
+        Progress bars and the dashboard link on stderr.
+    outcomes : DataFrame or Series, optional
+        Learner outcomes, as for :meth:`ManHill.fit` (they matter with ``tour_quality=True``).
+    items : iterable of str, optional
+        Catalogue items nobody may have reached.
+    stage : {"disk", "memory"} or path, optional
+        Where the shuffled partitions wait between passes (module docstring): default ``"disk"`` (a
+        scratch directory, removed at the end) with a local cluster, ``"memory"`` with ``scheduler``.
+    target_rows : int
+        Rows per task before and after the shuffle (bounds each task's memory).
+    duplicates : {"reject", "keep"}
+        As in :func:`poem.read_traces`: exact repeats of an earlier row are rejected (found after the
+        shuffle, where all copies of a row meet) or kept.
+    read_options : dict, optional
+        Options of :func:`poem.read_traces` for tables: column names (``learner=``, ``item=``,
+        ``timestamp=``, ``score=``, ``duration=``) and ``naive_timestamps``, ``timestamp_format``,
+        ``timestamp_unit``, ``score_max``.
+    **manhill_params
+        Parameters of :class:`~poem.antcolony.ManHill`. ``decay="erosion"`` is refused: each deposit
+        erodes in the *global* event order, which has no per-partition form here.
+
+    Returns
+    -------
+    ManHill
+        Fitted; ``model.dask_run_`` holds the :class:`DaskRun` (``dask_run_.summary`` is the import
+        accounting, read = accepted + rejected summed over every piece; ``dask_run_.rejects`` the rows).
+
+    Raises
+    ------
+    TraceFormatError
+        No Parquet file at ``source``, a file without the canonical columns, or no accepted event.
+    ParameterError
+        An invalid ManHill parameter (before any cluster starts), or ``decay="erosion"``.
+    """
+    from .. import antcolony
+
+    template = antcolony.ManHill(**manhill_params)
+    antcolony._check_params(template)  # invalid parameters fail before any cluster starts
+    if template.decay == "erosion":
+        raise ParameterError("decay='erosion' erodes arcs in the global order of all events, which the "
+                             "Dask engine does not reproduce; use decay=None or 'evaporation', or fit in "
+                             "memory")
+    if stage is None:
+        stage = "memory" if scheduler is not None else "disk"
+    with dask_client(scheduler, n_workers=n_workers, memory_limit=memory_limit, processes=processes,
+                     progress=progress) as client:
+        with StagedDataset(client, source, items=items, outcomes=outcomes, progress=progress,
+                           target_rows=target_rows, stage=stage, duplicates=duplicates,
+                           read_options=read_options) as data:
+            sums = data.map_reduce(_colony_partial, template, data.run.t_max,
+                                   label="colony state (map + tree sum)")
+            run = data.run
+        run.dashboard = getattr(client, "dashboard_link", None)
+    started = time.perf_counter()
+    if sums.phi is None:
+        model = antcolony.ManHill.from_state(sums.state, **manhill_params)
+    else:
+        # from_state refuses decay (it cannot know the time order); with the evaporated pheromones summed
+        # above, finishing the model is what ManHill.fit itself does
+        model = antcolony.ManHill(**manhill_params)
+        model._finish(sums.state, sums.phi, t_ref=sums.state.t_max)
+    run.seconds["finish (ELO on the driver)"] = time.perf_counter() - started
+    model.dask_run_ = run
+    return model

@@ -1,0 +1,478 @@
+"""Read what MOOC platforms produce into one validated :class:`~poem.traces.Traces`, losing no row silently.
+
+:func:`read_traces` is the one entry point. It accepts a path, a list of paths, a directory (an OULAD
+folder, or a benchmark course folder holding ``traces.csv`` and ``outcomes.csv``) or a pandas DataFrame,
+and the formats
+
+=========  ==================================================================================
+csv        delimited text, optionally ``.gz``; columns found by name (see below)
+parquet    a Parquet table of events, or a canonical file written by :func:`write_traces`
+jsonl      JSON Lines of flat event records (same column rules as csv)
+edx        Open edX tracking logs (:mod:`poem.importers.edx`)
+xapi       xAPI statements, a JSON array or JSON Lines (:mod:`poem.importers.xapi`)
+oulad      the Open University Learning Analytics Dataset tables (:mod:`poem.importers.oulad`)
+=========  ==================================================================================
+
+``format="auto"`` decides from the suffix and, for JSON, from the first record.
+
+Columns (csv, parquet, jsonl, DataFrame) are named with ``learner=``, ``item=``, ``timestamp=``,
+``score=``, ``duration=`` or found among well-known names: the benchmark format
+``learner,item,timestamp,score``, pm4py/XES ``case:concept:name, concept:name, time:timestamp``, and
+others listed in :data:`poem.importers.tabular.CANDIDATES`.
+
+Nothing is lost: every input row is either accepted or in ``traces.rejects`` with a reason code
+(:data:`REASONS`) and a detail naming the bad value, and ``traces.summary()`` prints
+``read N rows: accepted A, rejected R``. Exact duplicates (same learner, item, timestamp, score and
+duration) are rejected as ``duplicate`` unless ``duplicates="keep"``. Input that cannot be read at all
+raises :class:`~poem.errors.TraceFormatError` with a message naming the problem.
+
+Timestamps must say where they are: values with a UTC offset are normalised to UTC; naive values (no
+offset) are accepted only with ``naive_timestamps="utc"`` (or a zone name). Without it, a file whose
+timestamps are all naive raises an error with that hint, and stray naive rows among aware ones are
+rejected as ``naive_timestamp``.
+
+CSV and JSON lines are streamed in chunks (``chunksize`` rows, default one million for CSV and 100 000
+lines for JSON), so the raw text never has to fit in memory next to its parsed form; the result is
+identical whatever the chunk size.
+
+Examples
+--------
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"learner": ["ann", "ann", "bob", ""],
+...                     "item": ["v1", "q1", "v1", "v2"],
+...                     "timestamp": ["2024-01-01T10:00:00+01:00", "2024-01-01T10:05:00Z",
+...                                   "2024-01-02 08:00:00+00:00", "2024-01-03T00:00:00Z"],
+...                     "score": [None, 0.5, None, 1]})
+>>> traces = read_traces(raw)
+>>> print(traces.summary())
+read 4 rows: accepted 3, rejected 1 (missing_learner: 1)
+>>> traces.to_frame()["item"].tolist()
+['v1', 'q1', 'v1']
+"""
+
+from __future__ import annotations
+
+import base64
+import io as _io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError, TraceFormatError
+from .importers.batch import REASONS, assemble
+from .importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
+from .traces import Traces
+
+__all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter_batches", "detect_format",
+           "FORMATS", "REASONS", "bundled_oulad_dir"]
+
+FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad")
+
+#: key of the schema metadata that marks a canonical Parquet file written by :func:`write_traces`
+CANONICAL_KEY = b"poem.traces"
+CANONICAL_VERSION = 1
+
+_COLUMN_ARGS = ("learner", "item", "timestamp", "score", "duration")
+_VALIDATION_ARGS = ("naive_timestamps", "timestamp_format", "timestamp_unit", "score_max")
+
+
+def bundled_oulad_dir() -> Path:
+    """The small OULAD subset shipped with POEM (``data/oulad`` in the repository)."""
+    return Path(__file__).resolve().parents[1] / "data" / "oulad"
+
+
+# ---------------------------------------------------------------------------------------------- formats
+def detect_format(path) -> str:
+    """Guess the format of ``path`` from its suffix and, for JSON, its first record."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "studentVle.csv").exists():
+            return "oulad"
+        if (path / "traces.csv").exists():
+            return "csv"
+        raise TraceFormatError(f"{path} is a directory with neither OULAD tables (studentVle.csv) nor "
+                               f"traces.csv; found {sorted(p.name for p in path.iterdir())[:10]}")
+    if not path.exists():
+        raise TraceFormatError(f"no such file: {path}")
+    name = path.name.lower()
+    stem = name[:-3] if name.endswith(".gz") else name
+    if stem.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    if stem.endswith((".parquet", ".pq")):
+        return "parquet"
+    if stem.endswith((".json", ".jsonl", ".ndjson", ".log")) or name.endswith(".gz") or "tracking" in name:
+        from .importers.jsonlines import sniff_json_kind
+
+        return sniff_json_kind(path)
+    raise TraceFormatError(f"cannot tell the format of {path} from its name; pass format= one of "
+                           f"{', '.join(FORMATS[1:])}")
+
+
+def _sources(source) -> list:
+    if isinstance(source, pd.DataFrame):
+        return [source]
+    if isinstance(source, (str, Path)):
+        return [Path(source)]
+    if isinstance(source, (list, tuple)):
+        if not source:
+            raise TraceFormatError("no source given (empty list)")
+        out = []
+        for s in source:
+            if isinstance(s, (list, tuple)):
+                raise TraceFormatError("sources must be paths or DataFrames, not nested lists")
+            out.extend(_sources(s))
+        return out
+    raise TraceFormatError(f"cannot read traces from a {type(source).__name__}; give a path, a list of "
+                           "paths or a pandas DataFrame")
+
+
+def iter_batches(source, format="auto", *, chunksize=None, **options):
+    """Validated :class:`~poem.importers.batch.Batch` es of one source, in reading order.
+
+    The streaming building block behind :func:`read_traces` (engines may consume it chunk by chunk).
+    """
+    if format not in FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if isinstance(source, pd.DataFrame):
+        if format not in ("auto", "csv", "parquet", "jsonl"):
+            raise ParameterError(f"a DataFrame is read as a table of events; format={format!r} needs a file")
+        yield from iter_frame_batches(source, chunksize=chunksize, **_table_options(options))
+        return
+    path = Path(source)
+    fmt = detect_format(path) if format == "auto" else format
+    if path.is_dir() and fmt == "csv":
+        path = path / "traces.csv"
+    if fmt == "csv":
+        yield from iter_csv_batches(path, chunksize=chunksize, delimiter=options.pop("delimiter", None),
+                                    engine=options.pop("engine", "auto"), **_table_options(options))
+    elif fmt == "parquet":
+        yield from iter_parquet_batches(path, chunksize=chunksize, **_table_options(options))
+    elif fmt == "jsonl":
+        from .importers.jsonlines import iter_jsonl_batches
+
+        yield from iter_jsonl_batches(path, chunksize=chunksize, **_table_options(options))
+    elif fmt == "edx":
+        from .importers.edx import iter_edx_batches
+
+        yield from iter_edx_batches(path, chunksize=chunksize, **options)
+    elif fmt == "xapi":
+        from .importers.xapi import iter_xapi_batches
+
+        yield from iter_xapi_batches(path, chunksize=chunksize, **options)
+    else:  # oulad is whole tables joined together, not a stream; read_traces handles it
+        raise ParameterError("format 'oulad' is read with read_traces, not streamed")
+
+
+def _table_options(options: dict) -> dict:
+    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS)
+    if unknown:
+        raise ParameterError(f"unknown option(s) for a table of events: {sorted(unknown)}")
+    return options
+
+
+# ---------------------------------------------------------------------------------------------- readers
+def read_traces(source, format: str = "auto", *, learner=None, item=None, timestamp=None, score=None,
+                duration=None, naive_timestamps=None, timestamp_format=None, timestamp_unit=None,
+                score_max=None, outcomes=None, catalog=None, pseudonymise_key=None,
+                duplicates: str = "reject", chunksize=None, **options) -> Traces:
+    """Read learner events from files or a DataFrame into validated, encoded :class:`Traces`.
+
+    Parameters
+    ----------
+    source : path, list of paths, directory or DataFrame
+        Several sources are concatenated in the order given (each keeps its own name in the rejects).
+        A benchmark course directory reads its ``traces.csv`` and, unless ``outcomes`` is given, its
+        ``outcomes.csv``; an OULAD directory reads the OULAD tables.
+    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad"}
+    learner, item, timestamp, score, duration : str, optional
+        Column names (tables and JSON lines); recognised names are used when omitted.
+    naive_timestamps : str, optional
+        ``"utc"`` or a zone name in which timestamps without offset were written; None rejects them.
+    timestamp_format : str, optional
+        ``strftime`` pattern for timestamp strings (default ISO 8601).
+    timestamp_unit : {"s", "ms", "us", "ns"}, optional
+        Unit of numeric (Unix epoch) timestamps.
+    score_max : float, optional
+        Divide scores by this (e.g. 100 for percentages) before checking they lie in [0, 1].
+    outcomes : path or DataFrame, optional
+        Learner outcomes (``learner, outcome``), see :func:`read_outcomes`.
+    catalog : path or DataFrame, optional
+        Item catalogue, see :func:`read_catalog`; its items join the vocabulary and its columns become
+        ``traces.item_info``.
+    pseudonymise_key : str or bytes, optional
+        Replace learner ids by keyed hashes (:mod:`poem.pseudonym`); outcomes are keyed the same way.
+    duplicates : {"reject", "keep"}
+        Reject exact repeats of an earlier event (default) or keep them.
+    chunksize : int, optional
+        Rows (lines for JSON) per chunk when streaming; the result does not depend on it.
+    **options
+        Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX, ``verbs=`` for xAPI,
+        ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and ``engine=`` ("auto", "arrow",
+        "pandas") for CSV.
+
+    Returns
+    -------
+    Traces
+
+    Raises
+    ------
+    TraceFormatError
+        Missing or empty file, unknown format, no learner/item/timestamp column (the message lists the
+        columns found), every timestamp naive.
+    ParameterError
+        An option outside its domain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"case:concept:name": ["a", "a"], "concept:name": ["x", "y"],
+    ...                     "time:timestamp": ["2024-01-01 10:00", "2024-01-01 09:00"]})
+    >>> t = read_traces(raw, naive_timestamps="utc")
+    >>> t.to_frame()["item"].tolist()          # sorted by time within each learner
+    ['y', 'x']
+    """
+    if duplicates not in ("reject", "keep"):
+        raise ParameterError(f"duplicates must be 'reject' or 'keep', got {duplicates!r}")
+    if format not in FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if chunksize is not None:
+        _chunksize(chunksize)
+    srcs = _sources(source)
+    cols = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration}
+    cols = {k: v for k, v in cols.items() if v is not None}
+    valid = {"naive_timestamps": naive_timestamps, "timestamp_format": timestamp_format,
+             "timestamp_unit": timestamp_unit, "score_max": score_max}
+    if score_max is not None and not (isinstance(score_max, (int, float)) and score_max > 0):
+        raise ParameterError(f"score_max must be a positive number, got {score_max!r}")
+    fmts = [format if isinstance(s, pd.DataFrame) or format != "auto" else detect_format(s) for s in srcs]
+    if outcomes is None:
+        course_outcomes = [s / "outcomes.csv" for s, f in zip(srcs, fmts)
+                           if isinstance(s, Path) and s.is_dir() and f == "csv"
+                           and (s / "outcomes.csv").exists()]
+        if course_outcomes:
+            outcomes = pd.concat([read_outcomes(p) for p in course_outcomes], ignore_index=True)
+    elif not isinstance(outcomes, pd.Series):
+        outcomes = read_outcomes(outcomes)
+    items, item_info = None, None
+    if catalog is not None:
+        item_info = read_catalog(catalog)
+        items = item_info.index.astype(str).tolist()
+
+    if "oulad" in fmts:
+        if len(srcs) != 1:
+            raise TraceFormatError("OULAD is read from one directory at a time")
+        from .importers.oulad import read_oulad
+
+        return read_oulad(srcs[0], outcomes=outcomes, item_info=item_info, items=items,
+                          pseudonymise_key=pseudonymise_key, duplicates=duplicates, chunksize=chunksize,
+                          **cols, **valid, **options)
+    if len(srcs) == 1 and fmts[0] in ("auto", "parquet") and isinstance(srcs[0], Path) \
+            and _is_canonical(srcs[0]):
+        if cols or options:
+            raise ParameterError("a canonical POEM traces file takes no column or format options")
+        return _read_canonical(srcs[0])
+    batches = []
+    for src, fmt in zip(srcs, fmts):
+        opts = dict(options)
+        if fmt in ("csv", "parquet", "jsonl", "auto"):
+            opts.update(cols)
+            opts.update({k: v for k, v in valid.items() if v is not None})
+        else:
+            opts.update({k: v for k, v in valid.items() if v is not None and k == "naive_timestamps"})
+        batches.extend(iter_batches(src, fmt, chunksize=chunksize, **opts))
+    return assemble(batches, duplicates=duplicates, items=items, outcomes=outcomes, item_info=item_info,
+                    pseudonymise_key=pseudonymise_key)
+
+
+def read_outcomes(source) -> pd.DataFrame:
+    """Learner outcomes as a ``learner, outcome`` DataFrame (outcome a float in [0, 1]).
+
+    ``source`` is a CSV/Parquet path or a DataFrame with a learner column (``learner`` or a recognised
+    learner name) and an ``outcome`` column. Raises :class:`TraceFormatError` for a missing column, a
+    value outside [0, 1] (naming the learner) or a learner listed twice.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_outcomes(pd.DataFrame({"learner": ["a", "b"], "outcome": [1, 0.25]}))["outcome"].tolist()
+    [1.0, 0.25]
+    """
+    from .importers.tabular import CANDIDATES
+
+    frame = _read_small_table(source, "outcomes")
+    lower = {str(c).lower(): c for c in frame.columns}
+    lcol = next((lower[c] for c in CANDIDATES["learner"] if c in lower), None)
+    ocol = next((lower[c] for c in ("outcome", "final_score", "grade", "result") if c in lower), None)
+    if lcol is None or ocol is None:
+        raise TraceFormatError(f"outcomes need a learner and an outcome column; columns found: "
+                               f"{list(frame.columns)}")
+    out = pd.DataFrame({"learner": frame[lcol].astype(str).to_numpy(dtype=object),
+                        "outcome": pd.to_numeric(frame[ocol], errors="coerce").to_numpy(dtype=float)})
+    bad = out["outcome"].notna() & ~out["outcome"].between(0, 1)
+    if bad.any():
+        row = out[bad].iloc[0]
+        raise TraceFormatError(f"outcome of learner {row['learner']!r} is {row['outcome']}, outside [0, 1]")
+    nonnum = out["outcome"].isna() & frame[ocol].notna().to_numpy()
+    if nonnum.any():
+        raise TraceFormatError(f"outcome {frame[ocol][nonnum.to_numpy()].iloc[0]!r} is not a number")
+    if out["learner"].duplicated().any():
+        raise TraceFormatError(f"outcomes list learner {out['learner'][out['learner'].duplicated()].iloc[0]!r}"
+                               " more than once")
+    return out
+
+
+def read_catalog(source) -> pd.DataFrame:
+    """An item catalogue indexed by item id with columns ``title, kind, position, week`` (NaN when unknown).
+
+    See :func:`poem.importers.catalog.read_catalog`.
+    """
+    from .importers.catalog import read_catalog as _read
+
+    return _read(source)
+
+
+def _read_small_table(source, what: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise TraceFormatError(f"no such {what} file: {path}")
+    if path.is_dir() or path.stat().st_size == 0:
+        raise TraceFormatError(f"{what} file {path} is empty or a directory")
+    try:
+        if path.name.lower().endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=None,
+                           engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise TraceFormatError(f"{what} file {path} cannot be read ({exc})") from exc
+
+
+# ---------------------------------------------------------------------------------------------- canonical
+def _frame_bytes(frame: pd.DataFrame | None) -> dict | None:
+    if frame is None:
+        return None
+    buf = _io.BytesIO()
+    frame.to_parquet(buf)
+    # Parquet has no "object column of str/None": remember which columns (and index) were object so
+    # they come back as such, not as pandas' string dtype or as float NaN for all-None columns
+    return {"parquet": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "object_columns": [str(c) for c in frame.columns if frame[c].dtype == object],
+            "object_index": bool(frame.index.dtype == object)}
+
+
+def _frame_from(stored: dict | None) -> pd.DataFrame | None:
+    if stored is None:
+        return None
+    frame = pd.read_parquet(_io.BytesIO(base64.b64decode(stored["parquet"])))
+    for col in stored["object_columns"]:
+        values = frame[col].to_numpy(dtype=object)
+        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
+    if stored["object_index"]:
+        frame.index = frame.index.astype(object)
+    return frame
+
+
+def write_traces(traces: Traces, path) -> Path:
+    """Write ``traces`` as a canonical Parquet file; :func:`read_traces` on it gives back equal traces.
+
+    Events are stored sorted, learner and item as dictionary columns over the full vocabularies; the
+    vocabularies, outcomes, item attributes, rejects, ``n_read`` and the pseudonymisation flag travel in
+    the file's metadata.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> t = read_traces(pd.DataFrame({"learner": ["a"], "item": ["x"], "timestamp": ["2024-01-01T00:00Z"]}))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     back = read_traces(write_traces(t, os.path.join(d, "t.parquet")))
+    >>> back.items.tolist(), back.summary().n_read
+    (['x'], 1)
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not isinstance(traces, Traces):
+        raise ParameterError(f"write_traces needs a Traces, got {type(traces).__name__}")
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise TraceFormatError(f"cannot write {path}: directory {path.parent} does not exist")
+    learners = pa.array(np.asarray(traces.learners, dtype=object).astype(str), type=pa.string())
+    items = pa.array(np.asarray(traces.items, dtype=object).astype(str), type=pa.string())
+    meta = {
+        "version": CANONICAL_VERSION,
+        "n_read": int(traces.n_read),
+        "pseudonymised": bool(traces.pseudonymised),
+        "learners": learners.to_pylist(),
+        "items": items.to_pylist(),
+        "outcomes": None if traces.outcomes is None else [None if np.isnan(v) else float(v)
+                                                          for v in traces.outcomes],
+        "item_info": _frame_bytes(traces.item_info),
+        "rejects": _frame_bytes(traces.rejects),
+    }
+    table = pa.table({
+        "learner": pa.DictionaryArray.from_arrays(pa.array(traces.learner, pa.int32()), learners),
+        "item": pa.DictionaryArray.from_arrays(pa.array(traces.item, pa.int32()), items),
+        "timestamp": pa.array(traces.timestamp, pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
+        "score": pa.array(traces.score, pa.float64(), from_pandas=False),
+        "duration": pa.array(traces.duration, pa.float64(), from_pandas=False),
+    })
+    table = table.replace_schema_metadata({CANONICAL_KEY: json.dumps(meta).encode("utf-8")})
+    try:
+        pq.write_table(table, path)
+    except OSError as exc:
+        raise TraceFormatError(f"cannot write {path} ({exc})") from exc
+    return path
+
+
+def _is_canonical(path: Path) -> bool:
+    if not path.is_file() or not path.name.lower().endswith((".parquet", ".pq")):
+        return False
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception:  # not parquet at all: let the parquet reader produce the error message
+        return False
+    return CANONICAL_KEY in meta
+
+
+def _codes(column, vocab: np.ndarray) -> np.ndarray:
+    import pyarrow as pa
+
+    out = []
+    for chunk in column.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_encode()
+        remap = np.searchsorted(vocab, np.asarray(chunk.dictionary.to_pylist(), dtype=object).astype(str))
+        out.append(remap[chunk.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(out).astype(np.int32) if out else np.array([], np.int32)
+
+
+def _read_canonical(path: Path) -> Traces:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[CANONICAL_KEY])
+    except Exception as exc:
+        raise TraceFormatError(f"{path}: corrupt POEM traces file ({exc})") from exc
+    if meta.get("version", 0) > CANONICAL_VERSION:
+        raise TraceFormatError(f"{path} was written by a newer POEM (format {meta['version']})")
+    learners = np.array(meta["learners"], dtype=object)
+    items = np.array(meta["items"], dtype=object)
+    outcomes = None if meta["outcomes"] is None else np.array(
+        [np.nan if v is None else v for v in meta["outcomes"]], dtype=float)
+    ts = table.column("timestamp").cast("int64").to_numpy()
+    return Traces(
+        learner=_codes(table.column("learner"), learners.astype(str)),
+        item=_codes(table.column("item"), items.astype(str)),
+        timestamp=np.ascontiguousarray(ts, dtype=np.int64),
+        score=table.column("score").to_numpy().astype(np.float64),
+        duration=table.column("duration").to_numpy().astype(np.float64),
+        learners=learners, items=items, outcomes=outcomes,
+        item_info=_frame_from(meta["item_info"]), rejects=_frame_from(meta["rejects"]),
+        n_read=int(meta["n_read"]), pseudonymised=bool(meta["pseudonymised"]),
+    )

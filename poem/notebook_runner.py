@@ -1,0 +1,308 @@
+"""Execute a POEM notebook with papermill: find it, check its parameters, run it, report failures plainly.
+
+Every run uses the Jupyter kernel named ``python3`` (``make setup`` registers the project's virtualenv under
+that name), a per-cell execution timeout, and the ``POEM_PUBLISH`` environment variable pointing at the run's
+results file (see :mod:`poem.publish`). Parameters the notebook does not declare in its ``parameters`` cell are
+still injected, as papermill does, but a :class:`UnknownParameterWarning` names them: a misspelt parameter
+would otherwise silently leave the default in place.
+
+Where the notebooks live
+    The numbered notebooks are kept in ``notebooks/`` at the repository root. :func:`notebooks_dir` looks, in
+    order, at ``$POEM_NOTEBOOKS``, at ``poem/notebooks/`` (package data of an installed wheel), then at the
+    repository's ``notebooks/`` beside the package (editable installs and checkouts).
+
+Examples
+--------
+>>> sorted(p.name for p in list_notebooks())[:1]
+['01_explore_traces.ipynb']
+>>> find_notebook("03").name
+'03_learning_path_report.ipynb'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from .errors import NotebookError, ParameterError
+from .publish import ENV_VAR
+
+__all__ = [
+    "KERNEL_NAME",
+    "DEFAULT_TIMEOUT",
+    "UnknownParameterWarning",
+    "notebooks_dir",
+    "data_path",
+    "list_notebooks",
+    "find_notebook",
+    "notebook_parameters",
+    "run_notebook",
+    "strip_outputs",
+    "make_notebook",
+    "has_outputs",
+]
+
+#: papermill always runs this kernel; see the Makefile's ``setup`` target
+KERNEL_NAME = "python3"
+#: seconds one cell may run before the run is abandoned
+DEFAULT_TIMEOUT = 600
+#: seconds allowed for the kernel to start
+START_TIMEOUT = 120
+
+
+class UnknownParameterWarning(UserWarning):
+    """A parameter was passed that the notebook's ``parameters`` cell does not declare."""
+
+
+def notebooks_dir() -> Path:
+    """The folder holding the numbered notebooks (see the module docstring for the search order).
+
+    Raises
+    ------
+    NotebookError
+        If none of the candidate folders exists.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = []
+    if os.environ.get("POEM_NOTEBOOKS"):
+        candidates.append(Path(os.environ["POEM_NOTEBOOKS"]))
+    candidates += [here / "notebooks", here.parent / "notebooks"]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("*.ipynb")):
+            return candidate
+    raise NotebookError("cannot find the POEM notebooks; looked in " + ", ".join(str(c) for c in candidates)
+                        + " (set POEM_NOTEBOOKS to the folder holding 01_explore_traces.ipynb ...)")
+
+
+def data_path(*parts) -> Path:
+    """A file shipped with POEM under ``data/`` (``data_path("demo", "traces.csv")``), looked up in the
+    installed package (``poem/data/``) and then in the repository (``data/`` beside the package).
+
+    Raises
+    ------
+    NotebookError
+        If the file is in neither place.
+
+    Examples
+    --------
+    >>> data_path("demo").name
+    'demo'
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here / "data" / Path(*parts), here.parent / "data" / Path(*parts)]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise NotebookError(f"bundled data {'/'.join(map(str, parts))} not found; looked in "
+                        + ", ".join(str(c) for c in candidates))
+
+
+def list_notebooks() -> list[Path]:
+    """The numbered notebooks, in reading order."""
+    return sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def find_notebook(name) -> Path:
+    """Resolve a notebook given as a path, a file name, its number (``"03"``) or its title
+    (``"learning_path_report"``).
+
+    Raises
+    ------
+    NotebookError
+        If nothing matches, or a short name matches several notebooks; the message lists the notebooks.
+    """
+    path = Path(name)
+    if path.suffix == ".ipynb" and path.is_file():
+        return path
+    if path.suffix == ".ipynb" or os.sep in str(name):
+        if not path.is_file():
+            raise NotebookError(f"notebook {str(name)!r} does not exist")
+        return path
+    key = str(name).removesuffix(".ipynb")
+    available = list_notebooks()
+    matches = [p for p in available
+               if p.stem == key or p.stem.split("_", 1)[0] == key.zfill(2) or p.stem.split("_", 1)[1] == key]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(p.stem for p in available)
+    if not matches:
+        raise NotebookError(f"no notebook called {str(name)!r}; available: {names}")
+    raise NotebookError(f"notebook name {str(name)!r} is ambiguous; available: {names}")
+
+
+def notebook_parameters(notebook) -> dict:
+    """The parameters a notebook declares: ``{name: {"default": str, "type": str, "help": str}}``.
+
+    These are what ``papermill --help-notebook`` prints: the literal default, the inferred type, and the
+    comment at the end of the line.
+    """
+    import papermill
+
+    path = find_notebook(notebook)
+    declared = papermill.inspect_notebook(str(path))
+    return {name: {"default": info["default"], "type": info["inferred_type_name"], "help": info["help"]}
+            for name, info in declared.items()}
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    """Set environment variables for the kernel that papermill is about to start, then restore them.
+
+    The kernel inherits this process's environment at start-up; batch runs execute in separate worker
+    processes, so the change never leaks across concurrent runs.
+    """
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = str(value)
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, publish_path=None, cwd=None,
+                 log_output=False, progress=False) -> Path:
+    """Execute ``notebook`` with papermill and write the executed copy to ``output``.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A path or a short name understood by :func:`find_notebook`.
+    output : str or Path
+        Where the executed notebook is written; it is written even when a cell fails, so the error can be
+        read in place.
+    parameters : dict, optional
+        Values injected after the ``parameters`` cell. Undeclared names raise an
+        :class:`UnknownParameterWarning` but are still injected.
+    timeout : float
+        Seconds each cell may run (papermill's ``execution_timeout``).
+    publish_path : str or Path, optional
+        The run's :mod:`poem.publish` file, given to the kernel as ``$POEM_PUBLISH`` (and as the
+        ``publish_path`` parameter when the notebook declares one).
+    cwd : str or Path, optional
+        Working directory of the kernel; by default the current directory.
+    log_output, progress : bool
+        Echo cell output / show papermill's per-cell progress bar.
+
+    Returns
+    -------
+    Path
+        ``output``.
+
+    Raises
+    ------
+    NotebookError
+        If the notebook is missing, a cell raises, a cell runs longer than ``timeout``, or the kernel dies.
+    ParameterError
+        If ``timeout`` is not a positive number or ``parameters`` is not a mapping.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise ParameterError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if parameters is not None and not isinstance(parameters, dict):
+        raise ParameterError(f"parameters must be a dict of name -> value, got {type(parameters).__name__}")
+    path = find_notebook(notebook)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    parameters = dict(parameters or {})
+    declared = notebook_parameters(path)
+    if publish_path is not None and "publish_path" in declared:
+        parameters.setdefault("publish_path", str(publish_path))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        warnings.warn(f"{path.name}: unknown parameter(s) {', '.join(unknown)}; declared: "
+                      f"{', '.join(declared) or 'none'}", UnknownParameterWarning, stacklevel=2)
+    started = time.monotonic()
+    try:
+        with _environment(**{ENV_VAR: None if publish_path is None else str(Path(publish_path).resolve())}):
+            papermill.execute_notebook(
+                str(path), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
+                execution_timeout=timeout, start_timeout=START_TIMEOUT, progress_bar=progress,
+                log_output=log_output, cwd=None if cwd is None else str(cwd),
+            )
+    except PapermillExecutionError as exc:
+        raise NotebookError(f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}"
+                            f" (executed notebook kept at {output})") from exc
+    except TimeoutError as exc:  # nbclient's CellTimeoutError derives from TimeoutError
+        raise NotebookError(f"{path.name}: a cell ran longer than the {timeout} s timeout "
+                            f"(after {time.monotonic() - started:.0f} s; partial notebook at {output})") from exc
+    except RuntimeError as exc:  # nbclient's DeadKernelError and kernel start-up failures
+        raise NotebookError(f"{path.name}: the kernel {KERNEL_NAME!r} failed: {exc}") from exc
+    return output
+
+
+def has_outputs(notebook) -> bool:
+    """True when any code cell of ``notebook`` carries outputs or an execution count."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    return any(cell.get("outputs") or cell.get("execution_count") is not None
+               for cell in nb.cells if cell.cell_type == "code")
+
+
+def strip_outputs(notebook) -> bool:
+    """Remove outputs, execution counts and run metadata from a notebook in place, so it diffs cleanly.
+
+    Returns True when the file changed.
+    """
+    nb = nbformat.read(str(notebook), as_version=4)
+    before = nbformat.writes(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("papermill", None)
+    after = nbformat.writes(nb)
+    if after != before:
+        Path(notebook).write_text(after + ("" if after.endswith("\n") else "\n"), encoding="utf-8")
+    return after != before
+
+
+def make_notebook(cells, parameters=None) -> nbformat.NotebookNode:
+    """Build a notebook for the ``python3`` kernel from cell sources.
+
+    Parameters
+    ----------
+    cells : list of str, ("md", str) or NotebookNode
+        Code cell sources; markdown cells are given as ``("md", text)`` tuples; ready-made cells (with
+        tags, say) are taken as they are.
+    parameters : str, optional
+        Source of the ``parameters`` cell (plain literals, one per line, each with a comment), placed first.
+
+    Examples
+    --------
+    >>> nb = make_notebook([("md", "# Title"), "print(x)"], parameters="x = 1  # the value")
+    >>> [c.cell_type for c in nb.cells], nb.cells[0].metadata["tags"]
+    (['code', 'markdown', 'code'], ['parameters'])
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    for source in cells:
+        if isinstance(source, nbformat.NotebookNode):
+            nb.cells.append(source)
+        elif isinstance(source, tuple) and source[0] == "md":
+            nb.cells.append(nbformat.v4.new_markdown_cell(source[1]))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(source))
+    for k, cell in enumerate(nb.cells):
+        cell.id = f"cell-{k:02d}"  # stable ids keep committed notebooks diff-friendly
+    return nb

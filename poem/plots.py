@@ -1,0 +1,386 @@
+"""Matplotlib figures for the notebooks and the team report: paths, graphs, heatmaps, distributions.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot's global state, so a
+notebook cell that ends with the figure shows it exactly once (and batch runs do not accumulate open
+figures). Importing this module inside IPython registers a PNG formatter for figures (IPython 9 only does
+so after ``%matplotlib inline`` or a pyplot ``show``). Graphs are drawn with networkx on matplotlib axes:
+no graphviz binary is needed.
+
+Examples
+--------
+>>> import numpy as np
+>>> fig = heatmap(np.eye(3), ["a", "b", "c"], title="identity")
+>>> fig.axes[0].get_title()
+'identity'
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .errors import ParameterError
+
+__all__ = [
+    "draw_path", "draw_prerequisite_graph", "heatmap", "elo_distributions", "activity_over_time",
+    "trail_lengths", "dropout_curve", "learners_per_item", "line_plot", "bar_plot", "item_labels", "png_bytes",
+]
+
+#: colour map of success rates: red (failing) to green (passing)
+SUCCESS_CMAP = "RdYlGn"
+#: resolution of figures shown in notebooks and embedded in reports
+DPI = 100
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (what notebooks display and reports embed)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    return buffer.getvalue()
+
+
+def _register_notebook_display() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png_bytes)
+
+
+_register_notebook_display()
+
+
+def item_labels(items, item_info=None, width: int = 18) -> dict:
+    """Display labels of item ids: the catalogue title when known (shortened to ``width``), else the id.
+
+    Examples
+    --------
+    >>> info = pd.DataFrame({"title": ["Intro"]}, index=pd.Index(["v1"], name="item"))
+    >>> item_labels(["v1", "v2"], info)
+    {'v1': 'Intro', 'v2': 'v2'}
+    """
+    labels = {}
+    titles = {}
+    if item_info is not None and "title" in item_info.columns:
+        titles = {str(k): v for k, v in item_info["title"].items() if isinstance(v, str) and v.strip()}
+    for item in items:
+        text = titles.get(str(item), str(item))
+        labels[str(item)] = text if len(text) <= width else text[: width - 1] + "…"
+    return labels
+
+
+def _snake_positions(n: int, per_row: int) -> dict:
+    """Positions of a path laid out as a snake (left to right, then right to left), so long paths fit."""
+    pos = {}
+    for k in range(n):
+        row, col = divmod(k, per_row)
+        x = col if row % 2 == 0 else per_row - 1 - col
+        pos[k] = (float(x), -float(row))
+    return pos
+
+
+def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 8, value_label="success rate",
+              cmap=SUCCESS_CMAP) -> Figure:
+    """The recommended path as numbered steps joined by arrows, coloured by a per-step value.
+
+    Parameters
+    ----------
+    items : sequence of str
+        Item ids in path order.
+    values : sequence of float, optional
+        One value per step in [0, 1] (success rate by default); NaN is drawn grey.
+    labels : dict, optional
+        Item id → label (see :func:`item_labels`).
+    per_row : int
+        Steps per row of the snake layout.
+
+    Raises
+    ------
+    ParameterError
+        If ``values`` does not have one entry per item or ``per_row`` < 1.
+
+    Examples
+    --------
+    >>> fig = draw_path(["a", "b", "c"], [0.9, 0.5, float("nan")])
+    >>> len(fig.axes)  # the drawing and its colour bar
+    2
+    """
+    items = [str(x) for x in items]
+    if per_row < 1:
+        raise ParameterError(f"per_row must be >= 1, got {per_row}")
+    values = np.full(len(items), np.nan) if values is None else np.asarray(values, dtype=float)
+    if values.shape != (len(items),):
+        raise ParameterError(f"draw_path: {values.shape[0]} values for {len(items)} items")
+    labels = labels or {}
+    per_row = min(per_row, max(len(items), 1))
+    rows = max(math.ceil(len(items) / per_row), 1)
+    fig = Figure(figsize=(min(1.6 * per_row + 1.5, 14), 1.5 * rows + 1.0), layout="constrained")
+    ax = fig.add_subplot()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(items)))
+    graph.add_edges_from((k, k + 1) for k in range(len(items) - 1))
+    pos = _snake_positions(len(items), per_row)
+    import matplotlib
+
+    colormap = matplotlib.colormaps[cmap]
+    colours = [colormap(v) if np.isfinite(v) else (0.8, 0.8, 0.8, 1.0) for v in values]
+    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=True, arrowstyle="-|>", arrowsize=14, node_size=900,
+                           edge_color="#555555", connectionstyle="arc3,rad=0.0")
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=900, edgecolors="#333333")
+    nx.draw_networkx_labels(graph, pos, ax=ax, labels={k: str(k + 1) for k in range(len(items))},
+                            font_size=10, font_weight="bold")
+    for k, item in enumerate(items):
+        x, y = pos[k]
+        ax.text(x, y - 0.2, labels.get(item, item), ha="center", va="top", fontsize=8)
+    ax.set_xlim(-0.6, per_row - 0.4)
+    ax.set_ylim(-(rows - 1) - 0.75, 0.45)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    mappable = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=colormap)
+    fig.colorbar(mappable, ax=ax, shrink=0.7, label=value_label)
+    return fig
+
+
+def draw_prerequisite_graph(graph: nx.DiGraph, *, labels=None, title=None, highlight=()) -> Figure:
+    """A prerequisite graph in layers: an item sits one layer right of its deepest prerequisite.
+
+    Edge width grows with the edge's ``weight`` attribute; edges listed in ``highlight`` are drawn red
+    (for example, where the syllabus disagrees with the learners).
+
+    Raises
+    ------
+    ParameterError
+        If the graph has a cycle (layers are undefined).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("a", "c")])
+    >>> fig = draw_prerequisite_graph(g, highlight=[("a", "c")])
+    >>> fig.axes[0].get_title()
+    ''
+    """
+    if not nx.is_directed_acyclic_graph(graph):
+        raise ParameterError("draw_prerequisite_graph needs an acyclic graph")
+    labels = labels or {}
+    g = nx.DiGraph()
+    g.add_nodes_from(graph.nodes)
+    g.add_edges_from(graph.edges(data=True))
+    for layer, nodes in enumerate(nx.topological_generations(g)):
+        for node in nodes:
+            g.nodes[node]["layer"] = layer
+    n_layers = 1 + max((d["layer"] for _, d in g.nodes(data=True)), default=0)
+    widest = max((sum(1 for _, d in g.nodes(data=True) if d["layer"] == k) for k in range(n_layers)), default=1)
+    fig = Figure(figsize=(min(2.0 + 1.1 * n_layers, 18), min(2.0 + 0.9 * widest, 14)), layout="constrained")
+    ax = fig.add_subplot()
+    if g.number_of_nodes():
+        pos = nx.multipartite_layout(g, subset_key="layer")
+        weights = np.array([d.get("weight", 1.0) for _, _, d in g.edges(data=True)], dtype=float)
+        widths = 0.6 + 2.4 * (weights / weights.max()) if len(weights) and weights.max() > 0 else 1.0
+        red = {tuple(e) for e in highlight}
+        colours = ["#c0392b" if (u, v) in red else "#7f8c8d" for u, v in g.edges]
+        nx.draw_networkx_edges(g, pos, ax=ax, width=widths, edge_color=colours, arrows=True, arrowsize=10,
+                               node_size=700, connectionstyle="arc3,rad=0.08")
+        nx.draw_networkx_nodes(g, pos, ax=ax, node_size=700, node_color="#d6eaf8", edgecolors="#2c3e50")
+        nx.draw_networkx_labels(g, pos, ax=ax, labels={n: labels.get(str(n), str(n)) for n in g.nodes},
+                                font_size=6.5)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def heatmap(matrix, labels, *, row_labels=None, order=None, title=None, cmap="viridis", colorbar_label=None,
+            log: bool = False) -> Figure:
+    """A labelled heatmap of an (n_rows, n) matrix such as Φ⁺, Φ⁻ or the precedence counts.
+
+    ``order`` (a list of labels, say a learning path) reorders the columns, and the rows that carry the same
+    labels, so structure along the path shows as a band above the diagonal; rows without a column twin
+    (the start node of Φ⁺) come last. ``log=True`` shows ``log1p(matrix)``, which keeps a few heavy arcs
+    from washing out the rest.
+
+    Examples
+    --------
+    >>> fig = heatmap(np.arange(6).reshape(3, 2), ["a", "b"], row_labels=["a", "b", "start"], order=["b", "a"])
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['b', 'a', 'start']
+
+    Raises
+    ------
+    ParameterError
+        If the matrix is not 2-D or the labels do not match its shape.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2:
+        raise ParameterError(f"heatmap needs a 2-D matrix, got shape {matrix.shape}")
+    labels = [str(x) for x in labels]
+    row_labels = labels if row_labels is None else [str(x) for x in row_labels]
+    if matrix.shape != (len(row_labels), len(labels)):
+        raise ParameterError(f"heatmap: matrix shape {matrix.shape} does not match "
+                             f"{len(row_labels)} row and {len(labels)} column labels")
+    if order is not None:
+        order = [str(x) for x in order]
+        missing = sorted(set(order) - set(labels))
+        if missing or len(set(order)) != len(labels):
+            raise ParameterError(f"heatmap order must list every column label once; unknown {missing[:5]}")
+        cols = [labels.index(x) for x in order]
+        rows = [row_labels.index(x) for x in order if x in row_labels]
+        rows += [k for k, x in enumerate(row_labels) if x not in set(order)]
+        matrix = matrix[np.ix_(rows, cols)]
+        labels, row_labels = order, [row_labels[k] for k in rows]
+    shown = np.log1p(np.maximum(matrix, 0)) if log else matrix
+    side = min(3.0 + 0.16 * max(matrix.shape), 11)
+    fig = Figure(figsize=(side + 1.2, side), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(shown, cmap=cmap, aspect="auto", interpolation="nearest")
+    step = max(1, math.ceil(max(matrix.shape) / 40))  # keep tick labels legible on big courses
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=90, fontsize=6)
+    ax.set_yticks(range(0, len(row_labels), step), row_labels[::step], fontsize=6)
+    ax.set_xlabel("to item")
+    ax.set_ylabel("from item")
+    if title:
+        ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=colorbar_label or ("log(1 + value)" if log else "value"))
+    return fig
+
+
+def elo_distributions(learner_ability, item_difficulty, *, title=None, labels=("learners' ability",
+                                                                              "items' difficulty")) -> Figure:
+    """Overlaid histograms of the ELO ratings of learners and items on one scale."""
+    ability = np.asarray(learner_ability, dtype=float)
+    difficulty = np.asarray(item_difficulty, dtype=float)
+    both = np.concatenate([ability[np.isfinite(ability)], difficulty[np.isfinite(difficulty)]])
+    fig = Figure(figsize=(7, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    if both.size:
+        bins = np.linspace(both.min(), both.max() + 1e-9, 30)
+        ax.hist(ability[np.isfinite(ability)], bins=bins, alpha=0.6, density=True, label=labels[0])
+        ax.hist(difficulty[np.isfinite(difficulty)], bins=bins, alpha=0.6, density=True, label=labels[1])
+        ax.legend()
+    ax.set_xlabel("ELO rating")
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def activity_over_time(traces, *, freq="D", title=None) -> Figure:
+    """Events and distinct active learners per day (or per ``freq``) of a :class:`~poem.traces.Traces`."""
+    stamps = pd.to_datetime(traces.timestamp, unit="ns", utc=True)
+    frame = pd.DataFrame({"t": stamps, "learner": traces.learner})
+    grouped = frame.groupby(pd.Grouper(key="t", freq=freq))
+    counts = grouped.size()
+    active = grouped["learner"].nunique()
+    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(counts.index, counts.to_numpy(), label="events")
+    ax.plot(active.index, active.to_numpy(), label="active learners")
+    ax.legend()
+    ax.set_ylabel(f"per {freq}")
+    fig.autofmt_xdate()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def trail_lengths(traces, *, title=None) -> Figure:
+    """Histogram of the number of events per learner (trail length)."""
+    lengths = np.diff(traces.trail_bounds())
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    if lengths.size:
+        ax.hist(lengths, bins=min(40, max(5, int(np.sqrt(lengths.size)))), color="#5dade2")
+    ax.set_xlabel("events per learner")
+    ax.set_ylabel("learners")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def dropout_curve(traces, *, title=None) -> Figure:
+    """Share of learners still present after their k-th distinct item: a survival curve of the course."""
+    bounds = traces.trail_bounds()
+    # distinct items per learner = how far each learner went
+    pairs = np.unique(np.stack([traces.learner.astype(np.int64), traces.item.astype(np.int64)]), axis=1)
+    reach = np.bincount(pairs[0], minlength=traces.n_learners) if pairs.size else np.zeros(0, dtype=int)
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    if reach.size and len(bounds) > 1:
+        k = np.arange(0, reach.max() + 1)
+        still = (reach[None, :] >= k[:, None]).mean(axis=1)
+        ax.step(k, still, where="post")
+    ax.set_xlabel("distinct items reached")
+    ax.set_ylabel("share of learners")
+    ax.set_ylim(0, 1.02)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def learners_per_item(counts, labels=None, *, title=None) -> Figure:
+    """Bar chart of a per-item count (e.g. ``item_learners_``) sorted from most to least reached."""
+    series = pd.Series(counts).sort_values(ascending=False)
+    labels = labels or {}
+    fig = Figure(figsize=(min(3 + 0.18 * len(series), 14), 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.bar(range(len(series)), series.to_numpy(), color="#48c9b0")
+    ax.set_xticks(range(len(series)), [labels.get(str(i), str(i)) for i in series.index], rotation=90,
+                  fontsize=6)
+    ax.set_ylabel("learners")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def line_plot(table: pd.DataFrame, x: str, y: str, *, hue=None, title=None, ylabel=None, errorbars=True) -> Figure:
+    """Mean of ``y`` against ``x`` (one line per ``hue`` value), with ±1 standard deviation bars.
+
+    Raises
+    ------
+    ParameterError
+        If a named column is missing.
+    """
+    missing = [c for c in (x, y, hue) if c is not None and c not in table.columns]
+    if missing:
+        raise ParameterError(f"line_plot: missing column(s) {missing}; have {list(table.columns)}")
+    fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
+    for name, part in groups:
+        stats = part.groupby(x)[y].agg(["mean", "std"]).reset_index()
+        kwargs = {"label": f"{hue}={name}" if hue is not None else None, "marker": "o", "capsize": 3}
+        ax.errorbar(stats[x], stats["mean"], yerr=stats["std"].fillna(0) if errorbars else None, **kwargs)
+    if hue is not None:
+        ax.legend(fontsize=8)
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel or y)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def bar_plot(values, *, title=None, ylabel=None, horizontal: bool = False) -> Figure:
+    """A bar chart of a named series (index = bar labels)."""
+    series = pd.Series(values)
+    fig = Figure(figsize=(6.5, max(2.5, 0.3 * len(series) + 1) if horizontal else 3.4), layout="constrained")
+    ax = fig.add_subplot()
+    labels = [str(i) for i in series.index]
+    if horizontal:
+        ax.barh(labels, series.to_numpy(), color="#5499c7")
+        ax.invert_yaxis()
+        ax.set_xlabel(ylabel or "")
+    else:
+        ax.bar(labels, series.to_numpy(), color="#5499c7")
+        ax.set_ylabel(ylabel or "")
+        ax.tick_params(axis="x", rotation=30)
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,355 @@
+"""The tables behind the team report: per-step evidence, item audit, learners at risk, trust.
+
+These are presentation helpers over what the other layers compute (a :class:`~poem.traces.Traces`, a
+fitted :class:`~poem.antcolony.ManHill`, a :class:`~poem.paths.Path` and a prerequisite graph): they select,
+join and count, and leave the modelling to :mod:`poem.antcolony` and :mod:`poem.paths`. Column names are
+stable identifiers; :mod:`poem.report_text` translates them for display.
+
+Learners at risk
+    A learner still in the course (not silent for ``dropout_days``) who has not mastered the whole path is
+    *stalled* when silent for ``stall_days`` (counted back from the last event of the data) or when their
+    last ``window`` attempts brought no newly mastered item, and *drifting* when at least ``drift_share``
+    of their last ``window`` attempts were on items whose prerequisites (in the colony's prerequisite
+    graph) they had not mastered yet: they are off the efficient trail. Only pseudonymised ids are shown.
+
+Trust
+    How far the path can be trusted: learners and events behind it, catalogue coverage, the support of
+    its steps, and its stability when the colony is refitted on random 80 % subsamples of the learners
+    (Kendall tau against the reported path).
+
+Examples
+--------
+>>> import pandas as pd, networkx as nx
+>>> from poem.traces import Traces
+>>> frame = pd.DataFrame({"learner": ["a"] * 3 + ["b"] * 2, "item": ["x", "y", "z", "z", "z"],
+...                       "timestamp": pd.to_datetime([1, 2, 3, 1, 2], unit="D", utc=True),
+...                       "score": [1.0, 1.0, 1.0, 0.0, 0.0]})
+>>> graph = nx.DiGraph([("x", "y"), ("y", "z")])
+>>> status = learner_status(Traces.from_frame(frame), ["x", "y", "z"], graph, window=2, min_events=1, key="k")
+>>> status["status"].tolist()   # a mastered the path; b keeps failing z without its prerequisites
+['completed', 'stalled_drifting']
+>>> learners_at_risk(status)[["events", "mastered", "off_trail_share"]].to_dict("records")
+[{'events': 2, 'mastered': 0, 'off_trail_share': 1.0}]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+
+__all__ = [
+    "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
+    "path_stability", "trust_summary", "display_ids", "AT_RISK_COLUMNS",
+]
+
+AT_RISK_COLUMNS = ["learner", "events", "mastered", "path_items", "days_inactive", "recent_success",
+                   "off_trail_share", "stalled", "drifting"]
+NS_PER_DAY = 86400 * 10**9
+
+
+def syllabus_order(item_info) -> list:
+    """The catalogue's items in syllabus order (by ``position``), or an empty list when unknown.
+
+    Examples
+    --------
+    >>> info = pd.DataFrame({"position": [2, 1, None]}, index=pd.Index(["b", "a", "c"], name="item"))
+    >>> syllabus_order(info)
+    ['a', 'b']
+    """
+    if item_info is None or "position" not in item_info.columns:
+        return []
+    pos = pd.to_numeric(item_info["position"], errors="coerce").dropna()
+    return [str(i) for i in pos.sort_values(kind="stable").index]
+
+
+def _z(P: np.ndarray) -> np.ndarray:
+    """Signed sign-test statistic of "i mastered before j" (the evidence scale of :mod:`poem.paths`)."""
+    total = P + P.T
+    return np.where(total > 0, (P - P.T) / np.sqrt(total + 1.0), 0.0)
+
+
+def path_steps(model, path, item_info=None) -> pd.DataFrame:
+    """Per-step evidence of a path for people: the path's ``steps`` plus title, syllabus position, and the
+    earlier step most learners mastered first (``key_prerequisite``, with ``before`` / ``after`` counts).
+
+    Parameters
+    ----------
+    model : fitted ManHill
+    path : poem.paths.Path
+    item_info : DataFrame, optional
+        Catalogue (``title``, ``position``) indexed by item id.
+    """
+    steps = path.steps.copy()
+    index = {str(x): k for k, x in enumerate(model.items_)}
+    codes = np.array([index[i] for i in path.items], dtype=np.int64)
+    P = np.asarray(model.precedence_, dtype=float)[np.ix_(codes, codes)]
+    Z = _z(P)
+    # only earlier steps can be the reason for a later one: mask the lower triangle (and the diagonal)
+    earlier = np.triu(np.ones_like(Z, dtype=bool), k=1)
+    scored = np.where(earlier, Z, -np.inf)
+    best = np.argmax(scored, axis=0) if len(codes) else np.zeros(0, dtype=np.int64)
+    has_key = np.isfinite(scored.max(axis=0)) & (scored.max(axis=0) > 1.0) if len(codes) else np.zeros(0, bool)
+    steps["key_prerequisite"] = [path.items[b] if ok else None for b, ok in zip(best, has_key)]
+    cols = np.arange(len(codes))
+    steps["before"] = np.where(has_key, P[best, cols], np.nan) if len(codes) else []
+    steps["after"] = np.where(has_key, P[cols, best], np.nan) if len(codes) else []
+    steps.insert(0, "step", steps["position"].to_numpy() + 1)
+    if item_info is not None:
+        info = item_info.reindex(pd.Index(path.items))
+        for col in ("title", "position"):
+            if col in info.columns:
+                name = "syllabus_position" if col == "position" else col
+                steps[name] = info[col].to_numpy()
+    return steps.drop(columns=["position"])
+
+
+def item_audit(model, *, rare_share: float = 0.05, **thresholds) -> pd.DataFrame:
+    """The colony's audit (:meth:`~poem.antcolony.ManHill.audit`) plus items reached by fewer than
+    ``rare_share`` of the learners (kind ``rarely_reached``), with the share of learners reaching each item.
+
+    Raises
+    ------
+    ParameterError
+        If ``rare_share`` is outside [0, 1].
+    """
+    if not 0 <= rare_share <= 1:
+        raise ParameterError(f"rare_share must lie in [0, 1], got {rare_share!r}")
+    table = model.audit(**thresholds)
+    reached = np.asarray(model.item_learners_, dtype=float)
+    items = np.asarray(model.items_).astype(str)
+    share = reached / max(int(model.n_learners_), 1)
+    rare = np.flatnonzero((reached > 0) & (share < rare_share))
+    extra = pd.DataFrame({"kind": "rarely_reached", "item": items[rare], "target": "",
+                          "value": share[rare], "expected": rare_share, "support": reached[rare].astype(np.int64),
+                          "detail": [f"reached by {share[j]:.1%} of the learners" for j in rare]})
+    table = pd.concat([t for t in (table, extra) if len(t)], ignore_index=True) if len(table) or len(extra) \
+        else table
+    by_item = dict(zip(items, share))
+    table["learner_share"] = [by_item.get(str(i), np.nan) for i in table["item"]]
+    return table
+
+
+def syllabus_disagreements(graph: nx.DiGraph, item_info) -> pd.DataFrame:
+    """Prerequisite arcs a→b the learners support where the syllabus nevertheless places b before a.
+
+    Columns: ``prerequisite``, ``item``, ``prerequisite_position``, ``item_position`` (syllabus), ``before``
+    (learners who mastered the prerequisite first), ``after`` (the other way round), ``weight`` (z-score).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("a", "b", weight=3.0, precedence=20.0, against=2.0)
+    >>> info = pd.DataFrame({"position": [2, 1]}, index=pd.Index(["a", "b"], name="item"))
+    >>> syllabus_disagreements(g, info)[["prerequisite", "item", "before", "after"]].values.tolist()
+    [['a', 'b', 20.0, 2.0]]
+    """
+    columns = ["prerequisite", "item", "prerequisite_position", "item_position", "before", "after", "weight"]
+    order = syllabus_order(item_info)
+    if not order:
+        return pd.DataFrame(columns=columns)
+    pos = {item: k + 1 for k, item in enumerate(order)}
+    rows = [(a, b, pos[a], pos[b], d.get("precedence", np.nan), d.get("against", np.nan), d.get("weight", np.nan))
+            for a, b, d in graph.edges(data=True) if a in pos and b in pos and pos[b] < pos[a]]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def display_ids(ids, *, pseudonymised: bool, key=None) -> np.ndarray:
+    """Learner ids safe to print: kept when already pseudonymised, otherwise keyed hashes.
+
+    The key is ``key``, else ``$POEM_PSEUDONYM_KEY`` (so a team holding the key can find the learners),
+    else a random key drawn for this call (the pseudonyms then link to nobody).
+    """
+    from .pseudonym import KEY_ENV, pseudonymise
+
+    ids = np.asarray(ids, dtype=object)
+    if pseudonymised:
+        return ids
+    key = key or os.environ.get(KEY_ENV) or secrets.token_hex(16)
+    return pseudonymise(ids, key)
+
+
+def learner_status(traces, path_items, graph: nx.DiGraph, *, stall_days: float = 7.0, dropout_days: float = 28.0,
+                   window: int = 10, drift_share: float = 0.5, mastery: float = 0.5, min_events: int = 3,
+                   key=None) -> pd.DataFrame:
+    """Where every learner stands (see the module docstring), one row per learner.
+
+    ``status`` is one of ``completed`` (mastered the whole path), ``new`` (fewer than ``min_events``
+    events), ``dropped`` (silent for ``dropout_days``), ``stalled``, ``drifting``, ``stalled_drifting``
+    or ``on_track``. Days are counted back from the last event of the data.
+
+    Parameters
+    ----------
+    traces : Traces
+    path_items : sequence of str
+        The recommended path; a learner who mastered all of it has completed.
+    graph : networkx.DiGraph
+        Prerequisite graph over item ids (:func:`poem.paths.prerequisite_graph`).
+    stall_days, dropout_days : float
+        Days of silence that make a learner stalled, then dropped out.
+    window : int
+        Recent attempts examined per learner.
+    drift_share : float
+        Share of recent attempts on not-yet-ready items that makes a learner drifting.
+    mastery : float
+        Score at or above which an attempt masters its item.
+    min_events : int
+        Learners with fewer events are too new to judge.
+    key : str, optional
+        Pseudonymisation key for the displayed ids (see :func:`display_ids`).
+
+    Returns
+    -------
+    DataFrame with :data:`AT_RISK_COLUMNS` and ``status``.
+
+    Raises
+    ------
+    ParameterError
+        If a threshold is outside its domain (the message names it).
+    """
+    for name, value, ok in (("stall_days", stall_days, stall_days > 0),
+                            ("dropout_days", dropout_days, dropout_days >= stall_days),
+                            ("window", window, window >= 1), ("drift_share", drift_share, 0 < drift_share <= 1),
+                            ("mastery", mastery, 0 <= mastery <= 1), ("min_events", min_events, min_events >= 1)):
+        if not ok:
+            raise ParameterError(f"learner_status: {name}={value!r} is outside its domain")
+    n_items, n_learners = traces.n_items, traces.n_learners
+    index = {str(x): k for k, x in enumerate(traces.items)}
+    path_codes = np.array([index[i] for i in path_items if i in index], dtype=np.int64)
+    E = traces.n_events
+    learner, item = traces.learner.astype(np.int64), traces.item.astype(np.int64)
+    success = traces.score >= mastery  # NaN compares False: an unscored visit masters nothing
+    position = np.arange(E, dtype=np.int64)
+    bounds = traces.trail_bounds()
+    events = np.diff(bounds)
+
+    # event index of each learner's first success on each item (E = never)
+    first = np.full((n_learners, n_items), E, dtype=np.int64)
+    np.minimum.at(first, (learner[success], item[success]), position[success])
+    mastered_path = (first[:, path_codes] < E).sum(axis=1)
+
+    # the last `window` events of every learner
+    recent = (bounds[learner + 1] - 1 - position) < window
+    r_pos, r_learner, r_item = position[recent], learner[recent], item[recent]
+
+    # off trail: some prerequisite of the attempted item was not mastered before the attempt
+    A = np.zeros((n_items, n_items), dtype=bool)
+    for a, b in graph.edges:
+        if a in index and b in index:
+            A[index[a], index[b]] = True
+    not_ready = (first[r_learner] >= r_pos[:, None]) & A[:, r_item].T
+    n_recent = np.bincount(r_learner, minlength=n_learners)
+    off_share = (np.bincount(r_learner, weights=not_ready.any(axis=1), minlength=n_learners)
+                 / np.maximum(n_recent, 1))
+
+    new_mastery = np.bincount(r_learner, weights=first[r_learner, r_item] == r_pos, minlength=n_learners)
+    scored = np.bincount(r_learner, weights=~np.isnan(traces.score[recent]), minlength=n_learners)
+    recent_success = np.bincount(r_learner, weights=success[recent], minlength=n_learners) / np.maximum(scored, 1)
+    last_time = traces.timestamp[np.maximum(bounds[1:] - 1, 0)]
+    days_inactive = (traces.timestamp.max() - last_time) / NS_PER_DAY if E else np.zeros(n_learners)
+
+    stalled = (days_inactive >= stall_days) | ((n_recent >= window) & (new_mastery == 0))
+    drifting = off_share >= drift_share
+    status = np.select(
+        [mastered_path >= len(path_codes), events < min_events, days_inactive >= dropout_days,
+         stalled & drifting, stalled, drifting],
+        ["completed", "new", "dropped", "stalled_drifting", "stalled", "drifting"], default="on_track")
+    return pd.DataFrame({
+        "learner": display_ids(traces.learners, pseudonymised=traces.pseudonymised, key=key),
+        "events": events, "mastered": mastered_path.astype(np.int64), "path_items": len(path_codes),
+        "days_inactive": np.round(days_inactive, 1), "recent_success": recent_success,
+        "off_trail_share": off_share, "stalled": stalled, "drifting": drifting, "status": status,
+    })
+
+
+def learners_at_risk(status: pd.DataFrame) -> pd.DataFrame:
+    """The learners of :func:`learner_status` still in the course but stalled or drifting, most at risk first:
+    both problems, then the most off-trail, then the longest silent."""
+    risky = status[status["status"].isin(["stalled", "drifting", "stalled_drifting"])]
+    order = np.lexsort((-risky["days_inactive"].to_numpy(), -risky["off_trail_share"].to_numpy(),
+                        -(risky["status"].to_numpy() == "stalled_drifting").astype(int)))
+    return risky.iloc[order].reset_index(drop=True)[AT_RISK_COLUMNS]
+
+
+def path_stability(traces, reference, *, params=None, method="lop", seeds=(0, 1, 2), sample: float = 0.8,
+                   path_options=None) -> pd.DataFrame:
+    """Refit the colony on random subsamples of the learners and compare each path with ``reference``.
+
+    Returns one row per seed: ``seed``, ``learners``, ``tau`` (Kendall tau against the reference path),
+    ``same_start`` (share of the reference's first five steps that are also the subsample path's first
+    five).
+
+    Raises
+    ------
+    ParameterError
+        If ``sample`` is not in (0, 1] or no seed is given.
+    """
+    from .antcolony import ManHill
+    from .evaluation import kendall_tau
+    from .paths import learning_path
+
+    if not 0 < sample <= 1:
+        raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ParameterError("path_stability needs at least one seed")
+    reference = list(reference)
+    head = set(reference[:5])
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        mask = rng.random(traces.n_learners) < sample
+        sub = traces.select_learners(mask)
+        model = ManHill(**(params or {})).fit(sub)
+        path = learning_path(model, method=method, rng=seed, **(path_options or {}))
+        rows.append({"seed": seed, "learners": int(mask.sum()), "tau": kendall_tau(path.items, reference),
+                     "same_start": len(head & set(path.items[:5])) / max(len(head), 1)})
+    return pd.DataFrame(rows)
+
+
+def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *, min_support: int = 10) -> dict:
+    """Figures telling how far the path can be trusted, and a level ``"high" | "medium" | "low"``.
+
+    Keys: ``learners``, ``events``, ``items``, ``coverage`` (share of catalogue items some learner
+    reached), ``supported_steps`` (share of path steps taken by at least ``min_support`` learners coming
+    from the previous step), ``stability`` (mean tau across subsamples, NaN without), ``level`` and
+    ``reasons`` (the short codes of what lowered the level).
+
+    Examples
+    --------
+    >>> class Colony:
+    ...     item_learners_ = np.array([10, 0])
+    >>> class Tr:
+    ...     n_learners, n_events, n_items = 300, 5000, 2
+    >>> class P:
+    ...     steps = pd.DataFrame({"support": [50.0, 40.0]})
+    >>> s = trust_summary(Tr, Colony, P, pd.DataFrame({"tau": [0.9, 0.95]}))
+    >>> s["coverage"], s["level"], s["reasons"]
+    (0.5, 'medium', ['coverage'])
+    """
+    reached = np.asarray(model.item_learners_, dtype=float)
+    coverage = float((reached > 0).mean()) if reached.size else math.nan
+    support = path.steps["support"].to_numpy(dtype=float)
+    supported = float((support >= min_support).mean()) if support.size else math.nan
+    tau = float(stability["tau"].mean()) if stability is not None and len(stability) else math.nan
+    reasons = []
+    if traces.n_learners < 200:
+        reasons.append("few_learners")
+    if coverage < 0.9:
+        reasons.append("coverage")
+    if supported < 0.5:
+        reasons.append("support")
+    if not tau >= 0.8:
+        reasons.append("unstable" if np.isfinite(tau) else "stability_unknown")
+    severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5
+    level = "low" if severe or len(reasons) >= 3 else ("medium" if reasons else "high")
+    return {"learners": int(traces.n_learners), "events": int(traces.n_events), "items": int(traces.n_items),
+            "coverage": coverage, "supported_steps": supported, "stability": tau, "level": level,
+            "reasons": reasons}

@@ -1,0 +1,344 @@
+"""Plain-language text of the team report, in English and French (``lang="en" | "fr"``).
+
+The report notebook holds no sentence of its own: every heading, explanation and table header comes
+from here, so a translation is one dictionary entry and the two languages cannot drift apart silently (the
+tests check that both languages define the same keys with the same placeholders).
+
+Examples
+--------
+>>> text("report_title", "fr")
+"Rapport sur le parcours d'apprentissage"
+>>> number(0.256, "fr", percent=True) == "25,6\u00a0%", number(1234.5, "en")
+(True, '1,234.5')
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+
+__all__ = ["text", "number", "table", "column_label", "say", "show_table", "TEXTS", "COLUMNS", "LABELS",
+           "LANGUAGES"]
+
+LANGUAGES = ("en", "fr")
+
+TEXTS = {
+    "report_title": {
+        "en": "Learning path report",
+        "fr": "Rapport sur le parcours d'apprentissage",
+    },
+    "intro": {
+        "en": "# Learning path report\n\nThis report reads the traces learners left in the course and shows the "
+              "path that worked best for them, the items worth a second look, the learners who may need "
+              "help, and how much these findings can be trusted. It was computed from **{learners}** "
+              "learners, **{events}** recorded activities and **{items}** items, between {start} and {end}.",
+        "fr": "# Rapport sur le parcours d'apprentissage\n\nCe rapport lit les traces laissées par les "
+              "apprenants dans le cours et montre le parcours qui leur a le mieux réussi, les éléments qui "
+              "méritent un second regard, les apprenants qui pourraient avoir besoin d'aide, et le degré de "
+              "confiance que l'on peut accorder à ces résultats. Il s'appuie sur **{learners}** apprenants, "
+              "**{events}** activités enregistrées et **{items}** éléments, du {start} au {end}.",
+    },
+    "import_note": {
+        "en": "Of the {read} rows read, {rejected} could not be used (for example a missing date or an unknown "
+              "learner).",
+        "fr": "Sur les {read} lignes lues, {rejected} n'ont pas pu être utilisées (par exemple une date ou un "
+              "apprenant manquant).",
+    },
+    "path_heading": {"en": "## The recommended path", "fr": "## Le parcours recommandé"},
+    "path_intro": {
+        "en": "The colony of learners suggests taking the **{n}** items in the order below. Each circle is "
+              "a step; its colour shows how often learners succeeded on that item (red: often failed, "
+              "green: usually passed). The order is the one that agrees best with the order in which "
+              "learners actually mastered the items.",
+        "fr": "La colonie d'apprenants propose de suivre les **{n}** éléments dans l'ordre ci-dessous. "
+              "Chaque cercle est une étape ; sa couleur indique la fréquence de réussite sur cet élément "
+              "(rouge : souvent échoué, vert : généralement réussi). Cet ordre est celui qui s'accorde le "
+              "mieux avec l'ordre dans lequel les apprenants ont réellement maîtrisé les éléments.",
+    },
+    "steps_intro": {
+        "en": "Why each step is where it is: *learners on this step* took exactly this transition from the "
+              "previous step; *key earlier item* is the earlier step that most learners mastered first, "
+              "with how many learners mastered it before and after this one.",
+        "fr": "Pourquoi chaque étape est à sa place : les *apprenants sur cette étape* ont fait exactement ce "
+              "passage depuis l'étape précédente ; l'*élément clé antérieur* est l'étape précédente que la "
+              "plupart des apprenants ont maîtrisée d'abord, avec le nombre d'apprenants qui l'ont maîtrisée "
+              "avant et après celle-ci.",
+    },
+    "graph_heading": {"en": "## What must come before what", "fr": "## Ce qui doit venir avant quoi"},
+    "graph_intro": {
+        "en": "An arrow from A to B means that learners who mastered A first did clearly better on B: A looks "
+              "like a prerequisite of B. Items further right depend on items further left. {n_edges} such "
+              "links were found. Red arrows are links the syllabus contradicts (it presents B before A).",
+        "fr": "Une flèche de A vers B signifie que les apprenants qui ont maîtrisé A d'abord ont nettement "
+              "mieux réussi B : A semble être un prérequis de B. Les éléments à droite dépendent de ceux de "
+              "gauche. {n_edges} liens de ce type ont été trouvés. Les flèches rouges sont des liens que le "
+              "programme contredit (il présente B avant A).",
+    },
+    "graph_empty": {
+        "en": "No link is strong enough yet to be shown: more learners are needed.",
+        "fr": "Aucun lien n'est encore assez net pour être montré : il faut davantage d'apprenants.",
+    },
+    "audit_heading": {"en": "## Items worth a second look", "fr": "## Éléments à revoir"},
+    "failing_heading": {"en": "### Items that fail abnormally", "fr": "### Éléments anormalement échoués"},
+    "failing_intro": {
+        "en": "Learners who do well on the rest of the course fail these items about as often as those who "
+              "do not: the failures look random rather than explained by the learners' level. A hard item "
+              "is not listed here (its difficulty explains its failures); an ambiguous question, a wrong "
+              "answer key or missing material would be. The closer the agreement is to 0, the more "
+              "suspicious the item.",
+        "fr": "Les apprenants qui réussissent bien le reste du cours échouent ces éléments à peu près aussi "
+              "souvent que les autres : les échecs semblent dus au hasard plutôt qu'au niveau des "
+              "apprenants. Un élément simplement difficile n'apparaît pas ici (sa difficulté explique ses "
+              "échecs) ; une question ambiguë, un corrigé erroné ou un support manquant, si. Plus l'accord "
+              "est proche de 0, plus l'élément est suspect.",
+    },
+    "failing_none": {"en": "No item fails abnormally.", "fr": "Aucun élément n'est anormalement échoué."},
+    "unreached_heading": {"en": "### Items nobody (or almost nobody) reaches",
+                          "fr": "### Éléments que personne (ou presque) n'atteint"},
+    "unreached_intro": {
+        "en": "These items are in the catalogue but few or no learners opened them: check they are visible "
+              "and linked from the course.",
+        "fr": "Ces éléments figurent au catalogue mais peu ou pas d'apprenants les ont ouverts : vérifiez "
+              "qu'ils sont visibles et accessibles depuis le cours.",
+    },
+    "unreached_none": {"en": "Every item is reached by a fair share of the learners.",
+                       "fr": "Chaque élément est atteint par une part raisonnable des apprenants."},
+    "syllabus_heading": {"en": "### Where learners disagree with the syllabus",
+                         "fr": "### Là où les apprenants contredisent le programme"},
+    "syllabus_intro": {
+        "en": "The syllabus presents the *item* before its *prerequisite*, yet far more learners mastered "
+              "the prerequisite first. Consider moving the prerequisite earlier.",
+        "fr": "Le programme présente l'*élément* avant son *prérequis*, alors que bien plus d'apprenants ont "
+              "maîtrisé le prérequis d'abord. Envisagez d'avancer le prérequis.",
+    },
+    "syllabus_none": {"en": "The learners' order agrees with the syllabus.",
+                      "fr": "L'ordre des apprenants s'accorde avec le programme."},
+    "syllabus_missing": {
+        "en": "No catalogue with the syllabus order was given, so the comparison with the syllabus is "
+              "skipped.",
+        "fr": "Aucun catalogue donnant l'ordre du programme n'a été fourni : la comparaison avec le "
+              "programme est omise.",
+    },
+    "drift_note": {
+        "en": "The difficulty of {n} items changed noticeably during the course (a modified item, or a "
+              "different audience): {items}.",
+        "fr": "La difficulté de {n} éléments a nettement changé au cours de la session (élément modifié ou "
+              "public différent) : {items}.",
+    },
+    "risk_heading": {"en": "## Learners who may need help", "fr": "## Apprenants qui pourraient avoir besoin d'aide"},
+    "risk_intro": {
+        "en": "Of the {learners} learners, {completed} mastered the whole path and {dropped} have been silent "
+              "for {dropout_days} days or more. Among those still active, **{at_risk}** may need help: "
+              "*stalled* learners have been silent for {stall_days} days or have not mastered anything new "
+              "in their last attempts; *drifting* learners mostly attempt items whose prerequisites they "
+              "have not mastered yet. Identifiers are pseudonyms: they never show a learner's real id.",
+        "fr": "Sur les {learners} apprenants, {completed} ont maîtrisé tout le parcours et {dropped} sont "
+              "silencieux depuis {dropout_days} jours ou plus. Parmi ceux qui restent actifs, **{at_risk}** "
+              "pourraient avoir besoin d'aide : les apprenants *bloqués* sont silencieux depuis "
+              "{stall_days} jours ou n'ont rien maîtrisé de nouveau lors de leurs dernières tentatives ; les "
+              "apprenants *qui s'écartent* tentent surtout des éléments dont ils ne maîtrisent pas encore les "
+              "prérequis. Les identifiants sont des pseudonymes : ils ne révèlent jamais l'identité réelle.",
+    },
+    "risk_more": {
+        "en": "The {shown} most urgent cases are listed; the full list has {total} learners.",
+        "fr": "Les {shown} cas les plus urgents sont listés ; la liste complète compte {total} apprenants.",
+    },
+    "risk_none": {"en": "No active learner looks stalled or off the trail.",
+                  "fr": "Aucun apprenant actif ne semble bloqué ou écarté du parcours."},
+    "trust_heading": {"en": "## How much to trust this", "fr": "## Quelle confiance accorder à ces résultats"},
+    "trust_high": {
+        "en": "**Trust: high.** Many learners, good coverage of the course, and the path barely changes "
+              "when the analysis is repeated on other samples of learners.",
+        "fr": "**Confiance : élevée.** Beaucoup d'apprenants, une bonne couverture du cours, et le parcours "
+              "change à peine quand l'analyse est refaite sur d'autres échantillons d'apprenants.",
+    },
+    "trust_medium": {
+        "en": "**Trust: medium.** The main lines are reliable, but read the details with care ({reasons}).",
+        "fr": "**Confiance : moyenne.** Les grandes lignes sont fiables, mais lisez le détail avec prudence "
+              "({reasons}).",
+    },
+    "trust_low": {
+        "en": "**Trust: low.** Treat this report as a first sketch ({reasons}).",
+        "fr": "**Confiance : faible.** Considérez ce rapport comme une première ébauche ({reasons}).",
+    },
+    "trust_figures": {
+        "en": "- learners: {learners}; recorded activities: {events}\n- items reached by at least one learner: "
+              "{coverage}\n- path steps taken by at least {min_support} learners: {supported}\n"
+              "- agreement of the path with itself when recomputed on {n_seeds} random samples of 80 % of "
+              "the learners (1 = identical order): {stability}",
+        "fr": "- apprenants : {learners} ; activités enregistrées : {events}\n- éléments atteints par au moins "
+              "un apprenant : {coverage}\n- étapes du parcours empruntées par au moins {min_support} "
+              "apprenants : {supported}\n- accord du parcours avec lui-même, recalculé sur {n_seeds} "
+              "échantillons aléatoires de 80 % des apprenants (1 = ordre identique) : {stability}",
+    },
+    "method_heading": {"en": "## How this report was made", "fr": "## Comment ce rapport a été produit"},
+    "method_text": {
+        "en": "Each learner is treated as an ant of a *man-hill* (an ant colony made of people): every move "
+              "from one item to the next leaves a trace of success or failure, and the colony's memory "
+              "reveals which orders work. The path maximises agreement with the order in which learners "
+              "mastered the items (method: {method}, seed {seed}). POEM {version}.",
+        "fr": "Chaque apprenant est vu comme une fourmi d'une *fourmilière humaine* : chaque passage d'un "
+              "élément au suivant laisse une trace de réussite ou d'échec, et la mémoire de la colonie "
+              "révèle les ordres qui fonctionnent. Le parcours maximise l'accord avec l'ordre dans lequel les "
+              "apprenants ont maîtrisé les éléments (méthode : {method}, graine {seed}). POEM {version}.",
+    },
+    "outcome_note": {
+        "en": "Learners whose own order agreed well with the recommended path reached an average outcome of "
+              "{good}, against {poor} for the others.",
+        "fr": "Les apprenants dont l'ordre s'accordait bien avec le parcours recommandé ont obtenu un "
+              "résultat moyen de {good}, contre {poor} pour les autres.",
+    },
+    "nothing": {"en": "none", "fr": "aucun"},
+}
+
+#: plain-language reasons that lowered the trust level (codes from poem.report_data.trust_summary)
+LABELS = {
+    "few_learners": {"en": "fewer than 200 learners", "fr": "moins de 200 apprenants"},
+    "coverage": {"en": "part of the course is rarely reached", "fr": "une partie du cours est peu atteinte"},
+    "support": {"en": "many steps rest on few learners", "fr": "beaucoup d'étapes reposent sur peu d'apprenants"},
+    "unstable": {"en": "the order changes between samples", "fr": "l'ordre varie d'un échantillon à l'autre"},
+    "stability_unknown": {"en": "stability not measured", "fr": "stabilité non mesurée"},
+    "stalled": {"en": "stalled", "fr": "bloqué"},
+    "drifting": {"en": "drifting", "fr": "s'écarte"},
+    "stalled_drifting": {"en": "stalled and drifting", "fr": "bloqué et s'écarte"},
+    "on_track": {"en": "on track", "fr": "sur la bonne voie"},
+    "completed": {"en": "completed", "fr": "terminé"},
+    "dropped": {"en": "left the course", "fr": "a quitté le cours"},
+    "new": {"en": "just started", "fr": "vient de commencer"},
+    "unreached": {"en": "never reached", "fr": "jamais atteint"},
+    "rarely_reached": {"en": "rarely reached", "fr": "rarement atteint"},
+    "path_figure": {"en": "Recommended path (colour: success rate)",
+                    "fr": "Parcours recommandé (couleur : taux de réussite)"},
+    "success_rate": {"en": "success rate", "fr": "taux de réussite"},
+    "status_figure": {"en": "Where the learners stand", "fr": "Où en sont les apprenants"},
+    "learners": {"en": "learners", "fr": "apprenants"},
+}
+
+#: display names of the report tables' columns
+COLUMNS = {
+    "step": {"en": "step", "fr": "étape"},
+    "item": {"en": "item", "fr": "élément"},
+    "title": {"en": "title", "fr": "titre"},
+    "syllabus_position": {"en": "place in syllabus", "fr": "place au programme"},
+    "support": {"en": "learners on this step", "fr": "apprenants sur cette étape"},
+    "item_learners": {"en": "learners reaching it", "fr": "apprenants l'atteignant"},
+    "success_rate": {"en": "success rate", "fr": "taux de réussite"},
+    "predicted_success": {"en": "expected success on this path", "fr": "réussite attendue sur ce parcours"},
+    "key_prerequisite": {"en": "key earlier item", "fr": "élément clé antérieur"},
+    "before": {"en": "mastered it first", "fr": "l'ont maîtrisé avant"},
+    "after": {"en": "mastered it after", "fr": "l'ont maîtrisé après"},
+    "value": {"en": "agreement with the rest of the course", "fr": "accord avec le reste du cours"},
+    "expected": {"en": "typical agreement", "fr": "accord habituel"},
+    "attempts": {"en": "attempts", "fr": "tentatives"},
+    "learner_share": {"en": "share of learners reaching it", "fr": "part des apprenants l'atteignant"},
+    "kind": {"en": "finding", "fr": "constat"},
+    "prerequisite": {"en": "prerequisite", "fr": "prérequis"},
+    "prerequisite_position": {"en": "prerequisite's place", "fr": "place du prérequis"},
+    "item_position": {"en": "item's place", "fr": "place de l'élément"},
+    "learner": {"en": "learner (pseudonym)", "fr": "apprenant (pseudonyme)"},
+    "events": {"en": "activities", "fr": "activités"},
+    "mastered": {"en": "path items mastered", "fr": "éléments du parcours maîtrisés"},
+    "days_inactive": {"en": "days silent", "fr": "jours de silence"},
+    "recent_success": {"en": "recent success", "fr": "réussite récente"},
+    "off_trail_share": {"en": "attempts not ready for", "fr": "tentatives sans les prérequis"},
+    "status": {"en": "situation", "fr": "situation"},
+    "seed": {"en": "sample", "fr": "échantillon"},
+    "tau": {"en": "agreement with the path", "fr": "accord avec le parcours"},
+    "same_start": {"en": "same first five steps", "fr": "mêmes cinq premières étapes"},
+}
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ParameterError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+
+
+def text(key: str, lang: str = "en", **values) -> str:
+    """The sentence ``key`` in ``lang`` with ``values`` filled in.
+
+    Raises
+    ------
+    ParameterError
+        If the language or the key is unknown, or a placeholder has no value (the message names it).
+    """
+    _check(lang)
+    table = TEXTS if key in TEXTS else LABELS
+    if key not in table:
+        raise ParameterError(f"no report text called {key!r}")
+    try:
+        return table[key][lang].format(**values)
+    except KeyError as exc:
+        raise ParameterError(f"report text {key!r} needs a value for {exc.args[0]!r}") from None
+
+
+def number(value, lang: str = "en", *, percent: bool = False, decimals: int | None = None) -> str:
+    """A number written the way readers of ``lang`` expect (``1,234.5`` / ``1 234,5``; ``25.6%`` /
+    ``25,6 %``); NaN and None become an en dash."""
+    _check(lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    value = float(value)
+    if percent:
+        value *= 100
+    if decimals is None:
+        decimals = 0 if value == int(value) and not percent else 1
+    body = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        body = body.replace(",", "\u202f").replace(".", ",")
+    if percent:
+        body += "\u00a0%" if lang == "fr" else "%"
+    return body
+
+
+def column_label(name: str, lang: str) -> str:
+    """Display name of a table column (the name itself when no translation exists)."""
+    _check(lang)
+    return COLUMNS.get(name, {}).get(lang, name)
+
+
+def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=None, labels=()) -> pd.DataFrame:
+    """A copy of ``frame`` ready to show: selected ``columns`` in order, numbers formatted for ``lang``
+    (``percent`` columns as percentages), values of ``labels`` columns translated, headers translated, and
+    a plain 1..n index hidden by the caller (``to_html(index=False)``).
+
+    Examples
+    --------
+    >>> t = table(pd.DataFrame({"success_rate": [0.5], "status": ["stalled"]}), "fr",
+    ...           percent=["success_rate"], labels=["status"])
+    >>> t.columns.tolist(), t.iloc[0].tolist()
+    (['taux de réussite', 'situation'], ['50,0\\xa0%', 'bloqué'])
+    """
+    _check(lang)
+    columns = [c for c in (columns or frame.columns) if c in frame.columns]
+    decimals = decimals or {}
+    out = pd.DataFrame(index=range(len(frame)))
+    for col in columns:
+        values = frame[col].to_numpy()
+        if col in labels:
+            out[col] = [LABELS.get(str(v), {}).get(lang, str(v)) for v in values]
+        elif col in percent:
+            out[col] = [number(v, lang, percent=True) for v in values]
+        elif pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            out[col] = [number(v, lang, decimals=decimals.get(col)) for v in values]
+        else:
+            out[col] = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+    out.columns = [column_label(c, lang) for c in columns]
+    return out
+
+
+def say(key: str, lang: str = "en", **values) -> None:
+    """Display the sentence ``key`` as Markdown in a notebook (what the report's cells call)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text(key, lang, **values)))
+
+
+def show_table(frame: pd.DataFrame, lang: str, **options) -> None:
+    """Display :func:`table` of ``frame`` in a notebook as HTML without the row index."""
+    from IPython.display import HTML, display
+
+    display(HTML(table(frame, lang, **options).to_html(index=False, border=0, classes="poem-table")))

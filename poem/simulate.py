@@ -1,0 +1,43 @@
+"""The course simulator: hidden prerequisite DAGs, BKT-like learners, and the closed-loop man-hill experiment.
+
+This is the public face of :mod:`poem.simulation` (where each job has its own module):
+
+- :func:`simulate_course` -- a course (random DAG, or a given graph such as :func:`junyi_graph`) followed by
+  unguided learners; :meth:`SimulatedCourse.write` produces ``traces.csv``, ``outcomes.csv`` and
+  ``truth.json`` in the format of the public benchmark courses.
+- :func:`closed_loop` -- cohorts arriving one after another, guided by a policy (``none``, ``random``,
+  ``syllabus``, ``oracle`` or the colony's ``suggest``), with per-cohort promotion metrics
+  (:mod:`poem.promotion`) and time to mastery; :func:`semet_test` -- how many learners a colony started
+  from a partly wrong teacher prior needs to correct it.
+
+Examples
+--------
+>>> from poem.simulate import simulate_course
+>>> sim = simulate_course(n_items=10, n_learners=25, seed=3)
+>>> traces = sim.to_traces()
+>>> traces.n_items
+10
+"""
+
+from __future__ import annotations
+
+from .simulation.course import Course, junyi_graph, make_course, random_prerequisite_dag, read_edge_list
+from .simulation.learners import DEFAULT_POPULATIONS, Population
+from .simulation.open_loop import SimulatedCourse, simulate_course
+
+__all__ = [
+    "simulate_course", "SimulatedCourse", "Course", "make_course", "random_prerequisite_dag",
+    "read_edge_list", "junyi_graph", "Population", "DEFAULT_POPULATIONS",
+    "closed_loop", "compare_policies", "semet_test", "POLICIES",
+]
+
+
+def __getattr__(name):
+    # the closed loop pulls in the colony; load it only when asked for
+    if name in ("closed_loop", "compare_policies", "semet_test", "POLICIES"):
+        from .simulation import closed_loop as module
+
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'poem.simulate' has no attribute {name!r}")

@@ -1,0 +1,243 @@
+"""Guiding policies for the closed-loop experiment: who tells a learner which item to take next.
+
+Every policy sees what a platform sees (each learner's items and scores so far) except the *oracle*,
+which reads the hidden mastery and the true prerequisite DAG and so gives the ceiling of the experiment.
+
+====================  ====================================================================================
+``none``              no recommendation: learners wander (the unguided reference)
+``random``            a uniformly random item the learner has not passed yet
+``syllabus``          the first item of the platform's (partly wrong) syllabus not passed yet
+``oracle``            among the items whose prerequisites are mastered, the earliest in the true order
+``colony``            the man-hill's ``ManHill.suggest`` on the learner's history; the colony is updated
+                      between cohorts (``partial_fit`` by default, or refitted on every cohort so far)
+``path``              the naive use of a colony: the first unpassed item of one learned order
+                      (``poem.paths.learning_path``), refreshed between cohorts -- the stagnation trap
+====================  ====================================================================================
+
+A policy is an object with ``start_cohort(course, state)``, ``recommend(state, rows, rng)`` (item codes,
+``-1`` for no recommendation), ``observe(rows, items, scores)`` after every step and
+``end_cohort(frame)`` with the cohort's canonical traces frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from .learners import first_unpassed, ready_mask
+
+__all__ = ["Policy", "NoGuidance", "RandomPolicy", "SyllabusPolicy", "OraclePolicy", "ColonyPolicy",
+           "LearnedPathPolicy", "make_policy", "POLICIES"]
+
+
+class Policy:
+    """Base class: no recommendation, nothing learned."""
+
+    name = "none"
+    guides = False
+
+    def start_cohort(self, course, state) -> None:
+        self.course = course
+        self._n_prereq = course.prereq.sum(axis=0)
+
+    def recommend(self, state, rows, rng) -> np.ndarray:
+        return np.full(len(rows), -1, dtype=np.int64)
+
+    def observe(self, rows, items, scores) -> None:
+        pass
+
+    def end_cohort(self, frame: pd.DataFrame) -> None:
+        pass
+
+
+class NoGuidance(Policy):
+    """Learners wander."""
+
+
+class RandomPolicy(Policy):
+    """A uniformly random item not passed yet."""
+
+    name, guides = "random", True
+
+    def recommend(self, state, rows, rng):
+        keys = rng.random((len(rows), self.course.n_items)) * ~state.passed[rows]
+        return np.argmax(keys, axis=1).astype(np.int64)
+
+
+class SyllabusPolicy(Policy):
+    """The first item of the platform's syllabus not passed yet."""
+
+    name, guides = "syllabus", True
+
+    def start_cohort(self, course, state):
+        super().start_cohort(course, state)
+        self._order = course.codes(course.syllabus)
+
+    def recommend(self, state, rows, rng):
+        return first_unpassed(state.passed[rows], self._order)
+
+
+class OraclePolicy(Policy):
+    """Reads hidden mastery: the ready item (prerequisites mastered, itself not) earliest in the true order."""
+
+    name, guides = "oracle", True
+
+    def start_cohort(self, course, state):
+        super().start_cohort(course, state)
+        self._rank = course.true_rank
+
+    def recommend(self, state, rows, rng):
+        ready = ready_mask(state, self._n_prereq, rows)
+        key = np.where(ready, -self._rank[None, :], np.iinfo(np.int64).min)
+        best = np.argmax(key, axis=1).astype(np.int64)
+        best[~ready.any(axis=1)] = -1
+        return best
+
+
+class _HistoryPolicy(Policy):
+    """Keeps every learner's (item, score) history as a platform log would."""
+
+    def start_cohort(self, course, state):
+        super().start_cohort(course, state)
+        self._items = [[] for _ in range(state.n_learners)]
+        self._scores = [[] for _ in range(state.n_learners)]
+
+    def observe(self, rows, items, scores):
+        for r, j, s in zip(rows.tolist(), items.tolist(), scores.tolist()):
+            self._items[r].append(j)
+            self._scores[r].append(s)
+
+
+class ColonyPolicy(_HistoryPolicy):
+    """The man-hill's ``suggest`` on each learner's history.
+
+    Parameters
+    ----------
+    params : dict, optional
+        ``ManHill`` parameters (``prior`` may hold a teacher prior).
+    update : {"partial", "refit"}
+        Between cohorts, ``partial_fit`` the new cohort, or refit on every cohort so far.
+    operator : str
+        ``suggest``'s selection operator (``"greedy"``, ``"roulette"``, ...).
+    warm_start : DataFrame, optional
+        Canonical traces (learner, item, timestamp, score) the colony is fitted on before the first cohort.
+    """
+
+    name, guides = "colony", True
+
+    def __init__(self, params=None, update: str = "partial", operator: str = "greedy", warm_start=None):
+        if update not in ("partial", "refit"):
+            raise ParameterError(f"update must be 'partial' or 'refit', got {update!r}")
+        self.params = dict(params or {})
+        self.update = update
+        self.operator = operator
+        self.warm_start = warm_start
+        self.model = None
+        self._frames = []
+        self._started = False
+        self.suggest_calls = 0
+
+    @staticmethod
+    def _traces_of(frame, course):
+        from ..traces import Traces
+
+        return Traces.from_frame(frame, items=course.items)
+
+    def _traces(self, frame):
+        return self._traces_of(frame, self.course)
+
+    def _fit(self, frame):
+        from ..antcolony import ManHill
+
+        if self.model is None or self.update == "refit":
+            self._frames.append(frame)
+            data = pd.concat(self._frames, ignore_index=True) if len(self._frames) > 1 else frame
+            self.model = ManHill(**self.params).fit(self._traces(data))
+        else:
+            self.model.partial_fit(self._traces(frame))
+        self._to_course = self.course.codes(self.model.items_)
+        self._from_course = np.empty(self.course.n_items, dtype=np.int64)
+        self._from_course[self._to_course] = np.arange(len(self._to_course))
+
+    def start_cohort(self, course, state):
+        super().start_cohort(course, state)
+        if not self._started:
+            self._started = True
+            if self.warm_start is not None:
+                self._fit(self.warm_start)
+            elif self.params.get("prior") is not None:
+                self._fit(_empty_frame())  # the teacher prior alone guides the first cohort
+
+    def recommend(self, state, rows, rng):
+        out = np.full(len(rows), -1, dtype=np.int64)
+        if self.model is None:
+            return out
+        # the colony's codes are its sorted vocabulary, not the course's codes
+        from_course = self._from_course
+        for k, r in enumerate(rows.tolist()):
+            hist = from_course[self._items[r]].tolist() if self._items[r] else []
+            got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
+            self.suggest_calls += 1
+            if got:
+                out[k] = self.course.code(got[0].item)
+        return out
+
+    def end_cohort(self, frame):
+        self._fit(frame)
+
+
+class LearnedPathPolicy(_HistoryPolicy):
+    """The naive colony use: the first unpassed item of one order learned from the colony
+    (``poem.paths.learning_path(model, method)``), refreshed between cohorts."""
+
+    name, guides = "path", True
+
+    def __init__(self, params=None, method: str = "greedy"):
+        self.params = dict(params or {})
+        self.method = method
+        self._frames = []
+        self._order = None
+
+    def recommend(self, state, rows, rng):
+        if self._order is None:
+            return np.full(len(rows), -1, dtype=np.int64)
+        return first_unpassed(state.passed[rows], self._order)
+
+    def end_cohort(self, frame):
+        from ..antcolony import ManHill
+        from ..paths import learning_path
+        from ..traces import Traces
+
+        self._frames.append(frame)
+        data = pd.concat(self._frames, ignore_index=True)
+        model = ManHill(**self.params).fit(Traces.from_frame(data, items=self.course.items))
+        path = learning_path(model, method=self.method, rng=np.random.default_rng(0))
+        order = [str(x) for x in path.items]
+        rest = [str(x) for x in self.course.true_order if str(x) not in set(order)]
+        self._order = self.course.codes(order + rest)
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({"learner": pd.Series([], dtype=object), "item": pd.Series([], dtype=object),
+                         "timestamp": pd.to_datetime(pd.Series([], dtype="int64"), utc=True),
+                         "score": pd.Series([], dtype=float)})
+
+
+#: policy names accepted by :func:`make_policy`
+POLICIES = ("none", "random", "syllabus", "oracle", "colony", "path")
+
+
+def make_policy(policy, **options) -> Policy:
+    """A policy object from a name in :data:`POLICIES` (``options`` go to the colony policies), or the
+    given :class:`Policy` itself."""
+    if isinstance(policy, Policy):
+        return policy
+    simple = {"none": NoGuidance, "random": RandomPolicy, "syllabus": SyllabusPolicy, "oracle": OraclePolicy}
+    if policy in simple:
+        return simple[policy]()
+    if policy == "colony":
+        return ColonyPolicy(**options)
+    if policy == "path":
+        return LearnedPathPolicy(**options)
+    raise ParameterError(f"unknown policy {policy!r}; valid: {list(POLICIES)}")

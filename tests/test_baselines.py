@@ -1,0 +1,138 @@
+"""Baseline paths on traces: hand-checked small cases, the DFG against pm4py, benchmark sanity figures."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from poem.baselines import (BASELINES, baseline_path, catalogue, directly_follows, first_success_rank,
+                            first_view_rank, item_statistics, markov, popularity, random_order,
+                            transition_counts)
+from poem.errors import ParameterError
+from poem.evaluation import evaluate
+from poem.traces import Traces
+
+
+def make(rows, items=None, item_info=None) -> Traces:
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    return Traces.from_frame(frame, items=items, item_info=item_info)
+
+
+# learner u1: a b c ; u2: b a c (fails a first) ; u3: a c ; item d only in the catalogue
+SMALL = [("u1", "a", 0, 1.0), ("u1", "b", 1, 1.0), ("u1", "c", 2, 1.0),
+         ("u2", "b", 0, 0.0), ("u2", "a", 1, 1.0), ("u2", "b", 2, 1.0), ("u2", "c", 3, 0.0),
+         ("u3", "a", 0, 1.0), ("u3", "c", 1, 1.0)]
+
+
+@pytest.fixture
+def small():
+    return make(SMALL, items=["d"])
+
+
+def test_item_statistics_by_hand(small):
+    stats = item_statistics(small)
+    assert stats["learners"].to_dict() == {"a": 3, "b": 2, "c": 3, "d": 0}
+    assert stats.loc["b", "attempts"] == 3 and stats.loc["b", "success_rate"] == pytest.approx(2 / 3)
+    assert np.isnan(stats.loc["d", "success_rate"])
+
+
+def test_transition_counts_by_hand(small):
+    counts, starts = transition_counts(small)
+    idx = {x: k for k, x in enumerate(small.items)}
+    assert counts[idx["a"], idx["b"]] == 2 and counts[idx["b"], idx["a"]] == 1
+    assert counts[idx["b"], idx["c"]] == 2 and counts[idx["a"], idx["c"]] == 1
+    assert counts.sum() == 6 and starts.tolist() == [2, 1, 0, 0]
+    success_counts, _ = transition_counts(small, success_only=True)
+    assert success_counts[idx["b"], idx["c"]] == 1  # u2's b -> c ended in a failure
+
+
+def test_popularity_and_ranks_by_hand(small):
+    # three events each: ties go to the item more learners reached (a, c: 3; b: 2), then vocabulary order
+    assert popularity(small).items == ["a", "c", "b", "d"]
+    # first views: u1 a0 b1 c2 ; u2 b0 a1 c2 ; u3 a0 c1 -> a 1/3, b 1/2, c 5/3, d never
+    assert first_view_rank(small).items == ["a", "b", "c", "d"]
+    # first successes: u1 a0 b1 c2 ; u2 a0 b1 ; u3 a0 c1 -> a 0, b 1, c 1.5
+    assert first_success_rank(small).items == ["a", "b", "c", "d"]
+
+
+def test_directly_follows_greedy_by_hand(small):
+    path = directly_follows(small)
+    assert path.items == ["a", "b", "c", "d"]  # start a (2 starts), a->b (2), b->c (2), then the unreached d
+    assert path.objective == 2 + 2 + 2 + 0
+    assert path.steps["arc_support"].tolist() == [2, 2, 2, 0]
+
+
+def test_markov_prefers_successful_moves(small):
+    path = markov(small)
+    assert path.items[:3] == ["a", "b", "c"]
+    assert np.isinf(path.objective)  # d can only be reached by a jump
+
+
+def test_directly_follows_counts_equal_pm4py():
+    pm4py = pytest.importorskip("pm4py")
+    rng = np.random.default_rng(0)
+    rows = [(f"u{k}", f"i{rng.integers(0, 6)}", t, 1.0) for k in range(30) for t in range(8)]
+    traces = make(rows)
+    frame = traces.to_frame()
+    dfg, starts, _ = pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item",
+                                        timestamp_key="timestamp")
+    counts, start_counts = transition_counts(traces)
+    idx = {x: k for k, x in enumerate(traces.items)}
+    ours = {(a, b): counts[idx[a], idx[b]] for a in idx for b in idx if counts[idx[a], idx[b]] > 0}
+    theirs = {arc: n for arc, n in dfg.items() if arc[0] != arc[1]}  # a path never repeats an item
+    assert ours == theirs
+    assert {a: start_counts[idx[a]] for a in starts} == dict(starts)
+
+
+def test_catalogue_order_from_item_info():
+    info = pd.DataFrame({"position": [3, 1, 2]}, index=["a", "b", "c"])
+    traces = make(SMALL, items=["d"], item_info=info)
+    assert catalogue(traces).items == ["b", "c", "a", "d"]
+    with pytest.raises(ParameterError, match="catalogue order is unknown"):
+        catalogue(make(SMALL))
+
+
+def test_random_is_seeded(small):
+    assert random_order(small, rng=3).items == random_order(small, rng=3).items
+    assert {tuple(random_order(small, rng=s).items) for s in range(20)}.__len__() > 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(0, 30),
+                          st.sampled_from([0.0, 1.0, np.nan])), min_size=1, max_size=60),
+       st.sampled_from(sorted(set(BASELINES) - {"catalogue"})))
+def test_every_baseline_orders_every_item_once(raw, name):
+    traces = make([(f"u{a}", f"v{b}", t, s) for a, b, t, s in raw], items=["extra"])
+    path = baseline_path(traces, name, rng=0)
+    assert sorted(path.items) == sorted(traces.items.tolist())
+    assert path.steps["item"].tolist() == path.items
+    # nobody reached "extra": it comes after every item with evidence for the method
+    with_evidence = (traces.score >= 0.5) if name == "first_success_rank" else np.ones(len(traces), bool)
+    n_known = len(np.unique(traces.item[with_evidence]))
+    if name != "random":
+        assert path.items.index("extra") >= n_known
+
+
+def test_unknown_baseline_and_wrong_input(small):
+    with pytest.raises(ParameterError, match="unknown baseline 'dfs'"):
+        baseline_path(small, "dfs")
+    with pytest.raises(ParameterError, match="Traces"):
+        popularity(pd.DataFrame())
+
+
+@pytest.mark.parametrize("course, reference", [
+    ("course-a", {"popularity": 0.71, "first_view_rank": 0.72, "directly_follows": 0.72}),
+    ("course-b", {"popularity": 0.59, "first_view_rank": 0.60, "directly_follows": 0.67}),
+])
+def test_reference_baseline_figures_roughly_reproduced(benchmark_course, course, reference):
+    folder = benchmark_course(course)
+    frame = pd.read_csv(folder / "traces.csv")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    traces = Traces.from_frame(frame)
+    truth = json.loads((folder / "truth.json").read_text())
+    for name, expected in reference.items():
+        assert evaluate(baseline_path(traces, name), truth)["respect"] == pytest.approx(expected, abs=0.09)

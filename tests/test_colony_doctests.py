@@ -1,0 +1,15 @@
+"""The examples in the man-hill modules' docstrings run and give what they show."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["poem.antcolony", "poem.elo", "poem.suggestion", "poem.colony_state", "poem.colony_io", "poem.audit",
+           "poem.cli_model", "poem._kernels"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

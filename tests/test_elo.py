@@ -1,0 +1,107 @@
+"""ELO ratings: recovery of the difficulty order, the deflation fix, invariances."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import spearmanr
+
+from poem.elo import fit_elo, initial_difficulty, learner_rating, success_probability
+from poem.errors import ParameterError
+
+
+def simulate(n_learners=400, n_items=12, growth=0.0, entry=0.0, seed=0, harder_late=None):
+    """Rasch learners doing every item in random order; ability grows by ``growth`` per attempt.
+    Learners arrive one after the other (time = learner index * 100 + step)."""
+    rng = np.random.default_rng(seed)
+    d_true = np.linspace(-2, 2, n_items)
+    base = rng.normal(entry, 1.0, n_learners)
+    items, scores, times = [], [], []
+    for l in range(n_learners):
+        order = rng.permutation(n_items)
+        for step, j in enumerate(order):
+            d = d_true[j] + (1.5 if harder_late == j and l >= n_learners // 2 else 0.0)
+            p = 1 / (1 + np.exp(d - (base[l] + growth * step)))
+            items.append(j)
+            scores.append(float(rng.random() < p))
+            times.append(l * 100 + step)
+    bounds = np.arange(0, n_learners * n_items + 1, n_items)
+    return (np.array(items, np.int32), np.array(scores), bounds, np.array(times, np.int64), d_true, base)
+
+
+def test_recovers_item_difficulty_and_learner_ability_order():
+    item, score, bounds, t, d_true, ability = simulate()
+    res = fit_elo(item, score, bounds, t, 12)
+    assert spearmanr(res.difficulty, d_true).statistic > 0.97
+    assert spearmanr(res.ability, ability).statistic > 0.7
+    assert res.n_attempts.tolist() == [12] * 400
+
+
+def test_learning_learners_do_not_deflate_the_items():
+    """Learners enter low and learn as they go (Valigiani's deflation setting): difficulties stay in order
+    and stay anchored, and no item drifts between the earlier and later cohorts."""
+    item, score, bounds, t, d_true, _ = simulate(growth=0.25, entry=-1.0, seed=1)
+    res = fit_elo(item, score, bounds, t, 12)
+    assert spearmanr(res.difficulty, d_true).statistic > 0.95
+    np.testing.assert_allclose(np.bincount(item, minlength=12) @ res.difficulty, 0.0, atol=1e-8)
+    assert np.abs(res.drift).max() < 0.4
+    # the spread of difficulties is not squeezed: plain logits of success rates would shrink it
+    assert np.ptp(res.difficulty) > 0.8 * np.ptp(d_true)
+
+
+def test_an_item_that_became_harder_drifts():
+    item, score, bounds, t, d_true, _ = simulate(harder_late=5, seed=2)
+    res = fit_elo(item, score, bounds, t, 12)
+    assert res.drift[5] > 0.6
+    assert np.argmax(res.drift) == 5
+
+
+def test_unscored_events_are_ignored():
+    item, score, bounds, t, _, _ = simulate(n_learners=50, seed=3)
+    res = fit_elo(item, score, bounds, t, 12)
+    # insert an unscored event at the start of every trail
+    n_l = len(bounds) - 1
+    item2 = np.insert(item, bounds[:-1], 0)
+    score2 = np.insert(score, bounds[:-1], np.nan)
+    t2 = np.insert(t, bounds[:-1], t[bounds[:-1]])
+    bounds2 = bounds + np.arange(n_l + 1)
+    res2 = fit_elo(item2, score2, bounds2, t2, 12)
+    np.testing.assert_allclose(res2.difficulty, res.difficulty)
+    np.testing.assert_allclose(res2.ability, res.ability)
+
+
+def test_learner_order_does_not_matter():
+    item, score, bounds, t, _, _ = simulate(n_learners=60, seed=4)
+    perm = np.random.default_rng(0).permutation(60)
+    segs = [np.arange(bounds[l], bounds[l + 1]) for l in perm]
+    idx = np.concatenate(segs)
+    bounds_p = np.concatenate([[0], np.cumsum([len(s) for s in segs])])
+    a = fit_elo(item, score, bounds, t, 12)
+    b = fit_elo(item[idx], score[idx], bounds_p, t[idx], 12)
+    np.testing.assert_allclose(b.difficulty, a.difficulty, atol=1e-10)
+    np.testing.assert_allclose(b.ability, a.ability[perm], atol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 0.5, 1.0])), min_size=0, max_size=15))
+def test_learner_rating_moves_with_scores(history):
+    d = np.array([-1.0, 0.0, 0.5, 2.0])
+    items = [h[0] for h in history]
+    base = learner_rating(items, [h[1] for h in history], d)
+    better = learner_rating(items + [1], [h[1] for h in history] + [1.0], d)
+    worse = learner_rating(items + [1], [h[1] for h in history] + [0.0], d)
+    assert worse < base < better
+    assert np.isfinite(base)
+
+
+def test_initial_difficulty_and_probability():
+    d = initial_difficulty(np.array([4, 4, 0]), np.array([3.0, 1.0, 0.0]))
+    assert d[0] < 0 < d[1] and d[2] == 0.0
+    assert success_probability(0.0, np.array([0.0]))[0] == 0.5
+
+
+@pytest.mark.parametrize("kw", [dict(k0=0.0), dict(k_min=2.0), dict(halflife=0.0), dict(n_iter=0)])
+def test_bad_schedule_is_named(kw):
+    item, score, bounds, t, _, _ = simulate(n_learners=5)
+    with pytest.raises(ParameterError):
+        fit_elo(item, score, bounds, t, 12, **kw)

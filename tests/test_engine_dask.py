@@ -1,0 +1,302 @@
+"""The Dask engine: same colony as in memory, whatever the partitioning; accounting of rejects; cluster
+handling. One small in-process LocalCluster (2 thread workers) serves the module and is always closed."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from poem.antcolony import ManHill
+from poem.engines.dask import StagedDataset, dask_client, fit_dask
+from poem.engines.parquet import find_parquet_files, find_pieces, read_piece
+from poem.errors import ParameterError, PoemError, TraceFormatError
+from poem.io import read_traces
+from poem.synth import generate_log
+from poem.traces import Traces
+
+distributed = pytest.importorskip("distributed")
+
+INT_ATTRS = ("arc_visits_", "arc_learners_", "item_attempts_", "item_learners_", "item_events_")
+FLOAT_ATTRS = ("phi_plus_", "phi_minus_", "precedence_", "item_successes_", "item_difficulty_",
+               "learner_ability_")
+T0 = pd.Timestamp("2024-03-01", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0")
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _write(directory: Path, frames: dict) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_parquet(directory / name, index=False)
+    return directory
+
+
+def _events(rows):
+    """rows of (learner, item, minutes after T0, score) -> canonical frame."""
+    learner, item, minutes, score = zip(*rows) if rows else ((), (), (), ())
+    return pd.DataFrame({"learner": list(learner), "item": list(item),
+                         "timestamp": T0 + pd.to_timedelta(list(minutes), unit="min"),
+                         "score": np.array(score, dtype=float)})
+
+
+def _in_memory(directory: Path, **params) -> ManHill:
+    """The reference: the in-memory reader on the same files in path order, then the in-memory fit."""
+    outcomes = params.pop("outcomes", None)
+    traces = read_traces([str(f) for f in find_parquet_files(directory)])
+    return ManHill(**params).fit(traces, outcomes=outcomes)
+
+
+def _assert_same(model: ManHill, ref: ManHill):
+    assert model.items_.tolist() == ref.items_.tolist()
+    assert model.learners_.tolist() == ref.learners_.tolist()
+    assert model.n_events_ == ref.n_events_ and model.n_learners_ == ref.n_learners_
+    for name in INT_ATTRS:
+        np.testing.assert_array_equal(getattr(model, name), getattr(ref, name), err_msg=name)
+    for name in FLOAT_ATTRS:
+        np.testing.assert_allclose(getattr(model, name), getattr(ref, name), rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def by_day(tmp_path_factory):
+    """A synthetic log in one file per day: most trails cross several files."""
+    log = generate_log(6_000, n_learners=150, n_items=15, seed=11)
+    directory = tmp_path_factory.mktemp("by_day")
+    log.write_parquet(directory, partition="day")
+    return directory, log
+
+
+# ------------------------------------------------------------------------------------------ equality
+def test_equal_to_in_memory_engine_with_trails_split_across_day_files(client, by_day):
+    directory, _ = by_day
+    files = find_parquet_files(directory)
+    assert len(files) > 20
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=700)
+    run = model.dask_run_
+    assert run.n_partitions == 9 and run.n_pieces == len(files)
+    # the premise: learners really are split across files
+    learner_files = pd.concat([pd.read_parquet(f, columns=["learner"]).assign(f=k)
+                               for k, f in enumerate(files)]).groupby("learner")["f"].nunique()
+    assert (learner_files > 1).mean() > 0.5
+    _assert_same(model, _in_memory(directory))
+    assert run.summary.n_read == run.summary.n_accepted == 6_000
+
+
+def test_equal_with_sessions_evaporation_and_tour_quality(client, by_day):
+    directory, log = by_day
+    outcomes = log.outcomes.iloc[::2]  # half the outcomes unknown: filled with the global mean
+    params = dict(session_gap=1800, decay="evaporation", rho=0.2, tour_quality=True, depth=3, lam=0.7)
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=1_000, outcomes=outcomes,
+                     **params)
+    _assert_same(model, _in_memory(directory, outcomes=outcomes, **params))
+    assert model.decay == "evaporation"
+
+
+def test_memory_and_disk_staging_agree_and_scratch_is_removed(client, by_day, tmp_path):
+    directory, _ = by_day
+    scratch = tmp_path / "scratch"
+    on_disk = fit_dask(directory, scheduler=client, progress=False, target_rows=2_000, stage=scratch)
+    in_ram = fit_dask(directory, scheduler=client, progress=False, target_rows=2_000, stage="memory")
+    np.testing.assert_array_equal(on_disk.arc_visits_, in_ram.arc_visits_)
+    np.testing.assert_allclose(on_disk.phi_plus_, in_ram.phi_plus_, rtol=1e-12)
+    assert scratch.is_dir() and list(scratch.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------ boundaries
+def test_partition_boundaries_keep_trail_order_and_simultaneous_events_in_file_order(client, tmp_path):
+    # learner u: x (file a), then y and w at the same minute in files b and c, then z; in memory the
+    # files are concatenated in path order, so the tie is broken b before c: x -> y -> w -> z
+    directory = _write(tmp_path / "ds", {
+        "a.parquet": _events([("u", "x", 0, 1.0), ("v", "y", 5, 0.0)]),
+        "b.parquet": _events([("u", "y", 10, 1.0), ("v", "x", 6, 1.0)]),
+        "c.parquet": _events([("u", "w", 10, 1.0), ("u", "z", 20, 0.0)]),
+    })
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=1, depth=0)
+    items = model.items_.tolist()
+    start = len(items)
+    arcs = {(("start" if r == start else items[r]), items[c]): int(model.arc_visits_[r, c])
+            for r, c in zip(*np.nonzero(model.arc_visits_))}
+    assert arcs == {("start", "x"): 1, ("x", "y"): 1, ("y", "w"): 1, ("w", "z"): 1,
+                    ("start", "y"): 1, ("y", "x"): 1}
+    assert model.phi_minus_[items.index("w"), items.index("z")] == 1.0  # u failed z, arriving from w
+    _assert_same(model, _in_memory(directory, depth=0))
+
+
+def test_empty_files_and_empty_partitions(client, tmp_path):
+    empty = _events([])
+    directory = _write(tmp_path / "ds", {
+        "0.parquet": empty,
+        "1.parquet": _events([("a", "x", 0, 1.0), ("b", "y", 1, 0.0)]),
+        "2.parquet": empty,
+        "3.parquet": _events([("a", "y", 2, 1.0), ("c", "x", 3, 1.0)]),
+    })
+    # 4 events, 1 row per partition: 4 hash partitions for 3 learners, so at least one is empty
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=1)
+    assert model.dask_run_.n_partitions == 4
+    assert model.dask_run_.summary.n_read == 4
+    _assert_same(model, _in_memory(directory))
+
+
+def test_partition_with_only_rejects_is_accounted(client, tmp_path):
+    bad = pd.DataFrame({"learner": ["a", None, "c", "d"], "item": ["x", "y", "z", "z"],
+                        "timestamp": ["2024-03-01T00:00Z", "2024-03-02T00:00Z", "not a date",
+                                      "2024-03-01 10:00"], "score": [7.0, 1.0, 1.0, 1.0]})
+    directory = _write(tmp_path / "ds", {
+        "good.parquet": _events([("a", "x", 0, 1.0), ("a", "y", 1, 1.0), ("b", "x", 2, 0.0)]),
+        "only_rejects.parquet": bad,
+    })
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=2)
+    summary = model.dask_run_.summary
+    assert (summary.n_read, summary.n_accepted, summary.n_rejected) == (7, 3, 4)
+    assert summary.reasons == {"score_out_of_range": 1, "missing_learner": 1, "bad_timestamp": 1,
+                               "naive_timestamp": 1}
+    rejects = model.dask_run_.rejects
+    assert set(rejects["source"].map(lambda s: Path(s).name)) == {"only_rejects.parquet"}
+    assert rejects["row"].tolist() == [0, 1, 2, 3]
+    assert model.n_events_ == 3 and model.items_.tolist() == ["x", "y"]  # z only occurs in rejects
+    _assert_same(model, _in_memory(directory))
+    reference = read_traces([str(f) for f in find_parquet_files(directory)])
+    pd.testing.assert_frame_equal(rejects, reference.rejects)
+
+
+def test_duplicates_across_files_are_rejected_like_in_memory(client, tmp_path):
+    row = [("a", "x", 0, 1.0)]
+    directory = _write(tmp_path / "ds", {
+        "0.parquet": _events(row + [("b", "x", 0, 1.0)]),
+        "1.parquet": _events([("a", "y", 1, 0.0)] + row),       # repeats row 0 of 0.parquet
+        "2.parquet": _events(row + [("a", "x", 0, 0.0)]),        # again; the second differs by score
+    })
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=2)
+    run = model.dask_run_
+    assert (run.summary.n_read, run.summary.n_accepted, run.summary.reasons) == (6, 4, {"duplicate": 2})
+    assert [Path(s).name for s in run.rejects["source"]] == ["1.parquet", "2.parquet"]
+    assert run.rejects["row"].tolist() == [1, 0]
+    assert all(d.startswith("repeats row 0 of ") and d.endswith("0.parquet") for d in run.rejects["detail"])
+    reference = read_traces([str(f) for f in find_parquet_files(directory)])
+    pd.testing.assert_frame_equal(run.rejects, reference.rejects)
+    _assert_same(model, _in_memory(directory))
+    kept = fit_dask(directory, scheduler=client, progress=False, duplicates="keep")
+    assert kept.n_events_ == 6 and kept.dask_run_.summary.n_rejected == 0
+
+
+def test_read_options_rename_columns_and_accept_naive_stamps(client, tmp_path):
+    frame = pd.DataFrame({"who": ["a", "a"], "what": ["x", "y"],
+                          "when": ["2024-03-01 10:00", "2024-03-01 11:00"], "pct": [50.0, 100.0]})
+    directory = _write(tmp_path / "ds", {"a.parquet": frame})
+    with pytest.raises(TraceFormatError, match="no column for learner, item, timestamp"):
+        fit_dask(directory, scheduler=client, progress=False)
+    options = dict(learner="who", item="what", timestamp="when", score="pct")
+    with pytest.raises(TraceFormatError, match="naive_timestamps"):
+        fit_dask(directory, scheduler=client, progress=False, read_options=options)
+    model = fit_dask(directory, scheduler=client, progress=False, depth=0,
+                     read_options={**options, "naive_timestamps": "utc", "score_max": 100})
+    assert model.item_successes_.tolist() == [0.5, 1.0]
+    assert model.phi_plus_[0, 1] == 1.0  # x -> y, arriving at y with score 1
+
+
+def test_all_rows_rejected_is_an_error_naming_the_counts(client, tmp_path):
+    directory = _write(tmp_path / "ds", {"bad.parquet": pd.DataFrame(
+        {"learner": [None], "item": ["x"], "timestamp": [T0]})})
+    with pytest.raises(TraceFormatError, match="read 1 rows: accepted 0, rejected 1"):
+        fit_dask(directory, scheduler=client, progress=False)
+
+
+def test_catalogue_items_join_the_vocabulary(client, tmp_path):
+    directory = _write(tmp_path / "ds", {"a.parquet": _events([("a", "x", 0, 1.0), ("a", "y", 1, 1.0)])})
+    model = fit_dask(directory, scheduler=client, progress=False, items=["unseen", "x"])
+    assert model.items_.tolist() == ["unseen", "x", "y"]
+    assert model.item_learners_.tolist() == [0, 1, 1]
+
+
+# ------------------------------------------------------------------------------------------ errors
+def test_bad_sources_and_parameters_are_named(client, tmp_path):
+    with pytest.raises(TraceFormatError, match="no Parquet file"):
+        fit_dask(tmp_path / "nothing-here", scheduler=client, progress=False)
+    directory = _write(tmp_path / "ds", {"odd.parquet": pd.DataFrame({"user": ["a"], "item": ["x"]})})
+    with pytest.raises(TraceFormatError, match=r"odd\.parquet: no column for timestamp"):
+        fit_dask(directory, scheduler=client, progress=False)
+    with pytest.raises(ParameterError, match="erosion"):
+        fit_dask(directory, scheduler=client, progress=False, decay="erosion")
+    with pytest.raises(ParameterError, match="depth"):
+        fit_dask(directory, scheduler=client, progress=False, depth=-1)
+    with pytest.raises(ParameterError, match="n_workers and memory_limit"):
+        fit_dask(directory, scheduler=client, n_workers=2, progress=False)
+    with pytest.raises(ParameterError, match="memory_limit"):
+        fit_dask(directory, memory_limit="lots", progress=False)
+
+
+# ------------------------------------------------------------------------------------------ cluster
+def test_own_local_cluster_is_started_and_closed(tmp_path, capfd):
+    directory = _write(tmp_path / "ds", {"a.parquet": _events([("a", "x", 0, 1.0), ("b", "x", 1, 0.0)])})
+    model = fit_dask(directory, n_workers=1, processes=False, progress=True, memory_limit="512MB")
+    assert model.item_attempts_.tolist() == [2]
+    err = capfd.readouterr().err
+    assert "poem: survey" in err and "shuffle by learner" in err and "colony state" in err
+
+
+def test_scheduler_address_and_map_reduce_over_staged_partitions(client, by_day):
+    directory, log = by_day
+    with dask_client(client.scheduler.address) as other:
+        with StagedDataset(other, directory, progress=False, target_rows=1_500) as data:
+            n_events = data.map_reduce(lambda traces: traces.n_events)
+            n_learners = data.map_reduce(lambda traces: traces.n_learners)
+            # every partition holds whole trails: learner counts add up to the global vocabulary
+            assert (n_events, n_learners) == (len(log.events), log.events["learner"].nunique())
+            assert len(data.run.learners) == n_learners
+
+
+def test_unreachable_scheduler_is_a_poem_error(tmp_path):
+    with pytest.raises(PoemError, match="cannot reach the Dask scheduler"):
+        with dask_client("tcp://127.0.0.1:9", timeout="1s"):
+            pass
+
+
+# ------------------------------------------------------------------------------------------ pieces
+def test_pieces_cover_every_row_once_in_path_order(tmp_path):
+    frame = _events([(f"u{k % 3}", "x", k, 1.0) for k in range(10)])
+    frame.iloc[:7].to_parquet(tmp_path / "b.parquet", row_group_size=3)
+    frame.iloc[7:].to_parquet(tmp_path / "a.parquet")
+    pieces = find_pieces(tmp_path, target_rows=4)
+    # a.parquet (3 rows) sorts first; b.parquet has row groups of 3, 3, 1 rows: [3] then [3 + 1]
+    assert [(Path(p.path).name, p.row_groups, p.file_row, p.offset, p.n_rows) for p in pieces] == [
+        ("a.parquet", (0,), 0, 0, 3), ("b.parquet", (0,), 0, 3, 3), ("b.parquet", (1, 2), 3, 6, 4)]
+    with pytest.raises(ParameterError, match="target_rows"):
+        find_pieces(tmp_path, target_rows=0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None, " "]), st.sampled_from(["x", None]),
+                          st.sampled_from(["2024-01-01T00:00Z", "2024-01-01 08:00", "nope", None]),
+                          st.one_of(st.none(), st.floats(-1, 2, allow_nan=False))), max_size=30),
+       st.integers(1, 7))
+def test_pieces_account_for_every_row(tmp_path, rows, row_group_size):
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"], dtype=object)
+    frame["score"] = frame["score"].astype(float)
+    path = tmp_path / "f.parquet"
+    frame.to_parquet(path, row_group_size=row_group_size)
+    pieces = find_pieces(path, target_rows=5)
+    read = [read_piece(p) for p in pieces]
+    clean = pd.concat([c for c, _, _ in read], ignore_index=True)
+    rejects = pd.concat([r for _, r, _ in read], ignore_index=True)
+    assert len(clean) + len(rejects) == len(frame) == sum(p.n_rows for p in pieces)
+    # every row is either clean (global position) or rejected (row in its file), never both
+    assert sorted(clean["row"].tolist() + rejects["row"].tolist()) == list(range(len(frame)))
+    assert clean["score"].dropna().between(0, 1).all()
+    # the same verdicts as the in-memory reader on the whole file
+    if len(frame):
+        try:
+            whole = read_traces(str(path), duplicates="keep")
+        except TraceFormatError:  # every timestamp naive: refused as a whole, by both engines
+            return
+        assert sorted(rejects["row"].tolist()) == sorted(whole.rejects["row"].tolist())
+        assert whole.n_events == len(clean)

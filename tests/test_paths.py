@@ -1,0 +1,311 @@
+"""Learning paths and prerequisite graphs from a fitted colony: known orders, invariants, personalisation."""
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from poem.antcolony import ManHill
+from poem.errors import NotFittedError, ParameterError
+from poem.lop import lop_objective
+from poem.paths import (METHODS, STEP_COLUMNS, Path, learning_path, path_objective, precedence_evidence,
+                        prerequisite_graph)
+from poem.traces import Traces
+
+CHAIN = ["intro", "basics", "middle", "advanced", "expert"]
+
+
+def chain_traces(n_learners=40, seed=0, noise=0.15) -> Traces:
+    """Learners pick unpassed items at random and master one only after its predecessor in ``CHAIN``;
+    a success on an item they are not ready for is a guess (probability ``noise``)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_learners):
+        mastered, passed, t = 0, set(), 0
+        for _ in range(15):
+            todo = [i for i in range(len(CHAIN)) if i not in passed]
+            if not todo:
+                break
+            item = int(rng.choice(todo))
+            success = item == mastered or rng.random() < noise
+            rows.append((f"u{k}", CHAIN[item], t, float(success)))
+            if item == mastered:
+                mastered += 1
+            if success:
+                passed.add(item)
+            t += 1
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    return Traces.from_frame(frame)
+
+
+@pytest.fixture(scope="module")
+def chain_model():
+    return ManHill().fit(chain_traces())
+
+
+@pytest.mark.parametrize("method, options", [
+    ("lop", {}), ("aco", {}), ("topological", {"graph_threshold": 0.5, "min_ratio": 0.5})])
+def test_known_chain_is_recovered(chain_model, method, options):
+    path = learning_path(chain_model, method=method, rng=0, **options)
+    assert path.items == CHAIN
+    assert path.method == method
+
+
+@pytest.mark.parametrize("threshold", [0.5, 2.0, 4.0])
+def test_topological_path_respects_every_arc_of_the_graph(threshold):
+    model = ManHill().fit(chain_traces(n_learners=30, seed=4, noise=0.4))
+    path = learning_path(model, method="topological", graph_threshold=threshold)
+    position = {item: k for k, item in enumerate(path.items)}
+    graph = prerequisite_graph(model, threshold=threshold, reduce=False)  # same arcs, unreduced
+    assert all(position[a] < position[b] for a, b in graph.edges)
+
+
+def test_greedy_is_a_permutation_and_reports_the_same_objective(chain_model):
+    path = learning_path(chain_model, method="greedy")
+    assert sorted(path.items) == sorted(CHAIN)
+    assert path.objective == pytest.approx(path_objective(chain_model, path))
+    best = learning_path(chain_model, method="lop", rng=0)
+    assert best.objective >= path.objective - 1e-9
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(METHODS), st.integers(3, 25))
+def test_any_course_gives_a_permutation_with_recomputed_objective(seed, method, n_learners):
+    model = ManHill().fit(chain_traces(n_learners=n_learners, seed=seed, noise=0.5))
+    path = learning_path(model, method=method, rng=seed, n_iterations=3) if method in ("lop", "aco") \
+        else learning_path(model, method=method)
+    assert sorted(path.items) == sorted(model.items_.tolist())
+    assert path.objective == pytest.approx(path_objective(model, path.items))
+    assert list(path.steps.columns[:len(STEP_COLUMNS)]) == STEP_COLUMNS
+    assert path.steps["item"].tolist() == path.items
+
+
+@pytest.mark.parametrize("method", ["lop", "aco"])
+def test_same_seed_same_path(method):
+    model = ManHill().fit(chain_traces(n_learners=30, seed=3, noise=0.6))
+    a = learning_path(model, method=method, rng=5)
+    b = learning_path(model, method=method, rng=5)
+    assert a.items == b.items and a.objective == b.objective
+
+
+def test_aco_and_lop_agree_on_the_objective_scale(chain_model):
+    lop = learning_path(chain_model, method="lop", rng=0)
+    aco = learning_path(chain_model, method="aco", rng=0)
+    W = precedence_evidence(chain_model)
+    index = {x: k for k, x in enumerate(chain_model.items_)}
+    for path in (lop, aco):
+        assert path.objective == pytest.approx(lop_objective(W, [index[x] for x in path.items]))
+
+
+def test_personalised_remaining_path_skips_mastered_items(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0, start=["intro", "basics"])
+    assert path.items == CHAIN[2:]
+    assert path.meta["start"] == ["intro", "basics"]
+    # a failed item is not mastered: it stays on the path
+    failed = learning_path(chain_model, method="lop", rng=0, start=[("intro", 1.0), ("basics", 0.0)])
+    assert failed.items == CHAIN[1:]
+    as_mapping = learning_path(chain_model, method="lop", rng=0, start={"intro": 1.0})
+    assert as_mapping.items == CHAIN[1:]
+
+
+def test_restricted_to_a_subset_keeps_relative_order(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0, items=["expert", "intro", "middle"])
+    assert path.items == ["intro", "middle", "expert"]
+
+
+def test_steps_explain_each_step(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0)
+    steps = path.steps
+    assert steps["position"].tolist() == list(range(len(CHAIN)))
+    assert steps["support"].iloc[0] == chain_model.arc_learners_[-1, list(chain_model.items_).index("intro")]
+    assert steps["success_rate"].between(0, 1).all()
+    assert steps["predicted_success"].between(0, 1).all()
+    # the first step has nothing before it, the last nothing after it
+    assert steps["evidence_for"].iloc[0] == 0 and steps["evidence_against"].iloc[-1] == 0
+    assert steps["evidence_for"].iloc[1:].gt(0).all()
+
+
+def test_path_json_round_trip(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0)
+    data = json.loads(path.to_json())
+    assert data["path"] == CHAIN and data["method"] == "lop"
+    assert data["objective"] == pytest.approx(path.objective)
+    back = Path.from_dict(data)
+    assert back.items == path.items and back.objective == pytest.approx(path.objective)
+    assert Path(["a"], "random").to_dict()["objective"] is None
+
+
+def test_path_validation():
+    with pytest.raises(ParameterError, match="'a' appears twice"):
+        Path(["a", "b", "a"], "x")
+    with pytest.raises(ParameterError, match="path"):
+        Path.from_dict({"items": []})
+
+
+def test_prerequisite_graph_is_acyclic_chain():
+    chain_model = ManHill().fit(chain_traces(n_learners=80, noise=0.05))
+    graph = prerequisite_graph(chain_model, threshold=1.0)
+    assert nx.is_directed_acyclic_graph(graph)
+    assert set(graph.nodes) == set(CHAIN)
+    assert sorted(graph.edges) == sorted(zip(CHAIN[:-1], CHAIN[1:]))
+    data = graph.edges["intro", "basics"]
+    assert data["weight"] > 1.0 and data["precedence"] > data["against"]
+    full = prerequisite_graph(chain_model, threshold=1.0, reduce=False)
+    assert set(graph.edges) <= set(full.edges) and len(full.edges) > len(graph.edges)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0, 3))
+def test_prerequisite_graph_always_acyclic(seed, threshold):
+    model = ManHill().fit(chain_traces(n_learners=15, seed=seed, noise=0.7))
+    graph = prerequisite_graph(model, threshold=threshold)
+    assert nx.is_directed_acyclic_graph(graph)
+    assert all(d["weight"] >= threshold - 1e-9 for _, _, d in graph.edges(data=True))
+
+
+def test_evidence_is_antisymmetric_in_support_and_shrinks_small_counts():
+    class Colony:
+        precedence_ = np.array([[0, 3, 30], [1, 0, 0], [10, 0, 0]], dtype=float)
+
+    W = precedence_evidence(Colony, threshold=0.0, tie_break=0.0)
+    assert np.all((W == 0) | (W.T == 0))  # at most one direction of a pair carries evidence
+    assert W[0, 2] > W[0, 1] > 0  # 30 vs 10 beats 3 vs 1
+    assert W[0, 1] == pytest.approx(2 / math.sqrt(5))
+
+
+def test_errors_name_the_problem(chain_model):
+    with pytest.raises(NotFittedError):
+        learning_path(ManHill())
+    with pytest.raises(ParameterError, match="unknown path method 'tsp'"):
+        learning_path(chain_model, method="tsp")
+    with pytest.raises(ParameterError, match="nope"):
+        learning_path(chain_model, items=["intro", "nope"])
+    with pytest.raises(ParameterError, match="ghost"):
+        learning_path(chain_model, start=["ghost"])
+    with pytest.raises(ParameterError, match="n_ants"):
+        learning_path(chain_model, method="lop", n_ants=3)
+    with pytest.raises(ParameterError, match="threshold"):
+        learning_path(chain_model, threshold=-1)
+
+
+def test_benchmark_course_a_path_respects_prerequisites(benchmark_course):
+    from poem.evaluation import evaluate
+
+    folder = benchmark_course("course-a")
+    frame = pd.read_csv(folder / "traces.csv")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    model = ManHill().fit(Traces.from_frame(frame))
+    scores = evaluate(learning_path(model, method="lop", rng=0), folder / "truth.json")
+    assert scores["coverage"] == 1.0
+    # a modest floor (target 0.95 lives in benchmarks/): the man-hill must beat every baseline (~0.72)
+    assert scores["respect"] > 0.85
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+def test_cli_path_json_csv_text(tmp_path, capsys, chain_model):
+    from poem.cli import main
+
+    model_file = tmp_path / "colony.npz"
+    chain_model.save(model_file)
+    assert main(["path", str(model_file), "--method", "lop", "--seed", "1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["path"] == CHAIN and data["method"] == "lop" and data["objective"] > 0
+    assert main(["path", str(model_file), "--format", "csv", "--start", "intro"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table["item"].tolist() == CHAIN[1:] and set(STEP_COLUMNS) <= set(table.columns)
+    assert main(["path", str(model_file), "--format", "text", "--method", "aco"]) == 0
+    assert "aco path over 5 items" in capsys.readouterr().out
+
+
+def test_cli_path_errors_are_one_line(tmp_path, capsys, chain_model):
+    from poem.cli import main
+
+    model_file = tmp_path / "colony.npz"
+    chain_model.save(model_file)
+    assert main(["path", str(model_file), "--items", "intro,ghost"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ghost" in err
+
+
+def test_cli_evaluate(tmp_path, capsys):
+    from poem.cli import main
+
+    (tmp_path / "p.json").write_text(json.dumps({"path": ["a", "b"], "method": "lop", "objective": 1}))
+    (tmp_path / "t.json").write_text(json.dumps({"items": ["a", "b", "c"], "prerequisites": [["a", "b"]],
+                                                 "true_order": ["a", "b", "c"]}))
+    (tmp_path / "g.csv").write_text("source,target\na,b\nb,c\n")
+    (tmp_path / "promo.json").write_text(json.dumps({"NRP": 0.5}))
+    assert main(["evaluate", str(tmp_path / "p.json"), "--truth", str(tmp_path / "t.json"),
+                 "--graph", str(tmp_path / "g.csv"), "--promotion", str(tmp_path / "promo.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["respect"] == 1.0 and out["coverage"] == pytest.approx(2 / 3)
+    assert out["precision"] == 0.5 and out["recall"] == 1.0 and out["promotion"] == {"NRP": 0.5}
+    assert main(["evaluate", str(tmp_path / "missing.json"), "--truth", str(tmp_path / "t.json")]) == 1
+
+
+def test_cli_compare_on_a_benchmark_course(benchmark_course, capsys):
+    from poem.cli import main
+
+    folder = benchmark_course("course-b")
+    assert main(["compare", str(folder), "--truth", str(folder / "truth.json"), "--format", "json"]) == 0
+    rows = {row["method"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {"aco", "lop", "greedy", "topological", "popularity", "first_view_rank", "first_success_rank",
+            "directly_follows", "markov", "random"} <= set(rows)
+    best_baseline = max(r["respect"] for r in rows.values() if r["kind"] == "baseline")
+    assert rows["lop"]["respect"] > best_baseline
+    assert all(r["coverage"] == 1.0 for r in rows.values() if r["respect"] is not None)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_degenerate_paths(chain_model, method):
+    assert learning_path(chain_model, method=method, items=["intro"], start=["intro"]).items == []
+    single = learning_path(chain_model, method=method, items=["basics"], start=["intro"])
+    assert single.items == ["basics"] and single.objective == 0.0
+    # support of the first step is the arc from the learner's last item
+    codes = list(chain_model.items_)
+    assert single.steps["support"].iloc[0] == chain_model.arc_learners_[codes.index("intro"), codes.index("basics")]
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import poem.aco
+    import poem.baselines
+    import poem.cli_paths
+    import poem.evaluation
+    import poem.lop
+    import poem.paths
+
+    for module in (poem.aco, poem.baselines, poem.cli_paths, poem.evaluation, poem.lop, poem.paths):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+
+
+def test_aco_follows_a_teacher_prior_when_the_crowd_is_silent():
+    # every learner opens one item once: no precedence evidence, flat pheromone; only the prior speaks
+    syllabus = ["s3", "s1", "s4", "s2"]
+    rows = [(f"u{k}{item}", item, 0, 1.0) for item in syllabus for k in range(3)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill(prior=syllabus).fit(Traces.from_frame(frame))
+    assert not precedence_evidence(model).any()
+    path = learning_path(model, method="aco", rng=0, q0=1.0, n_ants=2, n_iterations=2)
+    assert path.items == syllabus
+
+
+def test_graph_needs_a_lopsided_split_not_just_significance():
+    class Colony:
+        items_ = np.array(["a", "b", "c"], dtype=object)
+        # a-b: 550 vs 450 learners (z about 3.2, ratio 0.55); b-c: 60 vs 10 (z about 6, ratio 0.86)
+        precedence_ = np.array([[0, 550, 0], [450, 0, 60], [0, 10, 0]], dtype=float)
+
+    assert sorted(prerequisite_graph(Colony).edges) == [("b", "c")]
+    assert sorted(prerequisite_graph(Colony, min_ratio=0.5).edges) == [("a", "b"), ("b", "c")]
+    with pytest.raises(ParameterError, match="min_ratio"):
+        prerequisite_graph(Colony, min_ratio=0.2)

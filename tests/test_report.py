@@ -1,0 +1,296 @@
+"""The notebook runner, the publish mechanism and the HTML rendering, on tiny hand-made notebooks."""
+
+import base64
+import json
+import re
+import warnings
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from poem.errors import NotebookError, ParameterError
+from poem.notebook_runner import (UnknownParameterWarning, has_outputs, make_notebook, run_notebook,
+                                  strip_outputs)
+from poem.publish import ENV_VAR, publish, publish_target, read_published
+from poem.report import embedded_images, render_html
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+PARAMS = "x = 1  # the value plotted last\nfail = False  # raise on purpose\n"
+CELLS = [
+    ("md", "# A tiny report\nSome plain words."),
+    "import matplotlib.pyplot as plt\nfrom poem.publish import publish",
+    "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1, x])\nplt.show()",
+    "publish('double', 2 * x)\nassert not fail, 'asked to fail'",
+    "import pandas as pd\npd.DataFrame({'col': [x, x + 1]})",
+]
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(make_notebook(CELLS, parameters=PARAMS), str(path))
+    return path
+
+
+# ---------------------------------------------------------------- publish
+def test_publish_round_trip_and_replace(tmp_path):
+    target = tmp_path / "sub" / "p.json"
+    assert publish("a", np.float64(0.5), path=target) == 0.5
+    publish("b", np.arange(3), path=target)
+    publish("c", {"k": np.int32(2), "nan": float("nan")}, path=target)
+    publish("a", 7, path=target)
+    assert read_published(target) == {"a": 7, "b": [0, 1, 2], "c": {"k": 2, "nan": None}}
+
+
+def test_publish_target_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.json"))
+    assert publish_target() == tmp_path / "env.json"
+    assert publish_target(tmp_path / "explicit.json") == tmp_path / "explicit.json"
+    monkeypatch.delenv(ENV_VAR)
+    assert publish_target() is None
+    assert publish("x", 1) == 1  # outside a managed run nothing is written, nothing fails
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name, value", [("", 1), (3, 1), ("obj", object())])
+def test_publish_rejects_bad_name_or_value(tmp_path, name, value):
+    with pytest.raises(ParameterError, match="publish"):
+        publish(name, value, path=tmp_path / "p.json")
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_read_published_rejects_non_object(tmp_path):
+    (tmp_path / "p.json").write_text("[1, 2]")
+    with pytest.raises(ParameterError, match="JSON object"):
+        read_published(tmp_path / "p.json")
+    assert read_published(tmp_path / "missing.json") == {}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=50, deadline=None)
+@given(values=st.dictionaries(st.text(min_size=1, max_size=8).filter(str.strip), json_values, max_size=5))
+def test_publish_property_last_value_wins(tmp_path_factory, values):
+    target = tmp_path_factory.mktemp("pub") / "p.json"
+    for name, value in values.items():
+        publish(name, "placeholder", path=target)
+        publish(name, value, path=target)
+    assert read_published(target) == values
+
+
+# ---------------------------------------------------------------- runner
+def test_run_notebook_injects_parameters_and_publishes(tiny, tmp_path):
+    out = tmp_path / "out.ipynb"
+    run_notebook(tiny, out, {"x": 5}, publish_path=tmp_path / "pub.json", timeout=60)
+    assert read_published(tmp_path / "pub.json") == {"double": 10}
+    executed = nbformat.read(str(out), as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "x = 5" in injected[0].source
+    assert has_outputs(out) and not has_outputs(tiny)
+
+
+def test_run_notebook_warns_about_unknown_parameters(tiny, tmp_path):
+    with pytest.warns(UnknownParameterWarning, match="typo_param"):
+        run_notebook(tiny, tmp_path / "out.ipynb", {"typo_param": 1}, timeout=60)
+
+
+def test_run_notebook_failure_names_the_error_and_keeps_the_notebook(tiny, tmp_path):
+    out = tmp_path / "failed.ipynb"
+    with pytest.raises(NotebookError, match=r"tiny.ipynb failed .*AssertionError: asked to fail"):
+        run_notebook(tiny, out, {"fail": True}, timeout=60)
+    executed = nbformat.read(str(out), as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "AssertionError"
+
+
+def test_run_notebook_cell_timeout(tmp_path):
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(make_notebook(["import time\ntime.sleep(30)"], parameters="n = 1  # unused"), str(path))
+    with pytest.raises(NotebookError, match="timeout"):
+        run_notebook(path, tmp_path / "out.ipynb", timeout=1)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "10", True])
+def test_run_notebook_rejects_bad_timeout(tiny, tmp_path, bad):
+    with pytest.raises(ParameterError, match="timeout"):
+        run_notebook(tiny, tmp_path / "out.ipynb", timeout=bad)
+
+
+def test_run_notebook_missing_file(tmp_path):
+    with pytest.raises(NotebookError, match="does not exist"):
+        run_notebook(tmp_path / "nope.ipynb", tmp_path / "out.ipynb")
+
+
+def test_strip_outputs_round_trip(tiny, tmp_path):
+    out = tmp_path / "out.ipynb"
+    run_notebook(tiny, out, timeout=60)
+    assert strip_outputs(out) is True
+    assert not has_outputs(out)
+    assert strip_outputs(out) is False  # idempotent: a clean notebook is left byte-for-byte alone
+    clean = nbformat.read(str(out), as_version=4)
+    sources = [c.source.rstrip("\n") for c in clean.cells if "parameters" in c.metadata.get("tags", [])]
+    assert sources == [PARAMS.rstrip("\n")]
+
+
+# ---------------------------------------------------------------- rendering
+@pytest.fixture()
+def rendered(tiny, tmp_path):
+    out = tmp_path / "out.ipynb"
+    run_notebook(tiny, out, {"x": 3}, timeout=60)
+    return render_html(out, tmp_path / "report.html", title="Tiny", lang="fr").read_text(encoding="utf-8")
+
+
+def test_rendered_html_has_no_code_nor_prompts(rendered):
+    assert "plt.subplots" not in rendered and "publish(" not in rendered
+    assert not re.search(r'class="[^"]*(jp-CodeMirrorEditor|jp-InputPrompt|jp-OutputPrompt|highlight)', rendered)
+    code_cells = re.findall(r'<div class="(jp-Cell jp-CodeCell[^"]*)"', rendered)
+    assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
+    body = rendered.split("</head>", 1)[1]
+    assert not re.search(r"(In|Out)\s*\[\d*\]", body)
+    assert "A tiny report" in rendered and "Some plain words." in rendered
+    assert '<html lang="fr">' in rendered and "<title>Tiny</title>" in rendered
+
+
+def test_rendered_html_embeds_its_figure_and_loads_nothing(rendered):
+    images = embedded_images(rendered)
+    assert len(images) == 1 and images[0].startswith(PNG_SIGNATURE)
+    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', rendered)
+    assert "<script src=" not in rendered
+    assert "<table" in rendered  # the DataFrame output survives as a table
+
+
+def test_render_html_errors(tmp_path, tiny):
+    with pytest.raises(NotebookError, match="no such notebook"):
+        render_html(tmp_path / "missing.ipynb", tmp_path / "r.html")
+    with pytest.raises(ParameterError, match="'de'"):
+        render_html(tiny, tmp_path / "r.html", lang="de")
+    (tmp_path / "corrupt.ipynb").write_text("{not json")
+    with pytest.raises(NotebookError, match="cannot read"):
+        render_html(tmp_path / "corrupt.ipynb", tmp_path / "r.html")
+
+
+def test_render_html_leaves_the_callers_notebook_alone(tiny, tmp_path):
+    nb = nbformat.read(str(tiny), as_version=4)
+    before = json.dumps(nb, sort_keys=True)
+    render_html(nb, tmp_path / "r.html", title="x")
+    assert json.dumps(nb, sort_keys=True) == before
+
+
+def test_embedded_images_decodes_data_uris():
+    payload = base64.b64encode(PNG_SIGNATURE + b"rest").decode()
+    html = f'<p><img alt="a" src="data:image/png;base64,{payload}"/></p><img src="other.png">'
+    assert embedded_images(html) == [PNG_SIGNATURE + b"rest"]
+
+
+# ---------------------------------------------------------------- report text
+def test_both_languages_say_the_same_things():
+    import string
+
+    from poem.report_text import COLUMNS, LABELS, TEXTS
+
+    for table in (TEXTS, LABELS, COLUMNS):
+        for key, versions in table.items():
+            assert set(versions) == {"en", "fr"}, key
+            fields = [{f for _, f, _, _ in string.Formatter().parse(versions[lang]) if f} for lang in ("en", "fr")]
+            assert fields[0] == fields[1], f"{key}: placeholders differ between en and fr"
+
+
+def test_text_and_number_errors_and_formats():
+    from poem.report_text import number, table, text
+
+    with pytest.raises(ParameterError, match="'de'"):
+        text("report_title", "de")
+    with pytest.raises(ParameterError, match="no report text"):
+        text("no_such_key")
+    with pytest.raises(ParameterError, match="'n'"):
+        text("path_intro", "en")
+    assert number(1234567, "fr") == "1\u202f234\u202f567" and number(float("nan")) == "–"
+    assert number(0.5, "en", percent=True) == "50.0%"
+    import pandas as pd
+
+    shown = table(pd.DataFrame({"step": [1, 2], "item": ["a", None], "extra": [1, 2]}), "fr", columns=["item", "step"])
+    assert shown.columns.tolist() == ["élément", "étape"] and shown["élément"].tolist() == ["a", "–"]
+
+
+# ---------------------------------------------------------------- the team report on the demo course
+@pytest.fixture(scope="module")
+def demo_reports(tmp_path_factory):
+    """`poem demo` (English, what `make demo` runs) and `poem report --lang fr` on the bundled course."""
+    from poem.cli import main
+    from poem.notebook_runner import data_path
+
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out / "en")]) == 0
+    demo = data_path("demo")
+    assert main(["report", str(demo / "traces.csv"), "--outcomes", str(demo / "outcomes.csv"), "--catalog",
+                 str(demo / "catalog.csv"), "--out", str(out / "fr.html"), "--lang", "fr", "--n-seeds", "2",
+                 "--param", "max_learners_listed=3"]) == 0
+    return {"en": (out / "en" / "report.html").read_text(encoding="utf-8"),
+            "fr": (out / "fr.html").read_text(encoding="utf-8"), "dir": out}
+
+
+@pytest.mark.slow
+def test_demo_report_has_every_section_and_no_code(demo_reports):
+    from poem.report_text import TEXTS
+
+    html = demo_reports["en"]
+    for key in ("path_heading", "graph_heading", "audit_heading", "failing_heading", "unreached_heading",
+                "syllabus_heading", "risk_heading", "trust_heading"):
+        assert TEXTS[key]["en"].lstrip("# ") in html, key
+    body = html.split("</head>", 1)[1]
+    assert "import " not in body and "read_traces" not in body and "Researchers' note" not in body
+    assert not re.search(r'class="[^"]*(jp-CodeMirrorEditor|jp-InputPrompt|highlight)', html)
+    images = embedded_images(html)
+    assert len(images) >= 3 and all(img.startswith(PNG_SIGNATURE) for img in images)  # path, graph, learners
+
+
+@pytest.mark.slow
+def test_demo_report_shows_pseudonyms_only(demo_reports):
+    import pandas as pd
+
+    from poem.notebook_runner import data_path
+
+    raw = pd.read_csv(data_path("demo", "traces.csv"), usecols=["learner"])["learner"].unique()
+    html = demo_reports["en"]
+    assert not [learner for learner in raw if learner in html]
+    at_risk = pd.read_csv(demo_reports["dir"] / "en" / "learners_at_risk.csv")
+    assert len(at_risk) and at_risk["learner"].str.match(r"^p[0-9a-f]{20}$").all()
+
+
+@pytest.mark.slow
+def test_demo_writes_its_artifacts(demo_reports):
+    from poem.evaluation import path_items
+
+    out = demo_reports["dir"] / "en"
+    assert {"report.html", "report.ipynb", "path.json", "steps.csv", "audit.csv"} <= {p.name for p in out.iterdir()}
+    assert len(path_items(out / "path.json")) == 40  # the demo course has 40 items, each once on the path
+
+
+@pytest.mark.slow
+def test_french_report_is_in_french(demo_reports):
+    from poem.report_text import TEXTS
+
+    html = demo_reports["fr"]
+    assert '<html lang="fr">' in html
+    assert TEXTS["path_heading"]["fr"].lstrip("# ") in html and TEXTS["trust_heading"]["fr"].lstrip("# ") in html
+    assert TEXTS["path_heading"]["en"].lstrip("# ") not in html
+
+
+def test_build_report_rejects_missing_inputs_and_bad_language(tmp_path):
+    from poem.report import build_report
+
+    with pytest.raises(NotebookError, match="traces file .*missing.csv does not exist"):
+        build_report(tmp_path / "missing.csv", tmp_path / "r.html")
+    (tmp_path / "t.csv").write_text("learner,item,timestamp,score\n")
+    with pytest.raises(NotebookError, match="outcomes file"):
+        build_report(tmp_path / "t.csv", tmp_path / "r.html", outcomes=tmp_path / "nope.csv")
+    with pytest.raises(ParameterError, match="'es'"):
+        build_report(tmp_path / "t.csv", tmp_path / "r.html", lang="es")
