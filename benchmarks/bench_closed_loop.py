@@ -27,10 +27,33 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poem.simulate import closed_loop, make_course, semet_test, simulate_course  # noqa: E402
+from poem.simulate import (closed_loop, junyi_graph, make_course, semet_test,  # noqa: E402
+                           simulate_course)
 from poem.simulation.learners import (DEFAULT_POPULATIONS, _SIG1, FAILURE_DECAY,  # noqa: E402
                                       init_learners, unstructured)
 from poem.simulation.policies import ColonyPolicy  # noqa: E402
+
+
+def evidence_quality(model, course, z_min: float = 2.0) -> pd.DataFrame:
+    """How the colony's significant precedence pairs (z > ``z_min``, as ``poem.suggestion`` counts them)
+    compare with the true DAG: how many, the share that are ancestor relations, the direct arcs recalled."""
+    import networkx as nx
+
+    to_course = course.codes(model.items_)
+    P = np.asarray(model.precedence_, dtype=float)
+    diff, both = P - P.T, P + P.T
+    sig = diff / np.sqrt(both + 1.0) > z_min
+    a, b = np.nonzero(sig)
+    a, b = to_course[a], to_course[b]
+    g = course.graph()
+    ancestors = {str(v): nx.ancestors(g, v) for v in g.nodes()}
+    items = course.items
+    is_anc = np.array([str(items[i]) in ancestors[str(items[j])] for i, j in zip(a, b)], dtype=bool)
+    direct = course.prereq[a, b]
+    return pd.DataFrame([{"significant pairs": int(sig.sum()),
+                          "share that are ancestor relations": float(is_anc.mean()) if len(a) else float("nan"),
+                          "direct arcs recalled": float(direct.sum() / max(course.prereq.sum(), 1)),
+                          "true direct arcs": int(course.prereq.sum())}])
 
 
 def md(frame: pd.DataFrame, index: bool = True) -> str:
@@ -103,16 +126,18 @@ def speed_table(n_items, seed):
 def closed_loop_table(course, args, colony_params):
     tables = {}
     timing = {}
-    policies = ["none", "random", "syllabus", "oracle", "path", "colony"]
+    policies = ["none", "random", "syllabus", "oracle", "graph", "path", "colony"]
     for policy in policies:
         t = time.perf_counter()
         options = dict(n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
                        follow_prob=args.follow, dropout=args.dropout, step_budget=args.budget,
                        populations=args.populations)
         if policy == "colony":
-            pol = ColonyPolicy(params=colony_params, operator=args.operator)
+            pol = ColonyPolicy(params=colony_params, operator=args.operator, audit=True)
             tables[policy] = closed_loop(course, pol, **options)
             timing["suggest_calls"] = pol.suggest_calls
+            timing["audit"] = pol.audit_frame()
+            timing["evidence"] = evidence_quality(pol.model, course)
         elif policy == "path":
             # the naive use of a colony: first unpassed item of its learned (LOP) order
             tables[policy] = closed_loop(course, policy, method="lop", **options)
@@ -135,15 +160,23 @@ ABLATIONS = [
 ]
 
 
+OPERATORS = ["greedy", "tournament", "roulette", "ranking"]
+
+
 def ablation_table(course, args):
-    """The colony policy under different ManHill suggestion weights (what drives its quality)."""
+    """The colony policy under other ManHill suggestion weights, or other selection operators."""
+    runs = []
+    if args.ablation in ("weights", "all"):
+        runs += [(params, args.operator) for params in ABLATIONS]
+    if args.ablation in ("operators", "all"):
+        runs += [({}, op) for op in OPERATORS]
     rows = []
-    for params in ABLATIONS:
-        pol = ColonyPolicy(params=params, operator=args.operator)
+    for params, operator in runs:
+        pol = ColonyPolicy(params=params, operator=operator)
         t = closed_loop(course, pol, n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
                         follow_prob=args.follow, dropout=args.dropout, step_budget=args.budget,
                         populations=args.populations)
-        rows.append({"params": json.dumps(params) if params else "defaults",
+        rows.append({"params": json.dumps(params) if params else "defaults", "operator": operator,
                      "NRP cohort 1": t["NRP"].iloc[min(1, len(t) - 1)], "NRP last": t["NRP"].iloc[-1],
                      "ready_share last": t["ready_share"].iloc[-1]})
     return pd.DataFrame(rows)
@@ -162,11 +195,16 @@ def main(argv=None):
     ap.add_argument("--colony-params", default="{}", help="ManHill parameters as JSON")
     ap.add_argument("--scenario", choices=["default", "unstructured"], default="default",
                     help="unstructured: nobody browses or follows the syllabus (a course shown without order)")
+    ap.add_argument("--graph", choices=["random", "junyi"], default="random",
+                    help="junyi: a down-closed part of the Junyi Academy expert graph (data/junyi)")
     ap.add_argument("--insight", type=float, default=None,
                     help="override every population's sense of readiness (unguided learners' skill)")
     ap.add_argument("--semet-wrong", type=int, default=5)
     ap.add_argument("--skip-speed", action="store_true")
-    ap.add_argument("--ablation", action="store_true", help="also run the colony under other weights")
+    ap.add_argument("--ablation", choices=["weights", "operators", "all"], default=None,
+                    help="also run the colony under other suggestion weights and/or selection operators")
+    ap.add_argument("--skip-policies", action="store_true",
+                    help="skip the policy comparison and Semet's test (e.g. to run only an ablation)")
     ap.add_argument("--quick", action="store_true", help="40 items, 4 cohorts of 100 (for iterating)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -184,11 +222,18 @@ def main(argv=None):
         print("\n## Simulator speed\n")
         print(md(table, index=False))
         print(f"\nvectorised / per-learner loop, events per second: {ratio:.1f}x")
-    course = make_course(args.items, rng=np.random.default_rng([args.seed, 99]))
+    course = make_course(args.items, rng=np.random.default_rng([args.seed, 99]),
+                         graph=junyi_graph() if args.graph == "junyi" else None)
+    if args.skip_policies:
+        if args.ablation:
+            print(f"\n## Colony ablation ({args.ablation}): {args.items} items, {args.cohorts} cohorts x "
+                  f"{args.cohort_size}, scenario {args.scenario}, insight {args.insight}, dropout x{args.dropout}\n")
+            print(md(ablation_table(course, args).round(3), index=False))
+        return
     tables, nrp, timing = closed_loop_table(course, args, colony_params)
     print(f"\n## Closed loop: {args.items} items, {args.cohorts} cohorts x {args.cohort_size} learners, "
           f"budget {args.budget or args.items} steps, follow {args.follow}, dropout x{args.dropout}, "
-          f"scenario {args.scenario}, insight {args.insight if args.insight is not None else 'default'}, "
+          f"{args.graph} graph ({int(course.prereq.sum())} arcs), scenario {args.scenario}, insight {args.insight if args.insight is not None else 'default'}, "
           f"colony params {colony_params or 'defaults'}\n")
     print("NRP per cohort:\n")
     print(md(nrp.round(3)))
@@ -202,6 +247,8 @@ def main(argv=None):
         {"quantity": "colony last / oracle (goal >= 0.8)", "value": f"{last['colony'] / oracle:.2f}"},
         {"quantity": "syllabus / none", "value": f"{nrp['syllabus'].mean() / none:.2f}"},
         {"quantity": "oracle / none", "value": f"{oracle / none:.2f}"},
+        {"quantity": "graph (true DAG, observed passes) / none", "value": f"{nrp['graph'].mean() / none:.2f}"},
+        {"quantity": "colony last / graph", "value": f"{last['colony'] / nrp['graph'].mean():.2f}"},
         {"quantity": "random / none", "value": f"{nrp['random'].mean() / none:.2f}"},
         {"quantity": "path (first unpassed of learned LOP order), last / none", "value":
             f"{nrp['path'].iloc[-1] / none:.2f}"},
@@ -215,8 +262,19 @@ def main(argv=None):
     print("\nseconds per policy: " + ", ".join(f"{p} {timing[p]:.1f}" for p in tables)
           + f"; colony suggest() calls: {timing['suggest_calls']} "
           f"({timing['colony'] / max(timing['suggest_calls'], 1) * 1e6:.0f} us per call incl. stepping)")
+    audit = timing["audit"]
+    last_audit = audit[audit["cohort"] == audit["cohort"].max()]
+    if len(last_audit):
+        print("\n## Colony suggestions of the last cohort, by the learner's hidden state of the item\n")
+        share = pd.crosstab(last_audit["dominant_term"], last_audit["status"], normalize="all", margins=True)
+        print(md(share.round(3)))
+        med = last_audit.groupby("status")[["support", "predicted_success", "success_rate"]].median()
+        print("\nmedians by state:\n")
+        print(md(med.round(3)))
+    print("\nColony precedence evidence after the last cohort, against the true DAG:\n")
+    print(md(timing["evidence"].round(3), index=False))
     if args.ablation:
-        print("\n## Colony suggestion weights (ablation)\n")
+        print(f"\n## Colony ablation ({args.ablation})\n")
         print(md(ablation_table(course, args).round(3), index=False))
     t = time.perf_counter()
     semet, summ = semet_test(course, n_wrong=args.semet_wrong, n_cohorts=args.cohorts,

@@ -88,6 +88,13 @@ def numpy_peer(learner, item, stamp):
     return np.bincount(it[:-1][same].astype(np.int64) * N_ITEMS + it[1:][same], minlength=N_ITEMS * N_ITEMS)
 
 
+def _time_numpy_peer(traces, rng, repeat):
+    """The peer works on the same integer codes, shuffled as the raw frame is."""
+    perm = rng.permutation(traces.n_events)
+    learner, item, stamp = traces.learner[perm], traces.item[perm], traces.timestamp[perm]
+    return timed(lambda: numpy_peer(learner, item, stamp), repeat)[0]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=5_000_000)
@@ -114,10 +121,7 @@ def main(argv=None) -> int:
     t_import, traces = timed(lambda: read_traces(frame))
     t_fit, model = timed(lambda: ManHill().fit(traces), args.repeat)
     rng = np.random.default_rng(1)
-    perm = rng.permutation(traces.n_events)
-    learner, item, stamp = traces.learner[perm], traces.item[perm], traces.timestamp[perm]
-    t_np, _ = timed(lambda: numpy_peer(learner, item, stamp), args.repeat)
-    del learner, item, stamp, perm
+    t_np = _time_numpy_peer(traces, rng, args.repeat)
     if not args.skip_pm4py:
         import pm4py
 

@@ -31,12 +31,18 @@ Precedence is evidence about the course, not a trail, so it is never decayed.
   pheromone out of a node stays bounded by q / ε (each deposit is at most q).
 
 **Teacher prior** ``prior``: an (n+1, n) or (n, n) array of arc weights, a DataFrame indexed and labelled
-by item ids, or a syllabus order (a list of item ids: the start node and each item point to the next). It
+by item ids (a row labelled ``__start__`` for the start node), or a syllabus order (a list of item ids: the start node and each item point to the next). It
 is stored scaled to [0, 1] and used by ``suggest`` (and the paths layer) so a new course starts from the
 teachers' structure and the pheromones correct it.
 
 **ELO** learner ability and item difficulty with a decreasing K and the deflation fixed: see
 :mod:`poem.elo`.
+
+**Mergeable state.** Without decay every count above is a sum over learners: ``partial_state`` computes a
+:class:`~poem.colony_state.ColonyState` on complete trails, states add, and ``from_state`` finishes the
+colony (ELO is replayed over the states' compact logs of scored events). ``partial_fit`` adds a new
+cohort that way. Suggestions, their evidence and the selection operators live in :mod:`poem.suggestion`,
+the audit in :mod:`poem.audit`, persistence in :mod:`poem.colony_io`.
 
 Examples
 --------
@@ -71,9 +77,6 @@ __all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
 
 DECAYS = (None, "evaporation", "erosion")
 
-#: tour quality of a learner whose outcome is unknown (``tour_quality=True``)
-UNKNOWN_OUTCOME = 0.5
-
 #: every parameter with its default; validated in :func:`_check_params`
 DEFAULTS = dict(
     q=1.0, depth=2, lam=0.5, session_gap=None, mastery=0.5, failure_bonus=0.0, tour_quality=False,
@@ -103,7 +106,9 @@ class ManHill:
     failure_bonus : float
         Extra precedence weight when the learner had failed j before mastering i.
     tour_quality : bool
-        Scale each learner's deposits and precedence by their outcome in [0, 1] (unknown: 0.5).
+        Scale each learner's deposits and precedence by their outcome in [0, 1]; an unknown outcome counts
+        as the mean known one (in ``partial_fit``: of the new cohort, so with unknown outcomes
+        ``partial_fit`` and a fit on everything weigh those learners differently).
     decay : None, "evaporation" or "erosion"
     rho, period : float
         Evaporation rate per ``period`` seconds.
@@ -176,8 +181,9 @@ class ManHill:
     def partial_fit(self, traces: Traces, outcomes=None) -> "ManHill":
         """Add a new cohort (learners not seen before) without refitting from scratch.
 
-        With ``decay=None`` the result equals ``fit`` on all the traces at once (up to float rounding);
-        with decay the existing pheromones decay as if the new events came after the old ones.
+        With ``decay=None`` the result equals ``fit`` on all the traces at once (up to float rounding;
+        with ``tour_quality=True`` this needs every outcome known, see ``tour_quality``); with decay the
+        existing pheromones decay as if the new events came after the old ones.
         """
         if not self.is_fitted:
             return self.fit(traces, outcomes)
@@ -478,13 +484,14 @@ def _sess_first(model: ManHill, traces: Traces) -> np.ndarray:
 
 
 def _learner_weights(model: ManHill, traces: Traces) -> np.ndarray:
-    if not model.tour_quality:
+    if not model.tour_quality or traces.outcomes is None:
         return np.ones(traces.n_learners)
-    if traces.outcomes is None:
-        return np.full(traces.n_learners, UNKNOWN_OUTCOME)
     out = np.asarray(traces.outcomes, dtype=float)
-    # a fixed stand-in, not a data mean: partitions and cohorts must weigh a learner the same way
-    return np.where(np.isnan(out), UNKNOWN_OUTCOME, out)
+    known = ~np.isnan(out)
+    # the mean of the known outcomes of these traces; the Dask engine fills with the global mean before
+    # partitioning, so that every partition weighs a learner as the whole log does
+    fill = float(out[known].mean()) if known.any() else 1.0
+    return np.where(known, out, fill)
 
 
 def _with_items(traces: Traces, items: np.ndarray) -> Traces:

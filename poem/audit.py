@@ -4,8 +4,8 @@ Four kinds of findings, one row each, most severe first within a kind:
 
 * ``abnormal_failure`` -- an item whose failures do not follow the learners' level: learners who succeed
   elsewhere fail it about as often as those who do not (its item-rest correlation is less than half the
-  course's median and more than ``z`` standard errors below it). A hard item is not abnormal, its rating says it is hard; a
-  broken, ambiguous or mis-graded item, failed at random, is.
+  course's median and more than ``z`` standard errors below it). A hard item is not abnormal, its rating
+  says it is hard; a broken, ambiguous or mis-graded item, failed at random, is.
 * ``unreached`` -- catalogue items nobody reached.
 * ``prior_contradiction`` -- an arc i→j of the teacher prior that the learners contradict: its success
   share is low over enough learners, or the learners' precedence says j is mastered before i.

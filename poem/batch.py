@@ -125,11 +125,19 @@ def load_runs(path) -> list[dict]:
     return expand_runs(spec)
 
 
-def run_id(parameters: dict) -> str:
-    """A stable folder name for a parameter set: readable values plus a hash of the exact values."""
+def run_id(parameters: dict, slug_keys=None) -> str:
+    """A stable folder name for a parameter set: the readable values of ``slug_keys`` (default: all) plus a
+    hash of the exact values of every parameter.
+
+    Examples
+    --------
+    >>> run_id({"seed": 1, "n": 500}, slug_keys=["seed"])
+    'seed-1-a6462ac5'
+    """
     canonical = json.dumps(parameters, sort_keys=True, default=str)
     digest = hashlib.sha1(canonical.encode()).hexdigest()[:8]
-    slug = "_".join(f"{k}-{v}" for k, v in parameters.items())
+    keys = list(parameters) if slug_keys is None else [k for k in slug_keys if k in parameters]
+    slug = "_".join(f"{k}-{parameters[k]}" for k in keys)
     slug = re.sub(r"[^A-Za-z0-9.=_-]+", "", slug)[:60] or "run"
     return f"{slug}-{digest}"
 
@@ -209,7 +217,10 @@ def run_batch(notebook, runs, out_dir, *, jobs=1, force=False, timeout=DEFAULT_T
     runs = expand_runs(runs if isinstance(runs, dict) else list(runs))
     path = find_notebook(notebook).resolve()
     out_dir = Path(out_dir)
-    ids = [run_id(r) for r in runs]
+    # name runs after what varies between them; the hash still covers every parameter
+    varying = [k for k in dict.fromkeys(k for r in runs for k in r)
+               if len({json.dumps(r.get(k), sort_keys=True, default=str) for r in runs}) > 1]
+    ids = [run_id(r, varying or None) for r in runs]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise ParameterError(f"the batch lists the same parameter set twice ({dup})")

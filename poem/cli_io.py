@@ -12,6 +12,7 @@ never learner ids).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .errors import ParameterError, TraceFormatError
@@ -41,6 +42,8 @@ def register(subparsers) -> None:
     p.add_argument("--catalog", help="item catalogue (item,title,kind,position,week)")
     p.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate events")
     p.add_argument("--chunksize", type=int, help="rows (or JSON lines) per chunk while streaming")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: when stderr is a terminal)")
     p.add_argument("--video-sessions", action="store_true",
                    help="edX: collapse each viewing session into one visit per video with watched duration")
     p.set_defaults(func=run_import)
@@ -69,7 +72,8 @@ def run_import(args: argparse.Namespace) -> int:
         learner=args.learner, item=args.item, timestamp=args.timestamp, score=args.score,
         duration=args.duration, naive_timestamps=args.naive_timestamps, timestamp_unit=args.timestamp_unit,
         outcomes=args.outcomes, catalog=args.catalog, pseudonymise_key=key,
-        duplicates="keep" if args.keep_duplicates else "reject", chunksize=args.chunksize, **options)
+        duplicates="keep" if args.keep_duplicates else "reject", chunksize=args.chunksize,
+        progress=sys.stderr.isatty() if args.progress is None else args.progress, **options)
     write_traces(traces, out)
     if args.rejects:
         try:

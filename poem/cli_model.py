@@ -100,6 +100,7 @@ def run_fit(args: argparse.Namespace) -> int:
 
     params = parse_settings(args.settings)
     ManHill(**params)  # unknown names fail before any reading
+    bar = None
     if args.engine == "dask":
         try:
             from .engines.dask import fit_dask
@@ -116,10 +117,14 @@ def run_fit(args: argparse.Namespace) -> int:
         outcomes = _outcomes(args.outcomes)
         bar = _progress(traces.n_events)
         model = ManHill(**params).fit(traces, outcomes=outcomes)
+        del traces
         if bar is not None:
             bar.update(1)
-            bar.close()
+            bar.set_description("saving the colony")
     model.save(args.out)
+    if bar is not None:
+        bar.update(1)
+        bar.close()
     used = int((model.arc_learners_ > 0).sum())
     print(f"fitted colony: {model.n_events_} events, {model.n_learners_} learners, {len(model.items_)} items, "
           f"{used} arcs used -> {args.out}")
@@ -139,7 +144,7 @@ def _progress(n_events: int):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=1, desc=f"fitting {n_events:,} events", file=sys.stderr, unit="stage")
+    return tqdm(total=2, desc=f"fitting {n_events:,} events", file=sys.stderr, unit="stage")
 
 
 def run_suggest(args: argparse.Namespace) -> int:

@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 from pathlib import Path
 
 __all__ = ["register"]
@@ -24,6 +26,18 @@ def _param(text: str):
     return name.strip(), yaml.safe_load(value)
 
 
+@contextlib.contextmanager
+def _one_line_warnings(command: str):
+    """Print warnings (an unknown notebook parameter, say) as one line each, not with a source excerpt."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                print(f"poem {command}: warning: {w.message}", file=sys.stderr)
+
+
 def _report(args) -> int:
     from .report import build_report
 
@@ -32,8 +46,9 @@ def _report(args) -> int:
         value = getattr(args, name)
         if value is not None:
             params[name] = value
-    out = build_report(args.traces, args.out, outcomes=args.outcomes, catalog=args.catalog, lang=args.lang,
-                       parameters=params, timeout=args.timeout, keep_notebook=args.keep_notebook)
+    with _one_line_warnings("report"):
+        out = build_report(args.traces, args.out, outcomes=args.outcomes, catalog=args.catalog, lang=args.lang,
+                           parameters=params, timeout=args.timeout, keep_notebook=args.keep_notebook)
     print(f"report written to {out}")
     return 0
 

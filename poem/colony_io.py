@@ -99,7 +99,8 @@ def load(path):
         with np.load(path, allow_pickle=False) as archive:
             data = {k: archive[k] for k in archive.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ModelFileError(f"colony file {str(path)!r} is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+        raise ModelFileError(f"colony file {str(path)!r} is corrupt or truncated "
+                             f"({type(exc).__name__}: {exc})") from None
     if "__meta__" not in data:
         raise ModelFileError(f"{str(path)!r} is not a POEM colony file (no metadata)")
     try:

@@ -24,8 +24,9 @@ import pandas as pd
 
 from .errors import ParameterError
 
-__all__ = ["COLONY_PARAMS", "PATH_OPTIONS", "parameter_sweep", "stability_by_setting", "compare_decays",
-           "path_emergence", "trail_agreement", "outcomes_by_agreement", "overview"]
+__all__ = ["COLONY_PARAMS", "PATH_OPTIONS", "parameter_sweep", "stability_by_setting", "summarise_sweep",
+           "along_axis", "compare_decays", "path_emergence", "trail_agreement", "outcomes_by_agreement",
+           "overview", "item_reach", "path_vs_plan"]
 
 #: sweep axes that are colony (ManHill) parameters; the others go to learning_path (ACO: alpha, beta, rho...)
 COLONY_PARAMS = ("q", "depth", "lam", "decay", "rho_decay", "erosion", "mastery", "session_gap", "tour_quality",
@@ -50,6 +51,22 @@ def overview(traces) -> pd.DataFrame:
         "last event": stamps.max() if traces.n_events else None,
     }
     return pd.DataFrame({"value": [str(v) for v in rows.values()]}, index=pd.Index(list(rows), name="what"))
+
+
+def item_reach(traces) -> pd.Series:
+    """Distinct learners reaching each item of the vocabulary (0 for catalogue items nobody opened).
+
+    Examples
+    --------
+    >>> from poem.traces import Traces
+    >>> frame = pd.DataFrame({"learner": ["a", "a", "b"], "item": ["x", "x", "y"],
+    ...                       "timestamp": pd.to_datetime([1, 2, 3], unit="D", utc=True)})
+    >>> item_reach(Traces.from_frame(frame, items=["z"])).to_dict()
+    {'x': 1, 'y': 1, 'z': 0}
+    """
+    pairs = np.unique(traces.learner.astype(np.int64) * traces.n_items + traces.item.astype(np.int64))
+    counts = np.bincount(pairs % traces.n_items, minlength=traces.n_items) if traces.n_items else np.zeros(0, int)
+    return pd.Series(counts, index=pd.Index(traces.items, name="item"), name="learners")
 
 
 def _split(setting: dict) -> tuple[dict, dict]:
@@ -144,6 +161,32 @@ def stability_by_setting(sweep: pd.DataFrame, settings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summarise_sweep(sweep: pd.DataFrame, settings) -> pd.DataFrame:
+    """One row per setting: mean ``respect`` / ``tau`` / ``objective`` over seeds, and ``stability``."""
+    settings = list(settings)
+    metrics = [c for c in ("respect", "tau", "objective") if c in sweep]
+    quality = sweep.groupby(settings, sort=False, dropna=False)[metrics].mean().reset_index()
+    return quality.merge(stability_by_setting(sweep, settings), on=settings)
+
+
+def along_axis(sweep: pd.DataFrame, reference: dict, axis: str) -> pd.DataFrame:
+    """The rows of a sweep where every setting but ``axis`` has its ``reference`` value (one-at-a-time view).
+
+    Raises
+    ------
+    ParameterError
+        If ``axis`` is not one of the reference's settings.
+    """
+    if axis not in reference:
+        raise ParameterError(f"along_axis: {axis!r} is not a swept setting; have {list(reference)}")
+    mask = np.ones(len(sweep), dtype=bool)
+    for name, value in reference.items():
+        if name != axis:
+            # compare as text: settings mix numbers, strings and booleans
+            mask &= (sweep[name].map(str) == str(value)).to_numpy()
+    return sweep[mask]
+
+
 def compare_decays(traces, *, truth=None, decays=(None, "evaporation", "erosion"), method="lop", seed=0,
                    **params) -> pd.DataFrame:
     """Fit the colony once per decay kind and compare the derived paths (objective, and respect / tau
@@ -220,6 +263,21 @@ def trail_agreement(traces, path_items, *, min_items: int = 3) -> pd.DataFrame:
         agreement[k] = kendalltau(np.arange(seq.size), seq).statistic
     outcome = traces.outcomes if traces.outcomes is not None else np.full(traces.n_learners, np.nan)
     return pd.DataFrame({"learner": traces.learners, "items": counts, "agreement": agreement, "outcome": outcome})
+
+
+def path_vs_plan(path, item_info) -> tuple[pd.DataFrame, float]:
+    """The path's steps that the catalogue plans for a week (``step``, ``item``, ``kind``, ``week``) and the
+    Kendall tau between the path and the planned order (by week, then path position; NaN below 2 items)."""
+    from .evaluation import kendall_tau
+
+    columns = [c for c in ("kind", "week") if item_info is not None and c in item_info.columns]
+    info = item_info.reindex(pd.Index(path.items))[columns] if columns else pd.DataFrame(index=path.items)
+    table = pd.DataFrame({"step": np.arange(1, len(path) + 1), "item": list(path.items)})
+    for col in ("kind", "week"):
+        table[col] = info[col].to_numpy() if col in info else np.nan
+    planned = table.dropna(subset=["week"])
+    plan_order = planned.sort_values(["week", "step"], kind="stable")["item"].tolist()
+    return planned.reset_index(drop=True), kendall_tau(planned["item"].tolist(), plan_order)
 
 
 def outcomes_by_agreement(agreement: pd.DataFrame, bins=(-1.0, 0.0, 0.3, 0.6, 1.0)) -> pd.DataFrame:

@@ -26,6 +26,10 @@ Nothing is lost: every input row is either accepted or in ``traces.rejects`` wit
 duration) are rejected as ``duplicate`` unless ``duplicates="keep"``. Input that cannot be read at all
 raises :class:`~poem.errors.TraceFormatError` with a message naming the problem.
 
+The ``row`` of a reject is the 0-based data row for tables (CSV, Parquet, DataFrame, OULAD tables; a
+CSV row with the wrong number of fields counts as a data row, its detail gives its line) and the 1-based
+line number for JSON Lines (1-based element number for a JSON array).
+
 Timestamps must say where they are: values with a UTC offset are normalised to UTC; naive values (no
 offset) are accepted only with ``naive_timestamps="utc"`` (or a zone name). Without it, a file whose
 timestamps are all naive raises an error with that hint, and stray naive rows among aware ones are
@@ -52,9 +56,6 @@ read 4 rows: accepted 3, rejected 1 (missing_learner: 1)
 
 from __future__ import annotations
 
-import base64
-import io as _io
-import json
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,7 @@ import pandas as pd
 
 from .errors import ParameterError, TraceFormatError
 from .importers.batch import REASONS, assemble
+from .importers.canonical import is_canonical, read_canonical, write_traces
 from .importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
 from .traces import Traces
 
@@ -70,17 +72,19 @@ __all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter
 
 FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad")
 
-#: key of the schema metadata that marks a canonical Parquet file written by :func:`write_traces`
-CANONICAL_KEY = b"poem.traces"
-CANONICAL_VERSION = 1
-
 _COLUMN_ARGS = ("learner", "item", "timestamp", "score", "duration")
 _VALIDATION_ARGS = ("naive_timestamps", "timestamp_format", "timestamp_unit", "score_max")
 
 
 def bundled_oulad_dir() -> Path:
-    """The small OULAD subset shipped with POEM (``data/oulad`` in the repository)."""
-    return Path(__file__).resolve().parents[1] / "data" / "oulad"
+    """The small OULAD subset shipped with POEM: ``poem/data/oulad`` in an installed package, else
+    ``data/oulad`` in the repository (see ``data/oulad/SOURCE.txt`` for attribution, CC BY 4.0)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / "oulad", here.parent / "data" / "oulad"):
+        if (candidate / "studentVle.csv").exists():
+            return candidate
+    raise TraceFormatError(f"the bundled OULAD subset is missing (looked in {here / 'data' / 'oulad'} and "
+                           f"{here.parent / 'data' / 'oulad'})")
 
 
 # ---------------------------------------------------------------------------------------------- formats
@@ -110,11 +114,19 @@ def detect_format(path) -> str:
                            f"{', '.join(FORMATS[1:])}")
 
 
-def _sources(source) -> list:
+def _sources(source, format="auto") -> list:
     if isinstance(source, pd.DataFrame):
         return [source]
     if isinstance(source, (str, Path)):
-        return [Path(source)]
+        path = Path(source)
+        if path.is_dir() and format != "oulad" and not ((path / "studentVle.csv").exists()
+                                                        or (path / "traces.csv").exists()):
+            # a folder of logs (daily tracking-log files, statement exports): its files in name order
+            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+            if not files:
+                raise TraceFormatError(f"{path} is an empty directory")
+            return files
+        return [path]
     if isinstance(source, (list, tuple)):
         if not source:
             raise TraceFormatError("no source given (empty list)")
@@ -122,7 +134,7 @@ def _sources(source) -> list:
         for s in source:
             if isinstance(s, (list, tuple)):
                 raise TraceFormatError("sources must be paths or DataFrames, not nested lists")
-            out.extend(_sources(s))
+            out.extend(_sources(s, format))
         return out
     raise TraceFormatError(f"cannot read traces from a {type(source).__name__}; give a path, a list of "
                            "paths or a pandas DataFrame")
@@ -138,7 +150,8 @@ def iter_batches(source, format="auto", *, chunksize=None, **options):
     if isinstance(source, pd.DataFrame):
         if format not in ("auto", "csv", "parquet", "jsonl"):
             raise ParameterError(f"a DataFrame is read as a table of events; format={format!r} needs a file")
-        yield from iter_frame_batches(source, chunksize=chunksize, **_table_options(options))
+        name = options.pop("source_name", "DataFrame")
+        yield from iter_frame_batches(source, chunksize=chunksize, source=name, **_table_options(options))
         return
     path = Path(source)
     fmt = detect_format(path) if format == "auto" else format
@@ -156,13 +169,28 @@ def iter_batches(source, format="auto", *, chunksize=None, **options):
     elif fmt == "edx":
         from .importers.edx import iter_edx_batches
 
-        yield from iter_edx_batches(path, chunksize=chunksize, **options)
+        yield from iter_edx_batches(path, chunksize=chunksize, **_format_options("edx", options))
     elif fmt == "xapi":
         from .importers.xapi import iter_xapi_batches
 
-        yield from iter_xapi_batches(path, chunksize=chunksize, **options)
+        yield from iter_xapi_batches(path, chunksize=chunksize, **_format_options("xapi", options))
     else:  # oulad is whole tables joined together, not a stream; read_traces handles it
         raise ParameterError("format 'oulad' is read with read_traces, not streamed")
+
+
+_FORMAT_OPTIONS = {
+    "edx": ("events", "video_sessions", "session_gap", "naive_timestamps"),
+    "xapi": ("verbs", "account_home_page", "naive_timestamps"),
+}
+
+
+def _format_options(fmt: str, options: dict) -> dict:
+    unknown = set(options) - set(_FORMAT_OPTIONS[fmt])
+    if unknown:
+        hint = " (column names apply to tables only)" if unknown & set(_COLUMN_ARGS) else ""
+        raise ParameterError(f"option(s) {sorted(unknown)} do not apply to format {fmt!r}{hint}; "
+                             f"its options: {', '.join(_FORMAT_OPTIONS[fmt])}")
+    return options
 
 
 def _table_options(options: dict) -> dict:
@@ -176,7 +204,7 @@ def _table_options(options: dict) -> dict:
 def read_traces(source, format: str = "auto", *, learner=None, item=None, timestamp=None, score=None,
                 duration=None, naive_timestamps=None, timestamp_format=None, timestamp_unit=None,
                 score_max=None, outcomes=None, catalog=None, pseudonymise_key=None,
-                duplicates: str = "reject", chunksize=None, **options) -> Traces:
+                duplicates: str = "reject", chunksize=None, progress: bool = False, **options) -> Traces:
     """Read learner events from files or a DataFrame into validated, encoded :class:`Traces`.
 
     Parameters
@@ -184,7 +212,8 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
     source : path, list of paths, directory or DataFrame
         Several sources are concatenated in the order given (each keeps its own name in the rejects).
         A benchmark course directory reads its ``traces.csv`` and, unless ``outcomes`` is given, its
-        ``outcomes.csv``; an OULAD directory reads the OULAD tables.
+        ``outcomes.csv``; an OULAD directory reads the OULAD tables; any other directory reads its files
+        in name order (e.g. daily tracking-log files).
     format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad"}
     learner, item, timestamp, score, duration : str, optional
         Column names (tables and JSON lines); recognised names are used when omitted.
@@ -207,6 +236,8 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         Reject exact repeats of an earlier event (default) or keep them.
     chunksize : int, optional
         Rows (lines for JSON) per chunk when streaming; the result does not depend on it.
+    progress : bool
+        Show a progress bar (rows read, on stderr) while reading.
     **options
         Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX, ``verbs=`` for xAPI,
         ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and ``engine=`` ("auto", "arrow",
@@ -239,7 +270,7 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
     if chunksize is not None:
         _chunksize(chunksize)
-    srcs = _sources(source)
+    srcs = _sources(source, format)
     cols = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration}
     cols = {k: v for k, v in cols.items() if v is not None}
     valid = {"naive_timestamps": naive_timestamps, "timestamp_format": timestamp_format,
@@ -269,19 +300,36 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
                           pseudonymise_key=pseudonymise_key, duplicates=duplicates, chunksize=chunksize,
                           **cols, **valid, **options)
     if len(srcs) == 1 and fmts[0] in ("auto", "parquet") and isinstance(srcs[0], Path) \
-            and _is_canonical(srcs[0]):
-        if cols or options:
-            raise ParameterError("a canonical POEM traces file takes no column or format options")
-        return _read_canonical(srcs[0])
+            and is_canonical(srcs[0]):
+        if cols or options or catalog is not None or pseudonymise_key is not None:
+            raise ParameterError("a canonical POEM traces file is already validated and encoded: it takes no "
+                                 "column, format, catalog or pseudonymisation options (re-import the raw data)")
+        traces = read_canonical(srcs[0])
+        return traces if outcomes is None else traces.with_outcomes(outcomes)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="poem import", unit=" rows", unit_scale=True, leave=False)
     batches = []
-    for src, fmt in zip(srcs, fmts):
+    n_frames = sum(isinstance(s, pd.DataFrame) for s in srcs)
+    for k, (src, fmt) in enumerate(zip(srcs, fmts)):
         opts = dict(options)
+        if isinstance(src, pd.DataFrame) and n_frames > 1:
+            opts["source_name"] = f"DataFrame[{k}]"  # tell the frames apart in the rejects
         if fmt in ("csv", "parquet", "jsonl", "auto"):
             opts.update(cols)
             opts.update({k: v for k, v in valid.items() if v is not None})
         else:
-            opts.update({k: v for k, v in valid.items() if v is not None and k == "naive_timestamps"})
-        batches.extend(iter_batches(src, fmt, chunksize=chunksize, **opts))
+            opts.update(cols)  # refused with a clear message by the format's option check
+            opts.update({k: v for k, v in valid.items() if v is not None})
+        for batch in iter_batches(src, fmt, chunksize=chunksize, **opts):
+            batches.append(batch)
+            if bar is not None:
+                bar.update(batch.n_read)
+    if bar is not None:
+        bar.set_postfix_str("encoding and sorting")
+        bar.close()
     return assemble(batches, duplicates=duplicates, items=items, outcomes=outcomes, item_info=item_info,
                     pseudonymise_key=pseudonymise_key)
 
@@ -344,135 +392,8 @@ def _read_small_table(source, what: str) -> pd.DataFrame:
     try:
         if path.name.lower().endswith((".parquet", ".pq")):
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=None,
-                           engine="python")
+        from .importers.tabular import _sniff_delimiter
+
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=_sniff_delimiter(path))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
         raise TraceFormatError(f"{what} file {path} cannot be read ({exc})") from exc
-
-
-# ---------------------------------------------------------------------------------------------- canonical
-def _frame_bytes(frame: pd.DataFrame | None) -> dict | None:
-    if frame is None:
-        return None
-    buf = _io.BytesIO()
-    frame.to_parquet(buf)
-    # Parquet has no "object column of str/None": remember which columns (and index) were object so
-    # they come back as such, not as pandas' string dtype or as float NaN for all-None columns
-    return {"parquet": base64.b64encode(buf.getvalue()).decode("ascii"),
-            "object_columns": [str(c) for c in frame.columns if frame[c].dtype == object],
-            "object_index": bool(frame.index.dtype == object)}
-
-
-def _frame_from(stored: dict | None) -> pd.DataFrame | None:
-    if stored is None:
-        return None
-    frame = pd.read_parquet(_io.BytesIO(base64.b64decode(stored["parquet"])))
-    for col in stored["object_columns"]:
-        values = frame[col].to_numpy(dtype=object)
-        frame[col] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
-    if stored["object_index"]:
-        frame.index = frame.index.astype(object)
-    return frame
-
-
-def write_traces(traces: Traces, path) -> Path:
-    """Write ``traces`` as a canonical Parquet file; :func:`read_traces` on it gives back equal traces.
-
-    Events are stored sorted, learner and item as dictionary columns over the full vocabularies; the
-    vocabularies, outcomes, item attributes, rejects, ``n_read`` and the pseudonymisation flag travel in
-    the file's metadata.
-
-    Examples
-    --------
-    >>> import pandas as pd, tempfile, os
-    >>> t = read_traces(pd.DataFrame({"learner": ["a"], "item": ["x"], "timestamp": ["2024-01-01T00:00Z"]}))
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     back = read_traces(write_traces(t, os.path.join(d, "t.parquet")))
-    >>> back.items.tolist(), back.summary().n_read
-    (['x'], 1)
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if not isinstance(traces, Traces):
-        raise ParameterError(f"write_traces needs a Traces, got {type(traces).__name__}")
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise TraceFormatError(f"cannot write {path}: directory {path.parent} does not exist")
-    learners = pa.array(np.asarray(traces.learners, dtype=object).astype(str), type=pa.string())
-    items = pa.array(np.asarray(traces.items, dtype=object).astype(str), type=pa.string())
-    meta = {
-        "version": CANONICAL_VERSION,
-        "n_read": int(traces.n_read),
-        "pseudonymised": bool(traces.pseudonymised),
-        "learners": learners.to_pylist(),
-        "items": items.to_pylist(),
-        "outcomes": None if traces.outcomes is None else [None if np.isnan(v) else float(v)
-                                                          for v in traces.outcomes],
-        "item_info": _frame_bytes(traces.item_info),
-        "rejects": _frame_bytes(traces.rejects),
-    }
-    table = pa.table({
-        "learner": pa.DictionaryArray.from_arrays(pa.array(traces.learner, pa.int32()), learners),
-        "item": pa.DictionaryArray.from_arrays(pa.array(traces.item, pa.int32()), items),
-        "timestamp": pa.array(traces.timestamp, pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
-        "score": pa.array(traces.score, pa.float64(), from_pandas=False),
-        "duration": pa.array(traces.duration, pa.float64(), from_pandas=False),
-    })
-    table = table.replace_schema_metadata({CANONICAL_KEY: json.dumps(meta).encode("utf-8")})
-    try:
-        pq.write_table(table, path)
-    except OSError as exc:
-        raise TraceFormatError(f"cannot write {path} ({exc})") from exc
-    return path
-
-
-def _is_canonical(path: Path) -> bool:
-    if not path.is_file() or not path.name.lower().endswith((".parquet", ".pq")):
-        return False
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.read_schema(path).metadata or {}
-    except Exception:  # not parquet at all: let the parquet reader produce the error message
-        return False
-    return CANONICAL_KEY in meta
-
-
-def _codes(column, vocab: np.ndarray) -> np.ndarray:
-    import pyarrow as pa
-
-    out = []
-    for chunk in column.chunks:
-        if not pa.types.is_dictionary(chunk.type):
-            chunk = chunk.dictionary_encode()
-        remap = np.searchsorted(vocab, np.asarray(chunk.dictionary.to_pylist(), dtype=object).astype(str))
-        out.append(remap[chunk.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(out).astype(np.int32) if out else np.array([], np.int32)
-
-
-def _read_canonical(path: Path) -> Traces:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-        meta = json.loads(table.schema.metadata[CANONICAL_KEY])
-    except Exception as exc:
-        raise TraceFormatError(f"{path}: corrupt POEM traces file ({exc})") from exc
-    if meta.get("version", 0) > CANONICAL_VERSION:
-        raise TraceFormatError(f"{path} was written by a newer POEM (format {meta['version']})")
-    learners = np.array(meta["learners"], dtype=object)
-    items = np.array(meta["items"], dtype=object)
-    outcomes = None if meta["outcomes"] is None else np.array(
-        [np.nan if v is None else v for v in meta["outcomes"]], dtype=float)
-    ts = table.column("timestamp").cast("int64").to_numpy()
-    return Traces(
-        learner=_codes(table.column("learner"), learners.astype(str)),
-        item=_codes(table.column("item"), items.astype(str)),
-        timestamp=np.ascontiguousarray(ts, dtype=np.int64),
-        score=table.column("score").to_numpy().astype(np.float64),
-        duration=table.column("duration").to_numpy().astype(np.float64),
-        learners=learners, items=items, outcomes=outcomes,
-        item_info=_frame_from(meta["item_info"]), rejects=_frame_from(meta["rejects"]),
-        n_read=int(meta["n_read"]), pseudonymised=bool(meta["pseudonymised"]),
-    )

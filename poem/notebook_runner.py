@@ -1,8 +1,9 @@
 """Execute a POEM notebook with papermill: find it, check its parameters, run it, report failures plainly.
 
 Every run uses the Jupyter kernel named ``python3`` (``make setup`` registers the project's virtualenv under
-that name), a per-cell execution timeout, and the ``POEM_PUBLISH`` environment variable pointing at the run's
-results file (see :mod:`poem.publish`). Parameters the notebook does not declare in its ``parameters`` cell are
+that name), a per-cell execution timeout, the ``POEM_PUBLISH`` environment variable pointing at the run's
+results file (see :mod:`poem.publish`), and, on POSIX systems, Unix-socket transport in a private folder
+rather than localhost TCP ports other users could reach. Parameters the notebook does not declare in its ``parameters`` cell are
 still injected, as papermill does, but a :class:`UnknownParameterWarning` names them: a misspelt parameter
 would otherwise silently leave the default in place.
 
@@ -22,7 +23,9 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -172,6 +175,27 @@ def _environment(**values):
                 os.environ[key] = value
 
 
+def _not_papermill_unknown(record) -> bool:
+    """Logging filter: drop papermill's own unknown-parameter line, which our warning replaces."""
+    return not str(record.msg).startswith("Passed unknown parameter")
+
+
+@contextlib.contextmanager
+def _kernel_config():
+    """Kernel transport: Unix sockets in a private temporary folder where available.
+
+    Over TCP any local user can connect to the kernel's ports (ipykernel warns about it on every start);
+    IPC sockets in a 0700 folder are reachable by this user only, and leave nothing behind.
+    """
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        yield Config()
+        return
+    with tempfile.TemporaryDirectory(prefix="poem-kernel-") as folder:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
+
+
 def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, publish_path=None, cwd=None,
                  log_output=False, progress=False) -> Path:
     """Execute ``notebook`` with papermill and write the executed copy to ``output``.
@@ -227,12 +251,15 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
         warnings.warn(f"{path.name}: unknown parameter(s) {', '.join(unknown)}; declared: "
                       f"{', '.join(declared) or 'none'}", UnknownParameterWarning, stacklevel=2)
     started = time.monotonic()
+    papermill_log = logging.getLogger("papermill")
+    papermill_log.addFilter(_not_papermill_unknown)
     try:
-        with _environment(**{ENV_VAR: None if publish_path is None else str(Path(publish_path).resolve())}):
+        with _environment(**{ENV_VAR: None if publish_path is None else str(Path(publish_path).resolve())}), \
+                _kernel_config() as config:
             papermill.execute_notebook(
                 str(path), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
                 execution_timeout=timeout, start_timeout=START_TIMEOUT, progress_bar=progress,
-                log_output=log_output, cwd=None if cwd is None else str(cwd),
+                log_output=log_output, cwd=None if cwd is None else str(cwd), config=config,
             )
     except PapermillExecutionError as exc:
         raise NotebookError(f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}"
@@ -242,6 +269,8 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
                             f"(after {time.monotonic() - started:.0f} s; partial notebook at {output})") from exc
     except RuntimeError as exc:  # nbclient's DeadKernelError and kernel start-up failures
         raise NotebookError(f"{path.name}: the kernel {KERNEL_NAME!r} failed: {exc}") from exc
+    finally:
+        papermill_log.removeFilter(_not_papermill_unknown)
     return output
 
 

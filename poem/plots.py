@@ -66,6 +66,8 @@ def item_labels(items, item_info=None, width: int = 18) -> dict:
     >>> info = pd.DataFrame({"title": ["Intro"]}, index=pd.Index(["v1"], name="item"))
     >>> item_labels(["v1", "v2"], info)
     {'v1': 'Intro', 'v2': 'v2'}
+    >>> print(item_labels(["$5 course"])["$5 course"])
+    \\$5 course
     """
     labels = {}
     titles = {}
@@ -73,7 +75,8 @@ def item_labels(items, item_info=None, width: int = 18) -> dict:
         titles = {str(k): v for k, v in item_info["title"].items() if isinstance(v, str) and v.strip()}
     for item in items:
         text = titles.get(str(item), str(item))
-        labels[str(item)] = text if len(text) <= width else text[: width - 1] + "…"
+        text = text if len(text) <= width else text[: width - 1] + "…"
+        labels[str(item)] = text.replace("$", r"\$")  # a bare $ would start matplotlib's mathtext
     return labels
 
 
@@ -150,11 +153,13 @@ def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 8, 
     return fig
 
 
-def draw_prerequisite_graph(graph: nx.DiGraph, *, labels=None, title=None, highlight=()) -> Figure:
+def draw_prerequisite_graph(graph: nx.DiGraph, *, labels=None, title=None, highlight=(),
+                            isolated: bool = False) -> Figure:
     """A prerequisite graph in layers: an item sits one layer right of its deepest prerequisite.
 
     Edge width grows with the edge's ``weight`` attribute; edges listed in ``highlight`` are drawn red
-    (for example, where the syllabus disagrees with the learners).
+    (for example, where the syllabus disagrees with the learners). Items without any link are left out
+    unless ``isolated`` (on a large course they would fill the first layer).
 
     Raises
     ------
@@ -172,7 +177,7 @@ def draw_prerequisite_graph(graph: nx.DiGraph, *, labels=None, title=None, highl
         raise ParameterError("draw_prerequisite_graph needs an acyclic graph")
     labels = labels or {}
     g = nx.DiGraph()
-    g.add_nodes_from(graph.nodes)
+    g.add_nodes_from(n for n in graph.nodes if isolated or graph.degree(n) > 0)
     g.add_edges_from(graph.edges(data=True))
     for layer, nodes in enumerate(nx.topological_generations(g)):
         for node in nodes:

@@ -41,19 +41,20 @@ LANGUAGES = ("en", "fr")
 HIDE_TAG = "report-hide"
 
 # JupyterLab's page template without the two scripts it fetches from a CDN (require.js, MathJax): the report
-# has no widgets or LaTeX, and offline readers would otherwise see failed loads and console errors.
+# has no widgets or LaTeX, and offline readers would otherwise see failed loads and console errors. Our own
+# styles go in html_head_css, after JupyterLab's, so that they win.
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}
+{% block html_head_css %}
 <style type="text/css">
   body { max-width: 62rem; margin: 0 auto; padding: 1rem 2rem; }
-  .jp-RenderedHTMLCommon table { font-size: 0.9rem; }
-  .jp-RenderedHTMLCommon td { white-space: nowrap; }
+  .jp-RenderedHTMLCommon table.poem-table { font-size: 0.9rem; }
+  .jp-RenderedHTMLCommon table.poem-table td { white-space: nowrap; }
   .jp-RenderedImage img { max-width: 100%; height: auto; }
 </style>
-{% endblock extra_css %}
+{% endblock html_head_css %}
 """
 
 _IMG = re.compile(r'<img[^>]+src="data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"')

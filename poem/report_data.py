@@ -46,10 +46,10 @@ from .errors import ParameterError
 
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
-    "path_stability", "trust_summary", "display_ids", "AT_RISK_COLUMNS",
+    "path_stability", "trust_summary", "outcome_contrast", "display_ids", "AT_RISK_COLUMNS",
 ]
 
-AT_RISK_COLUMNS = ["learner", "events", "mastered", "path_items", "days_inactive", "recent_success",
+AT_RISK_COLUMNS = ["learner", "status", "events", "mastered", "path_items", "days_inactive", "recent_success",
                    "off_trail_share", "stalled", "drifting"]
 NS_PER_DAY = 86400 * 10**9
 
@@ -78,6 +78,7 @@ def _z(P: np.ndarray) -> np.ndarray:
 def path_steps(model, path, item_info=None) -> pd.DataFrame:
     """Per-step evidence of a path for people: the path's ``steps`` plus title, syllabus position, and the
     earlier step most learners mastered first (``key_prerequisite``, with ``before`` / ``after`` counts).
+    The predicted success of items without any scored attempt is left blank.
 
     Parameters
     ----------
@@ -87,6 +88,8 @@ def path_steps(model, path, item_info=None) -> pd.DataFrame:
         Catalogue (``title``, ``position``) indexed by item id.
     """
     steps = path.steps.copy()
+    # an ELO prediction for an item nobody was ever scored on (a page, a video) says nothing: blank it
+    steps.loc[steps["success_rate"].isna(), "predicted_success"] = np.nan
     index = {str(x): k for k, x in enumerate(model.items_)}
     codes = np.array([index[i] for i in path.items], dtype=np.int64)
     P = np.asarray(model.precedence_, dtype=float)[np.ix_(codes, codes)]
@@ -207,7 +210,7 @@ def learner_status(traces, path_items, graph: nx.DiGraph, *, stall_days: float =
 
     Returns
     -------
-    DataFrame with :data:`AT_RISK_COLUMNS` and ``status``.
+    DataFrame with :data:`AT_RISK_COLUMNS`, one row per learner.
 
     Raises
     ------
@@ -262,10 +265,10 @@ def learner_status(traces, path_items, graph: nx.DiGraph, *, stall_days: float =
          stalled & drifting, stalled, drifting],
         ["completed", "new", "dropped", "stalled_drifting", "stalled", "drifting"], default="on_track")
     return pd.DataFrame({
-        "learner": display_ids(traces.learners, pseudonymised=traces.pseudonymised, key=key),
+        "learner": display_ids(traces.learners, pseudonymised=traces.pseudonymised, key=key), "status": status,
         "events": events, "mastered": mastered_path.astype(np.int64), "path_items": len(path_codes),
         "days_inactive": np.round(days_inactive, 1), "recent_success": recent_success,
-        "off_trail_share": off_share, "stalled": stalled, "drifting": drifting, "status": status,
+        "off_trail_share": off_share, "stalled": stalled, "drifting": drifting,
     })
 
 
@@ -318,38 +321,59 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
     """Figures telling how far the path can be trusted, and a level ``"high" | "medium" | "low"``.
 
     Keys: ``learners``, ``events``, ``items``, ``coverage`` (share of catalogue items some learner
-    reached), ``supported_steps`` (share of path steps taken by at least ``min_support`` learners coming
-    from the previous step), ``stability`` (mean tau across subsamples, NaN without), ``level`` and
-    ``reasons`` (the short codes of what lowered the level).
+    reached), ``scored`` (share of events that record a success or a failure), ``supported_steps`` (share of
+    path steps taken by at least ``min_support`` learners coming from the previous step),
+    ``evidence_steps`` (share of steps after the first backed by some precedence evidence, when the path
+    has an ``evidence_for`` column), ``stability`` (mean tau across subsamples, NaN without), ``level`` and
+    ``reasons`` (short codes of what lowered the level; three or more make it low). A path can be perfectly
+    stable and still say nothing, when no learner's success orders its items: hence ``scored`` and
+    ``evidence_steps``.
 
     Examples
     --------
     >>> class Colony:
     ...     item_learners_ = np.array([10, 0])
     >>> class Tr:
-    ...     n_learners, n_events, n_items = 300, 5000, 2
+    ...     n_learners, n_events, n_items, score = 300, 4, 2, np.array([1.0, 0.0, 1.0, np.nan])
     >>> class P:
-    ...     steps = pd.DataFrame({"support": [50.0, 40.0]})
+    ...     steps = pd.DataFrame({"support": [50.0, 40.0], "evidence_for": [0.0, 3.2]})
     >>> s = trust_summary(Tr, Colony, P, pd.DataFrame({"tau": [0.9, 0.95]}))
-    >>> s["coverage"], s["level"], s["reasons"]
-    (0.5, 'medium', ['coverage'])
+    >>> s["coverage"], s["scored"], s["level"], s["reasons"]
+    (0.5, 0.75, 'medium', ['coverage'])
     """
     reached = np.asarray(model.item_learners_, dtype=float)
     coverage = float((reached > 0).mean()) if reached.size else math.nan
+    scored = float(np.mean(~np.isnan(traces.score))) if len(traces.score) else math.nan
     support = path.steps["support"].to_numpy(dtype=float)
     supported = float((support >= min_support).mean()) if support.size else math.nan
+    evidence = (float((path.steps["evidence_for"].to_numpy(dtype=float)[1:] > 0).mean())
+                if "evidence_for" in path.steps and len(path.steps) > 1 else math.nan)
     tau = float(stability["tau"].mean()) if stability is not None and len(stability) else math.nan
-    reasons = []
-    if traces.n_learners < 200:
-        reasons.append("few_learners")
-    if coverage < 0.9:
-        reasons.append("coverage")
-    if supported < 0.5:
-        reasons.append("support")
-    if not tau >= 0.8:
-        reasons.append("unstable" if np.isfinite(tau) else "stability_unknown")
-    severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5
+    checks = [("few_learners", traces.n_learners < 200), ("coverage", coverage < 0.9),
+              ("unscored", scored < 0.2), ("support", supported < 0.5), ("weak_evidence", evidence < 0.5),
+              ("unstable", np.isfinite(tau) and tau < 0.8), ("stability_unknown", not np.isfinite(tau))]
+    reasons = [code for code, failed in checks if failed]
+    severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5 or scored < 0.05
     level = "low" if severe or len(reasons) >= 3 else ("medium" if reasons else "high")
     return {"learners": int(traces.n_learners), "events": int(traces.n_events), "items": int(traces.n_items),
-            "coverage": coverage, "supported_steps": supported, "stability": tau, "level": level,
-            "reasons": reasons}
+            "coverage": coverage, "scored": scored, "supported_steps": supported, "evidence_steps": evidence,
+            "stability": tau, "level": level, "reasons": reasons}
+
+
+def outcome_contrast(traces, path_items, *, threshold: float = 0.5, min_items: int = 3) -> dict | None:
+    """Mean outcome of learners whose own order agrees with the path (Kendall tau >= ``threshold`` on the
+    path items they reached, see :func:`poem.experiments.trail_agreement`) against the others.
+
+    Returns ``{"good": mean, "poor": mean, "n_good": int, "n_poor": int}``, or None when the traces carry
+    no outcomes or either group is empty. Descriptive only: learners who go further also agree more.
+    """
+    from .experiments import trail_agreement
+
+    if traces.outcomes is None:
+        return None
+    table = trail_agreement(traces, path_items, min_items=min_items).dropna(subset=["agreement", "outcome"])
+    good = table["agreement"] >= threshold
+    if not good.any() or good.all():
+        return None
+    return {"good": float(table.loc[good, "outcome"].mean()), "poor": float(table.loc[~good, "outcome"].mean()),
+            "n_good": int(good.sum()), "n_poor": int((~good).sum())}

@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -52,12 +54,17 @@ TEXTS = {
     "path_intro": {
         "en": "The colony of learners suggests taking the **{n}** items in the order below. Each circle is "
               "a step; its colour shows how often learners succeeded on that item (red: often failed, "
-              "green: usually passed). The order is the one that agrees best with the order in which "
-              "learners actually mastered the items.",
+              "green: usually passed, grey: no success recorded, as for a page or a video). The order is "
+              "the one that agrees best with the order in which learners actually mastered the items.",
         "fr": "La colonie d'apprenants propose de suivre les **{n}** éléments dans l'ordre ci-dessous. "
               "Chaque cercle est une étape ; sa couleur indique la fréquence de réussite sur cet élément "
-              "(rouge : souvent échoué, vert : généralement réussi). Cet ordre est celui qui s'accorde le "
-              "mieux avec l'ordre dans lequel les apprenants ont réellement maîtrisé les éléments.",
+              "(rouge : souvent échoué, vert : généralement réussi, gris : aucune réussite enregistrée, "
+              "comme pour une page ou une vidéo). Cet ordre est celui qui s'accorde le mieux avec l'ordre "
+              "dans lequel les apprenants ont réellement maîtrisé les éléments.",
+    },
+    "path_drawn_part": {
+        "en": "The drawing shows the first {shown} of the {n} steps; the table below lists them all.",
+        "fr": "Le dessin montre les {shown} premières des {n} étapes ; le tableau ci-dessous les liste toutes.",
     },
     "steps_intro": {
         "en": "Why each step is where it is: *learners on this step* took exactly this transition from the "
@@ -166,14 +173,18 @@ TEXTS = {
         "fr": "**Confiance : faible.** Considérez ce rapport comme une première ébauche ({reasons}).",
     },
     "trust_figures": {
-        "en": "- learners: {learners}; recorded activities: {events}\n- items reached by at least one learner: "
-              "{coverage}\n- path steps taken by at least {min_support} learners: {supported}\n"
+        "en": "- learners: {learners}; recorded activities: {events}, of which {scored} record a success or a "
+              "failure\n- items reached by at least one learner: {coverage}\n- path steps taken by at least "
+              "{min_support} learners: {supported}\n- steps placed by observed mastery (some learners mastered "
+              "an earlier step first): {evidence}\n"
               "- agreement of the path with itself when recomputed on {n_seeds} random samples of 80 % of "
               "the learners (1 = identical order): {stability}",
-        "fr": "- apprenants : {learners} ; activités enregistrées : {events}\n- éléments atteints par au moins "
-              "un apprenant : {coverage}\n- étapes du parcours empruntées par au moins {min_support} "
-              "apprenants : {supported}\n- accord du parcours avec lui-même, recalculé sur {n_seeds} "
-              "échantillons aléatoires de 80 % des apprenants (1 = ordre identique) : {stability}",
+        "fr": "- apprenants : {learners} ; activités enregistrées : {events}, dont {scored} enregistrent une "
+              "réussite ou un échec\n- éléments atteints par au moins un apprenant : {coverage}\n- étapes du "
+              "parcours empruntées par au moins {min_support} apprenants : {supported}\n- étapes placées grâce "
+              "à une maîtrise observée (des apprenants ont maîtrisé une étape antérieure d'abord) : {evidence}\n"
+              "- accord du parcours avec lui-même, recalculé sur {n_seeds} échantillons aléatoires de 80 % des "
+              "apprenants (1 = ordre identique) : {stability}",
     },
     "method_heading": {"en": "## How this report was made", "fr": "## Comment ce rapport a été produit"},
     "method_text": {
@@ -187,12 +198,17 @@ TEXTS = {
               "apprenants ont maîtrisé les éléments (méthode : {method}, graine {seed}). POEM {version}.",
     },
     "outcome_note": {
-        "en": "Learners whose own order agreed well with the recommended path reached an average outcome of "
-              "{good}, against {poor} for the others.",
-        "fr": "Les apprenants dont l'ordre s'accordait bien avec le parcours recommandé ont obtenu un "
-              "résultat moyen de {good}, contre {poor} pour les autres.",
+        "en": "The {n_good} learners whose own order agreed well with the recommended path reached an "
+              "average outcome of {good}, against {poor} for the {n_poor} others. This is an observation, "
+              "not a proof: learners who go further through the course also tend to agree more.",
+        "fr": "Les {n_good} apprenants dont l'ordre s'accordait bien avec le parcours recommandé ont obtenu "
+              "un résultat moyen de {good}, contre {poor} pour les {n_poor} autres. C'est une observation, "
+              "pas une preuve : les apprenants qui vont plus loin dans le cours s'y accordent aussi davantage.",
     },
     "nothing": {"en": "none", "fr": "aucun"},
+    "more_rows": {"en": "… and {n} more (full list in the files next to the report, or the executed notebook).",
+                  "fr": "… et {n} de plus (liste complète dans les fichiers joints au rapport, ou le carnet "
+                        "exécuté)."},
 }
 
 #: plain-language reasons that lowered the trust level (codes from poem.report_data.trust_summary)
@@ -200,6 +216,10 @@ LABELS = {
     "few_learners": {"en": "fewer than 200 learners", "fr": "moins de 200 apprenants"},
     "coverage": {"en": "part of the course is rarely reached", "fr": "une partie du cours est peu atteinte"},
     "support": {"en": "many steps rest on few learners", "fr": "beaucoup d'étapes reposent sur peu d'apprenants"},
+    "unscored": {"en": "few activities record a success or a failure",
+                 "fr": "peu d'activités enregistrent une réussite ou un échec"},
+    "weak_evidence": {"en": "the order of many steps rests on no observed mastery",
+                      "fr": "l'ordre de beaucoup d'étapes ne repose sur aucune maîtrise observée"},
     "unstable": {"en": "the order changes between samples", "fr": "l'ordre varie d'un échantillon à l'autre"},
     "stability_unknown": {"en": "stability not measured", "fr": "stabilité non mesurée"},
     "stalled": {"en": "stalled", "fr": "bloqué"},
@@ -330,15 +350,34 @@ def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=
     return out
 
 
+def _markdown_literal(value):
+    """Text from the data (item titles...) shown as typed: no HTML, no Markdown emphasis or links."""
+    if not isinstance(value, str):
+        return value
+    escaped = html.escape(value, quote=False)
+    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", escaped)
+
+
 def say(key: str, lang: str = "en", **values) -> None:
-    """Display the sentence ``key`` as Markdown in a notebook (what the report's cells call)."""
+    """Display the sentence ``key`` as Markdown in a notebook (what the report's cells call). String values
+    are escaped, so a catalogue title cannot inject HTML or Markdown into the report.
+
+    Examples
+    --------
+    >>> print(_markdown_literal("<b>Unit_1</b>"))
+    &lt;b&gt;Unit\\_1&lt;/b&gt;
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(text(key, lang, **values)))
+    display(Markdown(text(key, lang, **{k: _markdown_literal(v) for k, v in values.items()})))
 
 
-def show_table(frame: pd.DataFrame, lang: str, **options) -> None:
-    """Display :func:`table` of ``frame`` in a notebook as HTML without the row index."""
+def show_table(frame: pd.DataFrame, lang: str, *, max_rows: int | None = None, **options) -> None:
+    """Display :func:`table` of ``frame`` in a notebook as HTML without the row index; beyond ``max_rows``
+    rows, the rest is counted in a sentence instead of shown."""
     from IPython.display import HTML, display
 
-    display(HTML(table(frame, lang, **options).to_html(index=False, border=0, classes="poem-table")))
+    shown = frame if max_rows is None else frame.head(max_rows)
+    display(HTML(table(shown, lang, **options).to_html(index=False, border=0, classes="poem-table")))
+    if len(frame) > len(shown):
+        say("more_rows", lang, n=number(len(frame) - len(shown), lang))

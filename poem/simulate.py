@@ -21,23 +21,13 @@ Examples
 
 from __future__ import annotations
 
+from .simulation.closed_loop import POLICIES, closed_loop, compare_policies, semet_test
 from .simulation.course import Course, junyi_graph, make_course, random_prerequisite_dag, read_edge_list
-from .simulation.learners import DEFAULT_POPULATIONS, Population
+from .simulation.learners import DEFAULT_POPULATIONS, Population, unstructured
 from .simulation.open_loop import SimulatedCourse, simulate_course
 
 __all__ = [
     "simulate_course", "SimulatedCourse", "Course", "make_course", "random_prerequisite_dag",
-    "read_edge_list", "junyi_graph", "Population", "DEFAULT_POPULATIONS",
+    "read_edge_list", "junyi_graph", "Population", "DEFAULT_POPULATIONS", "unstructured",
     "closed_loop", "compare_policies", "semet_test", "POLICIES",
 ]
-
-
-def __getattr__(name):
-    # the closed loop pulls in the colony; load it only when asked for
-    if name in ("closed_loop", "compare_policies", "semet_test", "POLICIES"):
-        from .simulation import closed_loop as module
-
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'poem.simulate' has no attribute {name!r}")

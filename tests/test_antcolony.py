@@ -499,12 +499,19 @@ def test_readiness_follows_precedence_and_unknown_items_are_neutral():
     assert out["b"] > out["e"] > out["d"]
 
 
-def test_tour_quality_unknown_outcome_is_a_fixed_stand_in():
-    """An unknown outcome weighs 0.5 whatever the other learners' outcomes: partitions must agree."""
+def test_tour_quality_unknown_outcome_counts_as_the_mean_known_one():
     traces = make_traces(TINY, outcomes=pd.Series({"A": 1.0, "B": np.nan, "C": 0.0}))
     model = ManHill(depth=0, tour_quality=True).fit(traces)
-    assert model.phi_plus_[4, 0] == 1.0 + 0.5
-    h1 = traces.select_learners(np.array([True, False, False]))
-    h2 = traces.select_learners(np.array([False, True, True]))
-    inc = ManHill(depth=0, tour_quality=True).fit(h1).partial_fit(h2)
-    assert_same_colony(inc, model)
+    assert model.phi_plus_[4, 0] == 1.0 + 0.5     # A weighs 1, B the mean of 1 and 0
+    assert model.precedence_[0, 2] == 1.5
+
+
+def test_dataframe_prior_with_start_row():
+    traces = make_traces(TINY)
+    frame = pd.DataFrame(0.0, index=["__start__", "a", "b"], columns=["a", "b", "c"])
+    frame.loc["__start__", "b"] = 2.0
+    frame.loc["a", "c"] = 1.0
+    prior = ManHill(prior=frame).fit(traces).prior_
+    assert prior[4, 1] == 1.0 and prior[0, 2] == 0.5 and prior.sum() == 1.5
+    with pytest.raises(ParameterError, match="zz"):
+        ManHill(prior=pd.DataFrame(1.0, index=["zz"], columns=["a"])).fit(traces)

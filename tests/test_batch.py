@@ -79,10 +79,21 @@ def test_grid_is_the_full_product_with_distinct_ids(axes):
     assert all(set(r) == set(axes) for r in runs)
 
 
+def test_the_shipped_example_batch_file_fits_notebook_04():
+    from poem.notebook_runner import notebook_parameters, notebooks_dir
+
+    runs = load_runs(notebooks_dir() / "sweep_grid.yaml")
+    assert len(runs) == 6
+    declared = set(notebook_parameters("04"))
+    assert all(set(run) <= declared for run in runs)
+
+
 def test_run_id_is_stable_and_type_sensitive():
     assert run_id({"a": 1}) == run_id({"a": 1})
     assert run_id({"a": 1}) != run_id({"a": "1"})
     assert run_id({"a": "x/../y z"}).startswith("a-x..yz-")  # no path separators in folder names
+    assert run_id({"a": 1, "b": 2}, slug_keys=["b"]).startswith("b-2-")
+    assert run_id({"a": 1, "b": 2}, slug_keys=["b"]) != run_id({"a": 3, "b": 2}, slug_keys=["b"])
 
 
 # ---------------------------------------------------------------- running
@@ -92,6 +103,7 @@ def test_batch_two_by_two_with_one_failure(notebook, grid, tmp_path):
     assert len(table) == 4
     assert list(table.columns[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     assert table["status"].tolist() == ["ok", "ok", "ok", "failed"]
+    assert table["run"].str.match(r"^x-\d_y-\d-[0-9a-f]{8}$").all()  # named after what varies
     failed = table.iloc[3]
     assert (failed["x"], failed["y"]) == (2, 2)
     assert "AssertionError: the (2, 2) run fails on purpose" in failed["error"]

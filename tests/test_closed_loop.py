@@ -15,7 +15,7 @@ def course():
     return make_course(20, rng=np.random.default_rng(3))
 
 
-@pytest.mark.parametrize("policy", ["none", "random", "syllabus", "oracle", "colony"])
+@pytest.mark.parametrize("policy", ["none", "random", "syllabus", "oracle", "graph", "colony"])
 def test_records_are_consistent(course, policy):
     table, traces = closed_loop(course, policy, n_cohorts=3, cohort_size=30, step_budget=15, seed=2,
                                 follow_prob=0.7, return_traces=True)
@@ -140,3 +140,58 @@ def test_learned_path_policy_runs(course):
     assert table["policy"].tolist() == ["path", "path"]
     assert table.loc[0, "followed"] == 0  # nothing learned before the first cohort
     assert table.loc[1, "followed"] > 0
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**16), policy=st.sampled_from(["none", "random", "syllabus", "oracle"]),
+       follow=st.floats(0, 1), budget=st.integers(1, 12), dropout=st.sampled_from([0.0, 1.0, 3.0]))
+def test_closed_loop_invariants(seed, policy, follow, budget, dropout):
+    course = make_course(8, rng=np.random.default_rng(seed))
+    table = closed_loop(course, policy, n_cohorts=2, cohort_size=12, step_budget=budget, seed=seed,
+                        follow_prob=follow, dropout=dropout)
+    assert (table["AP"] >= 0).all() and (table["final"] <= 1).all()
+    assert table["NRP"].dropna().between(0, 1).all()
+    assert (table["steps"] <= budget).all() and (table["steps"] >= 1).all()
+    assert table["followed"].between(0, 1).all()
+    if follow == 0 or policy == "none":
+        assert (table["followed"] == 0).all()
+    if dropout == 0:
+        # nobody stops early except by mastering the whole course
+        assert ((table["dropout"] == 0)).all()
+
+
+def test_graph_policy_bayes_update_by_hand():
+    from poem.simulation.learners import init_learners
+    from poem.simulation.policies import GraphPolicy
+
+    course = make_course(graph=[("a", "b")], rng=np.random.default_rng(0))
+    state = init_learners(1, course, np.random.default_rng(0))
+    pol = GraphPolicy(threshold=0.9, p_learn=0.5, p_known=0.1)
+    pol.start_cohort(course, state)
+    a, b = course.code("a"), course.code("b")
+    # b is locked (a not believed known): only a is recommended
+    assert pol.recommend(state, np.array([0]), None).tolist() == [a]
+    pol.observe(np.array([0]), np.array([a]), np.array([1.0]))
+    g, s = course.guess[a], course.slip[a]
+    prior = 0.1 + 0.9 * 0.5
+    expected = prior * (1 - s) / (prior * (1 - s) + (1 - prior) * g)
+    assert pol._belief[0, a] == pytest.approx(expected)
+    # a failure on b while a is not yet believed known: no learning transition, only the observation
+    pol.observe(np.array([0]), np.array([b]), np.array([0.0]))
+    gb, sb = course.guess[b], course.slip[b]
+    assert pol._belief[0, b] == pytest.approx(0.1 * sb / (0.1 * sb + 0.9 * (1 - gb)))
+
+
+def test_colony_audit_labels_suggestions_with_the_hidden_state(course):
+    pol = ColonyPolicy(audit=True)
+    table = closed_loop(course, pol, n_cohorts=2, cohort_size=20, step_budget=10, seed=5, follow_prob=1.0)
+    audit = pol.audit_frame()
+    # cohort 0 is unguided (nothing learned yet), cohort 1 is guided at every step
+    assert set(audit["cohort"]) == {1}
+    assert len(audit) == pol.suggest_calls == int(table.loc[1, "steps"] * 20)
+    assert set(audit["status"]) <= {"ready", "blocked", "mastered"}
+    # with follow_prob 1, the attempts on ready items are exactly the ready suggestions
+    assert (audit["status"] == "ready").mean() == pytest.approx(table.loc[1, "ready_share"])

@@ -300,3 +300,25 @@ def test_pieces_account_for_every_row(tmp_path, rows, row_group_size):
             return
         assert sorted(rejects["row"].tolist()) == sorted(whole.rejects["row"].tolist())
         assert whole.n_events == len(clean)
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def test_cli_fit_with_dask_engine_and_scheduler(client, by_day, tmp_path, capsys):
+    from poem.cli import main
+
+    directory, _ = by_day
+    out = tmp_path / "colony.npz"
+    code = main(["fit", "--engine", "dask", str(directory), "--scheduler", client.scheduler.address,
+                 "--set", "depth=1", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "fitted colony: 6000 events" in capsys.readouterr().out
+    _assert_same(ManHill.load(out), _in_memory(directory, depth=1))
+
+
+def test_cli_dask_errors_are_one_line(client, tmp_path, capsys):
+    from poem.cli import main
+
+    code = main(["fit", "--engine", "dask", str(tmp_path / "absent"), "--scheduler",
+                 client.scheduler.address, "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "no Parquet file found" in err

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import poem.importers.batch
+import poem.importers.canonical
 import poem.importers.tabular
 import poem.importers.timestamps
 import poem.io
@@ -38,7 +39,7 @@ def _assert_same_traces(a: Traces, b: Traces, *, rejects=True):
 
 
 @pytest.mark.parametrize("module", [poem.io, poem.importers.tabular, poem.importers.timestamps,
-                                    poem.importers.batch, poem.pseudonym])
+                                    poem.importers.batch, poem.importers.canonical, poem.pseudonym])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -252,34 +253,46 @@ def test_chunked_reading_gives_identical_traces(tmp_path, chunksize):
 
 
 @pytest.mark.parametrize("gz", [False, True])
-def test_arrow_and_pandas_csv_engines_agree(tmp_path, gz):
+def test_arrow_and_python_csv_engines_agree(tmp_path, gz):
     frame = _sample_frame(800, seed=3)
     path = tmp_path / ("t.csv.gz" if gz else "t.csv")
     frame.to_csv(path, index=False)
     fast = read_traces(path, engine="arrow", chunksize=50)
-    _assert_same_traces(fast, read_traces(path, engine="pandas"))
+    _assert_same_traces(fast, read_traces(path, engine="python"))
     with pytest.raises(ParameterError, match="engine"):
         read_traces(path, engine="polars")
 
 
-def test_csv_rows_with_too_many_fields_are_rejected_with_their_line(tmp_path):
+def test_csv_records_with_the_wrong_number_of_fields_are_rejected_with_their_line(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("learner,item,timestamp,score\n"
-                    f"a,x,{T0},1\n"
-                    f"b,y,{T0},1,9\n"          # line 3: one field too many
-                    f"c,z,{T0}\n"              # too few: score blank, still accepted
-                    f"d,w,{T0},1,3,4\n"        # line 5
-                    f"e,w,{T0},zero\n")
+                    f"a,x,{T0},1,9\n"          # line 2: one field too many (the first record, even)
+                    f"b,y,{T0},1\n"
+                    f"c,z,{T0}\n"              # line 4: one field short
+                    "\n"                       # blank line: not a record
+                    f"d,w,{T0},1,3,4\n"        # line 6
+                    f'e,"w\nx",{T0},zero\n')   # a quoted field over lines 7-8, and a bad score
     with pytest.raises(TraceFormatError, match="wrong number of fields"):
         read_traces(path, engine="arrow")
     for chunksize in (None, 1, 2):
         t = read_traces(path, chunksize=chunksize)
-        assert t.n_read == 5 and t.n_events == 2
+        assert t.n_read == 5 and t.n_events == 1 and t.learners.tolist() == ["b"]
         rej = t.rejects
-        assert rej["row"].tolist() == [1, 3, 4]  # 0-based data rows (line - 2)
-        assert rej["reason"].tolist() == ["malformed_row", "malformed_row", "bad_score"]
-        assert rej["detail"].iloc[0].startswith("line 3:")
-        assert sorted(t.learners.tolist()) == ["a", "c"]
+        assert rej["row"].tolist() == [0, 2, 3, 4]  # 0-based data records
+        assert rej["reason"].tolist() == ["malformed_row"] * 3 + ["bad_score"]
+        assert rej["detail"].tolist()[:3] == ["line 2: 5 fields, the header has 4",
+                                              "line 4: 3 fields, the header has 4",
+                                              "line 6: 6 fields, the header has 4"]
+
+
+def test_csv_header_problems(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"learner,item,learner,timestamp\na,x,b,{T0}\n")
+    with pytest.raises(TraceFormatError, match="repeats column"):
+        read_traces(path)
+    path.write_text("\n\n")
+    with pytest.raises(TraceFormatError, match="no header"):
+        read_traces(path)
 
 
 def test_several_sources_are_concatenated_and_named_in_rejects(tmp_path):
@@ -369,3 +382,61 @@ def test_pseudonym_keys():
     a, b = pseudonymise(["x", "y", "x"], b"k"), pseudonymise(["x", "y", "x"], "k")
     assert a.tolist() == b.tolist() and a[0] == a[2] != a[1]
     assert all(len(p) == 21 and p.startswith("p") for p in a)
+
+
+def test_several_frames_are_named_apart_in_rejects():
+    a = pd.DataFrame({"learner": ["a", ""], "item": ["x", "y"], "timestamp": [T0, T0]})
+    b = pd.DataFrame({"learner": [""], "item": ["x"], "timestamp": [T0]})
+    t = read_traces([a, b])
+    assert t.rejects[["source", "row"]].values.tolist() == [["DataFrame[0]", 1], ["DataFrame[1]", 0]]
+    assert read_traces(a).rejects["source"].tolist() == ["DataFrame"]
+
+
+def test_categorical_id_columns_read_like_text():
+    plain = _sample_frame(300, seed=5)
+    cat = plain.assign(learner=plain["learner"].astype("category"), item=plain["item"].astype("category"))
+    _assert_same_traces(read_traces(plain), read_traces(cat))
+    clash = pd.DataFrame({"learner": pd.Categorical([1, "1", "2"]), "item": ["x", "y", "z"],
+                          "timestamp": [T0] * 3})
+    assert read_traces(clash).learners.tolist() == ["1", "2"]
+
+
+def test_canonical_file_accepts_outcomes_but_not_reimport_options(tmp_path):
+    t = read_traces(pd.DataFrame({"learner": ["a", "b"], "item": ["x", "x"], "timestamp": [T0, T0]}))
+    path = write_traces(t, tmp_path / "t.parquet")
+    with_out = read_traces(path, outcomes=pd.DataFrame({"learner": ["b"], "outcome": [0.5]}))
+    np.testing.assert_array_equal(with_out.outcomes, [np.nan, 0.5])
+    with pytest.raises(ParameterError, match="already validated"):
+        read_traces(path, pseudonymise_key="k")
+    with pytest.raises(ParameterError, match="already validated"):
+        read_traces(path, learner="who")
+
+
+def test_canonical_file_from_a_newer_poem_or_corrupt_is_refused(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from poem.importers.canonical import CANONICAL_KEY
+
+    t = read_traces(pd.DataFrame({"learner": ["a"], "item": ["x"], "timestamp": [T0]}))
+    table = pq.read_table(write_traces(t, tmp_path / "t.parquet"))
+    meta = json.loads(table.schema.metadata[CANONICAL_KEY])
+    pq.write_table(table.replace_schema_metadata({CANONICAL_KEY: json.dumps({**meta, "version": 99})}),
+                   tmp_path / "new.parquet")
+    with pytest.raises(TraceFormatError, match="newer POEM"):
+        read_traces(tmp_path / "new.parquet")
+    pq.write_table(table.replace_schema_metadata({CANONICAL_KEY: b"{not json"}), tmp_path / "bad.parquet")
+    with pytest.raises(TraceFormatError, match="corrupt"):
+        read_traces(tmp_path / "bad.parquet")
+
+
+def test_a_file_that_is_not_what_its_name_says(tmp_path):
+    fake = tmp_path / "t.parquet"
+    fake.write_text("learner,item,timestamp\n")
+    with pytest.raises(TraceFormatError, match="not a Parquet file"):
+        read_traces(fake)
+    binary = tmp_path / "t.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x01learner")
+    with pytest.raises(TraceFormatError):
+        read_traces(binary)

@@ -31,6 +31,16 @@ def test_import_writes_canonical_file_and_rejects(tmp_path, capsys):
     assert pd.read_csv(rej)["reason"].tolist() == ["missing_learner", "score_out_of_range"]
 
 
+def test_import_progress_bar_goes_to_stderr_and_changes_nothing(tmp_path, capsys):
+    src = _csv(tmp_path, f"learner,item,timestamp\nann,x,{T0}\n")
+    assert main(["import", str(src), "--out", str(tmp_path / "a.parquet"), "--progress"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "read 1 rows: accepted 1, rejected 0" and "poem import" in err
+    assert main(["import", str(src), "--out", str(tmp_path / "b.parquet"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert read_traces(tmp_path / "a.parquet").to_frame().equals(read_traces(tmp_path / "b.parquet").to_frame())
+
+
 def test_import_several_sources_and_formats(tmp_path, capsys):
     out = tmp_path / "t.parquet"
     assert main(["import", str(FIXTURES / "edx_tracking.log"), str(FIXTURES / "xapi_statements.jsonl"),

@@ -294,3 +294,46 @@ def test_every_format_round_trips_through_the_canonical_file(tmp_path):
         assert back.to_frame().equals(t.to_frame())
         pd.testing.assert_frame_equal(back.rejects, t.rejects)
         assert back.summary() == t.summary()
+
+
+def test_options_that_do_not_apply_to_a_format_are_refused():
+    with pytest.raises(ParameterError, match="column names apply to tables only"):
+        read_traces(EDX, learner="username")
+    with pytest.raises(ParameterError, match="'verbs'"):
+        read_traces(EDX, verbs=["played"])
+    with pytest.raises(ParameterError, match="do not apply"):
+        read_traces(XAPI, video_sessions=True)
+    with pytest.raises(ParameterError, match="unknown option"):
+        read_traces(pd.DataFrame({"learner": ["a"], "item": ["x"], "timestamp": ["2024-01-01T00:00Z"]}),
+                    verbs=["x"])
+
+
+def test_every_reason_produced_is_documented(tmp_path):
+    from poem.io import REASONS
+
+    seen = set()
+    for source, kw in [(EDX, {}), (EDX, {"video_sessions": True, "events": ["play_video", "problem_check"]}),
+                       (XAPI, {}), (XAPI, {"verbs": ["played"]}), (bundled_oulad_dir(), {})]:
+        seen |= set(read_traces(source, **kw).rejects["reason"])
+    path = tmp_path / "t.csv"
+    path.write_text("learner,item,timestamp,score,duration\na,x,2024-01-01T00:00Z,1,2,3\n"
+                    "a,x,,1,1\na,x,2024-01-01T00:00Z,x,1\na,x,2024-01-01T00:00Z,1,-1\n")
+    seen |= set(read_traces(path).rejects["reason"])
+    assert {"malformed_row", "missing_timestamp", "bad_score", "bad_duration", "collapsed", "unknown_verb",
+            "unknown_event", "bad_record", "malformed_json", "duplicate"} <= seen
+    assert seen <= set(REASONS)
+
+
+def test_a_directory_of_logs_reads_its_files_in_name_order(tmp_path):
+    (tmp_path / "tracking.log-20240302.gz").write_bytes((FIXTURES / "edx_tracking.log.gz").read_bytes())
+    (tmp_path / "tracking.log-20240301").write_bytes(EDX.read_bytes())
+    t = read_traces(tmp_path)
+    assert t.n_read == 46
+    assert t.rejects["source"].unique().tolist() == [str(tmp_path / "tracking.log-20240301"),
+                                                     str(tmp_path / "tracking.log-20240302.gz")]
+    # the second file repeats the first: every accepted event of it is a duplicate
+    assert t.n_events == read_traces(EDX).n_events
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(TraceFormatError, match="empty directory"):
+        read_traces(empty)

@@ -3,7 +3,6 @@
 import base64
 import json
 import re
-import warnings
 
 import nbformat
 import numpy as np
@@ -87,14 +86,21 @@ def test_publish_property_last_value_wins(tmp_path_factory, values):
 
 
 # ---------------------------------------------------------------- runner
-def test_run_notebook_injects_parameters_and_publishes(tiny, tmp_path):
-    out = tmp_path / "out.ipynb"
-    run_notebook(tiny, out, {"x": 5}, publish_path=tmp_path / "pub.json", timeout=60)
-    assert read_published(tmp_path / "pub.json") == {"double": 10}
-    executed = nbformat.read(str(out), as_version=4)
-    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "x = 5" in injected[0].source
-    assert has_outputs(out) and not has_outputs(tiny)
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """The tiny notebook executed once with x = 3 (shared by the runner and rendering tests)."""
+    tmp = tmp_path_factory.mktemp("executed")
+    nbformat.write(make_notebook(CELLS, parameters=PARAMS), str(tmp / "tiny.ipynb"))
+    run_notebook(tmp / "tiny.ipynb", tmp / "out.ipynb", {"x": 3}, publish_path=tmp / "pub.json", timeout=60)
+    return tmp
+
+
+def test_run_notebook_injects_parameters_and_publishes(executed):
+    assert read_published(executed / "pub.json") == {"double": 6}
+    nb = nbformat.read(str(executed / "out.ipynb"), as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "x = 3" in injected[0].source
+    assert has_outputs(executed / "out.ipynb") and not has_outputs(executed / "tiny.ipynb")
 
 
 def test_run_notebook_warns_about_unknown_parameters(tiny, tmp_path):
@@ -129,9 +135,9 @@ def test_run_notebook_missing_file(tmp_path):
         run_notebook(tmp_path / "nope.ipynb", tmp_path / "out.ipynb")
 
 
-def test_strip_outputs_round_trip(tiny, tmp_path):
-    out = tmp_path / "out.ipynb"
-    run_notebook(tiny, out, timeout=60)
+def test_strip_outputs_round_trip(executed, tmp_path):
+    out = tmp_path / "copy.ipynb"
+    out.write_bytes((executed / "out.ipynb").read_bytes())
     assert strip_outputs(out) is True
     assert not has_outputs(out)
     assert strip_outputs(out) is False  # idempotent: a clean notebook is left byte-for-byte alone
@@ -141,11 +147,10 @@ def test_strip_outputs_round_trip(tiny, tmp_path):
 
 
 # ---------------------------------------------------------------- rendering
-@pytest.fixture()
-def rendered(tiny, tmp_path):
-    out = tmp_path / "out.ipynb"
-    run_notebook(tiny, out, {"x": 3}, timeout=60)
-    return render_html(out, tmp_path / "report.html", title="Tiny", lang="fr").read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def rendered(executed):
+    return render_html(executed / "out.ipynb", executed / "report.html", title="Tiny",
+                       lang="fr").read_text(encoding="utf-8")
 
 
 def test_rendered_html_has_no_code_nor_prompts(rendered):
@@ -221,17 +226,26 @@ def test_text_and_number_errors_and_formats():
 
 
 # ---------------------------------------------------------------- the team report on the demo course
+HOSTILE_TITLE = "<img src=x onerror=alert(1)> $5 _off_"
+
+
 @pytest.fixture(scope="module")
 def demo_reports(tmp_path_factory):
     """`poem demo` (English, what `make demo` runs) and `poem report --lang fr` on the bundled course."""
     from poem.cli import main
     from poem.notebook_runner import data_path
 
+    import pandas as pd
+
     out = tmp_path_factory.mktemp("demo")
     assert main(["demo", "--out", str(out / "en")]) == 0
     demo = data_path("demo")
+    # a hostile catalogue: titles are data, they must neither inject markup nor break matplotlib's mathtext
+    catalog = pd.read_csv(demo / "catalog.csv")
+    catalog.loc[0, "title"] = HOSTILE_TITLE
+    catalog.to_csv(out / "catalog.csv", index=False)
     assert main(["report", str(demo / "traces.csv"), "--outcomes", str(demo / "outcomes.csv"), "--catalog",
-                 str(demo / "catalog.csv"), "--out", str(out / "fr.html"), "--lang", "fr", "--n-seeds", "2",
+                 str(out / "catalog.csv"), "--out", str(out / "fr.html"), "--lang", "fr", "--n-seeds", "2",
                  "--param", "max_learners_listed=3"]) == 0
     return {"en": (out / "en" / "report.html").read_text(encoding="utf-8"),
             "fr": (out / "fr.html").read_text(encoding="utf-8"), "dir": out}
@@ -282,6 +296,21 @@ def test_french_report_is_in_french(demo_reports):
     assert '<html lang="fr">' in html
     assert TEXTS["path_heading"]["fr"].lstrip("# ") in html and TEXTS["trust_heading"]["fr"].lstrip("# ") in html
     assert TEXTS["path_heading"]["en"].lstrip("# ") not in html
+
+
+@pytest.mark.slow
+def test_catalogue_titles_cannot_inject_markup(demo_reports):
+    html = demo_reports["fr"]
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html  # shown as typed (shortened) in the tables
+
+
+def test_markdown_values_are_escaped():
+    from poem.report_text import _markdown_literal, text
+
+    sentence = text("drift_note", "en", n=1, items=_markdown_literal("<script>x</script> *bold* [a](b)"))
+    assert "<script>" not in sentence and "&lt;script&gt;" in sentence
+    assert "\\*bold\\*" in sentence and "\\[a\\](b)" in sentence
 
 
 def test_build_report_rejects_missing_inputs_and_bad_language(tmp_path):

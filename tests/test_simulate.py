@@ -278,9 +278,14 @@ def test_bundled_demo_course_is_consistent(repo_dir):
     pos = dict(zip(catalog["item"], catalog["position"]))
     respect = np.mean([pos[a] < pos[b] for a, b in truth["prerequisites"]])
     assert 0.6 < respect < 1.0  # a partly wrong syllabus
-    # regenerating with the documented command gives the same course
-    again = simulate_course(n_items=40, n_learners=600, seed=2024)
-    assert again.truth == truth
+
+
+
+def test_bundled_demo_course_regenerates_byte_for_byte(repo_dir, tmp_path):
+    # the README's command must give the same files: regenerate data/demo when the model changes
+    simulate_course(n_items=40, n_learners=600, seed=2024).write(tmp_path, catalog=True)
+    for name in ("traces.csv", "outcomes.csv", "truth.json", "catalog.csv"):
+        assert (tmp_path / name).read_bytes() == (repo_dir / "data" / "demo" / name).read_bytes(), name
 
 
 def test_written_course_reads_back_through_poem_io(sim, tmp_path):
@@ -293,3 +298,19 @@ def test_written_course_reads_back_through_poem_io(sim, tmp_path):
     np.testing.assert_array_equal(traces.timestamp, direct.timestamp)
     np.testing.assert_array_equal(traces.learners, direct.learners)
     np.testing.assert_allclose(traces.outcomes, direct.outcomes)
+
+
+def test_cli_simulate_closed_loop(tmp_path, capsys):
+    from poem.cli import main
+
+    out = tmp_path / "loop"
+    assert main(["simulate", "--items", "15", "--learners", "20", "--policy", "oracle", "--cohorts", "2",
+                 "--cohort-size", "10", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "closed_loop.csv")
+    promo = json.loads((out / "promotion.json").read_text())
+    assert table["cohort"].tolist() == [0, 1] and (table["policy"] == "oracle").all()
+    assert promo["cohort"] == 1 and promo["NRP"] == pytest.approx(table["NRP"].iloc[-1])
+    assert "closed loop (oracle)" in capsys.readouterr().out
+    assert main(["simulate", "--items", "5", "--learners", "5", "--policy", "none", "--follow", "2",
+                 "--out", str(out)]) == 1
+    assert "follow_prob" in capsys.readouterr().err

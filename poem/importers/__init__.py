@@ -7,7 +7,8 @@
 * :mod:`~poem.importers.xapi` - xAPI statements;
 * :mod:`~poem.importers.oulad` - the Open University Learning Analytics Dataset;
 * :mod:`~poem.importers.catalog` - item catalogues;
-* :mod:`~poem.importers.batch` - validated batches and their assembly into :class:`~poem.traces.Traces`.
+* :mod:`~poem.importers.batch` - validated batches and their assembly into :class:`~poem.traces.Traces`;
+* :mod:`~poem.importers.canonical` - the canonical Parquet file (:func:`poem.io.write_traces`).
 """
 
-__all__ = ["timestamps", "tabular", "jsonlines", "edx", "xapi", "oulad", "catalog", "batch"]
+__all__ = ["timestamps", "tabular", "jsonlines", "edx", "xapi", "oulad", "catalog", "batch", "canonical"]

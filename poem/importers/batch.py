@@ -49,8 +49,7 @@ REASONS = {
     "unknown_event": "event type not imported (filtered out, or not a learning event)",
     "unknown_verb": "xAPI verb not imported",
     "bad_record": "record lacks a required structure (e.g. xAPI actor/object)",
-    "unknown_learner": "learner absent from the registration table",
-    "unknown_item": "item absent from the catalogue when unknown items are rejected",
+    "collapsed": "video event folded into the viewing-session visit named in the detail (edX)",
 }
 
 
@@ -117,9 +116,9 @@ def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.n
     # sorted as numpy str, exactly like np.unique in Traces.from_frame (code point order)
     vocab = np.sort(np.asarray(distinct, dtype=str)).astype(object) if len(distinct) else np.array([], object)
     index = pd.Index(vocab, dtype=object)
-    codes = [index.get_indexer(np.asarray(c.categories, dtype=object))[c.codes].astype(np.int64)
+    codes = [index.get_indexer(np.asarray(c.categories, dtype=object)).astype(np.int32)[c.codes]
              for c in cats if len(c.codes)]
-    return vocab, (np.concatenate(codes) if codes else np.array([], dtype=np.int64))
+    return vocab, (np.concatenate(codes) if codes else np.array([], dtype=np.int32))
 
 
 def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, outcomes=None,

@@ -51,7 +51,9 @@ def _load(source) -> pd.DataFrame:
             return pd.read_parquet(path)
         if name.endswith(".json"):
             return pd.read_json(path, dtype=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=None, engine="python")
+        from .tabular import _sniff_delimiter
+
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=_sniff_delimiter(path))
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise TraceFormatError(f"catalogue file {path} cannot be read ({exc})") from exc
 
@@ -71,9 +73,9 @@ def read_catalog(source) -> pd.DataFrame:
         raise TraceFormatError(f"catalogue needs an item id column ({', '.join(CATALOG_NAMES['item'][:4])});"
                                f" columns found: {list(frame.columns)}")
     ids = frame[found["item"]]
-    if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
-        raise TraceFormatError(f"catalogue row {int(np.flatnonzero(ids.isna() | (ids.astype(str).str.strip() == ''))[0])}"
-                               " has no item id")
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+    if blank.any():
+        raise TraceFormatError(f"catalogue row {int(np.flatnonzero(blank)[0])} has no item id")
     if pd.api.types.is_float_dtype(ids.dtype) and np.all(np.mod(ids.to_numpy(), 1) == 0):
         ids = ids.astype(np.int64)
     index = pd.Index(ids.astype(str).to_numpy(dtype=object), name="item", dtype=object)

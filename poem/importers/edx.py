@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .batch import REASONS, Batch, make_rejects
+from .batch import Batch, make_rejects
 from .jsonlines import iter_json_records
 from .tabular import validate_frame
 
@@ -59,8 +59,6 @@ VIDEO_EVENTS = frozenset({
 })
 PLAY_EVENTS = frozenset({"play_video", "edx.video.played"})
 PROBLEM_EVENTS = frozenset({"problem_check"})
-
-REASONS.setdefault("collapsed", "video event folded into the viewing-session visit named in the detail")
 
 _COLUMNS = {"learner": "username/context.user_id", "item": "event.id/problem_id", "timestamp": "time",
             "score": "grade/max_grade", "duration": None}

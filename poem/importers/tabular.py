@@ -8,8 +8,10 @@ without a learner, item or timestamp column raises :class:`~poem.errors.TraceFor
 columns it does have.
 
 Validation is vectorised over whole columns; each row gets the first reason that applies, in the order of
-:data:`CHECKS`. CSV files are read in chunks of ``chunksize`` rows (default :data:`DEFAULT_CHUNKSIZE`), so
-the raw text is never held whole next to its parsed form; Parquet files are read one row group at a time.
+:data:`CHECKS`. Ids are dictionary-encoded in Arrow, so only their distinct values ever become Python
+strings. CSV files are streamed in blocks of about ``chunksize`` rows (default :data:`DEFAULT_CHUNKSIZE`)
+and Parquet files in batches of ``chunksize`` rows, so the raw text is never held whole next to its
+parsed form (see :func:`iter_csv_batches` for malformed records).
 
 Examples
 --------
@@ -28,8 +30,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -124,12 +124,18 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if np.all(np.mod(vals[~np.isnan(vals)], 1) == 0):
             col = pd.Series(pd.array(np.where(np.isnan(vals), 0, vals).astype(np.int64)).astype("str"))
             col[np.isnan(vals)] = None
-    arr = _arrow_text(col)
-    if arr is None:  # mixed Python objects: render each as text first
-        arr = _arrow_text(col.astype("str"))
-    enc = pc.dictionary_encode(arr)
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    cats = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    if isinstance(col.dtype, pd.CategoricalDtype):  # already encoded (Parquet dictionary columns, pm4py)
+        codes = np.asarray(col.cat.codes, dtype=np.int64)
+        cats = col.cat.categories.astype("str").to_numpy(dtype=object)
+        if len(set(cats)) != len(cats):  # categories 1 and "1" both print as "1": encode the text again
+            return _ids(col.astype("str"))
+    else:
+        arr = _arrow_text(col)
+        if arr is None:  # mixed Python objects: render each as text first
+            arr = _arrow_text(col.astype("str"))
+        enc = pc.dictionary_encode(arr)
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        cats = np.asarray(enc.dictionary.to_pylist(), dtype=object)
     blank = np.array([not c.strip() for c in cats], dtype=bool)
     missing = (codes < 0) | (blank[codes] if len(cats) else np.zeros(len(codes), bool))
     return codes, cats, missing
@@ -291,48 +297,72 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
     """Stream a delimited text file (optionally gzip-compressed) as validated batches.
 
     The file is parsed by Arrow's streaming CSV reader (multi-threaded, one block of about ``chunksize``
-    rows at a time). Should a row have the wrong number of fields, or Arrow fail on the text, the file
-    is read again with pandas' C parser, which reports such rows with their line number: rows with too
-    many fields are rejected as ``malformed_row``; rows with too few read the missing cells as blank,
-    which the checks then report. Both engines give the same result (``engine="arrow"`` / ``"pandas"``
-    forces one; a test checks they agree). Batches are yielded once the file has been scanned, so a
-    fallback never has to retract any; they are compact (codes and numbers), the raw text is not kept.
+    rows at a time). Should a record have a number of fields different from the header's, or Arrow fail
+    on the text (an encoding other than UTF-8, for instance), the file is read again with Python's
+    ``csv`` module, which knows each record's line: such records are rejected as ``malformed_row``
+    (their ``row`` is their 0-based position among the data records, the detail gives the line and the
+    field counts). Both engines give the same result (``engine="arrow"`` / ``"python"`` forces one; a
+    test checks they agree). Batches are yielded once the file has been scanned, so a fallback never has
+    to retract any; they are compact (codes and numbers), the raw text is not kept.
     """
-    if engine not in ("auto", "arrow", "pandas"):
-        raise ParameterError(f"engine must be 'auto', 'arrow' or 'pandas', got {engine!r}")
+    if engine not in ("auto", "arrow", "python"):
+        raise ParameterError(f"engine must be 'auto', 'arrow' or 'python', got {engine!r}")
     path = Path(path)
     _check_file(path)
     source = str(path)
     delimiter = delimiter or _sniff_delimiter(path)
-    try:
-        header = pd.read_csv(path, nrows=0, sep=delimiter, encoding=encoding)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
-        raise TraceFormatError(f"{source}: not a readable CSV file ({exc})") from exc
-    cols = resolve_columns(header.columns, source=source, **_col_args(options))
+    names = _header(path, source, delimiter, encoding)
+    cols = resolve_columns(names, source=source, **_col_args(options))
     opts = _validation_args(options)
     size = _chunksize(chunksize or DEFAULT_CHUNKSIZE)
-    if engine != "pandas" and encoding.lower().replace("-", "") in ("utf8", "ascii"):
+    if engine != "python" and encoding.lower().replace("-", "") in ("utf8", "ascii"):
         batches = _arrow_csv_batches(path, source, delimiter, cols, opts, size)
         if batches is not None:
             yield from batches
             return
         if engine == "arrow":
-            raise TraceFormatError(f"{source}: rows with the wrong number of fields; read with engine='auto'"
-                                   " to have them reported with their line numbers")
-    yield from _pandas_csv_batches(path, source, delimiter, encoding, header, cols, opts, size)
+            raise TraceFormatError(f"{source}: records with the wrong number of fields; read with "
+                                   "engine='auto' to have them reported with their line numbers")
+    yield from _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, size)
+
+
+def _open_text(path: Path, encoding: str):
+    import gzip
+
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    return (gzip.open if gz else open)(path, "rt", encoding=encoding, newline="")
+
+
+def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
+    # read by the csv module: pandas would take the first column for an index when the first data
+    # record has one field more than the header
+    try:
+        with _open_text(path, encoding) as fh:
+            names = next(csv.reader(fh, delimiter=delimiter), None)
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise TraceFormatError(f"{source}: not a readable CSV file ({exc})") from exc
+    if not names or not any(n.strip() for n in names):
+        raise TraceFormatError(f"{source}: no header line")
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise TraceFormatError(f"{source}: the header repeats column(s) {dup}")
+    return names
 
 
 def _block_size(path: Path, rows: int) -> int:
-    from .jsonlines import open_text
-
-    with open_text(path) as fh:
+    with _open_text(path, "utf-8") as fh:
         head = fh.read(1 << 16)
     per_line = max(len(head.encode("utf-8", "replace")) / max(head.count("\n"), 1), 8.0)
     return int(min(max(rows * per_line, 1 << 20), 1 << 30))
 
 
+def _empty(used) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="str") for c in used})
+
+
 def _arrow_csv_batches(path, source, delimiter, cols, opts, size):
-    """All batches via Arrow's streaming reader, or None when a row is malformed or Arrow gives up."""
+    """All batches via Arrow's streaming reader, or None when a record is malformed or Arrow gives up."""
     import pyarrow.csv as pcsv
 
     used = [c for c in cols.values() if c is not None]
@@ -348,7 +378,7 @@ def _arrow_csv_batches(path, source, delimiter, cols, opts, size):
             read_options=pcsv.ReadOptions(block_size=_block_size(path, size)),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             # every used column stays text: "007" is not 7, timestamps keep their offsets, and a bad score
-            # is reported as written (so chunking cannot change a detail); only "" is missing, as in pandas
+            # is reported as written (so chunking cannot change a detail); only "" is missing
             convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in used},
                                                 include_columns=used, null_values=[""],
                                                 strings_can_be_null=True))
@@ -364,70 +394,50 @@ def _arrow_csv_batches(path, source, delimiter, cols, opts, size):
     if invalid:
         return None
     if not batches:
-        empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in used})
-        batches.append(validate_frame(empty, cols, source=source, **opts))
+        batches.append(validate_frame(_empty(used), cols, source=source, **opts))
     return batches
 
 
-def _pandas_csv_batches(path, source, delimiter, encoding, header, cols, opts, size):
+def _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, size):
+    """The careful reader: Python's ``csv`` module, record by record, with line numbers."""
     used = [c for c in cols.values() if c is not None]
-    dtypes = {c: "str" for c in used}
-    try:
-        reader = pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=dtypes, keep_default_na=False,
-                             na_values=[""], chunksize=size, on_bad_lines="warn")
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise TraceFormatError(f"{source}: not a readable CSV file ({exc})") from exc
-    # The C parser reports rows with too many fields only as warnings naming their line; they are caught
-    # and turned into rejects. (``usecols`` is not used because it silently accepts such rows.)
-    bad_data_rows: list[int] = []
+    width = len(names)
+    positions = [names.index(c) for c in used]
     offset = 0
-    chunks = iter(reader)
-    while True:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                chunk = None
-            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                raise TraceFormatError(f"{source}: CSV cannot be parsed after data row {offset} ({exc})"
-                                       ) from exc
-        malformed = _malformed(caught)
-        bad_data_rows.extend(line - 2 for line, _ in malformed)
-        bad = make_rejects(source, [line - 2 for line, _ in malformed], "malformed_row",
-                           [f"line {line}: {msg}" for line, msg in malformed])
-        if chunk is None:
-            if len(bad):
-                yield Batch.from_columns(source, [], [], [], [], [], [], rejects=bad)
-            elif offset == 0:
-                yield validate_frame(header, cols, source=source, **opts)
-            break
-        # position among all data rows, counting the malformed ones skipped before each parsed row
-        parsed = np.arange(offset, offset + len(chunk), dtype=np.int64)
-        skipped = np.asarray(sorted(bad_data_rows), dtype=np.int64)
-        rows = parsed + np.searchsorted(skipped - np.arange(len(skipped)), parsed, side="right")
-        batch = validate_frame(chunk[used], cols, source=source, rows=rows, **opts)
-        if len(bad):
-            batch.rejects = pd.concat([bad, batch.rejects], ignore_index=True).sort_values(
-                "row", kind="stable", ignore_index=True)
-            batch.n_read += len(bad)
-        offset += len(chunk)
-        yield batch
-
-
-_WARNED = re.compile(r"Skipping line (\d+): (.*)")
-
-
-def _malformed(caught) -> list[tuple[int, str]]:
-    out = []
-    for w in caught:
-        for line in str(w.message).splitlines():
-            m = _WARNED.match(line.strip())
-            if m:
-                out.append((int(m.group(1)), m.group(2)))
-            elif line.strip():  # another parser warning: surface it rather than lose it
-                warnings.warn(line, pd.errors.ParserWarning, stacklevel=3)
-    return out
+    try:
+        with _open_text(path, encoding) as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            next(reader, None)  # the header, already read
+            while True:
+                records, rows, bad_rows, bad_details = [], [], [], []
+                for record in reader:
+                    if not record:  # a blank line is not a record (as for Arrow)
+                        continue
+                    if len(record) != width:
+                        bad_rows.append(offset)
+                        bad_details.append(f"line {reader.line_num}: {len(record)} fields, "
+                                           f"the header has {width}")
+                    else:
+                        records.append([record[k] for k in positions])
+                        rows.append(offset)
+                    offset += 1
+                    if offset % size == 0:
+                        break
+                if not records and not bad_rows:
+                    if offset == 0:
+                        yield validate_frame(_empty(used), cols, source=source, **opts)
+                    return
+                frame = pd.DataFrame(records, columns=used, dtype="str") if records else _empty(used)
+                frame = frame.where(frame != "", None)  # only "" is missing, as in the Arrow reader
+                batch = validate_frame(frame, cols, source=source, rows=np.asarray(rows, np.int64), **opts)
+                if bad_rows:
+                    bad = make_rejects(source, bad_rows, "malformed_row", bad_details)
+                    batch.rejects = pd.concat([bad, batch.rejects], ignore_index=True).sort_values(
+                        "row", kind="stable", ignore_index=True)
+                    batch.n_read += len(bad)
+                yield batch
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise TraceFormatError(f"{source}: CSV cannot be parsed after data record {offset} ({exc})") from exc
 
 
 def iter_parquet_batches(path, *, chunksize=None, **options):
@@ -448,12 +458,23 @@ def iter_parquet_batches(path, *, chunksize=None, **options):
     offset = 0
     size = _chunksize(chunksize) if chunksize else DEFAULT_CHUNKSIZE
     for record_batch in pf.iter_batches(batch_size=size, columns=used):
+        record_batch = _dictionary_ids(record_batch, [cols["learner"], cols["item"]])
         chunk = record_batch.to_pandas()
         yield validate_frame(chunk, cols, source=source, row_offset=offset, **opts)
         offset += len(chunk)
     if offset == 0:
         empty = pf.schema_arrow.empty_table().to_pandas()
         yield validate_frame(empty, cols, source=source, **opts)
+
+
+def _dictionary_ids(record_batch, names):
+    """Dictionary-encode the id columns in Arrow, so pandas receives categoricals, not millions of str."""
+    arrays = []
+    for name, arr in zip(record_batch.schema.names, record_batch.columns):
+        if name in names and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = pc.dictionary_encode(arr)
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=record_batch.schema.names)
 
 
 def file_size(path) -> int:

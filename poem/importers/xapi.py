@@ -49,7 +49,8 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
                        r"(?:(\d+(?:\.\d+)?)S)?)?$")
-_COLUMNS = {"learner": "actor (account.name/mbox/mbox_sha1sum/openid)", "item": "object.id", "timestamp": "timestamp", "score": "result.score",
+_COLUMNS = {"learner": "actor (account.name/mbox/mbox_sha1sum/openid)", "item": "object.id",
+            "timestamp": "timestamp", "score": "result.score",
             "duration": "result.duration"}
 
 

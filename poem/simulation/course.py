@@ -36,8 +36,18 @@ from ..errors import ParameterError, TraceFormatError
 __all__ = ["Course", "make_course", "random_prerequisite_dag", "read_edge_list", "junyi_graph",
            "syllabus_order"]
 
+
+def _data_dir() -> Path:
+    # data/ sits at the repository root in a checkout; an installed package may carry it as poem/data/
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "data", here.parents[1] / "data"):
+        if (candidate / "junyi").is_dir():
+            return candidate
+    return here.parents[2] / "data"
+
+
 #: where the bundled graphs live (``data/`` at the repository root)
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = _data_dir()
 
 
 @dataclass(frozen=True, eq=False)

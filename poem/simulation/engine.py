@@ -55,6 +55,17 @@ def run_learners(state, course, rng: np.random.Generator, *, max_steps: int, rec
     -------
     dict of ndarray
         One entry per name in :data:`EVENT_COLUMNS`, one element per attempt, in step order.
+
+    Examples
+    --------
+    >>> from poem.simulation.course import make_course
+    >>> from poem.simulation.learners import init_learners
+    >>> rng = np.random.default_rng(0)
+    >>> course = make_course(6, rng=rng)
+    >>> state = init_learners(4, course, rng)
+    >>> record = run_learners(state, course, rng, max_steps=5, dropout=0)
+    >>> int(state.steps.max()) <= 5, len(record["item"]) == int(state.steps.sum())
+    (True, True)
     """
     if int(max_steps) != max_steps or max_steps < 0:
         raise ParameterError(f"max_steps must be a non-negative integer, got {max_steps!r}")

@@ -39,8 +39,8 @@ class Population:
     ability_mean, ability_sd : float
         Logit-scale ability, compared with item difficulty.
     learn_rate : float
-        Probability of learning a ready item for a learner whose ability equals its difficulty + 1
-        (the learning probability is ``learn_rate * sigmoid(ability - difficulty + 1)`` scaled by 1/sigmoid(1)).
+        Probability of learning a ready item in one attempt when ability equals the item's difficulty;
+        in general ``min(1, learn_rate * sigmoid(ability - difficulty + 1) / sigmoid(1))``.
     insight : float
         Utility bonus, when wandering, for items the learner is ready for (their sense of what they can do).
     browse : float
@@ -148,7 +148,14 @@ def ready_mask(state: LearnerState, n_prereq: np.ndarray, rows=slice(None)) -> n
 def init_learners(m: int, course, rng: np.random.Generator, populations=DEFAULT_POPULATIONS, *,
                   start_clock=None) -> LearnerState:
     """``m`` fresh learners drawn from ``populations`` (shares normalised), with prior knowledge applied
-    along the course's true order so that it respects the prerequisite gate."""
+    along the course's true order so that it respects the prerequisite gate.
+
+    >>> from poem.simulation.course import make_course
+    >>> rng = np.random.default_rng(1)
+    >>> state = init_learners(50, make_course(10, rng=rng), rng)
+    >>> state.mastered.shape, bool(state.active.all())
+    ((50, 10), True)
+    """
     if int(m) != m or m < 0:
         raise ParameterError(f"number of learners must be a non-negative integer, got {m!r}")
     pops = tuple(populations)

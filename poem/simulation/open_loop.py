@@ -126,7 +126,7 @@ class SimulatedCourse:
         return out
 
 
-def simulate_course(n_items: int | None = 120, n_learners: int = 3000, seed: int = 0, graph=None, *,
+def simulate_course(n_items: int | None = None, n_learners: int = 3000, seed: int = 0, graph=None, *,
                     populations=DEFAULT_POPULATIONS, max_steps: int | None = None, start="2024-01-08",
                     arrival_days: float = 21.0, holidays=DEFAULT_HOLIDAYS, dropout: float = 1.0,
                     course: Course | None = None, **course_options) -> SimulatedCourse:
@@ -134,9 +134,9 @@ def simulate_course(n_items: int | None = 120, n_learners: int = 3000, seed: int
 
     Parameters
     ----------
-    n_items : int
-        Items in a random course, or the size of the down-closed part of ``graph`` to keep (``None``:
-        the whole graph).
+    n_items : int, optional
+        Items in a random course (default 120), or the size of the down-closed part of ``graph`` to keep
+        (default: the whole graph).
     n_learners : int
         Learners, arriving uniformly over ``arrival_days`` from ``start``.
     seed : int
@@ -177,6 +177,8 @@ def simulate_course(n_items: int | None = 120, n_learners: int = 3000, seed: int
         raise ParameterError(f"arrival_days must be >= 0, got {arrival_days!r}")
     rng = np.random.default_rng(int(seed))
     if course is None:
+        if n_items is None and graph is None:
+            n_items = 120
         course = make_course(n_items, rng=rng, graph=graph, **course_options)
     m = int(n_learners)
     max_steps = int(round(1.6 * course.n_items)) if max_steps is None else max_steps

@@ -1,13 +1,17 @@
 """Guiding policies for the closed-loop experiment: who tells a learner which item to take next.
 
-Every policy sees what a platform sees (each learner's items and scores so far) except the *oracle*,
-which reads the hidden mastery and the true prerequisite DAG and so gives the ceiling of the experiment.
+Every policy sees what a platform sees (each learner's items and scores so far), except two references:
+the *oracle* reads the hidden mastery and the true prerequisite DAG (the ceiling of the experiment), and
+*graph* knows the true DAG and the items' guess/slip rates but sees only scores (the ceiling for anything
+that learns the structure from scores).
 
 ====================  ====================================================================================
 ``none``              no recommendation: learners wander (the unguided reference)
 ``random``            a uniformly random item the learner has not passed yet
 ``syllabus``          the first item of the platform's (partly wrong) syllabus not passed yet
 ``oracle``            among the items whose prerequisites are mastered, the earliest in the true order
+``graph``             knows the course but sees only scores: tracks mastery with a BKT posterior and takes
+                      the earliest item believed ready (what a perfect structure learner could do)
 ``colony``            the man-hill's ``ManHill.suggest`` on the learner's history; the colony is updated
                       between cohorts (``partial_fit`` by default, or refitted on every cohort so far)
 ``path``              the naive use of a colony: the first unpassed item of one learned order
@@ -27,8 +31,8 @@ import pandas as pd
 from ..errors import ParameterError
 from .learners import first_unpassed, ready_mask
 
-__all__ = ["Policy", "NoGuidance", "RandomPolicy", "SyllabusPolicy", "OraclePolicy", "ColonyPolicy",
-           "LearnedPathPolicy", "make_policy", "POLICIES"]
+__all__ = ["Policy", "NoGuidance", "RandomPolicy", "SyllabusPolicy", "OraclePolicy", "GraphPolicy",
+           "ColonyPolicy", "LearnedPathPolicy", "make_policy", "POLICIES"]
 
 
 class Policy:
@@ -95,6 +99,53 @@ class OraclePolicy(Policy):
         return best
 
 
+class GraphPolicy(Policy):
+    """Knows the course (true DAG, guess and slip rates) but sees only scores: it tracks each learner's
+    mastery with a BKT posterior and recommends the earliest item (true order) whose prerequisites are
+    all believed mastered (posterior >= ``threshold``) and which is not. What a perfect structure learner
+    with a sound knowledge tracer could do; the oracle's rule on observable state.
+
+    A single pass is not taken as mastery: with guess rates of 8-25 % that would unlock items whose
+    prerequisite was only guessed, and block the learner there.
+    """
+
+    name, guides = "graph", True
+
+    def __init__(self, threshold: float = 0.9, p_learn: float = 0.35, p_known: float = 0.05):
+        for label, v in (("threshold", threshold), ("p_learn", p_learn), ("p_known", p_known)):
+            if not 0 < v < 1:
+                raise ParameterError(f"GraphPolicy {label} must lie in (0, 1), got {v!r}")
+        self.threshold, self.p_learn, self.p_known = threshold, p_learn, p_known
+
+    def start_cohort(self, course, state):
+        super().start_cohort(course, state)
+        self._rank = course.true_rank
+        self._prereq = course.prereq.astype(np.int32)
+        self._belief = np.full((state.n_learners, course.n_items), self.p_known)
+
+    def _known(self, rows):
+        return self._belief[rows] >= self.threshold
+
+    def recommend(self, state, rows, rng):
+        known = self._known(rows)
+        ok = (known.astype(np.int32) @ self._prereq == self._n_prereq) & ~known
+        key = np.where(ok, -self._rank[None, :], np.iinfo(np.int64).min)
+        best = np.argmax(key, axis=1).astype(np.int64)
+        best[~ok.any(axis=1)] = -1
+        return best
+
+    def observe(self, rows, items, scores):
+        c = self.course
+        known = self._known(rows)
+        gate = (known.astype(np.int32) @ self._prereq)[np.arange(len(rows)), items] == self._n_prereq[items]
+        b = self._belief[rows, items]
+        # the simulator learns first, then emits the score: transition, then Bayes on the observation
+        b = b + (1 - b) * self.p_learn * gate
+        like_m = np.where(scores > 0, 1 - c.slip[items], c.slip[items])
+        like_n = np.where(scores > 0, c.guess[items], 1 - c.guess[items])
+        self._belief[rows, items] = b * like_m / (b * like_m + (1 - b) * like_n)
+
+
 class _HistoryPolicy(Policy):
     """Keeps every learner's (item, score) history as a platform log would."""
 
@@ -122,11 +173,20 @@ class ColonyPolicy(_HistoryPolicy):
         ``suggest``'s selection operator (``"greedy"``, ``"roulette"``, ...).
     warm_start : DataFrame, optional
         Canonical traces (learner, item, timestamp, score) the colony is fitted on before the first cohort.
+    audit : bool
+        Record every suggestion with the learner's hidden state of the suggested item (``ready``,
+        ``blocked``: a prerequisite not mastered, ``mastered``) and the suggestion's evidence; read them with
+        :meth:`audit_frame`. This is the harness's view of *why* the colony helps or not.
+
+    Without ``warm_start`` or a ``prior`` the colony knows nothing before the first cohort, which
+    therefore wanders unguided (its trails seed the colony); with a prior alone the colony is fitted on no
+    events, so the teacher's structure guides the first cohort.
     """
 
     name, guides = "colony", True
 
-    def __init__(self, params=None, update: str = "partial", operator: str = "greedy", warm_start=None):
+    def __init__(self, params=None, update: str = "partial", operator: str = "greedy", warm_start=None,
+                 audit: bool = False):
         if update not in ("partial", "refit"):
             raise ParameterError(f"update must be 'partial' or 'refit', got {update!r}")
         self.params = dict(params or {})
@@ -137,6 +197,9 @@ class ColonyPolicy(_HistoryPolicy):
         self._frames = []
         self._started = False
         self.suggest_calls = 0
+        self.audit = bool(audit)
+        self._audit = []
+        self._cohort = -1
 
     @staticmethod
     def _traces_of(frame, course):
@@ -162,6 +225,7 @@ class ColonyPolicy(_HistoryPolicy):
 
     def start_cohort(self, course, state):
         super().start_cohort(course, state)
+        self._cohort += 1
         if not self._started:
             self._started = True
             if self.warm_start is not None:
@@ -181,7 +245,26 @@ class ColonyPolicy(_HistoryPolicy):
             self.suggest_calls += 1
             if got:
                 out[k] = self.course.code(got[0].item)
+                if self.audit:
+                    self._record(state, r, out[k], got[0])
         return out
+
+    def _record(self, state, r, j, suggestion):
+        if state.mastered[r, j]:
+            status = "mastered"
+        elif state.ready_count[r, j] == self._n_prereq[j]:
+            status = "ready"
+        else:
+            status = "blocked"
+        self._audit.append((self._cohort, r, suggestion.item, status, suggestion.dominant_term,
+                            suggestion.support, suggestion.success_rate, suggestion.predicted_success,
+                            suggestion.score))
+
+    def audit_frame(self) -> pd.DataFrame:
+        """Every audited suggestion: ``cohort, row, item, status, dominant_term, support, success_rate,
+        predicted_success, score`` (``status`` from the hidden state: ready, blocked or mastered)."""
+        return pd.DataFrame(self._audit, columns=["cohort", "row", "item", "status", "dominant_term", "support",
+                                                  "success_rate", "predicted_success", "score"])
 
     def end_cohort(self, frame):
         self._fit(frame)
@@ -225,15 +308,20 @@ def _empty_frame() -> pd.DataFrame:
 
 
 #: policy names accepted by :func:`make_policy`
-POLICIES = ("none", "random", "syllabus", "oracle", "colony", "path")
+POLICIES = ("none", "random", "syllabus", "oracle", "graph", "colony", "path")
 
 
 def make_policy(policy, **options) -> Policy:
     """A policy object from a name in :data:`POLICIES` (``options`` go to the colony policies), or the
-    given :class:`Policy` itself."""
+    given :class:`Policy` itself.
+
+    >>> make_policy("oracle").name, make_policy("colony", update="refit").update
+    ('oracle', 'refit')
+    """
     if isinstance(policy, Policy):
         return policy
-    simple = {"none": NoGuidance, "random": RandomPolicy, "syllabus": SyllabusPolicy, "oracle": OraclePolicy}
+    simple = {"none": NoGuidance, "random": RandomPolicy, "syllabus": SyllabusPolicy, "oracle": OraclePolicy,
+              "graph": GraphPolicy}
     if policy in simple:
         return simple[policy]()
     if policy == "colony":
