@@ -196,14 +196,20 @@ def _measure(argv) -> int:
     return 0
 
 
-def _run(stage: str, **options) -> dict:
+def _run(stage: str, timeout: float | None = None, **options) -> dict | None:
+    """One stage in a fresh process; None (reported in the table) when it fails or exceeds ``timeout``."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", stage]
     for key, value in options.items():
         cmd += [f"--{key.replace('_', '-')}", str(value)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"bench_scale: stage {stage} exceeded {timeout} s", file=sys.stderr)
+        return None
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
-        raise SystemExit(f"bench_scale: stage {stage} failed (exit {proc.returncode})")
+        print(f"bench_scale: stage {stage} failed (exit {proc.returncode})", file=sys.stderr)
+        return None
     return json.loads(lines[-1][len("RESULT "):])
 
 
@@ -219,6 +225,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000000,3000000,10000000")
     parser.add_argument("--dask-sizes", default=None, help="sizes for the Dask row (default: all)")
+    parser.add_argument("--pm4py-sizes", default=None, help="sizes for the pm4py peer (default: all)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per stage before giving up")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-memory", default="1GB")
     parser.add_argument("--target-rows", type=int, default=500_000)
@@ -231,6 +239,7 @@ def main(argv=None) -> int:
         args.sizes = "200000,400000"
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     dask_sizes = sizes if args.dask_sizes is None else [int(float(s)) for s in args.dask_sizes.split(",") if s]
+    pm4py_sizes = sizes if args.pm4py_sizes is None else [int(float(s)) for s in args.pm4py_sizes.split(",") if s]
     import psutil
 
     from dask.utils import parse_bytes
@@ -241,20 +250,24 @@ def main(argv=None) -> int:
     try:
         for n in sizes:
             data = root / f"log-{n}"
-            gen = _run("generate", data=data, events=n)
+            gen = _run("generate", timeout=args.timeout, data=data, events=n)
+            if gen is None:
+                raise SystemExit(f"bench_scale: could not generate the {n:,}-event log")
             print(f"generated {n:,} events ({gen['learners']:,} learners, {gen['files']} day files, "
                   f"{gen['bytes'] / 2**20:.0f} MiB Parquet) in {gen['generate_s']:.1f} s + write "
                   f"{gen['write_s']:.1f} s", file=sys.stderr)
-            res = {"gen": gen, "mem": _run("memory", data=data)}
-            print(f"  in memory: import {res['mem']['import_s']:.1f} s, fit {res['mem']['fit_s']:.1f} s",
-                  file=sys.stderr)
-            if not args.skip_pm4py:
-                res["pm4py"] = _run("pm4py", data=data)
-                print(f"  pm4py: {res['pm4py']['dfg_s']:.1f} s", file=sys.stderr)
+            res = {"gen": gen, "mem": _run("memory", timeout=args.timeout, data=data)}
+            if res["mem"] is None:
+                raise SystemExit(f"bench_scale: the in-memory stage failed at {n:,} events")
+            if not args.skip_pm4py and n in pm4py_sizes:
+                res["pm4py"] = _run("pm4py", timeout=args.timeout, data=data)
             if n in dask_sizes:
-                res["dask"] = _run("dask", data=data, workers=args.workers, worker_memory=args.worker_memory,
-                                   target_rows=args.target_rows)
-                print(f"  dask: {res['dask']['dask_s']:.1f} s", file=sys.stderr)
+                res["dask"] = _run("dask", timeout=args.timeout, data=data, workers=args.workers,
+                                   worker_memory=args.worker_memory, target_rows=args.target_rows)
+                if res["dask"] is None:
+                    res["dask_failed"] = True
+            print(f"  {n:,}: " + ", ".join(f"{k} done" if v else f"{k} FAILED" for k, v in res.items()),
+                  file=sys.stderr)
             results[n] = res
             shutil.rmtree(data, ignore_errors=True)
     finally:
@@ -312,6 +325,9 @@ def main(argv=None) -> int:
             if "dask" not in res:
                 continue
             d, m = res["dask"], res["mem"]
+            if d is None:
+                lines.append(f"| {n:,} | {_mib(m['peak_bytes'])} | | **failed or timed out** | | | | | |")
+                continue
             fits = "yes" if m["peak_bytes"] < worker_total else "**no** (out of core)"
             lines.append(
                 f"| {n:,} | {_mib(m['peak_bytes'])} | {fits} | {d['dask_s']:.1f} | {_mib(d['worker_peak_bytes'])} "
@@ -319,7 +335,7 @@ def main(argv=None) -> int:
                 f"| {d['read']:,} = {d['accepted']:,} + {d['rejected']:,} | "
                 + ", ".join(f"{k} {v}" for k, v in d["stages"].items()) + " |")
         out_of_core = [n for n, r in results.items()
-                       if "dask" in r and r["mem"]["peak_bytes"] >= worker_total]
+                       if r.get("dask") and r["mem"]["peak_bytes"] >= worker_total]
         if out_of_core:
             lines += ["", f"Out of core: at {', '.join(f'{n:,}' for n in out_of_core)} events the in-memory "
                       "import + fit needs more memory than the workers have in total, and the Dask engine "

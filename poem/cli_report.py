@@ -42,7 +42,7 @@ def _report(args) -> int:
     from .report import build_report
 
     params = dict(args.param or [])
-    for name in ("seed", "n_seeds", "method"):
+    for name in ("seed", "n_seeds", "method", "naive_timestamps"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
@@ -104,6 +104,8 @@ def register(subparsers) -> None:
     p.add_argument("--catalog", help="course catalogue CSV: items in syllabus order")
     p.add_argument("--out", required=True, help="HTML file to write")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
+    p.add_argument("--naive-timestamps", dest="naive_timestamps", metavar="ZONE",
+                   help="zone of timestamps written without UTC offset (e.g. utc, Europe/Paris)")
     p.add_argument("--seed", type=int, help="random seed of the colony and path search")
     p.add_argument("--n-seeds", dest="n_seeds", type=int, help="seeds used to measure the path's stability")
     p.add_argument("--method", help="path method: aco, lop, greedy or topological")

@@ -120,13 +120,11 @@ def find_notebook(name) -> Path:
         If nothing matches, or a short name matches several notebooks; the message lists the notebooks.
     """
     path = Path(name)
-    if path.suffix == ".ipynb" and path.is_file():
+    if path.is_file():
         return path
-    if path.suffix == ".ipynb" or os.sep in str(name):
-        if not path.is_file():
-            raise NotebookError(f"notebook {str(name)!r} does not exist")
-        return path
-    key = str(name).removesuffix(".ipynb")
+    if len(path.parts) > 1:  # a path elsewhere than the notebooks folder: nothing to look up
+        raise NotebookError(f"notebook {str(name)!r} does not exist")
+    key = path.name.removesuffix(".ipynb")
     available = list_notebooks()
     matches = [p for p in available
                if p.stem == key or p.stem.split("_", 1)[0] == key.zfill(2) or p.stem.split("_", 1)[1] == key]
@@ -196,6 +194,14 @@ def _kernel_config():
         yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
 
 
+def _failure(reason: str, output: Path) -> NotebookError:
+    """The error of a failed run; ``reason`` and ``notebook`` (the partly executed copy) are kept as
+    attributes so that callers who move the notebook can say where it went."""
+    error = NotebookError(f"{reason} (executed notebook kept at {output})")
+    error.reason, error.notebook = reason, output
+    return error
+
+
 def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, publish_path=None, cwd=None,
                  log_output=False, progress=False) -> Path:
     """Execute ``notebook`` with papermill and write the executed copy to ``output``.
@@ -228,7 +234,8 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
     Raises
     ------
     NotebookError
-        If the notebook is missing, a cell raises, a cell runs longer than ``timeout``, or the kernel dies.
+        If the notebook is missing, a cell raises, a cell runs longer than ``timeout``, or the kernel dies;
+        for a failed run its ``reason`` attribute says why and ``notebook`` where the executed copy is.
     ParameterError
         If ``timeout`` is not a positive number or ``parameters`` is not a mapping.
     """
@@ -262,13 +269,12 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
                 log_output=log_output, cwd=None if cwd is None else str(cwd), config=config,
             )
     except PapermillExecutionError as exc:
-        raise NotebookError(f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}"
-                            f" (executed notebook kept at {output})") from exc
+        raise _failure(f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}", output) from exc
     except TimeoutError as exc:  # nbclient's CellTimeoutError derives from TimeoutError
-        raise NotebookError(f"{path.name}: a cell ran longer than the {timeout} s timeout "
-                            f"(after {time.monotonic() - started:.0f} s; partial notebook at {output})") from exc
+        raise _failure(f"{path.name}: a cell ran longer than the {timeout} s timeout "
+                       f"(after {time.monotonic() - started:.0f} s)", output) from exc
     except RuntimeError as exc:  # nbclient's DeadKernelError and kernel start-up failures
-        raise NotebookError(f"{path.name}: the kernel {KERNEL_NAME!r} failed: {exc}") from exc
+        raise _failure(f"{path.name}: the kernel {KERNEL_NAME!r} failed: {exc}", output) from exc
     finally:
         papermill_log.removeFilter(_not_papermill_unknown)
     return output

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -171,7 +172,8 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     Raises
     ------
     NotebookError
-        If an input file is missing or the notebook fails (the message carries the notebook's error).
+        If an input file is missing or the notebook fails (the message carries the notebook's error; the
+        failed notebook is kept as ``<out_html stem>.failed.ipynb`` unless ``keep_notebook`` says where).
     ParameterError
         If ``lang`` is not supported.
     """
@@ -189,9 +191,19 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
         params[key] = str(value.resolve())
     params["lang"] = lang
     params.update(parameters or {})
+    out_html = Path(out_html)
     with tempfile.TemporaryDirectory(prefix="poem-report-") as tmp:
         executed = Path(keep_notebook) if keep_notebook else Path(tmp) / "report.ipynb"
-        run_notebook(find_notebook(notebook), executed, params, timeout=timeout)
+        try:
+            run_notebook(find_notebook(notebook), executed, params, timeout=timeout)
+        except NotebookError as exc:
+            if keep_notebook or not executed.exists():
+                raise
+            # the temporary folder is about to go: keep the failed notebook beside the report asked for
+            kept = out_html.with_name(out_html.stem + ".failed.ipynb")
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(executed, kept)
+            raise NotebookError(f"{exc.reason} (executed notebook kept at {kept})") from exc
         from .report_text import text
 
         return render_html(executed, out_html, title=text("report_title", lang), lang=lang)

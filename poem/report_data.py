@@ -46,7 +46,7 @@ from .errors import ParameterError
 
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
-    "path_stability", "trust_summary", "outcome_contrast", "display_ids", "AT_RISK_COLUMNS",
+    "path_stability", "trust_summary", "outcome_contrast", "display_ids", "reached_items", "AT_RISK_COLUMNS",
 ]
 
 AT_RISK_COLUMNS = ["learner", "status", "events", "mastered", "path_items", "days_inactive", "recent_success",
@@ -67,6 +67,22 @@ def syllabus_order(item_info) -> list:
         return []
     pos = pd.to_numeric(item_info["position"], errors="coerce").dropna()
     return [str(i) for i in pos.sort_values(kind="stable").index]
+
+
+def reached_items(model, min_learners: int = 1) -> list:
+    """Items of a fitted colony reached by at least ``min_learners`` learners (at least one), in vocabulary
+    order: the ones a path can say something about.
+
+    Examples
+    --------
+    >>> class Colony:
+    ...     items_ = np.array(["a", "b", "c"], dtype=object)
+    ...     item_learners_ = np.array([5, 0, 2])
+    >>> reached_items(Colony), reached_items(Colony, 3)
+    (['a', 'c'], ['a'])
+    """
+    reached = np.asarray(model.item_learners_) >= max(int(min_learners), 1)
+    return [str(i) for i in np.asarray(model.items_)[reached]]
 
 
 def _z(P: np.ndarray) -> np.ndarray:

@@ -320,10 +320,12 @@ def column_label(name: str, lang: str) -> str:
     return COLUMNS.get(name, {}).get(lang, name)
 
 
-def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=None, labels=()) -> pd.DataFrame:
+def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=None, labels=(),
+          relabel=None) -> pd.DataFrame:
     """A copy of ``frame`` ready to show: selected ``columns`` in order, numbers formatted for ``lang``
-    (``percent`` columns as percentages), values of ``labels`` columns translated, headers translated, and
-    a plain 1..n index hidden by the caller (``to_html(index=False)``).
+    (``percent`` columns as percentages), values of ``labels`` columns translated, values of ``relabel``
+    columns mapped (``{"item": {item id: title}}``, unknown values kept), headers translated, and a plain
+    1..n index hidden by the caller (``to_html(index=False)``).
 
     Examples
     --------
@@ -335,10 +337,14 @@ def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=
     _check(lang)
     columns = [c for c in (columns or frame.columns) if c in frame.columns]
     decimals = decimals or {}
+    relabel = relabel or {}
     out = pd.DataFrame(index=range(len(frame)))
     for col in columns:
         values = frame[col].to_numpy()
-        if col in labels:
+        if col in relabel:
+            out[col] = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else relabel[col].get(v, str(v))
+                        for v in values]
+        elif col in labels:
             out[col] = [LABELS.get(str(v), {}).get(lang, str(v)) for v in values]
         elif col in percent:
             out[col] = [number(v, lang, percent=True) for v in values]

@@ -195,3 +195,23 @@ def test_colony_audit_labels_suggestions_with_the_hidden_state(course):
     assert set(audit["status"]) <= {"ready", "blocked", "mastered"}
     # with follow_prob 1, the attempts on ready items are exactly the ready suggestions
     assert (audit["status"] == "ready").mean() == pytest.approx(table.loc[1, "ready_share"])
+
+
+def test_colony_reported_scores_need_two_passes():
+    pol = ColonyPolicy(mastery_passes=2)
+    course = make_course(6, rng=np.random.default_rng(1))
+    closed_loop(course, pol, n_cohorts=1, cohort_size=5, step_budget=4, seed=0)
+    pol._items[0], pol._scores[0] = [1, 2, 1, 3], [1.0, 0.0, 1.0, 1.0]
+    # first success on item 1 and the only one on item 3 are reported as partial; the second on 1 counts
+    partial = 0.8 * pol.model.mastery
+    assert pol._reported_scores(0) == [partial, 0.0, 1.0, partial]
+    with pytest.raises(ParameterError, match="mastery_passes"):
+        ColonyPolicy(mastery_passes=0)
+    with pytest.raises(ParameterError, match="rerank"):
+        ColonyPolicy(rerank="best")
+
+
+def test_colony_variants_run(course):
+    for options in ({"mastery_passes": 2}, {"rerank": "gain"}):
+        table = closed_loop(course, "colony", n_cohorts=2, cohort_size=10, step_budget=8, seed=2, **options)
+        assert len(table) == 2 and table.loc[1, "followed"] > 0

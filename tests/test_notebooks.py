@@ -37,6 +37,7 @@ def _parameters_cell(nb):
 def test_the_six_notebooks_are_there_in_order():
     assert [p.stem for p in list_notebooks()] == NOTEBOOKS
     assert find_notebook("4") == find_notebook("parameter_sweep") == notebooks_dir() / "04_parameter_sweep.ipynb"
+    assert find_notebook("04_parameter_sweep.ipynb") == find_notebook("04_parameter_sweep") == find_notebook("04")
     with pytest.raises(NotebookError, match="available: 01_explore_traces"):
         find_notebook("no_such_notebook")
 

@@ -110,8 +110,9 @@ def test_run_notebook_warns_about_unknown_parameters(tiny, tmp_path):
 
 def test_run_notebook_failure_names_the_error_and_keeps_the_notebook(tiny, tmp_path):
     out = tmp_path / "failed.ipynb"
-    with pytest.raises(NotebookError, match=r"tiny.ipynb failed .*AssertionError: asked to fail"):
+    with pytest.raises(NotebookError, match=r"tiny.ipynb failed .*AssertionError: asked to fail") as info:
         run_notebook(tiny, out, {"fail": True}, timeout=60)
+    assert info.value.notebook == out and "kept at" not in info.value.reason
     executed = nbformat.read(str(out), as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and errors[0].ename == "AssertionError"
@@ -323,3 +324,14 @@ def test_build_report_rejects_missing_inputs_and_bad_language(tmp_path):
         build_report(tmp_path / "t.csv", tmp_path / "r.html", outcomes=tmp_path / "nope.csv")
     with pytest.raises(ParameterError, match="'es'"):
         build_report(tmp_path / "t.csv", tmp_path / "r.html", lang="es")
+
+
+def test_failed_report_keeps_its_notebook_beside_the_output(tmp_path):
+    from poem.report import build_report
+
+    (tmp_path / "naive.csv").write_text("learner,item,timestamp,score\na,x,2024-01-01 10:00:00,1\n")
+    with pytest.raises(NotebookError, match=r"TraceFormatError: .*naive_timestamps.*kept at .*r.failed.ipynb"):
+        build_report(tmp_path / "naive.csv", tmp_path / "out" / "r.html", parameters={"n_seeds": 0})
+    kept = nbformat.read(str(tmp_path / "out" / "r.failed.ipynb"), as_version=4)
+    assert any(o.output_type == "error" for c in kept.cells if c.cell_type == "code" for o in c.outputs)
+    assert not (tmp_path / "out" / "r.html").exists()

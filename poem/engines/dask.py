@@ -20,8 +20,9 @@ How it works
    out-of-core, every later pass reads one partition at a time) or kept in the workers' memory, which
    Dask spills to disk under pressure (default with an external ``scheduler``, whose workers may not see
    this machine's disk).
-4. **Map-reduce.** Every partition becomes a :class:`~poem.traces.Traces` with the global vocabularies
-   and contributes ``ManHill.partial_state`` (sums over complete trails); a tree reduction adds them and
+4. **Map-reduce.** Every partition becomes a :class:`~poem.traces.Traces` (global item codes, its own
+   learners) and contributes ``ManHill.partial_state`` (sums over complete trails); the states come back
+   to the driver as they complete, are added pairwise in partition order (deterministic rounding) and
    ``ManHill.from_state`` finishes the model.
 
 Sequential parts
@@ -72,7 +73,7 @@ from ..errors import ParameterError, PoemError, TraceFormatError
 from ..traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
 from .parquet import find_pieces, read_piece
 
-__all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces"]
+__all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces", "tree_sum"]
 
 _LOG = logging.getLogger(__name__)
 #: the columns a staged partition holds, all numeric
@@ -173,20 +174,22 @@ def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, processes=
         cluster.close()
 
 
+def _bar(total: int, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"poem: {label}", unit="task", file=sys.stderr, leave=True)
+
+
 def _wait(client, futures, progress: bool, label: str, gather: bool = True):
     """Wait for ``futures`` (a tqdm bar on stderr as they complete); return their results in order, or
     the futures themselves (done, results left on the workers) when ``gather`` is false."""
-    if progress and futures:
-        from distributed import as_completed
-        from tqdm import tqdm
+    from distributed import as_completed, wait
 
-        with tqdm(total=len(futures), desc=f"poem: {label}", unit="task", file=sys.stderr,
-                  leave=True) as bar:
+    if progress and futures:
+        with _bar(len(futures), label) as bar:
             for _ in as_completed(futures):
                 bar.update(1)
     if not gather:
-        from distributed import wait
-
         wait(futures)
         errors = [f for f in futures if f.status == "error"]
         if errors:
@@ -283,6 +286,10 @@ def _stage_disk(frame: pd.DataFrame, drop_duplicates: bool, path: str) -> dict:
     return {**staged, "part": path}
 
 
+def _same(value):
+    return value
+
+
 def _dups_of(staged: dict) -> dict:
     return {"dup_rows": staged["dup_rows"], "dup_of": staged["dup_of"]}
 
@@ -317,19 +324,15 @@ def _apply(part, learners, items, outcomes, func, args):
     return func(partition_traces(part, learners, items, outcomes), *args)
 
 
-def _add_all(values: list):
-    total = values[0]
-    for value in values[1:]:
-        total = total + value
-    return total
-
-
-def _tree_sum(client, futures, fan_in: int = 8):
-    """Sum results where they are (a tree of additions on the workers); return the total's future."""
-    while len(futures) > 1:
-        futures = [client.submit(_add_all, futures[k:k + fan_in], pure=False)
-                   for k in range(0, len(futures), fan_in)]
-    return futures[0]
+def tree_sum(values: list):
+    """Sum of ``values`` by balanced pairwise additions in list order (so the float rounding does not
+    depend on which task finished first, and concatenations copy each element O(log n) times)."""
+    if not values:
+        raise ValueError("nothing to sum")
+    while len(values) > 1:
+        values = [values[k] + values[k + 1] if k + 1 < len(values) else values[k]
+                  for k in range(0, len(values), 2)]
+    return values[0]
 
 
 # ---------------------------------------------------------------------------------------------- driver
@@ -463,8 +466,11 @@ class StagedDataset:
         from operator import itemgetter
 
         client = self.client
-        [self._learners, self._items] = client.scatter([learners, item_vocab], broadcast=True)
-        self._outcomes = client.scatter(aligned, broadcast=True) if aligned is not None else None
+        # tasks, not scatter: the scheduler keeps their inputs, so a worker restarted for memory (and its
+        # copies) can be recomputed, where scattered data would be lost with it
+        self._learners = client.submit(_same, learners, pure=False)
+        self._items = client.submit(_same, item_vocab, pure=False)
+        self._outcomes = client.submit(_same, aligned, pure=False) if aligned is not None else None
         encoded = dd.from_delayed([dask.delayed(_encode)(b, options, self._learners, self._items)
                                    for b in batches], meta=_empty_encoded(), verify_meta=False)
         n_parts = max(1, math.ceil(n_clean / target_rows))
@@ -487,14 +493,32 @@ class StagedDataset:
 
     def map_reduce(self, func, *args, label: str = "map-reduce"):
         """``sum(func(traces_k, *args))`` over the staged partitions (each a :class:`Traces` from
-        :func:`partition_traces`), added on the workers by a tree of fan-in 8."""
+        :func:`partition_traces`).
+
+        Results are pulled to this process as they complete (and released on the workers at once), then
+        added by :func:`tree_sum` in partition order. Adding here, not on the workers, matters for the
+        colony: a state's ELO log grows with the events it covers, and the full log would otherwise be
+        assembled (and copied) inside a memory-limited worker.
+        """
+        from distributed import as_completed
+
         started = time.perf_counter()
         futures = [self.client.submit(_apply, part, self._learners, self._items, self._outcomes, func, args,
                                       pure=False) for part in self.parts]
-        total = _tree_sum(self.client, list(futures))
-        result = _wait(self.client, futures + [total], self.progress, label)[-1]
+        position = {f.key: k for k, f in enumerate(futures)}
+        results = [None] * len(futures)
+        bar = _bar(len(futures), label) if self.progress else None
+        for future, value in as_completed(futures, with_results=True):
+            results[position[future.key]] = value
+            future.release()
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        del futures
+        total = tree_sum(results)
         self.run.seconds[label] = self.run.seconds.get(label, 0.0) + time.perf_counter() - started
-        return result
+        return total
 
     def close(self):
         self.parts = []

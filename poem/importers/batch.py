@@ -109,16 +109,27 @@ class Batch:
 
 
 def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted union vocabulary of several categoricals and the concatenated codes into it."""
+    """Sorted union vocabulary of several categoricals and the concatenated codes into it.
+
+    Works on the (few) categories only: one sort of their text gives the vocabulary and, through the
+    inverse permutation, a remap array per categorical, so no per-row string is ever hashed again.
+    """
     pieces = [np.asarray(c.categories, dtype=object) for c in cats]
     pieces.append(np.asarray([str(x) for x in extra], dtype=object))
-    distinct = pd.unique(np.concatenate(pieces)) if pieces else np.array([], dtype=object)
-    # sorted as numpy str, exactly like np.unique in Traces.from_frame (code point order)
-    vocab = np.sort(np.asarray(distinct, dtype=str)).astype(object) if len(distinct) else np.array([], object)
-    index = pd.Index(vocab, dtype=object)
-    codes = [index.get_indexer(np.asarray(c.categories, dtype=object)).astype(np.int32)[c.codes]
-             for c in cats if len(c.codes)]
-    return vocab, (np.concatenate(codes) if codes else np.array([], dtype=np.int32))
+    text = np.concatenate(pieces).astype(str)
+    if not len(text):
+        return np.array([], dtype=object), np.array([], dtype=np.int32)
+    # sorted as numpy str (code point order), exactly like np.unique in Traces.from_frame
+    vocab, inverse = np.unique(text, return_inverse=True)
+    remap = inverse.astype(np.int32)
+    codes, start = [], 0
+    for c in cats:
+        k = len(c.categories)
+        if len(c.codes):
+            codes.append(remap[start:start + k][c.codes])
+        start += k
+    out = np.concatenate(codes) if len(codes) > 1 else (codes[0] if codes else np.array([], dtype=np.int32))
+    return vocab.astype(object), out
 
 
 def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, outcomes=None,
@@ -168,12 +179,14 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         if outcomes is not None:
             outcomes = _pseudonymise_outcomes(outcomes, pseudonymise_key)
         pseudonymised = True
-    order = trail_order(learner_code, ts)
+    order, sorted_ts, bounds = _trail_sort(learner_code, ts, len(learners))
+    sorted_learner = np.repeat(np.arange(len(learners), dtype=np.int32), np.diff(bounds))
+    keep = None
     if duplicates == "reject" and len(ts):
-        keep, dup_rejects = _duplicates(batches, order, learner_code, item_code, ts, score, duration)
+        keep, dup_rejects = _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, duration)
         if dup_rejects is not None:
             rejects.append(dup_rejects)
-            order = order[keep[order]]
+            order, sorted_learner, sorted_ts = order[keep], sorted_learner[keep], sorted_ts[keep]
     all_rejects = _ordered_rejects(rejects, [b.source for b in batches])
     n_read = sum(b.n_read for b in batches) + n_extra_read + (
         len(extra_rejects) if extra_rejects is not None else 0)
@@ -183,31 +196,45 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
 
         out_outcomes = _align_outcomes(outcomes, learners)
     return Traces(
-        learner=learner_code[order].astype(np.int32), item=item_code[order].astype(np.int32),
-        timestamp=ts[order], score=score[order], duration=duration[order],
+        learner=sorted_learner, item=item_code[order].astype(np.int32, copy=False),
+        timestamp=sorted_ts, score=score[order], duration=duration[order],
         learners=learners, items=vocab, outcomes=out_outcomes, item_info=item_info,
         rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised,
     )
 
 
+def _trail_sort(learner_code: np.ndarray, ts: np.ndarray, n_learners: int):
+    """``(order, ts[order], bounds)`` of the stable sort by learner, timestamp, reading order.
+
+    ``bounds`` (``n_learners + 1`` offsets) delimits each learner's events in that order.
+    """
+    from ._order import trail_sort
+
+    learner_code = np.asarray(learner_code)
+    ts = np.ascontiguousarray(ts, dtype=np.int64)
+    if not len(ts):
+        return np.array([], dtype=np.int64), ts, np.zeros(n_learners + 1, dtype=np.int64)
+    return trail_sort(learner_code, ts, n_learners)
+
+
 def trail_order(learner_code: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """The permutation sorting events by learner, then timestamp, then reading order.
 
-    Equal to ``np.lexsort((ts, learner_code))`` (a stable sort), computed faster: a stable sort by time
-    gives every event a distinct time rank that already breaks ties by reading order, so one sort of the
-    distinct keys ``learner * n + rank`` finishes the job.
+    Equal to ``np.lexsort((ts, learner_code))`` (a stable sort), computed in linear time for dense
+    learner codes: a counting sort by learner, then each trail sorted by time (:mod:`._order`). Codes
+    that are negative or spread far beyond the number of events are first compacted to their ranks.
 
     >>> trail_order(np.array([1, 0, 1, 0]), np.array([5, 7, 5, 3])).tolist()
     [3, 1, 0, 2]
     """
-    n = len(ts)
-    if n == 0:
+    learner_code = np.asarray(learner_code)
+    if not len(learner_code):
         return np.array([], dtype=np.int64)
-    if int(learner_code.max()) >= np.iinfo(np.int64).max // max(n, 1):  # pragma: no cover - absurd sizes
-        return np.lexsort((ts, learner_code))
-    rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(ts, kind="stable")] = np.arange(n, dtype=np.int64)
-    return np.argsort(learner_code.astype(np.int64) * n + rank)
+    lo, hi = int(learner_code.min()), int(learner_code.max())
+    if lo < 0 or hi >= 2 * len(learner_code) + 1024:
+        learner_code = np.unique(learner_code, return_inverse=True)[1].reshape(-1)
+        lo, hi = 0, int(learner_code.max())
+    return _trail_sort(learner_code, ts, hi + 1)[0]
 
 
 def _ordered_rejects(rejects, sources) -> pd.DataFrame:
@@ -227,35 +254,50 @@ def _ordered_rejects(rejects, sources) -> pd.DataFrame:
 
 
 def _cat(arrays, dtype):
+    if len(arrays) == 1:  # one batch (a whole DataFrame): no copy, assemble never writes into it
+        return np.asarray(arrays[0]).astype(dtype, copy=False)
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.array([], dtype=dtype)
 
 
-def _duplicates(batches, order, learner_code, item_code, ts, score, duration):
-    """Mask of rows to keep (False for repeats of an earlier row) and the rejects of the repeats.
+def _float_key(values: np.ndarray) -> np.ndarray:
+    """Float64 values as int64 keys that are equal exactly when the values compare equal, counting NaN
+    equal to NaN (as pandas' ``duplicated`` does): -0.0 becomes 0.0 and every NaN one bit pattern."""
+    v = values + 0.0  # -0.0 + 0.0 == +0.0
+    v[np.isnan(v)] = np.nan
+    return v.view(np.int64)
+
+
+def _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, duration):
+    """Mask of sorted positions to keep (False for repeats of an earlier row) and the rejects of the
+    repeats; ``(None, None)`` when there are none.
 
     Two equal events share learner and timestamp, so only runs of equal (learner, timestamp) in the
-    stable sort ``order`` need the full comparison; that keeps the check cheap on big logs.
+    stable sort need the full comparison, and within a run positions are in reading order. The runs'
+    events (few, on real logs) are compared on integer keys: item code and the bits of score and
+    duration.
     """
     n = len(order)
-    sl, st = learner_code[order], ts[order]
     same_prev = np.zeros(n, dtype=bool)
-    same_prev[1:] = (sl[1:] == sl[:-1]) & (st[1:] == st[:-1])
+    same_prev[1:] = (sorted_ts[1:] == sorted_ts[:-1]) & (sorted_learner[1:] == sorted_learner[:-1])
+    if not same_prev.any():
+        return None, None
     in_run = same_prev.copy()
     in_run[:-1] |= same_prev[1:]
-    if not in_run.any():
+    pos = np.flatnonzero(in_run)  # sorted positions of the candidates, reading order within a run
+    run = np.cumsum(~same_prev[pos])  # a run starts where an event differs from the previous one
+    cand = order[pos]
+    fields = (item_code[cand].astype(np.int64), _float_key(score[cand]), _float_key(duration[cand]), run)
+    by = np.lexsort((pos,) + fields)  # groups of equal events, earliest first
+    same = np.ones(len(by), dtype=bool)
+    for f in fields:
+        g = f[by]
+        same[1:] &= g[1:] == g[:-1]
+    same[0] = False
+    if not same.any():
         return None, None
-    cand = order[in_run]  # reading order within each run, thanks to the stable sort
-    key = pd.DataFrame({"l": learner_code[cand], "t": ts[cand], "i": item_code[cand], "s": score[cand],
-                        "d": duration[cand]})
-    dup_local = key.duplicated(keep="first").to_numpy()
-    if not dup_local.any():
-        return None, None
-    group = key.groupby(["l", "t", "i", "s", "d"], sort=False, dropna=False).ngroup().to_numpy()
-    first_local = np.full(group.max() + 1, -1, dtype=np.int64)
-    firsts = np.flatnonzero(~dup_local)
-    first_local[group[firsts]] = firsts
-    dup = cand[dup_local]
-    orig = cand[first_local[group[dup_local]]]
+    first = by[np.maximum.accumulate(np.where(same, 0, np.arange(len(by))))]  # each group's earliest
+    dup_local, orig_local = by[same], first[same]
+    dup, orig = cand[dup_local], cand[orig_local]
     source_idx = np.concatenate([np.full(len(b.row), k, dtype=np.int32) for k, b in enumerate(batches)])
     rows = np.concatenate([b.row for b in batches])
     names = np.array([b.source for b in batches], dtype=object)
@@ -267,8 +309,8 @@ def _duplicates(batches, order, learner_code, item_code, ts, score, duration):
         "reason": pd.Series(np.full(len(dup), "duplicate", dtype=object), dtype=object),
         "detail": pd.Series(detail, dtype=object),
     })
-    keep = np.ones(len(learner_code), dtype=bool)
-    keep[dup] = False
+    keep = np.ones(n, dtype=bool)
+    keep[pos[dup_local]] = False
     return keep, rej
 
 

@@ -102,22 +102,25 @@ def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=N
 
 
 def _arrow_text(col: pd.Series):
-    """The column as an Arrow string array (cheap for pandas' Arrow-backed strings), or None."""
+    """The column as an Arrow string array (zero-copy for pandas' Arrow-backed strings), or None."""
     try:
         arr = pa.array(col, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+    if isinstance(arr, pa.ChunkedArray):  # a pandas column built by concatenation: one array for the kernels
+        arr = arr.combine_chunks()
+    if pa.types.is_string_view(arr.type):
         arr = arr.cast(pa.string())
-    return arr if pa.types.is_string(arr.type) else None
+    # large_string (pandas' "str" dtype) is kept as is: casting it would copy every byte for nothing
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
 def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dictionary-encode ids: ``codes`` (int64, -1 when null), the distinct values as str, and a mask of
+    """Dictionary-encode ids: ``codes`` (int32, -1 when null), the distinct values as str, and a mask of
     missing ids (null, NaN or blank). Integral floats print as ints ("7", not "7.0").
 
     Only the distinct values are ever turned into Python strings, so millions of rows cost a few
-    thousand objects.
+    thousand objects; the per-row work is one hash pass in Arrow.
     """
     if pd.api.types.is_float_dtype(col.dtype):
         vals = col.to_numpy(dtype="float64", na_value=np.nan)
@@ -125,7 +128,7 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             col = pd.Series(pd.array(np.where(np.isnan(vals), 0, vals).astype(np.int64)).astype("str"))
             col[np.isnan(vals)] = None
     if isinstance(col.dtype, pd.CategoricalDtype):  # already encoded (Parquet dictionary columns, pm4py)
-        codes = np.asarray(col.cat.codes, dtype=np.int64)
+        codes = col.cat.codes.to_numpy().astype(np.int32)  # a copy: never share the caller's codes
         cats = col.cat.categories.astype("str").to_numpy(dtype=object)
         if len(set(cats)) != len(cats):  # categories 1 and "1" both print as "1": encode the text again
             return _ids(col.astype("str"))
@@ -134,10 +137,13 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if arr is None:  # mixed Python objects: render each as text first
             arr = _arrow_text(col.astype("str"))
         enc = pc.dictionary_encode(arr)
-        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        indices = enc.indices if enc.indices.null_count == 0 else pc.fill_null(enc.indices, -1)
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
         cats = np.asarray(enc.dictionary.to_pylist(), dtype=object)
     blank = np.array([not c.strip() for c in cats], dtype=bool)
-    missing = (codes < 0) | (blank[codes] if len(cats) else np.zeros(len(codes), bool))
+    missing = codes < 0
+    if blank.any():  # one gather over the rows only when some distinct value is blank
+        missing |= blank[np.maximum(codes, 0)]
     return codes, cats, missing
 
 
@@ -145,8 +151,11 @@ def _categorical(codes: np.ndarray, cats: np.ndarray) -> pd.Categorical:
     """A categorical of the given codes over only the categories they use."""
     used = np.zeros(len(cats), dtype=bool)
     used[codes] = True
-    remap = np.cumsum(used) - 1
-    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(cats[used], dtype=object))
+    if not used.all():  # rejected rows took some values with them: renumber the rest
+        remap = (np.cumsum(used) - 1).astype(np.int32)
+        codes, cats = remap[codes], cats[used]
+    # the codes are valid by construction: skip pandas' range check over millions of rows
+    return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object), validate=False)
 
 
 def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +191,8 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     rescales scores (``score / score_max``, e.g. 100 for percentages) before the [0, 1] check.
     """
     n = len(frame)
-    rows = np.arange(row_offset, row_offset + n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    # the caller's ``rows`` are copied: the batch keeps its arrays and must not share them
+    rows = np.arange(row_offset, row_offset + n, dtype=np.int64) if rows is None else np.array(rows, np.int64)
     learner_codes, learner_cats, no_learner = _ids(frame[columns["learner"]])
     item_codes, item_cats, no_item = _ids(frame[columns["item"]])
     ts_col = frame[columns["timestamp"]]
@@ -205,13 +215,17 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     conditions = [no_learner, no_item, state == MISSING, state == UNPARSEABLE, state == NAIVE, bad_score,
                   out_of_range, bad_duration]
     failed = np.logical_or.reduce(conditions) if n else np.zeros(0, bool)
-    ok = ~failed
     rejects = _rejects(frame, columns, source, rows, conditions, failed)
+    if failed.any():
+        ok = ~failed
+        rows, learner_codes, item_codes = rows[ok], learner_codes[ok], item_codes[ok]
+        ns, score, duration = ns[ok], score[ok], duration[ok]
+    # else: every row is accepted, the arrays (fresh ones, none a view of ``frame``) are kept uncopied
     return Batch(
-        source=source, row=rows[ok],
-        learner=_categorical(learner_codes[ok], learner_cats), item=_categorical(item_codes[ok], item_cats),
-        timestamp=ns[ok], score=score[ok], duration=duration[ok], rejects=rejects, n_read=n,
-        n_naive=int(np.sum(state == NAIVE)), n_aware=int(np.sum(state == OK)),
+        source=source, row=rows,
+        learner=_categorical(learner_codes, learner_cats), item=_categorical(item_codes, item_cats),
+        timestamp=ns, score=score, duration=duration, rejects=rejects, n_read=n,
+        n_naive=int(np.count_nonzero(state == NAIVE)), n_aware=int(np.count_nonzero(state == OK)),
     )
 
 

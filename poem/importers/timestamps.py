@@ -10,7 +10,9 @@ Each value ends in one of three states (see :data:`OK`, :data:`UNPARSEABLE`, :da
 * anything else (garbage, out-of-range dates) is unparseable.
 
 Strings are parsed as ISO 8601 unless ``timestamp_format`` (a ``strftime`` pattern) is given. The common
-case ``YYYY-MM-DD HH:MM:SS+HH:MM`` goes through a fast Arrow parser; the rest falls back to pandas.
+layout ``YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|+HHMM|+HH]`` is read by a strict compiled parser
+straight from the Arrow buffers (:mod:`poem.importers._isotime`); every other value, and any value that
+parser is unsure of, goes to pandas, which decides the hard cases.
 
 Examples
 --------
@@ -30,7 +32,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import ParameterError
 
@@ -41,7 +42,6 @@ OK, UNPARSEABLE, NAIVE, MISSING = 0, 1, 2, 3
 # an explicit offset only counts after a clock time, so a bare date such as "2024-01-01" is not read as
 # the offset "-01"
 _OFFSET = r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
-_FAST_FORMAT = "%Y-%m-%d %H:%M:%S%z"
 _NS_MIN, _NS_MAX = pd.Timestamp.min.value, pd.Timestamp.max.value
 
 
@@ -131,6 +131,9 @@ def _store(parsed: pd.Series, ns, state, where: np.ndarray, missing=None):
     factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
     lo, hi = _NS_MIN // factor, _NS_MAX // factor
     out = nat | (raw < lo) | (raw > hi)
+    if len(idx) == len(ns) and not out.any():  # the common case: every value converts, no index needed
+        np.multiply(raw, factor, out=ns)
+        return ns, state
     ok = ~out
     ns[idx[ok]] = raw[ok] * factor
     state[idx[out]] = UNPARSEABLE
@@ -139,24 +142,56 @@ def _store(parsed: pd.Series, ns, state, where: np.ndarray, missing=None):
     return ns, state
 
 
-def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format):
-    text = values.astype("str") if not isinstance(values.dtype, pd.StringDtype) else values
-    missing = (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
-    state[missing] = MISSING
-    todo = ~missing
-    if timestamp_format is None and todo.any():
-        fast = pc.strptime(pa.array(text), format=_FAST_FORMAT, unit="ns", error_is_null=True)
-        got = fast.is_valid().to_numpy(zero_copy_only=False) & todo
-        if got.any():
-            vals = fast.cast(pa.int64()).to_numpy(zero_copy_only=False)
-            ns[got] = vals[got]
-            todo &= ~got
+def _arrow_strings(values: pd.Series):
+    """The column as an Arrow string array (zero-copy for pandas' Arrow-backed strings, one conversion for
+    an object column of str), or None when it holds anything but strings and missing values."""
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.string())
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
+def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: bool = True):
+    """Strings: the strict ISO 8601 kernel (:mod:`._isotime`) first, then pandas for the rows it left.
+
+    ``fast=False`` sends every row to pandas (the careful path alone; tests compare the two).
+    """
+    todo = np.ones(len(values), dtype=bool)
+    if fast and timestamp_format is None and len(values):
+        from ._isotime import FAST_AWARE, FAST_NAIVE, parse_iso
+
+        arr = _arrow_strings(values)
+        if arr is None:  # mixed Python objects: render each as text, as the careful path does
+            arr = _arrow_strings(values.astype("str"))
+        if arr is not None:
+            fast_ns, kind = parse_iso(arr)
+            take = kind == FAST_AWARE
+            naive = kind == FAST_NAIVE
+            if zone is None:
+                state[naive] = NAIVE
+                todo = ~(take | naive)
+            else:
+                if zone.upper() in ("UTC", "ETC/UTC"):  # wall-clock time in UTC is the time itself
+                    take |= naive
+                todo = ~take
+            np.copyto(ns, fast_ns, where=take)
     if not todo.any():
         return ns, state
-    rest = text[todo]
+    idx = np.flatnonzero(todo)
+    sub = values if len(idx) == len(values) else values.iloc[idx]
+    text = sub.astype("str") if not isinstance(sub.dtype, pd.StringDtype) else sub
+    missing = (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    state[idx[missing]] = MISSING
+    if missing.all():
+        return ns, state
+    rest, idx = text[~missing], idx[~missing]
     aware = rest.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool, na_value=False)
     fmt = timestamp_format or "ISO8601"
-    idx = np.flatnonzero(todo)
     if aware.any():
         parsed = pd.to_datetime(rest[aware], format=fmt, utc=True, errors="coerce")
         where = np.zeros(len(values), bool)

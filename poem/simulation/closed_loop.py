@@ -118,7 +118,15 @@ def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: in
 
     Returns
     -------
-    DataFrame with :data:`RECORD_COLUMNS`, one row per cohort (and the traces frame when asked).
+    DataFrame
+        One row per cohort with :data:`RECORD_COLUMNS`: ``AP ... NRPR`` and ``n_nrp`` from
+        :func:`poem.promotion.promotion_report` on the share of the course mastered on arrival
+        (``initial``) and at the end (``final``) over the steps taken (``steps``, mean per learner);
+        ``followed`` (share of steps taken on a recommendation), ``ready_share`` (share of attempts on
+        items whose prerequisites were mastered, hidden), ``dropout`` (share who left before the budget
+        without mastering everything), ``reached_half`` / ``steps_to_half`` (share who mastered half the
+        course, median steps it took them) and ``steps_per_item`` (steps per item learned). With
+        ``return_traces`` also the cohorts' canonical traces frame.
     """
     for name, value in (("n_cohorts", n_cohorts), ("cohort_size", cohort_size)):
         if int(value) != value or value < 1:

@@ -173,6 +173,14 @@ class ColonyPolicy(_HistoryPolicy):
         ``suggest``'s selection operator (``"greedy"``, ``"roulette"``, ...).
     warm_start : DataFrame, optional
         Canonical traces (learner, item, timestamp, score) the colony is fitted on before the first cohort.
+    mastery_passes : int
+        Successes on an item before the history handed to ``suggest`` shows it as mastered: earlier
+        successes are reported as a partial score (0.8 × the colony's ``mastery`` threshold). 1 hands the
+        scores over unchanged (the faithful default); 2 tests whether trusting one success -- with guess
+        rates of 8-25 % -- is what misleads the colony.
+    rerank : {None, "gain"}
+        None takes ``suggest``'s best item. ``"gain"`` asks for every candidate and takes the best
+        (score − lowest score) × predicted success, an expected-gain reading of the same evidence (slower).
     audit : bool
         Record every suggestion with the learner's hidden state of the suggested item (``ready``,
         ``blocked``: a prerequisite not mastered, ``mastered``) and the suggestion's evidence; read them with
@@ -186,9 +194,15 @@ class ColonyPolicy(_HistoryPolicy):
     name, guides = "colony", True
 
     def __init__(self, params=None, update: str = "partial", operator: str = "greedy", warm_start=None,
-                 audit: bool = False):
+                 mastery_passes: int = 1, rerank: str | None = None, audit: bool = False):
         if update not in ("partial", "refit"):
             raise ParameterError(f"update must be 'partial' or 'refit', got {update!r}")
+        if int(mastery_passes) != mastery_passes or mastery_passes < 1:
+            raise ParameterError(f"mastery_passes must be a positive integer, got {mastery_passes!r}")
+        if rerank not in (None, "gain"):
+            raise ParameterError(f"rerank must be None or 'gain', got {rerank!r}")
+        self.mastery_passes = int(mastery_passes)
+        self.rerank = rerank
         self.params = dict(params or {})
         self.update = update
         self.operator = operator
@@ -239,14 +253,33 @@ class ColonyPolicy(_HistoryPolicy):
             return out
         # the colony's codes are its sorted vocabulary, not the course's codes
         from_course = self._from_course
+        k_ask = self.course.n_items if self.rerank == "gain" else 1
         for k, r in enumerate(rows.tolist()):
             hist = from_course[self._items[r]].tolist() if self._items[r] else []
-            got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
+            got = self.model.suggest(hist, self._reported_scores(r), k=k_ask, operator=self.operator, rng=rng)
             self.suggest_calls += 1
             if got:
-                out[k] = self.course.code(got[0].item)
+                best = got[0]
+                if self.rerank == "gain":
+                    score = np.array([g.score for g in got])
+                    p = np.array([g.predicted_success for g in got])
+                    best = got[int(np.argmax((score - score.min() + 1e-9) * p))]
+                out[k] = self.course.code(best.item)
                 if self.audit:
-                    self._record(state, r, out[k], got[0])
+                    self._record(state, r, out[k], best)
+        return out
+
+    def _reported_scores(self, r) -> list:
+        scores = self._scores[r]
+        if self.mastery_passes == 1:
+            return scores
+        partial = 0.8 * float(self.model.mastery)
+        out, passes = list(scores), {}
+        for i, (j, s) in enumerate(zip(self._items[r], scores)):
+            if s >= self.model.mastery:
+                passes[j] = passes.get(j, 0) + 1
+                if passes[j] < self.mastery_passes:
+                    out[i] = partial
         return out
 
     def _record(self, state, r, j, suggestion):
