@@ -1,6 +1,7 @@
 """The Dask engine: same colony as in memory, whatever the partitioning; accounting of rejects; cluster
 handling. One small in-process LocalCluster (2 thread workers) serves the module and is always closed."""
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from poem.antcolony import ManHill
-from poem.engines.dask import StagedDataset, dask_client, fit_dask
+from poem.engines.dask import StagedDataset, dask_client, fit_dask, tree_sum
 from poem.engines.parquet import find_parquet_files, find_pieces, read_piece
 from poem.errors import ParameterError, PoemError, TraceFormatError
 from poem.io import read_traces
@@ -110,6 +111,26 @@ def test_memory_and_disk_staging_agree_and_scratch_is_removed(client, by_day, tm
     np.testing.assert_array_equal(on_disk.arc_visits_, in_ram.arc_visits_)
     np.testing.assert_allclose(on_disk.phi_plus_, in_ram.phi_plus_, rtol=1e-12)
     assert scratch.is_dir() and list(scratch.iterdir()) == []
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from("wxyz"), st.integers(0, 6),
+                          st.sampled_from([0.0, 0.5, 1.0, np.nan])), min_size=1, max_size=40),
+       st.lists(st.integers(0, 3), min_size=40, max_size=40), st.integers(1, 12), st.integers(0, 3))
+def test_any_split_into_files_gives_the_in_memory_colony(client, rows, file_of, target_rows, depth):
+    # equal timestamps and exact duplicates are frequent here: the order and duplicate rules are exercised
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {f"{k}.parquet": _events([r for r, f in zip(rows, file_of) if f == k]) for k in range(4)}
+        directory = _write(Path(tmp), files)
+        model = fit_dask(directory, scheduler=client, progress=False, target_rows=target_rows, depth=depth)
+        _assert_same(model, _in_memory(directory, depth=depth))
+
+
+def test_tree_sum_adds_in_list_order():
+    assert tree_sum(list("abcdefg")) == "abcdefg"
+    assert tree_sum([np.array([1.0]), np.array([2.0]), np.array([3.0])]).tolist() == [6.0]
+    with pytest.raises(ValueError):
+        tree_sum([])
 
 
 # ------------------------------------------------------------------------------------------ boundaries

@@ -10,16 +10,16 @@ How it works
    position (files sorted by path, then row order) without reading data.
 2. **Survey** (one cheap pass, one task per batch of pieces): validate rows with the import layer's rules
    (:func:`poem.engines.parquet.read_piece`), count read / accepted / rejected, collect rejects and the
-   distinct learners and items. The driver
-   builds the *global* sorted vocabularies, so that codes agree across partitions, and broadcasts them.
+   distinct learners and items. The driver builds the *global* sorted vocabularies, so that codes agree
+   across partitions.
 3. **Shuffle by learner.** Pieces are re-read, validated and encoded (int32 codes), then hash-partitioned
    on the learner code with Dask's shuffle, so that a trail split across days or files is reassembled in
    one partition. Each partition is sorted by (learner, timestamp, global row) -- the in-memory order --,
    loses its exact duplicates (all copies of a row share the learner, so they meet here; the earliest
-   row is kept, as in memory) and is *staged*: written to a local scratch directory (default with a cluster started here: truly
-   out-of-core, every later pass reads one partition at a time) or kept in the workers' memory, which
-   Dask spills to disk under pressure (default with an external ``scheduler``, whose workers may not see
-   this machine's disk).
+   row is kept, as in memory) and is *staged*: written to a local scratch directory (default with a
+   cluster started here: truly out-of-core, every later pass reads one partition at a time) or kept in
+   the workers' memory, which Dask spills to disk under pressure (default with an external
+   ``scheduler``, whose workers may not see this machine's disk).
 4. **Map-reduce.** Every partition becomes a :class:`~poem.traces.Traces` (global item codes, its own
    learners) and contributes ``ManHill.partial_state`` (sums over complete trails); the states come back
    to the driver as they complete, are added pairwise in partition order (deterministic rounding) and
@@ -39,6 +39,14 @@ Sequential parts
   period)`` with t_ref the latest event of the whole log: the survey finds t_ref, then the weights are
   local and each partition sums its decayed deposits with the same kernel as ``ManHill.fit``.
 * **Erosion** (``decay="erosion"``) is driven by the global order of every deposit and is refused.
+
+Memory
+------
+A worker holds one piece or one partition at a time (``target_rows`` rows, default 1 million; about 40
+bytes per row once encoded) plus Dask's shuffle buffers; the driver holds the vocabularies, the rejects
+and the colony state, whose ELO log takes 20 bytes per scored event. Workers below ~1 GB can stall: Dask
+pauses a worker at 80 % of its limit, and Python, pandas, Arrow and the compiled kernels already take
+about 250 MB of it.
 
 Equality
 --------

@@ -41,7 +41,7 @@ OK, UNPARSEABLE, NAIVE, MISSING = 0, 1, 2, 3
 
 # an explicit offset only counts after a clock time, so a bare date such as "2024-01-01" is not read as
 # the offset "-01"
-_OFFSET = r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+_OFFSET = r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)\s*$"
 _NS_MIN, _NS_MAX = pd.Timestamp.min.value, pd.Timestamp.max.value
 
 
@@ -192,14 +192,24 @@ def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: b
     rest, idx = text[~missing], idx[~missing]
     aware = rest.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool, na_value=False)
     fmt = timestamp_format or "ISO8601"
+    naive_parsed = None
+    if (~aware).any():
+        try:
+            naive_parsed = pd.to_datetime(rest[~aware], format=fmt, errors="coerce")
+        except ValueError:
+            # pandas saw offsets the pattern did not, next to naive values, and refuses the mixture: tell
+            # them apart value by value (malformed input only), then parse each group as usual
+            aware[~aware] = [isinstance(pd.to_datetime(pd.Series([v]), format=fmt, errors="coerce").dtype,
+                                        pd.DatetimeTZDtype) for v in rest[~aware]]
+            if (~aware).any():
+                naive_parsed = pd.to_datetime(rest[~aware], format=fmt, errors="coerce")
     if aware.any():
         parsed = pd.to_datetime(rest[aware], format=fmt, utc=True, errors="coerce")
         where = np.zeros(len(values), bool)
         where[idx[aware]] = True
         _store(parsed, ns, state, where)
-    if (~aware).any():
-        naive = rest[~aware]
-        parsed = pd.to_datetime(naive, format=fmt, errors="coerce")
+    if naive_parsed is not None:
+        parsed = naive_parsed
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             # a custom format with %z parses offsets the regex did not recognise
             parsed_utc = parsed.dt.tz_convert("UTC")
