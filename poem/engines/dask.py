@@ -83,7 +83,6 @@ from .parquet import find_pieces, read_piece
 
 __all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces", "tree_sum"]
 
-_LOG = logging.getLogger(__name__)
 #: the columns a staged partition holds, all numeric
 _STAGED = ("learner", "item", "timestamp", "score", "duration", "row")
 
@@ -269,7 +268,7 @@ def _sort_partition(frame: pd.DataFrame, drop_duplicates: bool) -> dict:
     keeping the first is keeping the earliest in reading order, as :func:`poem.read_traces` does.
     """
     arrays = {c: frame[c].to_numpy() for c in _STAGED}
-    order = np.lexsort((arrays["row"], arrays["timestamp"], arrays["learner"]))
+    order = np.lexsort((-arrays["row"], arrays["timestamp"], arrays["learner"]))
     arrays = {c: np.ascontiguousarray(a[order]) for c, a in arrays.items()}
     dup_rows = dup_of = np.empty(0, np.int64)
     if drop_duplicates and len(order):

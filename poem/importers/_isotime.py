@@ -105,10 +105,11 @@ def _parse(offsets, data, valid, days_in_month, pow10, ns, kind):
         kind[i] = 0 if aware else 2
 
 
-def parse_iso(arr) -> tuple[np.ndarray, np.ndarray]:
+def parse_iso(arr, out=None) -> tuple[np.ndarray, np.ndarray]:
     """Parse an Arrow string array: ``(ns, kind)`` with ``kind`` :data:`FAST_AWARE` (``ns`` is UTC),
     :data:`FAST_NAIVE` (``ns`` is the wall-clock time read as UTC) or :data:`FAST_NO` (left to the
-    careful parser) per value.
+    careful parser) per value. ``out`` (int64, one per value) receives ``ns`` in place; its entries
+    where ``kind`` is :data:`FAST_NO` are left as they were.
 
     >>> ns, kind = parse_iso(pa.array(["2024-01-01T10:00:00+02:00", "2024-01-01 08:00:00", "2024-02-30T00:00Z"]))
     >>> kind.tolist(), (ns[0] - ns[1]).item()
@@ -117,8 +118,9 @@ def parse_iso(arr) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     n = len(arr)
+    ns = np.zeros(n, dtype=np.int64) if out is None else out
     if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8)
+        return ns, np.zeros(0, dtype=np.int8)
     wide = pa.types.is_large_string(arr.type)
     if not (wide or pa.types.is_string(arr.type)):
         raise TypeError(f"parse_iso needs an Arrow string array, got {arr.type}")
@@ -127,7 +129,6 @@ def parse_iso(arr) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
     valid = (np.ones(n, dtype=bool) if arr.null_count == 0
              else arr.is_valid().to_numpy(zero_copy_only=False))
-    ns = np.zeros(n, dtype=np.int64)
     kind = np.empty(n, dtype=np.int8)
     _parse(offsets, data, valid, _DAYS, _POW10, ns, kind)
     return ns, kind

@@ -197,7 +197,7 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         out_outcomes = _align_outcomes(outcomes, learners)
     return Traces(
         learner=sorted_learner, item=item_code[order].astype(np.int32, copy=False),
-        timestamp=sorted_ts, score=score[order], duration=duration[order],
+        timestamp=sorted_ts, score=_take(score, order), duration=_take(duration, order),
         learners=learners, items=vocab, outcomes=out_outcomes, item_info=item_info,
         rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised,
     )
@@ -257,6 +257,14 @@ def _cat(arrays, dtype):
     if len(arrays) == 1:  # one batch (a whole DataFrame): no copy, assemble never writes into it
         return np.asarray(arrays[0]).astype(dtype, copy=False)
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.array([], dtype=dtype)
+
+
+def _take(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values[order]``; a column that is NaN throughout (no score or duration in the source) needs no
+    gather, only a fresh array of NaN."""
+    if len(values) and np.isnan(values[0]) and np.isnan(values).all():
+        return np.full(len(order), np.nan)
+    return values[order]
 
 
 def _float_key(values: np.ndarray) -> np.ndarray:

@@ -115,9 +115,11 @@ def _arrow_text(col: pd.Series):
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
-def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dictionary-encode ids: ``codes`` (int32, -1 when null), the distinct values as str, and a mask of
-    missing ids (null, NaN or blank). Integral floats print as ints ("7", not "7.0").
+def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Dictionary-encode ids: ``codes`` (int32, -1 when null), the distinct values as str, a mask of
+    missing ids (null, NaN or blank), and whether every value is known to occur (true of a dictionary
+    built from the column; a categorical may carry unused categories). Integral floats print as ints
+    ("7", not "7.0").
 
     Only the distinct values are ever turned into Python strings, so millions of rows cost a few
     thousand objects; the per-row work is one hash pass in Arrow.
@@ -132,6 +134,7 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cats = col.cat.categories.astype("str").to_numpy(dtype=object)
         if len(set(cats)) != len(cats):  # categories 1 and "1" both print as "1": encode the text again
             return _ids(col.astype("str"))
+        dense = False
     else:
         arr = _arrow_text(col)
         if arr is None:  # mixed Python objects: render each as text first
@@ -140,20 +143,22 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indices = enc.indices if enc.indices.null_count == 0 else pc.fill_null(enc.indices, -1)
         codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
         cats = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+        dense = True
     blank = np.array([not c.strip() for c in cats], dtype=bool)
     missing = codes < 0
     if blank.any():  # one gather over the rows only when some distinct value is blank
         missing |= blank[np.maximum(codes, 0)]
-    return codes, cats, missing
+    return codes, cats, missing, dense
 
 
-def _categorical(codes: np.ndarray, cats: np.ndarray) -> pd.Categorical:
-    """A categorical of the given codes over only the categories they use."""
-    used = np.zeros(len(cats), dtype=bool)
-    used[codes] = True
-    if not used.all():  # rejected rows took some values with them: renumber the rest
-        remap = (np.cumsum(used) - 1).astype(np.int32)
-        codes, cats = remap[codes], cats[used]
+def _categorical(codes: np.ndarray, cats: np.ndarray, dense: bool = False) -> pd.Categorical:
+    """A categorical of the given codes over only the categories they use (all of them when ``dense``)."""
+    if not dense:
+        used = np.zeros(len(cats), dtype=bool)
+        used[codes] = True
+        if not used.all():  # rejected rows took some values with them: renumber the rest
+            remap = (np.cumsum(used) - 1).astype(np.int32)
+            codes, cats = remap[codes], cats[used]
     # the codes are valid by construction: skip pandas' range check over millions of rows
     return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object), validate=False)
 
@@ -193,8 +198,8 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     n = len(frame)
     # the caller's ``rows`` are copied: the batch keeps its arrays and must not share them
     rows = np.arange(row_offset, row_offset + n, dtype=np.int64) if rows is None else np.array(rows, np.int64)
-    learner_codes, learner_cats, no_learner = _ids(frame[columns["learner"]])
-    item_codes, item_cats, no_item = _ids(frame[columns["item"]])
+    learner_codes, learner_cats, no_learner, learner_dense = _ids(frame[columns["learner"]])
+    item_codes, item_cats, no_item, item_dense = _ids(frame[columns["item"]])
     ts_col = frame[columns["timestamp"]]
     ns, state = parse_timestamps(ts_col, naive_timestamps=naive_timestamps,
                                  timestamp_format=timestamp_format, timestamp_unit=timestamp_unit)
@@ -220,10 +225,12 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
         ok = ~failed
         rows, learner_codes, item_codes = rows[ok], learner_codes[ok], item_codes[ok]
         ns, score, duration = ns[ok], score[ok], duration[ok]
+        learner_dense = item_dense = False  # the rejected rows may have held the only use of a value
     # else: every row is accepted, the arrays (fresh ones, none a view of ``frame``) are kept uncopied
     return Batch(
         source=source, row=rows,
-        learner=_categorical(learner_codes, learner_cats), item=_categorical(item_codes, item_cats),
+        learner=_categorical(learner_codes, learner_cats, learner_dense),
+        item=_categorical(item_codes, item_cats, item_dense),
         timestamp=ns, score=score, duration=duration, rejects=rejects, n_read=n,
         n_naive=int(np.count_nonzero(state == NAIVE)), n_aware=int(np.count_nonzero(state == OK)),
     )

@@ -169,7 +169,9 @@ def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: b
         if arr is None:  # mixed Python objects: render each as text, as the careful path does
             arr = _arrow_strings(values.astype("str"))
         if arr is not None:
-            fast_ns, kind = parse_iso(arr)
+            # straight into ``ns``: the rows left to pandas are overwritten below, and ``ns`` means
+            # nothing where the state is not OK (naive values without a zone)
+            _, kind = parse_iso(arr, out=ns)
             take = kind == FAST_AWARE
             naive = kind == FAST_NAIVE
             if zone is None:
@@ -179,7 +181,6 @@ def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: b
                 if zone.upper() in ("UTC", "ETC/UTC"):  # wall-clock time in UTC is the time itself
                     take |= naive
                 todo = ~take
-            np.copyto(ns, fast_ns, where=take)
     if not todo.any():
         return ns, state
     idx = np.flatnonzero(todo)
@@ -220,7 +221,11 @@ def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: b
         where = np.zeros(len(values), bool)
         where[idx[~aware]] = True
         if parsed_utc is None:
-            bad = parsed.isna().to_numpy()
+            # rejected as naive anyway, but only real times within the nanosecond range count as naive; the
+            # rest are unparseable, whatever else shares the column (pandas picks the unit from all values)
+            checked = np.zeros(len(parsed), np.int8)
+            _store(parsed, np.zeros(len(parsed), np.int64), checked, np.ones(len(parsed), bool))
+            bad = checked == UNPARSEABLE
             state[idx[~aware][bad]] = UNPARSEABLE
             state[idx[~aware][~bad]] = NAIVE
         else:
