@@ -162,8 +162,14 @@ ABLATIONS = [
 
 OPERATORS = ["greedy", "tournament", "roulette", "ranking"]
 
-#: harness-side readings of the same colony: mastery only from the 2nd success, expected-gain re-ranking
-VARIANTS = [{}, {"mastery_passes": 2}, {"rerank": "gain"}, {"mastery_passes": 2, "rerank": "gain"}]
+#: colony variants: (ManHill parameters, harness options). The first rows undo what ``suggest`` now does
+#: itself (mastery at the second success, the expected-gain product) to show what each brings; the last
+#: uses the conditional-success readiness instead of the precedence share.
+VARIANTS = [({}, {}),
+            ({"mastery_successes": 1, "combine": "sum"}, {}),
+            ({"mastery_successes": 1}, {}),
+            ({"combine": "sum"}, {}),
+            ({"readiness": "conditional"}, {})]
 
 
 def ablation_table(course, args):
@@ -174,7 +180,7 @@ def ablation_table(course, args):
     if args.ablation in ("operators", "all"):
         runs += [({}, op, {}) for op in OPERATORS]
     if args.ablation in ("variants", "all"):
-        runs += [({}, args.operator, v) for v in VARIANTS]
+        runs += [(p, args.operator, v) for p, v in VARIANTS]
     rows = []
     for params, operator, variant in runs:
         pol = ColonyPolicy(params=params, operator=operator, **variant)

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["trail_pass", "erosion_pass", "elo_pass", "session_firsts"]
+__all__ = ["trail_pass", "erosion_pass", "elo_pass", "session_firsts", "conditional_pass"]
 
 
 @njit(cache=True)
@@ -242,3 +242,61 @@ def elo_pass(item, score, bounds, d, theta0, k0, k_min, halflife, late, n):
         theta[l] = th
         n_att[l] = cnt
     return theta, n_att, g, h, g_half, h_half
+
+
+@njit(cache=True)
+def conditional_pass(item, score, bounds, n, mastery, need):
+    """Success on each item split by whether another item was already mastered: the counts behind the
+    conditional evidence that i is a prerequisite of j (:func:`poem.suggestion.conditional_evidence`).
+
+    An item is mastered at its ``need``-th success (score >= ``mastery``; the colony's
+    ``mastery_successes``): with guess rates of 8-25 % a single pass is often a guess, and conditioning
+    on guesses washes the contrast out. For every scored attempt on j until j is mastered (later ones
+    repeat an item already done and say nothing about what it needs), every item i the learner had
+    already mastered adds one to ``att[i, j]`` and the score to ``succ[i, j]``. The attempts on j
+    *without* i mastered are ``tries[j]`` (the attempts until j is mastered) minus these, and their score
+    sum ``first[j]`` minus ``succ[i, j]``. The counts are never weighted (no tour quality, no decay).
+    Sequential per learner, O(attempts x mastered); every output is a sum over learners, so partitions
+    add exactly.
+
+    >>> att, succ, tries, first = conditional_pass(
+    ...     np.array([0, 1, 1, 2], np.int32), np.array([1.0, 0.0, 1.0, 1.0]), np.array([0, 4]), 3, 0.5, 1)
+    >>> att.tolist()
+    [[0, 2, 1], [0, 0, 1], [0, 0, 0]]
+    >>> succ.tolist()
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    >>> tries.tolist(), first.tolist()
+    ([1, 2, 1], [1.0, 1.0, 1.0])
+    """
+    n_learners = bounds.shape[0] - 1
+    att = np.zeros((n, n), np.int64)
+    succ = np.zeros((n, n))
+    tries = np.zeros(n, np.int64)
+    first = np.zeros(n)
+    stamp = np.full(n, -1, np.int64)
+    wins = np.zeros(n, np.int64)
+    mastered = np.empty(n, np.int64)
+    for l in range(n_learners):
+        m = 0
+        for e in range(bounds[l], bounds[l + 1]):
+            s = score[e]
+            if s != s:
+                continue
+            j = item[e]
+            if stamp[j] != l:
+                stamp[j] = l
+                wins[j] = 0
+            if wins[j] >= need:
+                continue  # j already mastered: a repeat, not a test of whether j could be done
+            tries[j] += 1
+            first[j] += s
+            for t in range(m):
+                i = mastered[t]
+                att[i, j] += 1
+                succ[i, j] += s
+            if s >= mastery:
+                wins[j] += 1
+                if wins[j] == need:
+                    mastered[m] = j
+                    m += 1
+    return att, succ, tries, first

@@ -57,7 +57,9 @@ Examples
 [[0.0, 1.0], [0.0, 0.0], [2.0, 0.0]]
 >>> model.precedence_.tolist()        # learner a mastered x then y
 [[0.0, 1.0], [0.0, 0.0]]
->>> [s.item for s in model.suggest(["x"], scores=[1.0], k=1)]
+>>> [s.item for s in model.suggest(["x"], scores=[1.0], k=1)]     # one pass may be a guess: confirm it
+['x']
+>>> [s.item for s in model.suggest(["x", "x"], scores=[1.0, 1.0], k=1)]
 ['y']
 """
 
@@ -66,7 +68,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._kernels import erosion_pass, row_deposit_counts, session_firsts, trail_pass
+from ._kernels import conditional_pass, erosion_pass, row_deposit_counts, session_firsts, trail_pass
 from .colony_state import DEPOSIT_PARAMS, ColonyState
 from .elo import fit_elo, learner_rating, success_probability
 from .errors import NotFittedError, ParameterError, TraceFormatError
@@ -84,8 +86,11 @@ DEFAULTS = dict(
     prior=None, prior_weight=1.0,
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
-    smoothing=2.0, tournament_size=3,
+    smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=2,
+    combine="gain",
 )
+READINESS = ("share", "conditional")
+COMBINES = ("gain", "sum")
 
 
 class ManHill:
@@ -230,6 +235,8 @@ class ManHill:
         (phi_p, phi_m, visits, arc_l, prec, att, succ, item_l, item_ev, item_m) = trail_pass(
             traces.item, traces.score, traces.timestamp, bounds, _gap_ns(self), np.empty(0), lw, n,
             int(self.depth), float(self.lam), float(self.q), float(self.mastery), float(self.failure_bonus))
+        cond_att, cond_succ, cond_tries, cond_first = conditional_pass(
+            traces.item, traces.score, bounds, n, float(self.mastery), int(self.mastery_successes))
         # a subset (Traces.select_learners) keeps the whole learner vocabulary: the state covers only the
         # learners with events, so that partitions hold disjoint learners
         active = np.diff(bounds) > 0
@@ -250,6 +257,7 @@ class ManHill:
             learners=np.asarray(traces.learners, dtype=object)[active],
             params={k: _plain(getattr(self, k)) for k in DEPOSIT_PARAMS},
             phi_plus=phi_p, phi_minus=phi_m, arc_visits=visits, arc_learners=arc_l, precedence=prec,
+            cond_attempts=cond_att, cond_successes=cond_succ, cond_tries=cond_tries, cond_first=cond_first,
             item_attempts=att, item_successes=succ, item_learners=item_l, item_events=item_ev,
             item_masters=item_m,
             n_events=traces.n_events, log_item=log[0].astype(np.int32, copy=False),
@@ -306,6 +314,10 @@ class ManHill:
         self.arc_learners_ = state.arc_learners
         self.arc_visits_ = state.arc_visits
         self.precedence_ = state.precedence
+        self.cond_attempts_ = state.cond_attempts
+        self.cond_successes_ = state.cond_successes
+        self.cond_tries_ = state.cond_tries
+        self.cond_first_ = state.cond_first
         self.item_attempts_ = state.item_attempts
         self.item_successes_ = state.item_successes
         self.item_learners_ = state.item_learners
@@ -456,6 +468,12 @@ def _check_params(model: ManHill) -> None:
     for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing"):
         num(name, 0)
     num("tournament_size", 1, integer=True)
+    num("mastery_successes", 1, integer=True)
+    if model.readiness not in READINESS:
+        raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
+                             f"got {model.readiness!r}")
+    if model.combine not in COMBINES:
+        raise ParameterError(f"ManHill parameter combine must be one of {list(COMBINES)}, got {model.combine!r}")
     if model.elo_k_min > model.elo_k0:
         raise ParameterError(f"ManHill parameter elo_k_min ({model.elo_k_min}) must not exceed elo_k0 "
                              f"({model.elo_k0})")

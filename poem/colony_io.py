@@ -6,7 +6,8 @@ and a ``__meta__`` entry: UTF-8 JSON with the format name and version, the param
 fit summary. Strings are stored as fixed-width unicode arrays, so ``allow_pickle=False`` always suffices.
 
 Loading checks everything before building the model: a missing, corrupt or truncated file, a file that is
-not a POEM colony, a newer format version, or arrays of the wrong shape all raise
+not a POEM colony, a newer format version, an older one this POEM no longer reads (version 1, before
+the conditional-success counts), or arrays of the wrong shape all raise
 :class:`~poem.errors.ModelFileError` with a message naming the file and the problem.
 
 Examples
@@ -40,7 +41,10 @@ from .errors import ModelFileError
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "poem-manhill"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the oldest version this POEM reads: version 1 files predate the conditional-success counts
+#: (``cond_*`` arrays of the state), which cannot be rebuilt without the traces
+MIN_VERSION = 2
 
 #: fitted arrays saved besides the state (the model's names)
 _FITTED = ("phi_plus_", "phi_minus_", "item_difficulty_", "item_drift_", "learner_ability_", "learners_")
@@ -114,6 +118,10 @@ def load(path):
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(f"colony file {str(path)!r} has format version {version!r}, newer than the "
                              f"{FORMAT_VERSION} this POEM reads: upgrade POEM")
+    if version < MIN_VERSION:
+        raise ModelFileError(f"colony file {str(path)!r} has format version {version}, older than the "
+                             f"{MIN_VERSION} this POEM reads (it lacks the conditional-success counts): refit "
+                             "the colony from its traces")
     state_names = [f.name for f in fields(ColonyState) if f.name not in ("params", "n_events", "t_min", "t_max",
                                                                           "extra")]
     needed = [f"state__{k}" for k in state_names] + [f"fit__{k}" for k in _FITTED] + [f"elo__{k}" for k in _ELO]
@@ -150,7 +158,8 @@ def _build(meta, data, state_names, defaults, cls):
     model.phi_plus_, model.phi_minus_ = data["fit__phi_plus_"], data["fit__phi_minus_"]
     model.arc_learners_, model.arc_visits_ = state.arc_learners, state.arc_visits
     model.precedence_ = state.precedence
-    for k in ("item_attempts", "item_successes", "item_learners", "item_events", "item_masters"):
+    for k in ("item_attempts", "item_successes", "item_learners", "item_events", "item_masters",
+              "cond_attempts", "cond_successes", "cond_tries", "cond_first"):
         setattr(model, k + "_", getattr(state, k))
     model.prior_ = data["fit__prior_"] if meta.get("has_prior") else None
     model.n_events_ = int(summary["n_events"])
@@ -171,6 +180,7 @@ def _check_shapes(model, n) -> None:
     expect = {"phi_plus_": (n + 1, n), "phi_minus_": (n + 1, n), "arc_learners_": (n + 1, n),
               "arc_visits_": (n + 1, n), "precedence_": (n, n), "item_difficulty_": (n,), "item_drift_": (n,),
               "item_attempts_": (n,), "item_successes_": (n,), "item_learners_": (n,), "item_masters_": (n,),
+              "cond_attempts_": (n, n), "cond_successes_": (n, n), "cond_tries_": (n,), "cond_first_": (n,),
               "learner_ability_": (model.n_learners_,), "learners_": (model.n_learners_,)}
     if model.prior_ is not None:
         expect["prior_"] = (n + 1, n)

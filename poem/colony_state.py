@@ -2,7 +2,7 @@
 
 A :class:`ColonyState` holds everything :meth:`poem.antcolony.ManHill.from_state` needs to produce the
 fitted colony, as arrays that are **sums over learners** (pheromones without decay, arc and item counts,
-the precedence matrix) plus the compact ELO log (item code, score and timestamp of every scored event,
+the precedence matrix, the conditional-success counts) plus the compact ELO log (item code, score and timestamp of every scored event,
 with per-learner offsets) which is **concatenated**: ELO is sequential along a trail, and the item
 ratings need every learner's trail, so the final rating is replayed over the log (see :mod:`poem.elo`).
 
@@ -30,10 +30,13 @@ from .errors import ParameterError, TraceFormatError
 __all__ = ["ColonyState", "DEPOSIT_PARAMS"]
 
 #: parameters that change what a partition deposits: states computed with different values cannot add
-DEPOSIT_PARAMS = ("q", "depth", "lam", "mastery", "failure_bonus", "session_gap", "tour_quality")
+DEPOSIT_PARAMS = ("q", "depth", "lam", "mastery", "failure_bonus", "session_gap", "tour_quality",
+                  "mastery_successes")
 
 _ARC_FIELDS = ("phi_plus", "phi_minus", "arc_visits", "arc_learners")
-_ITEM_FIELDS = ("item_attempts", "item_successes", "item_learners", "item_events", "item_masters")
+_PAIR_FIELDS = ("precedence", "cond_attempts", "cond_successes")
+_ITEM_FIELDS = ("item_attempts", "item_successes", "item_learners", "item_events", "item_masters", "cond_tries",
+                "cond_first")
 
 
 @dataclass(eq=False)
@@ -53,6 +56,14 @@ class ColonyState:
     arc_visits, arc_learners : ndarray (n+1, n) int64
         Traversals of each arc (scored or not) and distinct learners per arc.
     precedence : ndarray (n, n) float64
+    cond_attempts : ndarray (n, n) int64
+        Scored attempts on j made after a success on i (i != j); see :func:`poem._kernels.conditional_pass`.
+    cond_successes : ndarray (n, n) float64
+        Sum of the scores of those attempts.
+    cond_tries : ndarray (n,) int64
+        Scored attempts on each item up to (and including) the learner's first success on it.
+    cond_first : ndarray (n,) float64
+        Sum of the scores of those attempts.
     item_attempts, item_learners, item_events, item_masters : ndarray (n,) int64
         Scored events, distinct learners reaching the item, all events, distinct learners mastering it.
     item_successes : ndarray (n,) float64
@@ -72,6 +83,10 @@ class ColonyState:
     arc_visits: np.ndarray
     arc_learners: np.ndarray
     precedence: np.ndarray
+    cond_attempts: np.ndarray
+    cond_successes: np.ndarray
+    cond_tries: np.ndarray
+    cond_first: np.ndarray
     item_attempts: np.ndarray
     item_successes: np.ndarray
     item_learners: np.ndarray
@@ -94,7 +109,9 @@ class ColonyState:
         return cls(items=items, learners=np.array([], dtype=object), params=dict(params or {}),
                    phi_plus=np.zeros((n + 1, n)), phi_minus=np.zeros((n + 1, n)),
                    arc_visits=np.zeros((n + 1, n), np.int64), arc_learners=np.zeros((n + 1, n), np.int64),
-                   precedence=np.zeros((n, n)), item_attempts=np.zeros(n, np.int64),
+                   precedence=np.zeros((n, n)), cond_attempts=np.zeros((n, n), np.int64),
+                   cond_successes=np.zeros((n, n)), cond_tries=np.zeros(n, np.int64), cond_first=np.zeros(n),
+                   item_attempts=np.zeros(n, np.int64),
                    item_successes=np.zeros(n), item_learners=np.zeros(n, np.int64),
                    item_events=np.zeros(n, np.int64), item_masters=np.zeros(n, np.int64), n_events=0,
                    log_item=np.array([], np.int32),
@@ -133,9 +150,11 @@ class ColonyState:
             new = np.zeros((n + 1, n), dtype=old.dtype)
             new[np.ix_(rows, code)] = old
             out[name] = new
-        prec = np.zeros((n, n))
-        prec[np.ix_(code, code)] = self.precedence
-        out["precedence"] = prec
+        for name in _PAIR_FIELDS:
+            old = getattr(self, name)
+            new = np.zeros((n, n), dtype=old.dtype)
+            new[np.ix_(code, code)] = old
+            out[name] = new
         for name in _ITEM_FIELDS:
             old = getattr(self, name)
             new = np.zeros(n, dtype=old.dtype)
@@ -165,7 +184,7 @@ class ColonyState:
             items = np.unique(np.concatenate([self.items, other.items]).astype(str)).astype(object)
         a, b = self.reindex(items), other.reindex(items)
         summed = {name: getattr(a, name) + getattr(b, name)
-                  for name in _ARC_FIELDS + _ITEM_FIELDS + ("precedence",)}
+                  for name in _ARC_FIELDS + _ITEM_FIELDS + _PAIR_FIELDS}
         t_min = min((t for t in (a.t_min, b.t_min) if t is not None), default=None)
         t_max = max((t for t in (a.t_max, b.t_max) if t is not None), default=None)
         return ColonyState(

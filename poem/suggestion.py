@@ -32,7 +32,7 @@ from .elo import success_probability
 from .errors import ParameterError
 
 __all__ = ["Suggestion", "SuggestTables", "OPERATORS", "TERMS", "score_candidates", "select",
-           "precedence_strength"]
+           "precedence_strength", "conditional_evidence"]
 
 OPERATORS = ("greedy", "roulette", "tournament", "ranking")
 TERMS = ("prior", "success", "failure", "precedence", "level", "exploration")
@@ -40,7 +40,14 @@ TERMS = ("prior", "success", "failure", "precedence", "level", "exploration")
 #: z-score above which a precedence difference counts as evidence that i precedes j
 PRECEDENCE_Z = 2.0
 #: pseudo-evidence of readiness 1/2 added to every item: no evidence is neutral, not "ready"
+#: (the legacy ``readiness="share"``)
 READY_PRIOR = 1.0
+#: z-score above which a difference of conditional success rates counts as prerequisite evidence
+CONDITIONAL_Z = 2.0
+#: cap of the conditional evidence: one missing item never makes readiness exactly 0
+MAX_EVIDENCE = 0.99
+#: added to the shifted additive score before the gain product, so no candidate's factor is exactly 0
+GAIN_FLOOR = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +56,9 @@ class Suggestion:
 
     ``support``: learners who travelled the arc from the current node; ``success_rate``: smoothed success
     share on that arc; ``predicted_success``: ELO σ(θ − d); ``dominant_term``: the term of the score with
-    the largest weighted contribution (one of :data:`TERMS`).
+    the largest weighted contribution (one of :data:`TERMS`); ``readiness``: ready(j | M), the colony's
+    belief that every likely prerequisite of the item is mastered; ``missing_prerequisite``: the
+    unmastered item whose conditional evidence lowers that belief the most (None when nothing does).
     """
 
     item: str
@@ -58,6 +67,8 @@ class Suggestion:
     success_rate: float
     predicted_success: float
     dominant_term: str
+    readiness: float = float("nan")
+    missing_prerequisite: str | None = None
 
     def to_dict(self) -> dict:
         """The fields as a plain dict (JSON-ready).
@@ -82,6 +93,44 @@ def precedence_strength(precedence: np.ndarray) -> np.ndarray:
     return np.where(z > PRECEDENCE_Z, diff / (both + 1.0), 0.0)
 
 
+def conditional_evidence(cond_attempts, cond_successes, tries, first,
+                         smoothing: float = 2.0, z_min: float = CONDITIONAL_Z) -> np.ndarray:
+    """Evidence that i is a prerequisite of j, in [0, 1), from conditional success.
+
+    Among the ``tries[j]`` scored attempts on j up to a learner's first success on it (success sum
+    ``first[j]``; :func:`poem._kernels.conditional_pass`), ``a1`` were made after a success on i (success
+    sum ``s1``) and ``a0 = tries[j] - a1`` were not (``s0``). With both rates smoothed toward j's overall rate r̄ by
+    ``smoothing`` pseudo-attempts, r₁ = (s1 + m·r̄) / (a1 + m) and r₀ likewise, the evidence is the share
+    of the success with i that vanishes without it,
+
+        E[i, j] = 1 − r₀ / r₁     where  z = (r₁ − r₀) / √(r̄(1 − r̄)(1/(a1+1) + 1/(a0+1))) > z_min,
+
+    else 0. A prerequisite leaves r₀ near the guess rate, so E is large; an item merely learnt earlier
+    (depth, or the colony's own guidance putting it first) changes j's success little, so E stays small
+    even when "i before j" is systematic -- which is what the first-success ``precedence_`` cannot tell.
+
+    >>> E = conditional_evidence(np.array([[0, 40], [0, 0]]), np.array([[0.0, 32.0], [0.0, 0.0]]),
+    ...                          np.array([0, 80]), np.array([0.0, 36.0]))
+    >>> E.round(2).tolist()          # j = 1 succeeds 32/40 after i = 0, 4/40 without it
+    [[0.0, 0.85], [0.0, 0.0]]
+    """
+    a1 = np.asarray(cond_attempts, dtype=float)
+    s1 = np.asarray(cond_successes, dtype=float)
+    att = np.asarray(tries, dtype=float)[None, :]
+    succ = np.asarray(first, dtype=float)[None, :]
+    a0 = np.maximum(att - a1, 0.0)
+    s0 = np.clip(succ - s1, 0.0, None)
+    rbar = (succ + 1.0) / (att + 2.0)
+    m = float(smoothing)
+    r1 = (s1 + m * rbar) / (a1 + m) if m > 0 else np.divide(s1, a1, out=rbar.repeat(len(a1), 0), where=a1 > 0)
+    r0 = (s0 + m * rbar) / (a0 + m) if m > 0 else np.divide(s0, a0, out=rbar.repeat(len(a1), 0), where=a0 > 0)
+    se = np.sqrt(rbar * (1.0 - rbar) * (1.0 / (a1 + 1.0) + 1.0 / (a0 + 1.0)))
+    z = (r1 - r0) / se
+    E = np.where(z > z_min, 1.0 - r0 / np.maximum(r1, 1e-12), 0.0)
+    np.fill_diagonal(E, 0.0)
+    return np.clip(E, 0.0, MAX_EVIDENCE)
+
+
 @dataclass
 class SuggestTables:
     """Learner-independent arrays precomputed from a fitted colony (see the module docstring)."""
@@ -94,8 +143,9 @@ class SuggestTables:
     plus: np.ndarray          # (n+1, n) weighted success term
     minus: np.ndarray         # (n+1, n) weighted failure term (positive; subtracted)
     explore: np.ndarray       # (n+1, n) exploration term
-    evidence: np.ndarray      # (n, n) precedence strength (precedence_strength)
-    evidence_total: np.ndarray  # (n,) column sums of evidence
+    evidence: np.ndarray      # (n, n) precedence strength (share) or conditional evidence (conditional)
+    evidence_total: np.ndarray  # (n,) column sums of evidence (share) or of log(1 - evidence) (conditional)
+    log_missing: np.ndarray   # (n, n) log(1 - conditional evidence), conditional readiness only
     support: np.ndarray       # (n+1, n) int
     success_rate: np.ndarray  # (n+1, n)
     difficulty: np.ndarray
@@ -103,6 +153,9 @@ class SuggestTables:
     target: float
     w_precedence: float
     w_level: float
+    readiness: str = "share"
+    mastery_successes: int = 2
+    combine: str = "gain"
 
     @classmethod
     def build(cls, model) -> "SuggestTables":
@@ -122,14 +175,26 @@ class SuggestTables:
         denom = total + m
         rate = np.divide(plus + m * item_rate[None, :], denom, out=np.tile(item_rate, (n + 1, 1)),
                          where=denom > 0)
-        evidence = precedence_strength(model.precedence_)
+        readiness = str(model.readiness)
+        if readiness == "share":
+            evidence = precedence_strength(model.precedence_)
+            log_missing = np.zeros((0, n))
+            ev_total = evidence.sum(axis=0)
+        else:
+            evidence = conditional_evidence(model.cond_attempts_, model.cond_successes_, model.cond_tries_,
+                                            model.cond_first_, smoothing=m)
+            log_missing = np.log1p(-evidence)
+            ev_total = log_missing.sum(axis=0)
         items = [str(x) for x in model.items_]
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
                    base=prior + w_plus - w_minus + explore, prior=prior, plus=w_plus, minus=w_minus,
-                   explore=explore, evidence=evidence, evidence_total=evidence.sum(axis=0), support=support,
+                   explore=explore, evidence=evidence, evidence_total=ev_total, log_missing=log_missing,
+                   support=support,
                    success_rate=rate, difficulty=np.asarray(model.item_difficulty_, dtype=float),
                    mastery=float(model.mastery), target=float(model.target_success),
-                   w_precedence=float(model.w_precedence), w_level=float(model.w_level))
+                   w_precedence=float(model.w_precedence), w_level=float(model.w_level),
+                   readiness=readiness, mastery_successes=int(model.mastery_successes),
+                   combine=str(model.combine))
 
     def encode(self, history) -> list:
         """Item ids (or integer codes) to codes; an unknown id raises :class:`ParameterError`."""
@@ -147,32 +212,60 @@ class SuggestTables:
         return out
 
     def suggestion(self, j: int, current: int, total: np.ndarray, terms: tuple, p: np.ndarray) -> Suggestion:
-        ready, level = terms
+        ready, level, mastered = terms
         contrib = (self.prior[current, j], self.plus[current, j], -self.minus[current, j],
                    self.w_precedence * ready[j], self.w_level * level[j], self.explore[current, j])
         dominant = TERMS[int(np.argmax(np.abs(contrib)))]
+        # the unmastered item weighing most against j's readiness
+        col = -self.log_missing[:, j] if self.readiness == "conditional" else self.evidence[:, j].copy()
+        col[mastered] = 0.0
+        col[j] = 0.0
+        worst = int(np.argmax(col)) if self.n else 0
+        missing = self.items[worst] if self.n and col[worst] > 0 else None
         return Suggestion(self.items[j], float(total[j]), int(self.support[current, j]),
-                          float(self.success_rate[current, j]), float(p[j]), dominant)
+                          float(self.success_rate[current, j]), float(p[j]), dominant, float(ready[j]), missing)
 
 
-def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float):
-    """Candidate scores for one learner: ``(total, (ready, level), allowed, predicted_success)``."""
-    n = t.n
-    allowed = np.ones(n, dtype=bool)
+def mastered_items(t: SuggestTables, codes: list, scores: list):
+    """``(mastered codes, allowed mask)`` of one history: an item is mastered at its
+    ``mastery_successes``-th success (a single pass may be a guess); mastered items and items seen without
+    a score are not allowed; failed or once-passed items stay allowed (retrying is how learners learn, and
+    a second success is what confirms mastery)."""
+    allowed = np.ones(t.n, dtype=bool)
     mastered = []
+    need = t.mastery_successes
+    wins = {}
     for j, s in zip(codes, scores):
         if s != s:
             allowed[j] = False
         elif s >= t.mastery:
-            allowed[j] = False
-            mastered.append(j)
-    current = codes[-1] if codes else n
-    covered = t.evidence[mastered].sum(axis=0) if mastered else 0.0
-    ready = (covered + READY_PRIOR * 0.5) / (t.evidence_total + READY_PRIOR)
+            c = wins.get(j, 0) + 1
+            wins[j] = c
+            if c == need:
+                allowed[j] = False
+                mastered.append(j)
+    return mastered, allowed
+
+
+def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float):
+    """Candidate scores for one learner: ``(total, (ready, level, mastered), allowed, predicted_success)``."""
+    mastered, allowed = mastered_items(t, codes, scores)
+    current = codes[-1] if codes else t.n
     p = success_probability(theta, t.difficulty)
     level = 1.0 - np.abs(p - t.target) / max(t.target, 1.0 - t.target)
+    if t.readiness == "share":
+        covered = t.evidence[mastered].sum(axis=0) if mastered else 0.0
+        ready = (covered + READY_PRIOR * 0.5) / (t.evidence_total + READY_PRIOR)
+    else:
+        # soft AND: the product over every unmastered item i of (1 - E[i, j])
+        log_ready = t.evidence_total - (t.log_missing[mastered].sum(axis=0) if mastered else 0.0)
+        ready = np.exp(np.minimum(log_ready, 0.0))
     total = t.base[current] + t.w_precedence * ready + t.w_level * level
-    return total, (ready, level), allowed, p
+    if t.combine == "gain":
+        # expected gain: how much the colony likes j times the chance to pass it now; a candidate the
+        # learner is predicted to fail cannot win on pheromone and readiness alone
+        total = (total - total.min() + GAIN_FLOOR) * p
+    return total, (ready, level, mastered), allowed, p
 
 
 def select(total: np.ndarray, allowed: np.ndarray, k: int, operator: str, rng, tournament_size: int = 3):

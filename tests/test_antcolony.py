@@ -181,10 +181,104 @@ def test_unscored_log_counts_support_but_no_pheromone():
     assert np.isfinite(model.item_difficulty_).all()
 
 
+# ---------------------------------------------------------------- conditional-success evidence
+def test_conditional_counts_hand_checked():
+    # learner A: a ✓, a ✓ (a mastered at its 2nd success), b ✗, b ✓, b ✓ (b mastered), c ✗
+    # learner B: b ✗, a ✓, b ✓                          (nothing reaches a 2nd success)
+    rows = [("A", "a", 0, 1.0), ("A", "a", 1, 1.0), ("A", "b", 2, 0.0), ("A", "b", 3, 1.0), ("A", "b", 4, 1.0),
+            ("A", "c", 5, 0.0), ("B", "b", 0, 0.0), ("B", "a", 1, 1.0), ("B", "b", 2, 1.0)]
+    model = ManHill().fit(make_traces(rows))                 # mastery_successes=2
+    # attempts until mastery: a twice (A), b three times (A) + twice (B), c once (A)
+    assert model.cond_tries_.tolist() == [2 + 1, 3 + 2, 1]
+    assert model.cond_first_.tolist() == [2.0 + 1.0, 2.0 + 1.0, 0.0]
+    # with a mastered: A's three attempts on b (two successes) and A's c; B never mastered a
+    assert model.cond_attempts_.tolist() == [[0, 3, 1], [0, 0, 1], [0, 0, 0]]
+    assert model.cond_successes_.tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    once = ManHill(mastery_successes=1).fit(make_traces(rows))
+    # one success is mastery: B's b after a counts too, and A's b stops at its first success
+    assert once.cond_attempts_[0].tolist() == [0, 2 + 1, 1]
+    assert once.cond_tries_.tolist() == [1 + 1, 2 + 2, 1]
+
+
+def _conditional_reference(traces, need):
+    """Plain-Python reference of the conditional counts (what the numba kernel must equal)."""
+    n = traces.n_items
+    att, succ, tries, first = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n), np.zeros(n)
+    bounds = traces.trail_bounds()
+    for l in range(traces.n_learners):
+        wins, mastered = {}, []
+        for e in range(bounds[l], bounds[l + 1]):
+            j, s = int(traces.item[e]), float(traces.score[e])
+            if s != s or wins.get(j, 0) >= need:
+                continue
+            tries[j] += 1
+            first[j] += s
+            for i in mastered:
+                att[i, j] += 1
+                succ[i, j] += s
+            if s >= 0.5:
+                wins[j] = wins.get(j, 0) + 1
+                if wins[j] == need:
+                    mastered.append(j)
+    return att, succ, tries, first
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=trail_rows, need=st.integers(1, 3))
+def test_conditional_counts_match_reference_and_bounds(rows, need):
+    traces = make_traces(rows)
+    model = ManHill(mastery_successes=need).fit(traces)
+    att, succ, tries, first = _conditional_reference(traces, need)
+    np.testing.assert_array_equal(model.cond_attempts_, att)
+    np.testing.assert_allclose(model.cond_successes_, succ)
+    np.testing.assert_array_equal(model.cond_tries_, tries)
+    np.testing.assert_allclose(model.cond_first_, first)
+    # the "with i" side is a part of j's attempts; nobody conditions on the item itself
+    assert (model.cond_attempts_ <= model.cond_tries_[None, :]).all()
+    assert (model.cond_successes_ <= model.cond_first_[None, :] + 1e-9).all()
+    assert (np.diag(model.cond_attempts_) == 0).all()
+    assert (model.cond_tries_ <= model.item_attempts_).all()
+
+
+def test_conditional_evidence_separates_a_prerequisite_from_an_earlier_item():
+    from poem.suggestion import conditional_evidence
+
+    # j = 2 passes 80 % after p = 0 is mastered, 10 % without (a prerequisite); after o = 1 (merely
+    # earlier) 50 % either way
+    att = np.array([[0, 0, 50], [0, 0, 50], [0, 0, 0]])
+    succ = np.array([[0.0, 0.0, 40.0], [0.0, 0.0, 25.0], [0.0, 0.0, 0.0]])
+    E = conditional_evidence(att, succ, np.array([0, 0, 100]), np.array([0.0, 0.0, 45.0]))
+    assert E[0, 2] > 0.8 and E[1, 2] == 0.0
+    assert (np.diag(E) == 0).all() and ((E >= 0) & (E < 1)).all()
+    # with the conditional readiness, j is not suggested to a learner who lacks p
+    rows = []
+    for l in range(30):
+        rows += [(f"P{l}", "p", 10 * l, 1.0), (f"P{l}", "p", 10 * l + 1, 1.0), (f"P{l}", "j", 10 * l + 2, 1.0),
+                 (f"N{l}", "o", 10 * l, 1.0), (f"N{l}", "o", 10 * l + 1, 1.0), (f"N{l}", "j", 10 * l + 2, 0.0)]
+    model = ManHill(readiness="conditional").fit(make_traces(rows))
+    lacking = {s.item: s for s in model.suggest(["o", "o"], scores=[1, 1], k=3)}
+    ready = {s.item: s for s in model.suggest(["p", "p"], scores=[1, 1], k=3)}
+    assert lacking["j"].readiness < 0.1 and lacking["j"].missing_prerequisite == "p"
+    assert ready["j"].readiness == 1.0 and ready["j"].missing_prerequisite is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), need=st.integers(1, 2))
+def test_from_state_equivalence_property(seed, need):
+    rng = np.random.default_rng(seed)
+    traces = random_traces(rng, n_learners=10, n_items=4, max_len=8)
+    mask = rng.random(traces.n_learners) < 0.5
+    m = ManHill(mastery_successes=need)
+    merged = ManHill.from_state(m.partial_state(traces.select_learners(mask))
+                                + m.partial_state(traces.select_learners(~mask)))
+    assert_same_colony(merged, ManHill(mastery_successes=need).fit(traces))
+
+
 # ---------------------------------------------------------------- mergeable state, partial_fit
 STATE_ATTRS = ["phi_plus_", "phi_minus_", "arc_learners_", "arc_visits_", "precedence_", "item_attempts_",
                "item_successes_", "item_learners_", "item_events_", "item_masters_", "item_difficulty_",
-               "learner_ability_", "item_drift_"]
+               "learner_ability_", "item_drift_", "cond_attempts_", "cond_successes_", "cond_tries_",
+               "cond_first_"]
 
 
 def assert_same_colony(a, b):
@@ -364,7 +458,8 @@ def chain_model(**params):
 
 def test_suggest_follows_the_trail_and_mastered_items_are_tabu():
     model = chain_model()
-    out = model.suggest(["a", "b"], scores=[1.0, 1.0], k=3)
+    # mastery at the second success (mastery_successes=2): a and b are mastered, c comes next
+    out = model.suggest(["a", "a", "b", "b"], scores=[1.0] * 4, k=3)
     assert out[0].item == "c"
     assert all(isinstance(s, Suggestion) for s in out)
     assert {"a", "b"}.isdisjoint(s.item for s in out)
@@ -378,8 +473,20 @@ def test_suggest_follows_the_trail_and_mastered_items_are_tabu():
 
 def test_failed_items_may_come_back_and_k_caps():
     model = chain_model()
-    out = model.suggest(["a", "b", "c", "d"], scores=[1, 1, 1, 0], k=10)
+    out = model.suggest(["a", "a", "b", "b", "c", "c", "d"], scores=[1, 1, 1, 1, 1, 1, 0], k=10)
     assert {s.item for s in out} == {"d", "e"}
+
+
+def test_one_success_is_confirmed_before_counting_as_mastery():
+    model = chain_model()
+    once = model.suggest(["a"], scores=[1.0], k=5)
+    # a single pass (guess rates of 8-25 % are common) leaves a allowed, and the learner, who just passed
+    # it, is the likeliest to pass it again: the colony asks to confirm it before moving on
+    assert "a" in {s.item for s in once} and all(s.readiness > 0 for s in once)
+    twice = model.suggest(["a", "a"], scores=[1.0, 1.0], k=5)
+    assert "a" not in {s.item for s in twice} and twice[0].item == "b"
+    # mastery_successes=1 restores "one success is mastery"
+    assert chain_model(mastery_successes=1).suggest(["a"], scores=[1.0], k=1)[0].item == "b"
 
 
 def test_suggest_cold_start_prior_then_uniform_never_nan():
@@ -397,7 +504,7 @@ def test_failure_pheromone_pushes_away():
         rows += [(f"L{l}", "a", 0, 1.0), (f"L{l}", "b", 1, 0.0)]
         rows += [(f"M{l}", "a", 0, 1.0), (f"M{l}", "c", 1, 1.0)]
     model = ManHill(w_level=0.0, exploration=0.0).fit(make_traces(rows))
-    out = model.suggest(["a"], scores=[1.0], k=2)
+    out = model.suggest(["a", "a"], scores=[1.0, 1.0], k=2)
     assert [s.item for s in out] == ["c", "b"]
     assert out[1].dominant_term == "failure"
 
@@ -408,16 +515,23 @@ def test_level_matching_prefers_target_success():
     for l in range(200):
         for it, rate in [("easy", 0.95), ("mid", 0.7), ("hard", 0.1)]:
             rows.append((f"L{l}", it, int(rng.integers(0, 1000)), float(rng.random() < rate)))
-    model = ManHill(w_plus=0, w_minus=0, w_precedence=0, exploration=0, prior=None).fit(make_traces(rows))
+    # the level term alone (combine="sum"): the item predicted nearest the 0.7 target
+    model = ManHill(w_plus=0, w_minus=0, w_precedence=0, exploration=0, prior=None,
+                    combine="sum").fit(make_traces(rows))
     best = model.suggest([], k=1)[0]
     assert best.item == "mid" and best.dominant_term == "level"
+    # the default expected gain multiplies by predicted success: the target moves up, never to the
+    # hopeless item
+    gain = model.set_params(combine="gain").fit(make_traces(rows)).suggest([], k=3)
+    assert [s.item for s in gain][-1] == "hard"
 
 
 def test_stochastic_operators_are_reproducible_and_valid():
     model = chain_model()
     for op in ["roulette", "tournament", "ranking"]:
-        a = [s.item for s in model.suggest(["a"], scores=[1], k=3, operator=op, rng=7)]
-        b = [s.item for s in model.suggest(["a"], scores=[1], k=3, operator=op, rng=np.random.default_rng(7))]
+        a = [s.item for s in model.suggest(["a", "a"], scores=[1, 1], k=3, operator=op, rng=7)]
+        b = [s.item for s in model.suggest(["a", "a"], scores=[1, 1], k=3, operator=op,
+                                           rng=np.random.default_rng(7))]
         assert a == b and len(set(a)) == 3 and "a" not in a
     with pytest.raises(ParameterError, match="best"):
         model.suggest(["a"], operator="best")
@@ -490,12 +604,12 @@ def test_partial_fit_equivalence_property(seed, share, depth):
 
 
 def test_readiness_follows_precedence_and_unknown_items_are_neutral():
-    model = chain_model(w_plus=0, w_minus=0, w_level=0, exploration=0)
-    assert model.suggest(["a"], scores=[1.0], k=1)[0].item == "b"
-    assert model.suggest(["a", "b", "c"], scores=[1, 1, 1], k=1)[0].item == "d"
+    model = chain_model(w_plus=0, w_minus=0, w_level=0, exploration=0, combine="sum")
+    assert model.suggest(["a", "a"], scores=[1.0, 1.0], k=1)[0].item == "b"
+    assert model.suggest(list("aabbcc"), scores=[1] * 6, k=1)[0].item == "d"
     # 'e' (tried once, never mastered, nothing known to precede it) scores ½, between a
     # half-covered and a fully covered item
-    out = {s.item: s.score for s in model.suggest(["a"], scores=[1.0], k=4)}
+    out = {s.item: s.score for s in model.suggest(["a", "a"], scores=[1.0, 1.0], k=4)}
     assert out["b"] > out["e"] > out["d"]
 
 

@@ -92,6 +92,20 @@ def test_newer_version_not_a_colony_and_missing_arrays(tmp_path, fitted):
         ManHill.load(tmp_path / "shape.npz")
 
 
+def test_conditional_counts_round_trip_and_older_format_is_refused(tmp_path, fitted):
+    path = tmp_path / "m.npz"
+    fitted.save(path)
+    back = ManHill.load(path)
+    for name in ("cond_attempts_", "cond_successes_", "cond_tries_", "cond_first_"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(fitted, name))
+    assert back.state_.params["mastery_successes"] == fitted.mastery_successes
+    # a version-1 file predates the conditional counts: a clear error, not a colony with holes
+    _rewrite(path, tmp_path / "v1.npz", lambda a: (_meta(a, version=1),
+                                                   [a.pop(k) for k in list(a) if k.startswith("state__cond_")]))
+    with pytest.raises(ModelFileError, match="older.*refit"):
+        ManHill.load(tmp_path / "v1.npz")
+
+
 def test_pickled_object_arrays_are_refused(tmp_path, fitted):
     path = tmp_path / "m.npz"
     fitted.save(path)

@@ -15,7 +15,6 @@ from poem.engines.parquet import find_parquet_files, find_pieces, read_piece
 from poem.errors import ParameterError, PoemError, TraceFormatError
 from poem.io import read_traces
 from poem.synth import generate_log
-from poem.traces import Traces
 
 distributed = pytest.importorskip("distributed")
 
@@ -254,12 +253,14 @@ def test_bad_sources_and_parameters_are_named(client, tmp_path):
         fit_dask(directory, scheduler=client, n_workers=2, progress=False)
     with pytest.raises(ParameterError, match="memory_limit"):
         fit_dask(directory, memory_limit="lots", progress=False)
+    with pytest.raises(ParameterError, match="process workers"):
+        fit_dask(directory, n_workers=1, processes=False, memory_limit="1GB", progress=False)
 
 
 # ------------------------------------------------------------------------------------------ cluster
 def test_own_local_cluster_is_started_and_closed(tmp_path, capfd):
     directory = _write(tmp_path / "ds", {"a.parquet": _events([("a", "x", 0, 1.0), ("b", "x", 1, 0.0)])})
-    model = fit_dask(directory, n_workers=1, processes=False, progress=True, memory_limit="512MB")
+    model = fit_dask(directory, n_workers=1, processes=True, progress=True, memory_limit="1GB")
     assert model.item_attempts_.tolist() == [2]
     err = capfd.readouterr().err
     assert "poem: survey" in err and "shuffle by learner" in err and "colony state" in err

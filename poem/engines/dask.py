@@ -63,28 +63,27 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import math
 import os
 import shutil
-import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, PoemError, TraceFormatError
+from ..errors import ParameterError, TraceFormatError
 from ..traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
-from .parquet import find_pieces, read_piece
+from .cluster import dask_client, progress_bar, wait_for
+from .parquet import find_pieces
+from .tasks import (_apply, _batches, _dups_of, _empty_encoded, _encode, _same, _sort_partition, _stage_disk,
+                    _survey, partition_traces, tree_sum)
 
 __all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces", "tree_sum"]
 
-#: the columns a staged partition holds, all numeric
-_STAGED = ("learner", "item", "timestamp", "score", "duration", "row")
 
 
 @dataclass
@@ -105,241 +104,6 @@ class DaskRun:
     stage: str
     seconds: dict = field(default_factory=dict)
     dashboard: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------- cluster
-def _check_memory_limit(memory_limit):
-    if memory_limit is None:
-        return "auto"
-    if isinstance(memory_limit, (int, float)) and not isinstance(memory_limit, bool):
-        if memory_limit <= 0:
-            raise ParameterError(f"memory_limit must be positive, got {memory_limit!r}")
-        return memory_limit
-    from dask.utils import parse_bytes
-
-    try:
-        parse_bytes(str(memory_limit))
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(f"memory_limit must be a byte count such as '1GB', got {memory_limit!r}") from exc
-    return str(memory_limit)
-
-
-@contextlib.contextmanager
-def dask_client(scheduler=None, *, n_workers=None, memory_limit=None, processes=True, progress=True,
-                timeout: str = "10s"):
-    """A :class:`distributed.Client`: to ``scheduler`` (an address or an existing ``Client``, left open),
-    or to a :class:`~distributed.LocalCluster` started here and always closed on exit.
-
-    Parameters
-    ----------
-    n_workers : int, optional
-        Workers of the local cluster, one thread each (default: the machine's cores, at most 4).
-    memory_limit : str or int, optional
-        Per-worker memory limit of the local cluster (``"1GB"``); workers spill to disk near it.
-    processes : bool
-        Workers in separate processes (True) or threads of this process (False: quick, for tests).
-    progress : bool
-        Print the dashboard link (local cluster with processes) on stderr.
-    timeout : str
-        How long to try reaching ``scheduler`` before giving up.
-    """
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        if n_workers is not None or memory_limit is not None:
-            raise ParameterError("n_workers and memory_limit configure the LocalCluster poem starts; they "
-                                 f"cannot apply to the existing scheduler {scheduler!r}")
-        if isinstance(scheduler, Client):
-            yield scheduler
-            return
-        try:
-            client = Client(scheduler, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
-            raise PoemError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from exc
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    if n_workers is None:
-        n_workers = max(1, min(4, os.cpu_count() or 1))
-    if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
-        raise ParameterError(f"n_workers must be a positive integer, got {n_workers!r}")
-    limit = _check_memory_limit(memory_limit)
-    cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1, memory_limit=limit,
-                           processes=processes, dashboard_address=":0",  # a free port: never clash with 8787
-                           silence_logs=logging.ERROR)
-    try:
-        client = Client(cluster)
-        try:
-            if progress and processes:
-                print(f"poem: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
-            yield client
-        finally:
-            client.close()
-    finally:
-        cluster.close()
-
-
-def _bar(total: int, label: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"poem: {label}", unit="task", file=sys.stderr, leave=True)
-
-
-def _wait(client, futures, progress: bool, label: str, gather: bool = True):
-    """Wait for ``futures`` (a tqdm bar on stderr as they complete); return their results in order, or
-    the futures themselves (done, results left on the workers) when ``gather`` is false."""
-    from distributed import as_completed, wait
-
-    if progress and futures:
-        with _bar(len(futures), label) as bar:
-            for _ in as_completed(futures):
-                bar.update(1)
-    if not gather:
-        wait(futures)
-        errors = [f for f in futures if f.status == "error"]
-        if errors:
-            errors[0].result()  # re-raises the task's exception here
-        return futures
-    return client.gather(futures)
-
-
-def _batches(pieces: list, target_rows: int) -> list:
-    """Consecutive pieces grouped up to ``target_rows`` rows, so that a dataset of many small files
-    (one per day) does not become thousands of tiny tasks."""
-    batches, current, rows = [], [], 0
-    for piece in pieces:
-        if current and rows + piece.n_rows > target_rows:
-            batches.append(current)
-            current, rows = [], 0
-        current.append(piece)
-        rows += piece.n_rows
-    if current:
-        batches.append(current)
-    return batches
-
-
-# ---------------------------------------------------------------------------------------------- tasks
-def _read_batch(batch: list, options: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    read = [read_piece(piece, **options) for piece in batch]
-    counts = {k: sum(c[k] for _, _, c in read) for k in ("n_naive", "n_aware")}
-    return (pd.concat([c for c, _, _ in read], ignore_index=True),
-            pd.concat([r for _, r, _ in read], ignore_index=True), counts)
-
-
-def _survey(batch: list, options: dict) -> dict:
-    clean, rejects, counts = _read_batch(batch, options)
-    stamps = clean["timestamp"].to_numpy()
-    return {
-        "n_read": sum(piece.n_rows for piece in batch), "n_clean": len(clean), "rejects": rejects,
-        "learners": np.unique(clean["learner"].to_numpy(dtype=object).astype(str)),
-        "items": np.unique(clean["item"].to_numpy(dtype=object).astype(str)),
-        "t_min": int(stamps.min()) if len(stamps) else None,
-        "t_max": int(stamps.max()) if len(stamps) else None,
-        **counts,
-    }
-
-
-def _encode(batch: list, options: dict, learners: np.ndarray, items: np.ndarray) -> pd.DataFrame:
-    clean, _, _ = _read_batch(batch, options)
-    return pd.DataFrame({
-        "learner": np.searchsorted(learners, clean["learner"].to_numpy(dtype=object).astype(str)).astype(np.int32),
-        "item": np.searchsorted(items, clean["item"].to_numpy(dtype=object).astype(str)).astype(np.int32),
-        "timestamp": clean["timestamp"].to_numpy(np.int64),
-        "score": clean["score"].to_numpy(np.float64),
-        "duration": clean["duration"].to_numpy(np.float64),
-        "row": clean["row"].to_numpy(np.int64),
-    })
-
-
-def _empty_encoded() -> pd.DataFrame:
-    return pd.DataFrame({"learner": np.empty(0, np.int32), "item": np.empty(0, np.int32),
-                         "timestamp": np.empty(0, np.int64), "score": np.empty(0),
-                         "duration": np.empty(0), "row": np.empty(0, np.int64)})
-
-
-def _sort_partition(frame: pd.DataFrame, drop_duplicates: bool) -> dict:
-    """A shuffled partition as plain arrays in the in-memory order (learner, timestamp, global row),
-    without exact duplicates when asked: ``{"part": arrays, "dup_rows", "dup_of"}`` (global rows of each
-    duplicate and of the earlier row it repeats).
-
-    Copies of a row share learner and timestamp, so they sit together in this order, earliest row first:
-    keeping the first is keeping the earliest in reading order, as :func:`poem.read_traces` does.
-    """
-    arrays = {c: frame[c].to_numpy() for c in _STAGED}
-    order = np.lexsort((-arrays["row"], arrays["timestamp"], arrays["learner"]))
-    arrays = {c: np.ascontiguousarray(a[order]) for c, a in arrays.items()}
-    dup_rows = dup_of = np.empty(0, np.int64)
-    if drop_duplicates and len(order):
-        key = pd.DataFrame({c: arrays[c] for c in ("learner", "item", "timestamp", "score", "duration")})
-        dup = key.duplicated(keep="first").to_numpy()
-        if dup.any():
-            group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy()
-            first = np.full(group.max() + 1, -1, dtype=np.int64)
-            firsts = np.flatnonzero(~dup)
-            first[group[firsts]] = arrays["row"][firsts]
-            dup_rows, dup_of = arrays["row"][dup], first[group[dup]]
-            arrays = {c: a[~dup] for c, a in arrays.items()}
-    return {"part": arrays, "dup_rows": dup_rows, "dup_of": dup_of}
-
-
-def _stage_disk(frame: pd.DataFrame, drop_duplicates: bool, path: str) -> dict:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    staged = _sort_partition(frame, drop_duplicates)
-    pq.write_table(pa.table(staged["part"]), path)
-    return {**staged, "part": path}
-
-
-def _same(value):
-    return value
-
-
-def _dups_of(staged: dict) -> dict:
-    return {"dup_rows": staged["dup_rows"], "dup_of": staged["dup_of"]}
-
-
-def _load(part) -> dict:
-    if isinstance(part, dict):
-        return part
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(part)
-    return {c: table.column(c).to_numpy() for c in _STAGED}
-
-
-def partition_traces(part, learners: np.ndarray, items: np.ndarray, outcomes=None) -> Traces:
-    """A staged partition as :class:`Traces`: global item codes, and the partition's own learners.
-
-    Item codes are global (every partition state has the same item axis, no re-indexing); the learner
-    vocabulary is the slice of the global one that the partition holds (a colony state lists the learners
-    it covers, and states must cover disjoint learners to add). Since the global vocabulary is sorted and
-    the partition is sorted by global code, local codes keep the in-memory order.
-    """
-    arrays = _load(part)
-    present, local = np.unique(arrays["learner"], return_inverse=True)
-    return Traces(learner=local.astype(np.int32), item=arrays["item"].astype(np.int32, copy=False),
-                  timestamp=arrays["timestamp"], score=arrays["score"], duration=arrays["duration"],
-                  learners=learners[present], items=items,
-                  outcomes=None if outcomes is None else outcomes[present],
-                  n_read=len(arrays["learner"]), rejects=empty_rejects())
-
-
-def _apply(part, learners, items, outcomes, func, args):
-    return func(partition_traces(part, learners, items, outcomes), *args)
-
-
-def tree_sum(values: list):
-    """Sum of ``values`` by balanced pairwise additions in list order (so the float rounding does not
-    depend on which task finished first, and concatenations copy each element O(log n) times)."""
-    if not values:
-        raise ValueError("nothing to sum")
-    while len(values) > 1:
-        values = [values[k] + values[k + 1] if k + 1 < len(values) else values[k]
-                  for k in range(0, len(values), 2)]
-    return values[0]
 
 
 # ---------------------------------------------------------------------------------------------- driver
@@ -434,7 +198,7 @@ class StagedDataset:
         pieces = find_pieces(source, target_rows=target_rows)
         batches = _batches(pieces, target_rows)
         futures = client.map(_survey, batches, options=options, pure=False)
-        results = _wait(client, futures, progress, f"survey ({len(pieces)} Parquet pieces)")
+        results = wait_for(client, futures, progress, f"survey ({len(pieces)} Parquet pieces)")
         n_read, n_clean, rejects, learners, item_vocab, t_min, t_max = _gather_survey(results, items)
         del futures, results
         timings["survey"] = time.perf_counter() - started
@@ -447,6 +211,9 @@ class StagedDataset:
             self._scratch = Path(tempfile.mkdtemp(prefix="poem-dask-", dir=stage))
         elif stage == "disk":
             self._scratch = Path(tempfile.mkdtemp(prefix="poem-dask-"))
+        if self._scratch is not None:
+            # also removed if close() is never reached (the object is dropped, or the interpreter exits)
+            self._finalizer = weakref.finalize(self, shutil.rmtree, str(self._scratch), True)
         try:
             started = time.perf_counter()
             staged = self._shuffle(batches, options, learners, item_vocab, aligned, n_clean, target_rows,
@@ -490,7 +257,7 @@ class StagedDataset:
             tasks = [dask.delayed(_sort_partition)(part, drop_dups) for part in shuffled]
         staged = client.compute(tasks)
         label = f"shuffle by learner ({len(tasks)} partitions)"
-        _wait(client, staged, self.progress, label, gather=False)
+        wait_for(client, staged, self.progress, label, gather=False)
         # the arrays stay on the workers (memory) or on disk (paths); only duplicates come back
         self.parts = [client.submit(itemgetter("part"), f, pure=False) for f in staged]
         if self._scratch is not None:
@@ -514,7 +281,7 @@ class StagedDataset:
                                       pure=False) for part in self.parts]
         position = {f.key: k for k, f in enumerate(futures)}
         results = [None] * len(futures)
-        bar = _bar(len(futures), label) if self.progress else None
+        bar = progress_bar(len(futures), label) if self.progress else None
         for future, value in as_completed(futures, with_results=True):
             results[position[future.key]] = value
             future.release()

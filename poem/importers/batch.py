@@ -108,28 +108,31 @@ class Batch:
         )
 
 
-def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted union vocabulary of several categoricals and the concatenated codes into it.
+def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted union vocabulary of several categoricals: ``(vocab, raw, remap)`` with ``remap[raw]`` the
+    concatenated codes into ``vocab``.
 
-    Works on the (few) categories only: one sort of their text gives the vocabulary and, through the
-    inverse permutation, a remap array per categorical, so no per-row string is ever hashed again.
+    ``raw`` numbers the categories of all the categoricals one after the other (for a single categorical,
+    its own codes, not copied), and ``remap`` (one entry per category) sends them into the vocabulary:
+    one sort of the few distinct values does the merge, no per-row string is hashed again, and the
+    per-row lookup ``remap[raw]`` is left to the compiled passes that read the codes anyway.
     """
     pieces = [np.asarray(c.categories, dtype=object) for c in cats]
     pieces.append(np.asarray([str(x) for x in extra], dtype=object))
     text = np.concatenate(pieces).astype(str)
     if not len(text):
-        return np.array([], dtype=object), np.array([], dtype=np.int32)
+        return np.array([], dtype=object), np.array([], dtype=np.int32), np.array([], dtype=np.int32)
     # sorted as numpy str (code point order), exactly like np.unique in Traces.from_frame
     vocab, inverse = np.unique(text, return_inverse=True)
-    remap = inverse.astype(np.int32)
-    codes, start = [], 0
+    remap = inverse.reshape(-1).astype(np.int32)
+    raw, start = [], 0
     for c in cats:
-        k = len(c.categories)
         if len(c.codes):
-            codes.append(remap[start:start + k][c.codes])
-        start += k
-    out = np.concatenate(codes) if len(codes) > 1 else (codes[0] if codes else np.array([], dtype=np.int32))
-    return vocab.astype(object), out
+            codes = np.asarray(c.codes)
+            raw.append(codes if start == 0 and len(cats) == 1 else codes.astype(np.int32) + np.int32(start))
+        start += len(c.categories)
+    raw = np.concatenate(raw) if len(raw) > 1 else (raw[0] if raw else np.array([], dtype=np.int32))
+    return vocab.astype(object), np.ascontiguousarray(raw, dtype=np.int32), remap
 
 
 def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, outcomes=None,
@@ -161,8 +164,9 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         raise TraceFormatError(
             f"all {n_naive} timestamps carry no UTC offset (e.g. '2024-01-01 10:00:00'); pass "
             "naive_timestamps='utc' (or the zone they were written in, e.g. 'Europe/Paris') to accept them")
-    learners, learner_code = _merge_codes([b.learner for b in batches])
-    vocab, item_code = _merge_codes([b.item for b in batches], extra=() if items is None else items)
+    # codes stay "raw" (per-batch category numbers) with a small remap into the sorted vocabulary
+    learners, learner_raw, learner_remap = _merge_codes([b.learner for b in batches])
+    vocab, item_raw, item_remap = _merge_codes([b.item for b in batches], extra=() if items is None else items)
     ts = _cat([b.timestamp for b in batches], np.int64)
     score = _cat([b.score for b in batches], np.float64)
     duration = _cat([b.duration for b in batches], np.float64)
@@ -175,18 +179,18 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
 
         # before sorting: the hashed vocabulary has its own order
         learners, remap = pseudonymise_vocabulary(learners, pseudonymise_key)
-        learner_code = remap[learner_code]
+        learner_remap = np.asarray(remap, dtype=np.int32)[learner_remap]
         if outcomes is not None:
             outcomes = _pseudonymise_outcomes(outcomes, pseudonymise_key)
         pseudonymised = True
-    order, sorted_ts, bounds = _trail_sort(learner_code, ts, len(learners))
+    order, sorted_ts, bounds = _trail_sort(learner_raw, learner_remap, ts, len(learners))
     sorted_learner = np.repeat(np.arange(len(learners), dtype=np.int32), np.diff(bounds))
     keep = None
     if duplicates == "reject" and len(ts):
-        keep, dup_rejects = _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, duration)
+        keep, dup_rejects = _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap, score,
+                                        duration)
         if dup_rejects is not None:
             rejects.append(dup_rejects)
-            order, sorted_learner, sorted_ts = order[keep], sorted_learner[keep], sorted_ts[keep]
     all_rejects = _ordered_rejects(rejects, [b.source for b in batches])
     n_read = sum(b.n_read for b in batches) + n_extra_read + (
         len(extra_rejects) if extra_rejects is not None else 0)
@@ -195,26 +199,43 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         from ..traces import _align_outcomes  # the one definition of outcome alignment
 
         out_outcomes = _align_outcomes(outcomes, learners)
+    learner_out, ts_out, item_out, score_out, duration_out = _gather(
+        order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration)
     return Traces(
-        learner=sorted_learner, item=item_code[order].astype(np.int32, copy=False),
-        timestamp=sorted_ts, score=_take(score, order), duration=_take(duration, order),
+        learner=learner_out, item=item_out, timestamp=ts_out, score=score_out, duration=duration_out,
         learners=learners, items=vocab, outcomes=out_outcomes, item_info=item_info,
         rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised,
     )
 
 
-def _trail_sort(learner_code: np.ndarray, ts: np.ndarray, n_learners: int):
-    """``(order, ts[order], bounds)`` of the stable sort by learner, timestamp, reading order.
+def _gather(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):
+    """Every column in trail order, duplicates (``keep`` False) dropped, item codes remapped, in one
+    compiled pass (:func:`._order.gather_kept`); ``sorted_learner`` and ``sorted_ts`` are compacted in
+    place."""
+    from ._order import gather_kept
+
+    def has_values(values):  # a column the source did not have is NaN throughout: nothing to gather
+        return bool(len(values)) and not (np.isnan(values[0]) and np.isnan(values).all())
+
+    return gather_kept(order, np.zeros(0, dtype=bool) if keep is None else keep, sorted_learner, sorted_ts,
+                       item_raw, item_remap, np.ascontiguousarray(score, np.float64),
+                       np.ascontiguousarray(duration, np.float64), has_values(score), has_values(duration))
+
+
+def _trail_sort(learner_raw: np.ndarray, learner_remap: np.ndarray, ts: np.ndarray, n_learners: int):
+    """``(order, ts[order], bounds)`` of the stable sort by learner code ``learner_remap[learner_raw]``,
+    timestamp, reading order; ``order`` is int32 (int64 beyond 2**31 events).
 
     ``bounds`` (``n_learners + 1`` offsets) delimits each learner's events in that order.
     """
     from ._order import trail_sort
 
-    learner_code = np.asarray(learner_code)
     ts = np.ascontiguousarray(ts, dtype=np.int64)
     if not len(ts):
-        return np.array([], dtype=np.int64), ts, np.zeros(n_learners + 1, dtype=np.int64)
-    return trail_sort(learner_code, ts, n_learners)
+        return np.array([], dtype=np.int32), ts, np.zeros(n_learners + 1, dtype=np.int64)
+    wide = len(ts) >= 2**31 - 1
+    return trail_sort(np.ascontiguousarray(learner_raw), np.ascontiguousarray(learner_remap), ts, n_learners,
+                      np.int64(0) if wide else np.int32(0))
 
 
 def trail_order(learner_code: np.ndarray, ts: np.ndarray) -> np.ndarray:
@@ -234,7 +255,8 @@ def trail_order(learner_code: np.ndarray, ts: np.ndarray) -> np.ndarray:
     if lo < 0 or hi >= 2 * len(learner_code) + 1024:
         learner_code = np.unique(learner_code, return_inverse=True)[1].reshape(-1)
         lo, hi = 0, int(learner_code.max())
-    return _trail_sort(learner_code, ts, hi + 1)[0]
+    identity = np.arange(hi + 1, dtype=np.int32)
+    return _trail_sort(learner_code.astype(np.int64), identity, ts, hi + 1)[0].astype(np.int64)
 
 
 def _ordered_rejects(rejects, sources) -> pd.DataFrame:
@@ -259,14 +281,6 @@ def _cat(arrays, dtype):
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.array([], dtype=dtype)
 
 
-def _take(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``values[order]``; a column that is NaN throughout (no score or duration in the source) needs no
-    gather, only a fresh array of NaN."""
-    if len(values) and np.isnan(values[0]) and np.isnan(values).all():
-        return np.full(len(order), np.nan)
-    return values[order]
-
-
 def _float_key(values: np.ndarray) -> np.ndarray:
     """Float64 values as int64 keys that are equal exactly when the values compare equal, counting NaN
     equal to NaN (as pandas' ``duplicated`` does): -0.0 becomes 0.0 and every NaN one bit pattern."""
@@ -275,7 +289,7 @@ def _float_key(values: np.ndarray) -> np.ndarray:
     return v.view(np.int64)
 
 
-def _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, duration):
+def _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):
     """Mask of sorted positions to keep (False for repeats of an earlier row) and the rejects of the
     repeats; ``(None, None)`` when there are none.
 
@@ -294,7 +308,8 @@ def _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, dur
     pos = np.flatnonzero(in_run)  # sorted positions of the candidates, reading order within a run
     run = np.cumsum(~same_prev[pos])  # a run starts where an event differs from the previous one
     cand = order[pos]
-    fields = (item_code[cand].astype(np.int64), _float_key(score[cand]), _float_key(duration[cand]), run)
+    fields = (item_remap[item_raw[cand]].astype(np.int64), _float_key(score[cand]), _float_key(duration[cand]),
+              run)
     by = np.lexsort((pos,) + fields)  # groups of equal events, earliest first
     same = np.ones(len(by), dtype=bool)
     for f in fields:
@@ -306,14 +321,25 @@ def _duplicates(batches, order, sorted_learner, sorted_ts, item_code, score, dur
     first = by[np.maximum.accumulate(np.where(same, 0, np.arange(len(by))))]  # each group's earliest
     dup_local, orig_local = by[same], first[same]
     dup, orig = cand[dup_local], cand[orig_local]
-    source_idx = np.concatenate([np.full(len(b.row), k, dtype=np.int32) for k, b in enumerate(batches)])
-    rows = np.concatenate([b.row for b in batches])
+    # source and row of the few events named, found from each batch's start (no concatenation of all rows)
+    starts = np.cumsum([0] + [len(b.row) for b in batches])
     names = np.array([b.source for b in batches], dtype=object)
-    detail = ("repeats row " + pd.Series(rows[orig]).astype(str) + " of "
-              + pd.Series(names[source_idx[orig]]).astype(str)).to_numpy(dtype=object)
+
+    def where(events):
+        batch_of = np.searchsorted(starts, events, side="right") - 1
+        rows = np.empty(len(events), dtype=np.int64)
+        for k in np.unique(batch_of):
+            sel = batch_of == k
+            rows[sel] = batches[k].row[events[sel] - starts[k]]
+        return names[batch_of], rows
+
+    dup_source, dup_row = where(dup)
+    orig_source, orig_row = where(orig)
+    detail = ("repeats row " + pd.Series(orig_row).astype(str) + " of "
+              + pd.Series(orig_source).astype(str)).to_numpy(dtype=object)
     rej = pd.DataFrame({
-        "source": pd.Series(names[source_idx[dup]], dtype=object),
-        "row": rows[dup].astype(np.int64),
+        "source": pd.Series(dup_source, dtype=object),
+        "row": dup_row,
         "reason": pd.Series(np.full(len(dup), "duplicate", dtype=object), dtype=object),
         "detail": pd.Series(detail, dtype=object),
     })
