@@ -21,6 +21,13 @@ plain once-per-learner count ordered prerequisites at least as well. ``item_mast
 success on the item) gives the denominators for shares such as ``precedence_[i, j] / item_masters_[j]``.
 Precedence is evidence about the course, not a trail, so it is never decayed.
 
+**Conditional success.** ``cond_attempts_[i, j]`` / ``cond_successes_[i, j]`` count the attempts on j
+(until j is mastered) made after i was mastered, and their score sum; ``cond_tries_`` / ``cond_first_``
+are all the attempts until mastery, so the "without i" side is the difference. Mastery there is the
+``mastery_successes``-th success. From them :func:`poem.suggestion.conditional_evidence` estimates
+"i is a prerequisite of j" by contrast (success on j with i against without it) rather than by order.
+They are unweighted sums over learners, never decayed, and add across states like everything else.
+
 **Decay** (pheromones only), ``decay=None | "evaporation" | "erosion"``:
 
 * evaporation, time-driven: τ ← τ·(1 − ρ)^(Δt / period). A deposit made at time t weighs
@@ -132,6 +139,17 @@ class ManHill:
         Pseudo-count pulling arc success rates toward the item's success rate.
     tournament_size : int
         Candidates per tournament for ``operator="tournament"``.
+    readiness : {"share", "conditional"}
+        How ``suggest`` reads readiness: the share of j's significant ``precedence_`` predecessors
+        mastered (default), or a soft AND over the conditional-success evidence (see
+        :mod:`poem.suggestion`; measured worse in closed loop, kept as an option).
+    mastery_successes : int
+        Successes (score >= ``mastery``) after which an item counts as mastered in ``suggest`` (tabu, and
+        covering its dependents) and in the conditional-success counts; default 2, since one pass may be
+        a guess. Changes the fitted state (``cond_*``), so states with different values do not add.
+    combine : {"gain", "sum"}
+        ``"gain"`` (default) multiplies the shifted additive score by the predicted success (expected
+        gain); ``"sum"`` keeps the additive score.
     """
 
     def __init__(self, **params):

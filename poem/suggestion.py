@@ -1,22 +1,38 @@
 """Next-item suggestions from a fitted man-hill: the candidate score, its evidence, the selection operators.
 
 For a learner standing on node c (their last item, or the start node) with mastered set M and ELO ability
-θ, candidate j scores
+θ, candidate j has the additive score
 
-    w_prior·W[c, j] + w_plus·Φ⁺[c, j] − w_minus·Φ⁻[c, j] + w_precedence·ready(j | M)
+    S_j = w_prior·W[c, j] + w_plus·Φ⁺[c, j] − w_minus·Φ⁻[c, j] + w_precedence·ready(j | M)
         + w_level·level(σ(θ − d_j)) + exploration / √(1 + support[c, j])
 
-with Φ⁺ and Φ⁻ scaled by the largest total pheromone out of c (so each term lies in [0, 1]), and
-``level(p) = 1 − |p − target| / max(target, 1 − target)`` the ELO level matching. Readiness comes from
+and, with ``combine="gain"`` (the default), the final score is the expected gain
+``(S_j − min S + GAIN_FLOOR) · σ(θ − d_j)``: a candidate the learner is predicted to fail cannot win on
+pheromone and readiness alone (``combine="sum"`` keeps S). In the closed-loop experiment the product took
+the last cohort's NRP from 0.22 to 0.24 (``benchmarks/results/closed_loop.md``). In S,
+Φ⁺ and Φ⁻ are scaled by the largest total pheromone out of c (so each term lies in [0, 1]), and
+``level(p) = 1 − |p − target| / max(target, 1 − target)`` is the ELO level matching. Readiness comes from
 precedence: with ``E[i, j]`` the significant strength of "i precedes j" (:func:`precedence_strength`),
 
     ready(j | M) = (Σ_{i ∈ M} E[i, j] + ½·c) / (Σ_i E[i, j] + c),    c = :data:`READY_PRIOR`,
 
 the share of j's predecessors the learner has mastered, shrunk toward ½: an item with no evidence is
 neutral rather than "ready" (otherwise the least-known items, deep in the course, would look the most
-accessible). Mastered items (a score at or above ``mastery``) and items seen without a score are tabu;
-failed items may come back (retrying is how learners learn). Items nobody has reached get no pheromone
-terms, so they fall back to the prior, then to level and exploration: never NaN.
+accessible). That is ``readiness="share"``, the default. ``readiness="conditional"`` instead uses the
+conditional-success evidence ``E`` of :func:`conditional_evidence` as a soft AND,
+``ready(j | M) = Π_{i ∉ M} (1 − E[i, j])``: one missing likely prerequisite is enough to make j unready.
+It is principled but measured *worse* in closed loop (the counts are biased by the colony's own guidance:
+guided learners reach j with everything the colony put first, so those items look necessary), hence
+not the default; the counts are kept in the state so that better estimators can use them.
+
+**Mastery** is the ``mastery_successes``-th success on an item (default 2; a success is a score at or
+above ``mastery``). With guess rates of 8-25 % one pass is weak evidence, and trusting it unlocks the
+dependents of guessed items; a once-passed item stays allowed, and since the learner is predicted to pass
+it again, the colony often asks to confirm it.
+
+Mastered items and items seen without a score are tabu; failed or once-passed items may come back
+(retrying is how learners learn). Items nobody has reached get no pheromone terms, so they fall back to
+the prior, then to level and exploration: never NaN.
 
 Everything that does not depend on the learner is precomputed by :meth:`SuggestTables.build` at fit time;
 a call costs a few vector operations on n-vectors and no pandas.

@@ -4,8 +4,8 @@ A general stable sort of millions of (learner, timestamp) pairs is the single mo
 import (``np.lexsort`` or a stable ``argsort`` of the timestamps: about a second for 5 million shuffled
 events). Learner codes are small dense integers, though, and a learner's trail is short, so a counting
 sort by learner (stable: reading order within each learner) followed by a sort of each trail by time does
-the same job in a fraction of that. :func:`gather_kept` then lays the columns out in that order in one
-pass, dropping duplicates on the way, so that no intermediate copy of a column is ever made (on a
+the same job in a fraction of that. :func:`gather_kept` then lays the columns out in that order,
+dropping duplicates on the way, so that no intermediate copy of a column is ever made (on a
 shared machine, fresh memory is what large imports mostly pay for). The kernels are compiled once and
 cached on disk (``cache=True``); they are imported lazily so that ``import poem.io`` does not load numba.
 """
@@ -90,32 +90,38 @@ def trail_sort(raw, remap, ts, n_learners, index_type):
 @njit(cache=True)
 def gather_kept(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration, gather_score,
                 gather_duration):
-    """The event columns in trail order, without the positions where ``keep`` is False, in one pass.
+    """The event columns in trail order, without the positions where ``keep`` is False.
 
-    ``sorted_learner`` and ``sorted_ts`` (already in trail order) are compacted in place and returned as
-    their first ``m`` entries; item codes ``item_remap[item_raw]``, ``score`` and ``duration`` (reading
-    order) are gathered through ``order``. An empty ``keep`` keeps everything; a column not gathered (``gather_score`` /
-    ``gather_duration`` False: NaN throughout in the source) comes back as NaN.
+    ``order``, ``sorted_learner`` and ``sorted_ts`` (already in trail order) are compacted in place, the
+    latter two returned as their first ``m`` entries; item codes ``item_remap[item_raw]``, ``score`` and
+    ``duration`` (reading order) are gathered through ``order``. An empty ``keep`` keeps everything; a
+    column not gathered (``gather_score`` / ``gather_duration`` False: NaN throughout in the source) comes
+    back as NaN.
     """
     n = order.shape[0]
-    keep_all = keep.shape[0] == 0
     m = n
-    if not keep_all:
+    if keep.shape[0] != 0:  # drop the duplicates: compact the sorted columns and the order in place
         m = 0
         for k in range(n):
             if keep[k]:
+                order[m] = order[k]
+                sorted_learner[m] = sorted_learner[k]
+                sorted_ts[m] = sorted_ts[k]
                 m += 1
+    # one tight loop per column, as numpy's take does: the random reads of one stream overlap best
     out_item = np.empty(m, np.int32)
+    for j in range(m):
+        out_item[j] = item_remap[item_raw[order[j]]]
     out_score = np.empty(m, np.float64)
+    if gather_score:
+        for j in range(m):
+            out_score[j] = score[order[j]]
+    else:
+        out_score[:] = np.nan
     out_duration = np.empty(m, np.float64)
-    j = 0
-    for k in range(n):
-        if keep_all or keep[k]:
-            o = order[k]
-            sorted_learner[j] = sorted_learner[k]
-            sorted_ts[j] = sorted_ts[k]
-            out_item[j] = item_remap[item_raw[o]]
-            out_score[j] = score[o] if gather_score else np.nan
-            out_duration[j] = duration[o] if gather_duration else np.nan
-            j += 1
+    if gather_duration:
+        for j in range(m):
+            out_duration[j] = duration[order[j]]
+    else:
+        out_duration[:] = np.nan
     return sorted_learner[:m], sorted_ts[:m], out_item, out_score, out_duration

@@ -112,8 +112,8 @@ def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.n
     """Sorted union vocabulary of several categoricals: ``(vocab, raw, remap)`` with ``remap[raw]`` the
     concatenated codes into ``vocab``.
 
-    ``raw`` numbers the categories of all the categoricals one after the other (for a single categorical,
-    its own codes, not copied), and ``remap`` (one entry per category) sends them into the vocabulary:
+    ``raw`` (int32) numbers the categories of all the categoricals one after the other (for a single
+    categorical, its own codes), and ``remap`` (one entry per category) sends them into the vocabulary:
     one sort of the few distinct values does the merge, no per-row string is hashed again, and the
     per-row lookup ``remap[raw]`` is left to the compiled passes that read the codes anyway.
     """
@@ -125,14 +125,16 @@ def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.n
     # sorted as numpy str (code point order), exactly like np.unique in Traces.from_frame
     vocab, inverse = np.unique(text, return_inverse=True)
     remap = inverse.reshape(-1).astype(np.int32)
+    if len(cats) == 1:  # one batch: its own codes (not copied when int32, as for many learners)
+        # always int32, so that the compiled passes have one signature to compile and cache
+        return vocab.astype(object), np.ascontiguousarray(cats[0].codes, dtype=np.int32), remap
     raw, start = [], 0
     for c in cats:
         if len(c.codes):
-            codes = np.asarray(c.codes)
-            raw.append(codes if start == 0 and len(cats) == 1 else codes.astype(np.int32) + np.int32(start))
+            raw.append(np.asarray(c.codes).astype(np.int32) + np.int32(start))
         start += len(c.categories)
-    raw = np.concatenate(raw) if len(raw) > 1 else (raw[0] if raw else np.array([], dtype=np.int32))
-    return vocab.astype(object), np.ascontiguousarray(raw, dtype=np.int32), remap
+    raw = np.concatenate(raw) if raw else np.array([], dtype=np.int32)
+    return vocab.astype(object), raw, remap
 
 
 def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, outcomes=None,
@@ -210,16 +212,18 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
 
 def _gather(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):
     """Every column in trail order, duplicates (``keep`` False) dropped, item codes remapped, in one
-    compiled pass (:func:`._order.gather_kept`); ``sorted_learner`` and ``sorted_ts`` are compacted in
-    place."""
+    compiled call (:func:`._order.gather_kept`); ``order``, ``sorted_learner`` and ``sorted_ts`` are
+    compacted in place (nothing uses them afterwards)."""
     from ._order import gather_kept
 
-    def has_values(values):  # a column the source did not have is NaN throughout: nothing to gather
-        return bool(len(values)) and not (np.isnan(values[0]) and np.isnan(values).all())
+    def column(values):  # a column the source did not have is NaN throughout: nothing to gather
+        if not len(values) or (np.isnan(values[0]) and np.isnan(values).all()):
+            return np.zeros(1), False
+        return np.ascontiguousarray(values, dtype=np.float64), True
 
+    (score, has_score), (duration, has_duration) = column(score), column(duration)
     return gather_kept(order, np.zeros(0, dtype=bool) if keep is None else keep, sorted_learner, sorted_ts,
-                       item_raw, item_remap, np.ascontiguousarray(score, np.float64),
-                       np.ascontiguousarray(duration, np.float64), has_values(score), has_values(duration))
+                       item_raw, item_remap, score, duration, has_score, has_duration)
 
 
 def _trail_sort(learner_raw: np.ndarray, learner_remap: np.ndarray, ts: np.ndarray, n_learners: int):
@@ -252,11 +256,11 @@ def trail_order(learner_code: np.ndarray, ts: np.ndarray) -> np.ndarray:
     if not len(learner_code):
         return np.array([], dtype=np.int64)
     lo, hi = int(learner_code.min()), int(learner_code.max())
-    if lo < 0 or hi >= 2 * len(learner_code) + 1024:
+    if lo < 0 or hi >= min(2 * len(learner_code) + 1024, 2**31 - 1):
         learner_code = np.unique(learner_code, return_inverse=True)[1].reshape(-1)
         lo, hi = 0, int(learner_code.max())
     identity = np.arange(hi + 1, dtype=np.int32)
-    return _trail_sort(learner_code.astype(np.int64), identity, ts, hi + 1)[0].astype(np.int64)
+    return _trail_sort(learner_code.astype(np.int32), identity, ts, hi + 1)[0].astype(np.int64)
 
 
 def _ordered_rejects(rejects, sources) -> pd.DataFrame:

@@ -117,9 +117,9 @@ def _arrow_text(col: pd.Series):
 
 def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """Dictionary-encode ids: ``codes`` (int32, -1 when null), the distinct values as str, a mask of
-    missing ids (null, NaN or blank), and whether every value is known to occur (true of a dictionary
-    built from the column; a categorical may carry unused categories). Integral floats print as ints
-    ("7", not "7.0").
+    missing ids (null, NaN or blank; None when there is none), and whether every value is known to occur
+    (true of a dictionary built from the column; a categorical may carry unused categories). Integral
+    floats print as ints ("7", not "7.0").
 
     Only the distinct values are ever turned into Python strings, so millions of rows cost a few
     thousand objects; the per-row work is one hash pass in Arrow.
@@ -145,6 +145,9 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         cats = np.asarray(enc.dictionary.to_pylist(), dtype=object)
         dense = True
     blank = np.array([not c.strip() for c in cats], dtype=bool)
+    has_null = bool(len(codes)) and int(codes.min()) < 0
+    if not has_null and not blank.any():
+        return codes, cats, None, dense  # nothing missing: no mask of n rows
     missing = codes < 0
     if blank.any():  # one gather over the rows only when some distinct value is blank
         missing |= blank[np.maximum(codes, 0)]
@@ -163,15 +166,16 @@ def _categorical(codes: np.ndarray, cats: np.ndarray, dense: bool = False) -> pd
     return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object), validate=False)
 
 
-def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Floats and a mask of present-but-not-numeric values (missing ones are NaN, not bad)."""
+def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """Floats and a mask of present-but-not-numeric values (missing ones are NaN, not bad); None for
+    the mask when the column converted cleanly."""
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
-        return np.array(col.to_numpy(dtype="float64", na_value=np.nan)), np.zeros(len(col), bool)
+        return np.array(col.to_numpy(dtype="float64", na_value=np.nan)), None
     arr = _arrow_text(col)
     if arr is not None:
         try:  # the common case, clean numeric text, converts in one vectorised cast
             num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-            return np.array(num, dtype=np.float64), np.zeros(len(col), bool)
+            return np.array(num, dtype=np.float64), None
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     text = col.astype("str").str.strip()
@@ -185,6 +189,20 @@ def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     bad = np.isnan(num) & ~blank & ~low.isin({"nan", "na", "null", "none"}).to_numpy(dtype=bool,
                                                                                        na_value=False)
     return num, bad
+
+
+def _outside(values: np.ndarray, *, upper_inclusive: bool):
+    """Mask of values below 0 or above 1 (``upper_inclusive``: scores) or infinite (durations), NaN
+    excepted; None when there is none, found with two reductions instead of four row masks."""
+    if not len(values):
+        return None
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.fmin.reduce(values), np.fmax.reduce(values)  # NaN only when every value is NaN
+        if np.isnan(lo) or (lo >= 0 and (hi <= 1 if upper_inclusive else hi < np.inf)):
+            return None
+        if upper_inclusive:
+            return ~np.isnan(values) & ((values < 0) | (values > 1))
+        return ~np.isnan(values) & ((values < 0) | ~np.isfinite(values))
 
 
 def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input", row_offset: int = 0,
@@ -203,30 +221,37 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     ts_col = frame[columns["timestamp"]]
     ns, state = parse_timestamps(ts_col, naive_timestamps=naive_timestamps,
                                  timestamp_format=timestamp_format, timestamp_unit=timestamp_unit)
+    # a column the table lacks is NaN throughout: a read-only broadcast, no memory (gathers skip it)
+    absent = np.broadcast_to(np.float64(np.nan), (n,))
     if columns.get("score") is not None:
         score, bad_score = _numbers(frame[columns["score"]])
         if score_max is not None:
             score = score / float(score_max)
     else:
-        score, bad_score = np.full(n, np.nan), np.zeros(n, bool)
-    with np.errstate(invalid="ignore"):
-        out_of_range = ~np.isnan(score) & ((score < 0) | (score > 1))
+        score, bad_score = absent, None
+    out_of_range = _outside(score, upper_inclusive=True)
     if columns.get("duration") is not None:
         duration, bad_duration = _numbers(frame[columns["duration"]])
-        with np.errstate(invalid="ignore"):
-            bad_duration |= ~np.isnan(duration) & ((duration < 0) | ~np.isfinite(duration))
+        negative = _outside(duration, upper_inclusive=False)  # below 0 or infinite
+        bad_duration = negative if bad_duration is None else (
+            bad_duration if negative is None else bad_duration | negative)
     else:
-        duration, bad_duration = np.full(n, np.nan), np.zeros(n, bool)
-    conditions = [no_learner, no_item, state == MISSING, state == UNPARSEABLE, state == NAIVE, bad_score,
-                  out_of_range, bad_duration]
-    failed = np.logical_or.reduce(conditions) if n else np.zeros(0, bool)
-    rejects = _rejects(frame, columns, source, rows, conditions, failed)
-    if failed.any():
+        duration, bad_duration = absent, None
+    # a check that no row fails is None: on a clean table most are, and no mask of n rows is built for them
+    bad_state = [None, None, None] if not state.any() else [state == MISSING, state == UNPARSEABLE,
+                                                              state == NAIVE]
+    conditions = [no_learner, no_item, *bad_state, bad_score, out_of_range, bad_duration]
+    present = [c for c in conditions if c is not None]
+    failed = np.logical_or.reduce(present) if present and n else None
+    if failed is not None and failed.any():
+        conditions = [np.zeros(n, bool) if c is None else c for c in conditions]
+        rejects = _rejects(frame, columns, source, rows, conditions, failed)
         ok = ~failed
         rows, learner_codes, item_codes = rows[ok], learner_codes[ok], item_codes[ok]
         ns, score, duration = ns[ok], score[ok], duration[ok]
         learner_dense = item_dense = False  # the rejected rows may have held the only use of a value
-    # else: every row is accepted, the arrays (fresh ones, none a view of ``frame``) are kept uncopied
+    else:  # every row is accepted: the arrays (fresh ones, none a view of ``frame``) are kept uncopied
+        rejects = _rejects(frame, columns, source, rows, conditions, np.zeros(n, bool))
     return Batch(
         source=source, row=rows,
         learner=_categorical(learner_codes, learner_cats, learner_dense),

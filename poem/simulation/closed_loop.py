@@ -229,7 +229,10 @@ def _probe(model, course: Course, mistake) -> bool:
     if mistake["x"] is not None and mistake["x"] in prefix:
         prefix.remove(mistake["x"])
         prefix.append(mistake["x"])
-    got = model.suggest(prefix, [1.0] * len(prefix), k=1)
+    # "knows" = mastered in the colony's own sense: as many successes as it needs (mastery_successes)
+    reps = int(getattr(model, "mastery_successes", 1))
+    history = [it for it in prefix for _ in range(reps)]
+    got = model.suggest(history, [1.0] * len(history), k=1)
     return bool(got) and got[0].item == mistake["b"]
 
 

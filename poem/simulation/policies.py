@@ -176,11 +176,13 @@ class ColonyPolicy(_HistoryPolicy):
     mastery_passes : int
         Successes on an item before the history handed to ``suggest`` shows it as mastered: earlier
         successes are reported as a partial score (0.8 × the colony's ``mastery`` threshold). 1 hands the
-        scores over unchanged (the faithful default); 2 tests whether trusting one success -- with guess
-        rates of 8-25 % -- is what misleads the colony.
+        scores over unchanged (the faithful default, which the benchmarks use). A harness-side experiment
+        kept for comparison: ``suggest`` itself now waits for ``ManHill(mastery_successes=2)`` successes,
+        so 2 here compounds with it.
     rerank : {None, "gain"}
-        None takes ``suggest``'s best item. ``"gain"`` asks for every candidate and takes the best
-        (score − lowest score) × predicted success, an expected-gain reading of the same evidence (slower).
+        None takes ``suggest``'s best item (the default, which the benchmarks use). ``"gain"`` asks for
+        every candidate and takes the best (score − lowest score) × predicted success -- the harness-side
+        experiment that ``ManHill(combine="gain")``, the colony's default, now does inside ``suggest``.
     audit : bool
         Record every suggestion with the learner's hidden state of the suggested item (``ready``,
         ``blocked``: a prerequisite not mastered, ``mastered``) and the suggestion's evidence; read them with
