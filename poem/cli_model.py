@@ -108,12 +108,14 @@ def run_fit(args: argparse.Namespace) -> int:
             raise PoemError(f"--engine dask needs poem.engines.dask, which cannot be imported ({exc})") from None
         outcomes = _outcomes(args.outcomes)
         model = fit_dask(args.traces, scheduler=args.scheduler, outcomes=outcomes, **params)
+        summary = model.dask_run_.summary
     else:
         if args.scheduler:
             raise ParameterError("--scheduler only applies with --engine dask")
         from .io import read_traces
 
-        traces = read_traces(args.traces)
+        traces = read_traces(args.traces, progress=sys.stderr.isatty())
+        summary = traces.summary()
         outcomes = _outcomes(args.outcomes)
         bar = _progress(traces.n_events)
         model = ManHill(**params).fit(traces, outcomes=outcomes)
@@ -126,6 +128,8 @@ def run_fit(args: argparse.Namespace) -> int:
         bar.update(1)
         bar.close()
     used = int((model.arc_learners_ > 0).sum())
+    # nothing is dropped silently: the import accounting (with rejects per reason) comes first
+    print(summary)
     print(f"fitted colony: {model.n_events_} events, {model.n_learners_} learners, {len(model.items_)} items, "
           f"{used} arcs used -> {args.out}")
     return 0

@@ -28,7 +28,8 @@ def test_fit_suggest_audit(course, capsys):
     out = course / "colony.npz"
     code = main(["fit", str(course / "traces.csv"), "--outcomes", str(course / "outcomes.csv"),
                  "--set", "depth=1", "--set", "tour_quality=true", "--out", str(out)])
-    line = capsys.readouterr().out.strip()
+    accounting, line = capsys.readouterr().out.strip().splitlines()
+    assert accounting == "read 36 rows: accepted 36, rejected 0"
     assert code == 0 and line.startswith("fitted colony: 36 events, 12 learners, 3 items")
     model = ManHill.load(out)
     assert model.depth == 1 and model.tour_quality is True

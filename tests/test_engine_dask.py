@@ -333,7 +333,8 @@ def test_cli_fit_with_dask_engine_and_scheduler(client, by_day, tmp_path, capsys
     code = main(["fit", "--engine", "dask", str(directory), "--scheduler", client.scheduler.address,
                  "--set", "depth=1", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    assert "fitted colony: 6000 events" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "accepted 6000," in out_text and "fitted colony: 6000 events" in out_text
     _assert_same(ManHill.load(out), _in_memory(directory, depth=1))
 
 
