@@ -73,15 +73,20 @@ timestamps with their offsets, checks every row (reasons for rejects), rejects e
 the learner/item vocabularies and sorts by learner, time and reading order: the canonical `Traces`.
 For the edX log it decodes each line's double-encoded `event` and validates it.
 
-Where poem's time goes (cProfile, 5M-row CSV): Arrow's streaming CSV parse ~25 %, row validation ~20 %
-(timestamps, dictionary-encoding of ids, score cast), the sort by (learner, time, row) ~30 %, vocabulary
-merge and duplicate check the rest. CSV is streamed (Arrow reader, blocks of ~`chunksize` rows), so the
-raw text is never whole in memory next to its parsed form; `chunksize=250k` trades a little time for
-memory, not always visible on a file this small.
+Where poem's time goes (line profile, 5M-row CSV, 5 blocks of 1M rows): Arrow's streaming CSV parse ~35 %,
+row validation ~40 % (dictionary-encoding of ids in Arrow; timestamps by the strict ISO 8601 kernel
+straight from the Arrow buffers, pandas only for what it leaves; score cast), then the assembly: merge
+of the per-block vocabularies (a hash pass over the distinct ids of each block and one sort), the trail
+sort (a counting sort by learner, then each trail by time: linear, numba) and one compiled gather of the
+columns in trail order, duplicates checked on integer keys within runs of equal (learner, time) only.
+CSV is streamed (Arrow reader, blocks of ~`chunksize` rows), so the raw text is never whole in memory
+next to its parsed form; `chunksize=250k` trades a little time for memory, not always visible on a file
+this small.
 
 Peak memory per row is the reader's own resident-set growth (sampled every 2 ms), so it includes the
 final arrays: poem keeps 32 B/event (int32 learner and item codes, int64 ns timestamp, float64 score and
-duration). The machine has 2 cores shared with other sessions: absolute times move by tens of percent
+duration). It also includes a fixed ~125 MB that does not grow with the rows: numba and the import's
+cached compiled kernels, loaded on the first read of a process (~25 B/row at 5M rows, ~0.35 s once). The machine has 2 cores shared with other sessions: absolute times move by tens of percent
 between runs; compare the ratios, which are measured within one run.
 """
 

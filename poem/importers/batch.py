@@ -119,12 +119,14 @@ def _merge_codes(cats: list[pd.Categorical], extra=()) -> tuple[np.ndarray, np.n
     """
     pieces = [np.asarray(c.categories, dtype=object) for c in cats]
     pieces.append(np.asarray([str(x) for x in extra], dtype=object))
-    text = np.concatenate(pieces).astype(str)
-    if not len(text):
+    values = np.concatenate(pieces)
+    if not len(values):
         return np.array([], dtype=object), np.array([], dtype=np.int32), np.array([], dtype=np.int32)
-    # sorted as numpy str (code point order), exactly like np.unique in Traces.from_frame
-    vocab, inverse = np.unique(text, return_inverse=True)
-    remap = inverse.reshape(-1).astype(np.int32)
+    # one hash pass over the categories of every batch (chunks repeat most ids), then a sort of the
+    # distinct ones only, as numpy str (code point order), exactly like np.unique in Traces.from_frame
+    first, distinct = pd.factorize(values)
+    vocab, inverse = np.unique(np.asarray(distinct, dtype=object).astype(str), return_inverse=True)
+    remap = inverse.reshape(-1).astype(np.int32)[first]
     if len(cats) == 1:  # one batch: its own codes (not copied when int32, as for many learners)
         # always int32, so that the compiled passes have one signature to compile and cache
         return vocab.astype(object), np.ascontiguousarray(cats[0].codes, dtype=np.int32), remap
@@ -282,6 +284,9 @@ def _ordered_rejects(rejects, sources) -> pd.DataFrame:
 def _cat(arrays, dtype):
     if len(arrays) == 1:  # one batch (a whole DataFrame): no copy, assemble never writes into it
         return np.asarray(arrays[0]).astype(dtype, copy=False)
+    if arrays and all(a.strides == (0,) and (not len(a) or np.isnan(a[0])) for a in arrays):
+        # a column no batch had (NaN broadcasts, see validate_frame): still no memory
+        return np.broadcast_to(np.float64(np.nan), (sum(len(a) for a in arrays),))
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.array([], dtype=dtype)
 
 
