@@ -58,7 +58,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .errors import ParameterError, TraceFormatError

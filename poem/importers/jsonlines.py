@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..errors import TraceFormatError
 from .batch import make_rejects
+from .files import check_file, open_text
 from .tabular import _chunksize, _col_args, _validation_args, resolve_columns, validate_frame
 
 __all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "open_text", "RecordChunk",
@@ -51,24 +52,6 @@ class RecordChunk:
     n_read: int
 
 
-def open_text(path: Path):
-    """Open a text file, transparently decompressing gzip (by magic number, whatever the suffix)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, "rt", encoding="utf-8", errors="replace")
-
-
-def _check(path: Path) -> None:
-    if not path.exists():
-        raise TraceFormatError(f"no such file: {path}")
-    if path.is_dir():
-        raise TraceFormatError(f"{path} is a directory, not a file")
-    if path.stat().st_size == 0:
-        raise TraceFormatError(f"{path} is empty")
-
-
 def _first_char(path: Path) -> str:
     with open_text(path) as fh:
         for line in fh:
@@ -81,7 +64,7 @@ def _first_char(path: Path) -> str:
 def sniff_json_kind(path) -> str:
     """``"xapi"``, ``"edx"`` or ``"jsonl"`` from the first parseable record of a JSON file."""
     path = Path(path)
-    _check(path)
+    check_file(path)
     try:
         first = _first_char(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -112,7 +95,7 @@ def sniff_json_kind(path) -> str:
 def iter_json_records(path, chunksize=None):
     """Yield :class:`RecordChunk` s of ``chunksize`` lines (JSON Lines) or one chunk (a JSON array)."""
     path = Path(path)
-    _check(path)
+    check_file(path)
     size = _chunksize(chunksize) if chunksize is not None else DEFAULT_JSON_CHUNKSIZE
     source = str(path)
     try:

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 from ..errors import ParameterError, TraceFormatError
 from ..traces import REJECT_COLUMNS
 from .batch import Batch, make_rejects
+from .files import check_file, open_text
 from .timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
 
 __all__ = ["resolve_columns", "validate_frame", "iter_frame_batches", "iter_csv_batches",
@@ -316,20 +317,8 @@ def _validation_args(options):
                                         "score_max")}
 
 
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise TraceFormatError(f"no such file: {path}")
-    if path.is_dir():
-        raise TraceFormatError(f"{path} is a directory, not a file")
-    if path.stat().st_size == 0:
-        raise TraceFormatError(f"{path} is empty")
-
-
 def _sniff_delimiter(path: Path) -> str:
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+    with open_text(path) as fh:
         head = fh.readline()
     if path.name.endswith((".tsv", ".tsv.gz")):
         return "\t"
@@ -354,7 +343,7 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
     if engine not in ("auto", "arrow", "python"):
         raise ParameterError(f"engine must be 'auto', 'arrow' or 'python', got {engine!r}")
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     source = str(path)
     delimiter = delimiter or _sniff_delimiter(path)
     names = _header(path, source, delimiter, encoding)
@@ -491,7 +480,7 @@ def iter_parquet_batches(path, *, chunksize=None, **options):
     import pyarrow.parquet as pq
 
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     source = str(path)
     try:
         pf = pq.ParquetFile(path)
