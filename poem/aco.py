@@ -209,8 +209,10 @@ def aco_order(W, *, n_ants: int = 20, n_iterations: int = 50, alpha: float = 1.0
     if objective not in OBJECTIVES:
         raise ParameterError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     for name, value in (("n_ants", n_ants), ("n_iterations", n_iterations)):
-        if int(value) != value or value < 1:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or int(value) != value or value < 1:
             raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    n_ants, n_iterations = int(n_ants), int(n_iterations)
     for name, value in (("q0", q0), ("rho", rho), ("xi", xi)):
         if not 0.0 <= value <= 1.0:
             raise ParameterError(f"{name} must lie in [0, 1], got {value!r}")

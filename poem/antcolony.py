@@ -381,22 +381,18 @@ class ManHill:
         """
         self._check_fitted()
         t = self._tables
-        codes = t.encode(history)
-        if scores is None:
-            sc = [float("nan")] * len(codes)
-        else:
-            sc = [float(s) for s in scores]
-            if len(sc) != len(codes):
-                raise ParameterError(f"suggest: {len(sc)} scores for {len(codes)} history items")
+        codes, sc = self._history(history, scores, "suggest")
         if operator not in OPERATORS:
             raise ParameterError(f"unknown operator {operator!r}; valid: {list(OPERATORS)}")
-        if int(k) < 1:
+        try:
+            k_int = int(k)
+        except (TypeError, ValueError):
+            raise ParameterError(f"suggest: k must be an integer >= 1, got {k!r}") from None
+        if k_int < 1:
             raise ParameterError(f"suggest: k must be >= 1, got {k}")
-        theta = learner_rating(codes, sc, self.item_difficulty_, theta0=float(self.elo_theta0),
-                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
-                               halflife=float(self.elo_halflife))
+        theta = self._ability(codes, sc)
         total, terms, allowed, p = score_candidates(t, codes, sc, theta)
-        chosen = select(total, allowed, int(k), operator, rng, int(self.tournament_size))
+        chosen = select(total, allowed, k_int, operator, rng, int(self.tournament_size))
         current = codes[-1] if codes else t.n
         return [t.suggestion(j, current, total, terms, p) for j in chosen]
 
@@ -410,14 +406,29 @@ class ManHill:
         history = list(learner_history)
         if scores is None and history and isinstance(history[0], (tuple, list)):
             history, scores = [h[0] for h in history], [h[1] for h in history]
-        t = self._tables
-        codes = t.encode(history)
-        sc = [float("nan")] * len(codes) if scores is None else [float(s) for s in scores]
-        theta = learner_rating(codes, sc, self.item_difficulty_, theta0=float(self.elo_theta0),
-                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
-                               halflife=float(self.elo_halflife))
-        j = t.encode([item])[0]
-        return float(success_probability(theta, self.item_difficulty_[j]))
+        codes, sc = self._history(history, scores, "predict_success")
+        j = self._tables.encode([item])[0]
+        return float(success_probability(self._ability(codes, sc), self.item_difficulty_[j]))
+
+    def _history(self, history, scores, where: str):
+        """``(codes, scores)`` of a learner history; scores default to NaN (unscored)."""
+        codes = self._tables.encode(history)
+        if scores is None:
+            return codes, [float("nan")] * len(codes)
+        try:
+            sc = [float(s) for s in scores]
+        except (TypeError, ValueError):
+            bad = next((s for s in scores if not _is_number(s)), None)
+            raise ParameterError(f"{where}: score {bad!r} is not a number (NaN: unscored)") from None
+        if len(sc) != len(codes):
+            raise ParameterError(f"{where}: {len(sc)} scores for {len(codes)} history items")
+        return codes, sc
+
+    def _ability(self, codes, scores) -> float:
+        """The learner's current ELO ability, replayed from their history (:func:`poem.elo.learner_rating`)."""
+        return learner_rating(codes, scores, self.item_difficulty_, theta0=float(self.elo_theta0),
+                              k0=float(self.elo_k0), k_min=float(self.elo_k_min),
+                              halflife=float(self.elo_halflife))
 
     def audit(self, **thresholds) -> pd.DataFrame:
         """A table for the pedagogical team; see :func:`poem.audit.audit`."""
@@ -445,6 +456,14 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _check_params(model: ManHill) -> None:
@@ -576,6 +595,8 @@ def _build_prior(prior, items: np.ndarray):
         w = np.zeros((n + 1, n))
         w[:prior.shape[0]] = prior
     else:
+        if isinstance(prior, (str, bytes)) or not hasattr(prior, "__iter__"):
+            raise ParameterError(f"prior must be an array, a DataFrame or a list of item ids, got {prior!r}")
         order = [str(x) for x in prior]
         pos = {it: k for k, it in enumerate(items.astype(str))}
         unknown = [it for it in order if it not in pos]

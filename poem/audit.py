@@ -55,12 +55,12 @@ def audit(model, *, z: float = 3.0, min_attempts: int = 20, min_support: int = 1
     drift : float
         Absolute drift of the difficulty (logits) worth reporting.
     """
-    for name, value in (("z", z), ("min_attempts", min_attempts), ("min_support", min_support),
-                        ("drift", drift)):
-        if not value >= 0:
-            raise ParameterError(f"audit threshold {name} must be >= 0, got {value!r}")
-    if not 0 <= low_success <= 1:
-        raise ParameterError(f"audit threshold low_success must lie in [0, 1], got {low_success!r}")
+    for name, value, hi in (("z", z, np.inf), ("min_attempts", min_attempts, np.inf),
+                            ("min_support", min_support, np.inf), ("drift", drift, np.inf),
+                            ("low_success", low_success, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not 0 <= value <= hi:
+            raise ParameterError(f"audit threshold {name} must be a number in [0, {hi}], got {value!r}")
     items = np.asarray(model.items_).astype(str)
     n = len(items)
     parts = [_abnormal_failures(model, items, z, min_attempts), _unreached(model, items),

@@ -4,7 +4,7 @@ Each baseline takes a :class:`~poem.traces.Traces` and returns a :class:`~poem.p
 of the vocabulary (items nobody reached go last, in vocabulary order), so all methods are scored on the
 same items:
 
-- ``catalogue``: the syllabus order (``item_info["position"]``, then ``week``), when the catalogue gives it;
+- ``catalogue``: the syllabus order (``item_info["week"]``, then ``position``), when the catalogue gives it;
 - ``popularity``: most visited first;
 - ``first_view_rank``: mean rank of the item among each learner's first views;
 - ``first_success_rank``: mean rank among each learner's first successes;
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .paths import Path
+from .paths import Path, _greedy
 from .traces import Traces
 
 __all__ = ["BASELINES", "baseline_path", "catalogue", "popularity", "first_view_rank", "first_success_rank",
@@ -125,24 +125,10 @@ def _order_by(traces: Traces, key: np.ndarray) -> np.ndarray:
 
 def _greedy_walk(weights: np.ndarray, start_weights: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """From the heaviest start, repeatedly follow the heaviest arc to an unvisited item; when the current
-    item has none, jump to the best unvisited item by ``fallback`` (descending)."""
+    item has none, jump to the best unvisited item by ``fallback`` (descending). The walk of
+    :func:`poem.paths._greedy`, with the start weights as the start node's row."""
     n = weights.shape[0]
-    order = np.empty(n, dtype=np.int64)
-    visited = np.zeros(n, dtype=bool)
-    candidates = np.where(visited, -np.inf, start_weights)
-    current = int(np.argmax(candidates)) if n and np.max(candidates) > 0 else int(np.argmax(fallback))
-    for step in range(n):
-        order[step] = current
-        visited[current] = True
-        if step == n - 1:
-            break
-        row = np.where(visited, -np.inf, weights[current])
-        best = int(np.argmax(row))
-        if row[best] > 0:
-            current = best
-        else:
-            current = int(np.argmax(np.where(visited, -np.inf, fallback)))
-    return order
+    return _greedy(np.vstack([weights, np.reshape(start_weights, (1, n))]), np.arange(n), n, fallback)
 
 
 def _make_path(traces: Traces, order: np.ndarray, method: str, objective: float = math.nan,

@@ -96,10 +96,10 @@ def _read_syllabus(path: str) -> list:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from .antcolony import ManHill
+    from .antcolony import ManHill, _check_params
 
     params = parse_settings(args.settings)
-    ManHill(**params)  # unknown names fail before any reading
+    _check_params(ManHill(**params))  # unknown names and bad values fail before any reading
     bar = None
     if args.engine == "dask":
         try:

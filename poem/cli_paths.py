@@ -98,7 +98,10 @@ def _read_edges(path: str) -> pd.DataFrame:
     file = FilePath(path)
     if not file.is_file():
         raise TraceFormatError(f"graph file {path!r} does not exist")
-    table = pd.read_csv(file)
+    try:
+        table = pd.read_csv(file)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise TraceFormatError(f"graph file {path!r} is not a readable CSV table: {exc}") from None
     if {"source", "target"} <= set(table.columns):
         return table
     if table.shape[1] < 2:

@@ -23,7 +23,11 @@ def _param(text: str):
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), yaml.safe_load(value)
+    try:
+        return name.strip(), yaml.safe_load(value)
+    except yaml.YAMLError as exc:  # argparse reports only its own errors as usage, not yaml's
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise argparse.ArgumentTypeError(f"VALUE of {text!r} is not valid YAML ({problem})") from exc
 
 
 @contextlib.contextmanager
@@ -86,7 +90,7 @@ def _demo(args) -> int:
 
 def _positive(text: str) -> float:
     value = float(text)
-    if value <= 0:
+    if not 0 < value < float("inf"):  # NaN and infinity are no timeout either
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 

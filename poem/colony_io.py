@@ -93,7 +93,7 @@ def save(model, path) -> None:
 
 def load(path):
     """Read a colony written by :func:`save`; see the module docstring for the errors."""
-    from .antcolony import DEFAULTS, ManHill
+    from .antcolony import DEFAULTS, ManHill, _check_params
     from .suggestion import SuggestTables
 
     path = Path(path)
@@ -133,6 +133,7 @@ def load(path):
     n = meta.get("n_items")
     try:
         model = _build(meta, data, state_names, DEFAULTS, ManHill)
+        _check_params(model)
         _check_shapes(model, n)
         model._tables = SuggestTables.build(model)
     except ModelFileError:
@@ -179,7 +180,8 @@ def _check_shapes(model, n) -> None:
         raise ModelFileError(f"item vocabulary has {len(model.items_)} entries, metadata says {n}")
     expect = {"phi_plus_": (n + 1, n), "phi_minus_": (n + 1, n), "arc_learners_": (n + 1, n),
               "arc_visits_": (n + 1, n), "precedence_": (n, n), "item_difficulty_": (n,), "item_drift_": (n,),
-              "item_attempts_": (n,), "item_successes_": (n,), "item_learners_": (n,), "item_masters_": (n,),
+              "item_attempts_": (n,), "item_successes_": (n,), "item_learners_": (n,), "item_events_": (n,),
+              "item_masters_": (n,),
               "cond_attempts_": (n, n), "cond_successes_": (n, n), "cond_tries_": (n,), "cond_first_": (n,),
               "learner_ability_": (model.n_learners_,), "learners_": (model.n_learners_,)}
     if model.prior_ is not None:

@@ -57,11 +57,13 @@ class ColonyState:
         Traversals of each arc (scored or not) and distinct learners per arc.
     precedence : ndarray (n, n) float64
     cond_attempts : ndarray (n, n) int64
-        Scored attempts on j made after a success on i (i != j); see :func:`poem._kernels.conditional_pass`.
+        Scored attempts on j (until j is mastered) made after i was mastered (its ``mastery_successes``-th
+        success); see :func:`poem._kernels.conditional_pass`.
     cond_successes : ndarray (n, n) float64
         Sum of the scores of those attempts.
     cond_tries : ndarray (n,) int64
-        Scored attempts on each item up to (and including) the learner's first success on it.
+        Scored attempts on each item until the learner masters it (up to and including the
+        ``mastery_successes``-th success).
     cond_first : ndarray (n,) float64
         Sum of the scores of those attempts.
     item_attempts, item_learners, item_events, item_masters : ndarray (n,) int64

@@ -89,7 +89,10 @@ def path_items(path_or_order) -> list[str]:
         file = FilePath(path_or_order)
         if not file.is_file():
             raise TraceFormatError(f"path file {str(file)!r} does not exist")
-        path_or_order = json.loads(file.read_text(encoding="utf-8"))
+        try:
+            path_or_order = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise TraceFormatError(f"path file {str(file)!r} is not valid JSON: {exc}") from None
     if hasattr(path_or_order, "items") and not isinstance(path_or_order, Mapping) \
             and not callable(path_or_order.items):
         path_or_order = path_or_order.items

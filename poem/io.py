@@ -63,6 +63,7 @@ import pandas as pd
 from .errors import ParameterError, TraceFormatError
 from .importers.batch import REASONS, assemble
 from .importers.canonical import is_canonical, read_canonical, write_traces
+from .importers.files import read_small_table
 from .importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
 from .traces import Traces
 
@@ -313,15 +314,11 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
     batches = []
     n_frames = sum(isinstance(s, pd.DataFrame) for s in srcs)
     for k, (src, fmt) in enumerate(zip(srcs, fmts)):
-        opts = dict(options)
+        # column and validation options go to every format: edX / xAPI refuse the ones they do not take
+        # with a clear message (their option check)
+        opts = {**options, **cols, **{name: v for name, v in valid.items() if v is not None}}
         if isinstance(src, pd.DataFrame) and n_frames > 1:
             opts["source_name"] = f"DataFrame[{k}]"  # tell the frames apart in the rejects
-        if fmt in ("csv", "parquet", "jsonl", "auto"):
-            opts.update(cols)
-            opts.update({k: v for k, v in valid.items() if v is not None})
-        else:
-            opts.update(cols)  # refused with a clear message by the format's option check
-            opts.update({k: v for k, v in valid.items() if v is not None})
         for batch in iter_batches(src, fmt, chunksize=chunksize, **opts):
             batches.append(batch)
             if bar is not None:
@@ -348,7 +345,7 @@ def read_outcomes(source) -> pd.DataFrame:
     """
     from .importers.tabular import CANDIDATES
 
-    frame = _read_small_table(source, "outcomes")
+    frame = read_small_table(source, "outcomes")
     lower = {str(c).lower(): c for c in frame.columns}
     lcol = next((lower[c] for c in CANDIDATES["learner"] if c in lower), None)
     ocol = next((lower[c] for c in ("outcome", "final_score", "grade", "result") if c in lower), None)
@@ -378,21 +375,3 @@ def read_catalog(source) -> pd.DataFrame:
     from .importers.catalog import read_catalog as _read
 
     return _read(source)
-
-
-def _read_small_table(source, what: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source
-    path = Path(source)
-    if not path.exists():
-        raise TraceFormatError(f"no such {what} file: {path}")
-    if path.is_dir() or path.stat().st_size == 0:
-        raise TraceFormatError(f"{what} file {path} is empty or a directory")
-    try:
-        if path.name.lower().endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        from .importers.tabular import _sniff_delimiter
-
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=_sniff_delimiter(path))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise TraceFormatError(f"{what} file {path} cannot be read ({exc})") from exc

@@ -282,8 +282,10 @@ def solve_lop(W, *, rng=None, start=None, n_iterations: int = 200, strength: int
     """
     W = check_matrix(W)
     n = W.shape[0]
-    if n_iterations < 0:
-        raise ParameterError(f"n_iterations must be >= 0, got {n_iterations}")
+    if isinstance(n_iterations, bool) or not isinstance(n_iterations, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(n_iterations) or int(n_iterations) != n_iterations or n_iterations < 0:
+        raise ParameterError(f"n_iterations must be an integer >= 0, got {n_iterations!r}")
+    n_iterations = int(n_iterations)
     if n <= min(exact_max_n, EXACT_MAX_N):
         return lop_exact(W)
     rng = np.random.default_rng(rng)

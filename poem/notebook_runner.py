@@ -145,7 +145,10 @@ def notebook_parameters(notebook) -> dict:
     import papermill
 
     path = find_notebook(notebook)
-    declared = papermill.inspect_notebook(str(path))
+    try:
+        declared = papermill.inspect_notebook(str(path))
+    except Exception as exc:  # a corrupt file: json, nbformat and papermill each raise their own types
+        raise NotebookError(f"cannot read notebook {path}: {exc}") from exc
     return {name: {"default": info["default"], "type": info["inferred_type_name"], "help": info["help"]}
             for name, info in declared.items()}
 
@@ -242,7 +245,7 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:  # NaN too
         raise ParameterError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if parameters is not None and not isinstance(parameters, dict):
         raise ParameterError(f"parameters must be a dict of name -> value, got {type(parameters).__name__}")

@@ -228,13 +228,16 @@ def _history(start, index) -> tuple[list, list]:
     if start is None:
         return [], []
     if isinstance(start, Mapping):
-        pairs = [(str(k), float(v)) for k, v in start.items()]
+        raw = list(start.items())
     else:
         start = list(start)
-        if start and isinstance(start[0], (tuple, list)):
-            pairs = [(str(a), float(b)) for a, b in start]
-        else:
-            pairs = [(str(a), 1.0) for a in start]
+        raw = list(start) if start and isinstance(start[0], (tuple, list)) else [(a, 1.0) for a in start]
+    pairs = []
+    for a, b in raw:
+        try:
+            pairs.append((str(a), float(b)))
+        except (TypeError, ValueError):
+            raise ParameterError(f"start history: the score of {a!r} must be a number, got {b!r}") from None
     unknown = [a for a, _ in pairs if a not in index]
     if unknown:
         raise ParameterError(f"start history holds item(s) unknown to the colony: {unknown[:5]}")

@@ -79,10 +79,13 @@ def promotion_frame(initial_score, final_score, path_length, full_score=1.0) -> 
     b = _vector("initial_score", initial_score)
     e = _vector("final_score", final_score)
     length = _vector("path_length", path_length)
-    full = np.broadcast_to(_vector("full_score", full_score), b.shape) if len(b) else np.zeros(0)
     if not (len(b) == len(e) == len(length)):
         raise ParameterError(f"initial_score, final_score and path_length must have equal lengths; got "
                              f"{len(b)}, {len(e)}, {len(length)}")
+    full = _vector("full_score", full_score)
+    if len(full) not in (1, len(b)):
+        raise ParameterError(f"full_score must be one value or one per learner ({len(b)}), got {len(full)}")
+    full = np.broadcast_to(full, b.shape) if len(b) else np.zeros(0)
     if np.any(full <= 0):
         raise ParameterError(f"full_score must be > 0, got {full[full <= 0][0]!r}")
     for name, arr in (("initial_score", b), ("final_score", e)):

@@ -29,15 +29,15 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import NotebookError, ParameterError
+from .errors import NotebookError
 from .notebook_runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
+from .report_text import LANGUAGES  # the languages the texts exist in
+from .report_text import _check as _check_lang
 
 __all__ = ["render_html", "build_report", "REPORT_NOTEBOOK", "LANGUAGES", "HIDE_TAG", "embedded_images"]
 
 #: the notebook that the ``poem report`` command executes
 REPORT_NOTEBOOK = "03_learning_path_report"
-#: report languages (texts in :mod:`poem.report_text`)
-LANGUAGES = ("en", "fr")
 #: cells with this tag (notes for researchers) are left out of the rendered report
 HIDE_TAG = "report-hide"
 
@@ -107,8 +107,7 @@ def render_html(notebook, out_html, *, title=None, lang="en") -> Path:
     ParameterError
         If ``lang`` is not one of :data:`LANGUAGES`.
     """
-    if lang not in LANGUAGES:
-        raise ParameterError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    _check_lang(lang)
     if isinstance(notebook, nbformat.NotebookNode):
         nb = notebook
         name = title or "report"
@@ -177,8 +176,7 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     ParameterError
         If ``lang`` is not supported.
     """
-    if lang not in LANGUAGES:
-        raise ParameterError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    _check_lang(lang)
     inputs = {"traces_path": traces, "outcomes_path": outcomes, "catalog_path": catalog}
     params = {}
     for key, value in inputs.items():

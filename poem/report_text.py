@@ -15,10 +15,8 @@ Examples
 from __future__ import annotations
 
 import html
-import math
 import re
 
-import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
@@ -295,17 +293,26 @@ def text(key: str, lang: str = "en", **values) -> str:
         raise ParameterError(f"report text {key!r} needs a value for {exc.args[0]!r}") from None
 
 
+def _missing(value) -> bool:
+    """None, NaN of any float type (numpy float32 too), NaT or pd.NA."""
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
 def number(value, lang: str = "en", *, percent: bool = False, decimals: int | None = None) -> str:
     """A number written the way readers of ``lang`` expect (``1,234.5`` / ``1 234,5``; ``25.6%`` /
-    ``25,6 %``); NaN and None become an en dash."""
+    ``25,6 %``); NaN and None become an en dash.
+
+    >>> number(pd.NA), number(float("inf"))
+    ('–', 'inf')
+    """
     _check(lang)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     value = float(value)
     if percent:
         value *= 100
     if decimals is None:
-        decimals = 0 if value == int(value) and not percent else 1
+        decimals = 0 if value.is_integer() and not percent else 1
     body = f"{value:,.{decimals}f}"
     if lang == "fr":
         body = body.replace(",", "\u202f").replace(".", ",")
@@ -342,8 +349,7 @@ def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=
     for col in columns:
         values = frame[col].to_numpy()
         if col in relabel:
-            out[col] = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else relabel[col].get(v, str(v))
-                        for v in values]
+            out[col] = ["–" if _missing(v) else relabel[col].get(v, str(v)) for v in values]
         elif col in labels:
             out[col] = [LABELS.get(str(v), {}).get(lang, str(v)) for v in values]
         elif col in percent:
@@ -351,7 +357,7 @@ def table(frame: pd.DataFrame, lang: str, *, columns=None, percent=(), decimals=
         elif pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
             out[col] = [number(v, lang, decimals=decimals.get(col)) for v in values]
         else:
-            out[col] = ["–" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+            out[col] = ["–" if _missing(v) else str(v) for v in values]
     out.columns = [column_label(c, lang) for c in columns]
     return out
 

@@ -113,9 +113,9 @@ def conditional_evidence(cond_attempts, cond_successes, tries, first,
                          smoothing: float = 2.0, z_min: float = CONDITIONAL_Z) -> np.ndarray:
     """Evidence that i is a prerequisite of j, in [0, 1), from conditional success.
 
-    Among the ``tries[j]`` scored attempts on j up to a learner's first success on it (success sum
-    ``first[j]``; :func:`poem._kernels.conditional_pass`), ``a1`` were made after a success on i (success
-    sum ``s1``) and ``a0 = tries[j] - a1`` were not (``s0``). With both rates smoothed toward j's overall rate r̄ by
+    Among the ``tries[j]`` scored attempts on j until a learner masters it (success sum ``first[j]``;
+    :func:`poem._kernels.conditional_pass`), ``a1`` were made after i was mastered (success sum ``s1``)
+    and ``a0 = tries[j] - a1`` were not (``s0``). With both rates smoothed toward j's overall rate r̄ by
     ``smoothing`` pseudo-attempts, r₁ = (s1 + m·r̄) / (a1 + m) and r₀ likewise, the evidence is the share
     of the success with i that vanishes without it,
 

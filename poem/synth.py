@@ -16,7 +16,8 @@ The model is deliberately simple but shaped like a real course log:
 * timestamps grow per learner by whole seconds (minutes within a session, about a day between sessions),
   starting on a random day of the course.
 
-Learner ids are ``u0000001``... and item ids ``i000``..., so vocabularies sort in numeric order.
+Learner ids are ``u`` and the learner number zero-padded to the width of ``n_learners`` (``u000001``...),
+so they sort in numeric order; item ids ``i0``, ``i1``... are not padded (``i10`` sorts before ``i2``).
 
 Examples
 --------

@@ -88,8 +88,16 @@ def test_empty_and_single():
     assert aco_order(np.zeros((1, 1))).order.tolist() == [0]
 
 
+def test_integral_float_sizes_equal_int_sizes():
+    W = np.random.default_rng(2).random((9, 9))
+    a = aco_order(W, n_ants=4.0, n_iterations=3.0, rng=1)
+    b = aco_order(W, n_ants=4, n_iterations=3, rng=1)
+    assert a.order.tolist() == b.order.tolist() and len(a.history) == 3
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"q0": 1.5}, "q0"), ({"n_ants": 0}, "n_ants"), ({"objective": "tsp"}, "objective"),
+    ({"n_ants": 2.5}, "n_ants"), ({"n_iterations": float("nan")}, "n_iterations"), ({"n_ants": "3"}, "n_ants"),
     ({"tau": np.ones(3)}, "tau"), ({"heuristic": -np.ones(4)}, "heuristic"), ({"alpha": -1}, "alpha"),
 ])
 def test_validation_names_the_parameter(kwargs, match):

@@ -444,6 +444,8 @@ def test_syllabus_prior_and_array_prior():
         ManHill(prior=["a", "zz"]).fit(traces)
     with pytest.raises(ParameterError, match="shape"):
         ManHill(prior=np.ones((2, 2))).fit(traces)
+    with pytest.raises(ParameterError, match="prior must be .* got 3"):
+        ManHill(prior=3).fit(traces)
 
 
 # ---------------------------------------------------------------- suggest and predict
@@ -543,6 +545,12 @@ def test_suggest_input_errors_and_codes():
         model.suggest(["zz"])
     with pytest.raises(ParameterError, match="scores"):
         model.suggest(["a", "b"], scores=[1.0])
+    with pytest.raises(ParameterError, match="'x'"):
+        model.suggest(["a"], scores=["x"])
+    with pytest.raises(ParameterError, match="k must"):
+        model.suggest(["a"], k="two")
+    with pytest.raises(ParameterError, match="1 scores for 2"):
+        model.predict_success(["a", "b"], "e", scores=[1.0])
     assert model.suggest([0, 1], scores=[1, 1], k=1)[0].item == model.suggest(["a", "b"], scores=[1, 1], k=1)[0].item
 
 
@@ -552,6 +560,12 @@ def test_predict_success_monotone_in_history():
     bad = model.predict_success(["a", "b"], "e", scores=[0.0, 0.0])
     assert 0 < bad < good < 1
     assert model.predict_success([], "a") > model.predict_success([], "e")
+    # sigma(theta - d) with theta replayed from the history by poem.elo.learner_rating
+    from poem.elo import learner_rating
+    theta = learner_rating([0, 1], [1.0, 1.0], model.item_difficulty_, theta0=model.elo_theta0, k0=model.elo_k0,
+                           k_min=model.elo_k_min, halflife=model.elo_halflife)
+    e = list(model.items_).index("e")
+    assert good == pytest.approx(1 / (1 + np.exp(model.item_difficulty_[e] - theta)))
 
 
 # ---------------------------------------------------------------- benchmark course (real signal)

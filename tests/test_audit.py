@@ -1,9 +1,11 @@
 """The audit table: each kind of finding appears when (and only when) the data calls for it."""
 
 import numpy as np
+import pytest
 
 from poem.antcolony import ManHill
 from poem.audit import AUDIT_COLUMNS
+from poem.errors import ParameterError
 
 from test_antcolony import make_traces
 
@@ -49,3 +51,26 @@ def test_prior_contradictions():
     found = set(zip(table["kind"], table["item"], table["target"]))
     assert found == {("prior_contradiction", "y", "x"), ("prior_contradiction", "(start)", "z")}
     assert ManHill().fit(traces).audit().empty   # no prior, nothing to contradict
+
+
+def test_rating_drift_of_an_item_that_became_harder():
+    """Item i5 is 2 logits harder for the later half of the learners (by time): only it drifts, upwards."""
+    rng = np.random.default_rng(0)
+    d = {f"i{k}": v for k, v in enumerate(np.linspace(-1.5, 1.5, 10))}
+    rows = []
+    for l in range(300):
+        theta = rng.normal(0, 1)
+        for step, it in enumerate(rng.permutation(list(d))):
+            harder = 2.0 if it == "i5" and l >= 150 else 0.0
+            rows.append((f"L{l}", it, l * 10 + step, float(rng.random() < 1 / (1 + np.exp(d[it] + harder - theta)))))
+    table = ManHill().fit(make_traces(rows)).audit()
+    assert table[["kind", "item"]].values.tolist() == [["rating_drift", "i5"]]
+    assert table["value"].iloc[0] > 0.5 and "rose" in table["detail"].iloc[0]
+
+
+def test_bad_thresholds_are_named():
+    model = ManHill().fit(make_traces(course_rows(n_learners=20)))
+    for bad, match in (({"z": "3"}, "z must be a number"), ({"drift": -1}, r"drift must be a number in \[0, inf\]"),
+                       ({"low_success": 2}, r"low_success must be a number in \[0, 1\], got 2")):
+        with pytest.raises(ParameterError, match=match):
+            model.audit(**bad)

@@ -39,9 +39,9 @@ def test_fit_suggest_audit(course, capsys):
     assert main(["suggest", str(out), "--history", "intro,basics", "--scores", "1,1"]) == 0
     assert "advanced" in capsys.readouterr().out
     assert main(["audit", str(out), "--format", "json"]) == 0
-    assert isinstance(json.loads(capsys.readouterr().out), list)
+    assert json.loads(capsys.readouterr().out) == []      # a clean course: nothing to report
     assert main(["audit", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("kind,item,target")
+    assert capsys.readouterr().out == "kind,item,target,value,expected,support,detail\n"
 
 
 def test_unknown_setting_names_valid_ones(course, capsys):
@@ -49,6 +49,12 @@ def test_unknown_setting_names_valid_ones(course, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "'dept'" in err and "depth" in err
     assert not (course / "m.npz").exists()
+
+
+def test_bad_setting_value_fails_before_reading(course, capsys):
+    code = main(["fit", str(course / "no-such-traces.csv"), "--set", "depth=-1", "--out", str(course / "m.npz")])
+    err = capsys.readouterr().err
+    assert code == 1 and "depth must be >= 0" in err and "no-such-traces" not in err
 
 
 def test_bad_inputs_are_one_line_errors(course, capsys):

@@ -136,10 +136,17 @@ def test_bad_course():
 
 def test_learned_path_policy_runs(course):
     pytest.importorskip("poem.paths")
-    table = closed_loop(course, "path", n_cohorts=2, cohort_size=20, step_budget=10, seed=1, method="greedy")
+    from poem.simulation.policies import LearnedPathPolicy
+
+    pol = LearnedPathPolicy(method="greedy")
+    table = closed_loop(course, pol, n_cohorts=2, cohort_size=20, step_budget=10, seed=1)
     assert table["policy"].tolist() == ["path", "path"]
     assert table.loc[0, "followed"] == 0  # nothing learned before the first cohort
     assert table.loc[1, "followed"] > 0
+    # the learned order covers every item once (path items first, the rest in true order)
+    assert sorted(pol._order.tolist()) == list(range(course.n_items))
+    again = closed_loop(course, "path", n_cohorts=2, cohort_size=20, step_budget=10, seed=1, method="greedy")
+    pd.testing.assert_frame_equal(again, table)   # same seed, same run
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

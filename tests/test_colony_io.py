@@ -90,6 +90,17 @@ def test_newer_version_not_a_colony_and_missing_arrays(tmp_path, fitted):
     _rewrite(path, tmp_path / "shape.npz", lambda a: a.__setitem__("fit__phi_plus_", np.zeros((2, 2))))
     with pytest.raises(ModelFileError, match="phi_plus_"):
         ManHill.load(tmp_path / "shape.npz")
+    _rewrite(path, tmp_path / "events.npz", lambda a: a.__setitem__("state__item_events", np.zeros(1, np.int64)))
+    with pytest.raises(ModelFileError, match="item_events_"):
+        ManHill.load(tmp_path / "events.npz")
+
+    def bad_param(arrays):
+        meta = json.loads(arrays["__meta__"].tobytes())
+        meta["params"]["lam"] = 7.0
+        arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    _rewrite(path, tmp_path / "param.npz", bad_param)
+    with pytest.raises(ModelFileError, match="inconsistent.*lam"):
+        ManHill.load(tmp_path / "param.npz")
 
 
 def test_conditional_counts_round_trip_and_older_format_is_refused(tmp_path, fitted):

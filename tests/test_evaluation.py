@@ -96,6 +96,8 @@ def test_errors_name_the_problem(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(TraceFormatError, match="not valid JSON"):
         load_truth(tmp_path / "bad.json")
+    with pytest.raises(TraceFormatError, match="path file .* not valid JSON"):
+        evaluate(str(tmp_path / "bad.json"), TRUTH)
     with pytest.raises(ParameterError, match="not a pair"):
         load_truth({"prerequisites": [["a", "b", "c"]]})
     with pytest.raises(ParameterError, match="promotion"):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,7 +48,10 @@ def test_import_several_sources_and_formats(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert "read 37 rows" in capsys.readouterr().out
     assert main(["import", str(bundled_oulad_dir()), "--format", "oulad", "--out", str(out)]) == 0
-    assert read_traces(out).outcomes is not None
+    oulad = read_traces(out)
+    # OULAD's final results became outcomes, aligned with the learners (Withdrawn .. Distinction)
+    assert oulad.outcomes is not None and len(oulad.outcomes) == oulad.n_learners
+    assert set(oulad.outcomes[~np.isnan(oulad.outcomes)]) <= {0.0, 1 / 3, 2 / 3, 1.0}
 
 
 def test_import_unreadable_input_is_one_line_error(tmp_path, capsys):

@@ -171,6 +171,21 @@ def test_generic_jsonl_records(tmp_path):
     assert back.to_frame().equals(t.to_frame())
 
 
+
+def test_jsonl_empty_objects_are_rejected_whatever_the_chunking(tmp_path):
+    # an empty object ({}) used to vanish when a chunk held nothing else: read != accepted + rejected
+    path = tmp_path / "events.jsonl"
+    ok = {"learner": "a", "item": "x", "timestamp": "2024-01-01T00:00:00Z"}
+    path.write_text("{}\n" + json.dumps(ok) + "\n{}\n")
+    for chunksize in (1, 2, 10):
+        t = read_traces(path, chunksize=chunksize)
+        assert (t.n_read, t.n_events) == (3, 1) and _reasons(t) == {1: "missing_learner", 3: "missing_learner"}
+        assert t.rejects["detail"].tolist() == ["blank learner", "blank learner"]
+    only_empty = tmp_path / "empty_objects.jsonl"
+    only_empty.write_text("{}\n{}\n")
+    t = read_traces(only_empty, format="jsonl", chunksize=1)
+    assert str(t.summary()).startswith("read 2 rows: accepted 0, rejected 2")
+
 def test_json_errors_are_clear(tmp_path):
     blank = tmp_path / "blank.jsonl"
     blank.write_text("\n\n")
@@ -257,9 +272,26 @@ def test_oulad_chunked_equals_whole_and_bad_days_rejected(tmp_path):
     t = read_traces(tmp_path, include_assessments=False)
     assert t.n_events == 1 and t.rejects["reason"].tolist() == ["bad_timestamp", "bad_timestamp"]
     assert "'soon'" in t.rejects["detail"].iloc[0] and "2013X" in t.rejects["detail"].iloc[1]
+    (tmp_path / "studentVle.csv").write_text("code_module,code_presentation,id_student,id_site,date\n"
+                                             "AAA,2013J,1,5,1\nAAA,2013J,1,5,1,9,9\n")
+    with pytest.raises(TraceFormatError, match="cannot be read"):  # not a raw pandas ParserError
+        read_traces(tmp_path, include_assessments=False)
     (tmp_path / "studentVle.csv").unlink()
     with pytest.raises(TraceFormatError, match="studentVle"):
         read_traces(tmp_path, format="oulad")
+
+
+def test_oulad_result_of_an_unlisted_assessment_is_rejected_not_lost(tmp_path):
+    folder = bundled_oulad_dir()
+    for name in ("studentVle.csv", "vle.csv", "studentInfo.csv", "assessments.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    results = pd.read_csv(folder / "studentAssessment.csv", dtype=str)
+    results.loc[len(results)] = ["999999", "11391", "5", "0", "50"]
+    results.to_csv(tmp_path / "studentAssessment.csv", index=False)
+    t = read_traces(tmp_path)
+    assert t.n_read == t.n_events + len(t.rejects) == read_traces(folder).n_read + 1
+    bad = t.rejects[t.rejects["reason"] == "bad_record"]
+    assert bad["row"].tolist() == [len(results) - 1] and "'999999'" in bad["detail"].iloc[0]
 
 
 # ------------------------------------------------------------------------------------ catalogue
@@ -337,3 +369,13 @@ def test_a_directory_of_logs_reads_its_files_in_name_order(tmp_path):
     empty.mkdir()
     with pytest.raises(TraceFormatError, match="empty directory"):
         read_traces(empty)
+
+
+def test_edx_non_string_event_type_is_rejected_not_raised(tmp_path):
+    log = tmp_path / "odd.log"
+    good = {"username": "ann", "event_type": "play_video", "time": "2024-03-04T09:00:00+00:00",
+            "event": {"id": "v1"}}
+    odd = dict(good, event_type={"nested": "dict"})
+    log.write_text("\n".join(json.dumps(r) for r in (good, odd)) + "\n")
+    t = read_traces(log, format="edx")
+    assert t.n_events == 1 and _reasons(t) == {2: "unknown_event"}

@@ -116,3 +116,8 @@ def test_validation_names_the_problem():
         local_search(np.zeros((3, 3)), [0, 1, 2], neighbourhood="2-opt")
     with pytest.raises(ParameterError, match="at most"):
         lop_exact(np.zeros((21, 21)))
+    for bad in (-1, 2.5, "10", float("nan")):
+        with pytest.raises(ParameterError, match="n_iterations"):
+            solve_lop(np.zeros((12, 12)), n_iterations=bad)
+    W = np.random.default_rng(5).random((12, 12))
+    assert solve_lop(W, rng=2, n_iterations=7.0).order.tolist() == solve_lop(W, rng=2, n_iterations=7).order.tolist()

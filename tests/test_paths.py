@@ -188,6 +188,8 @@ def test_errors_name_the_problem(chain_model):
         learning_path(chain_model, items=["intro", "nope"])
     with pytest.raises(ParameterError, match="ghost"):
         learning_path(chain_model, start=["ghost"])
+    with pytest.raises(ParameterError, match="'intro'.*'high'"):
+        learning_path(chain_model, start={"intro": "high"})
     with pytest.raises(ParameterError, match="n_ants"):
         learning_path(chain_model, method="lop", n_ants=3)
     with pytest.raises(ParameterError, match="threshold"):
@@ -247,6 +249,11 @@ def test_cli_evaluate(tmp_path, capsys):
     assert out["respect"] == 1.0 and out["coverage"] == pytest.approx(2 / 3)
     assert out["precision"] == 0.5 and out["recall"] == 1.0 and out["promotion"] == {"NRP": 0.5}
     assert main(["evaluate", str(tmp_path / "missing.json"), "--truth", str(tmp_path / "t.json")]) == 1
+    capsys.readouterr()
+    (tmp_path / "empty.csv").write_text("")
+    assert main(["evaluate", str(tmp_path / "p.json"), "--truth", str(tmp_path / "t.json"),
+                 "--graph", str(tmp_path / "empty.csv")]) == 1
+    assert "empty.csv" in capsys.readouterr().err
 
 
 def test_cli_compare_on_a_benchmark_course(benchmark_course, capsys):

@@ -65,6 +65,11 @@ def test_bad_input_is_named(args, match):
 def test_bad_full_score():
     with pytest.raises(ParameterError, match="full_score"):
         promotion_report([0.0], [0.0], [1], full_score=0)
+    with pytest.raises(ParameterError, match="full_score must be one value or one per learner"):
+        promotion_report([0.0, 0.5], [0.5, 0.5], [1, 1], full_score=[1.0, 1.0, 1.0])
+    per_learner = promotion_report([1.0, 1.0], [2.0, 3.0], [1, 1], full_score=[2.0, 4.0])
+    assert per_learner["RP"] == pytest.approx((0.5 + 0.5) / 2)
+    assert per_learner["NRP"] == pytest.approx((1.0 + 2 / 3) / 2)
 
 
 scores = st.floats(0, 1, allow_nan=False)

@@ -131,6 +131,13 @@ def test_run_notebook_rejects_bad_timeout(tiny, tmp_path, bad):
         run_notebook(tiny, tmp_path / "out.ipynb", timeout=bad)
 
 
+def test_run_notebook_corrupt_file_is_a_notebook_error(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [')  # truncated JSON
+    with pytest.raises(NotebookError, match="cannot read notebook"):
+        run_notebook(broken, tmp_path / "out.ipynb")
+
+
 def test_run_notebook_missing_file(tmp_path):
     with pytest.raises(NotebookError, match="does not exist"):
         run_notebook(tmp_path / "nope.ipynb", tmp_path / "out.ipynb")
@@ -224,6 +231,11 @@ def test_text_and_number_errors_and_formats():
 
     shown = table(pd.DataFrame({"step": [1, 2], "item": ["a", None], "extra": [1, 2]}), "fr", columns=["item", "step"])
     assert shown.columns.tolist() == ["élément", "étape"] and shown["élément"].tolist() == ["a", "–"]
+    # missing values of any float type print as a dash (a float32 NaN used to raise), infinity as written
+    assert number(np.float32("nan")) == number(pd.NA) == "–" and number(np.inf) == "inf"
+    single = table(pd.DataFrame({"rate": np.array([0.25, np.nan], dtype=np.float32),
+                                 "note": np.array(["x", np.float32("nan")], dtype=object)}), "en")
+    assert single["rate"].tolist() == ["0.2", "–"] and single["note"].tolist() == ["x", "–"]
 
 
 # ---------------------------------------------------------------- the team report on the demo course
@@ -335,3 +347,13 @@ def test_failed_report_keeps_its_notebook_beside_the_output(tmp_path):
     kept = nbformat.read(str(tmp_path / "out" / "r.failed.ipynb"), as_version=4)
     assert any(o.output_type == "error" for c in kept.cells if c.cell_type == "code" for o in c.outputs)
     assert not (tmp_path / "out" / "r.html").exists()
+
+
+def test_cli_report_bad_param_and_timeout_are_usage_errors(tmp_path, capsys):
+    from poem.cli import main
+
+    # invalid YAML in --param used to escape argparse as a raw yaml traceback; a NaN timeout passed unchecked
+    for extra, message in ((["--param", "a=["], "not valid YAML"), (["--timeout", "nan"], "must be positive")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["report", str(tmp_path / "t.csv"), "--out", str(tmp_path / "r.html"), *extra])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err

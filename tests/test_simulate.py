@@ -314,3 +314,14 @@ def test_cli_simulate_closed_loop(tmp_path, capsys):
     assert main(["simulate", "--items", "5", "--learners", "5", "--policy", "none", "--follow", "2",
                  "--out", str(out)]) == 1
     assert "follow_prob" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["poem.simulate", "poem.simulation.course", "poem.simulation.engine",
+                                  "poem.simulation.learners", "poem.simulation.open_loop",
+                                  "poem.simulation.policies", "poem.simulation.closed_loop", "poem.promotion"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

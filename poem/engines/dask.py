@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, TraceFormatError
+from ..importers.batch import _ordered_rejects
 from ..traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
 from .cluster import dask_client, progress_bar, wait_for
 from .parquet import find_pieces
@@ -147,16 +148,6 @@ def _duplicate_rejects(pieces: list, dup_rows: np.ndarray, dup_of: np.ndarray) -
                          "detail": pd.Series(detail.to_numpy(dtype=object), dtype=object)})
 
 
-def _ordered_rejects(rejects: pd.DataFrame, pieces: list) -> pd.DataFrame:
-    """Rejects by file in reading order, then row: the order :func:`poem.read_traces` gives."""
-    rank = {}
-    for p in pieces:
-        rank.setdefault(p.path, len(rank))
-    key = rejects["source"].map(rank).to_numpy(dtype=np.int64)
-    order = np.lexsort((rejects["row"].to_numpy(dtype=np.int64), key))
-    return rejects.iloc[order].reset_index(drop=True)
-
-
 def _align_outcomes(outcomes, learners: np.ndarray):
     """Outcomes aligned with the global learner vocabulary; unknown ones filled with the *global* mean of
     the known ones, as the in-memory engine does (a partition alone would use its own mean)."""
@@ -224,8 +215,9 @@ class StagedDataset:
         except BaseException:
             self.close()
             raise
-        rejects = _ordered_rejects(pd.concat([rejects, _duplicate_rejects(pieces, dup_rows, dup_of)],
-                                             ignore_index=True), pieces)
+        # by file in reading order, then row: the order poem.read_traces gives
+        rejects = _ordered_rejects([rejects, _duplicate_rejects(pieces, dup_rows, dup_of)],
+                                   [p.path for p in pieces])
         reasons = rejects["reason"].value_counts().to_dict() if len(rejects) else {}
         summary = ImportSummary(int(n_read), int(n_clean - len(dup_rows)), int(len(rejects)),
                                 {str(k): int(v) for k, v in reasons.items()})
@@ -282,13 +274,15 @@ class StagedDataset:
         position = {f.key: k for k, f in enumerate(futures)}
         results = [None] * len(futures)
         bar = progress_bar(len(futures), label) if self.progress else None
-        for future, value in as_completed(futures, with_results=True):
-            results[position[future.key]] = value
-            future.release()
+        try:
+            for future, value in as_completed(futures, with_results=True):
+                results[position[future.key]] = value
+                future.release()
+                if bar is not None:
+                    bar.update(1)
+        finally:  # a failed task re-raises here: the bar is closed all the same
             if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+                bar.close()
         del futures
         total = tree_sum(results)
         self.run.seconds[label] = self.run.seconds.get(label, 0.0) + time.perf_counter() - started

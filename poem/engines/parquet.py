@@ -128,7 +128,7 @@ def find_pieces(source, *, target_rows: int = 1_000_000) -> list[Piece]:
     offset = 0
     for path in find_parquet_files(source):
         try:
-            meta = pq.ParquetFile(path).metadata
+            meta = pq.read_metadata(path)  # the footer only; the file is closed again
         except Exception as exc:  # pyarrow raises several types for a corrupt footer
             raise TraceFormatError(f"{path} is not a readable Parquet file: {exc}") from exc
         sizes = [meta.row_group(k).num_rows for k in range(meta.num_row_groups)]
@@ -169,9 +169,10 @@ def read_piece(piece: Piece, **options) -> tuple[pd.DataFrame, pd.DataFrame, dic
         handle = pq.ParquetFile(piece.path)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise TraceFormatError(f"{piece.path} is not a readable Parquet file: {exc}") from exc
-    columns = resolve_columns(handle.schema_arrow.names, source=piece.path, **_col_args(options))
-    used = [c for c in columns.values() if c is not None]
-    frame = handle.read_row_groups(list(piece.row_groups), columns=used).to_pandas()
+    with handle:  # closed at once: a worker reads many pieces
+        columns = resolve_columns(handle.schema_arrow.names, source=piece.path, **_col_args(options))
+        used = [c for c in columns.values() if c is not None]
+        frame = handle.read_row_groups(list(piece.row_groups), columns=used).to_pandas()
     batch = validate_frame(frame, columns, source=piece.path, row_offset=piece.file_row,
                            **_validation_args(options))
     clean = pd.DataFrame({

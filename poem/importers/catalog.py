@@ -16,12 +16,11 @@ Examples
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from ..errors import TraceFormatError
+from .files import read_small_table
 
 __all__ = ["read_catalog", "CATALOG_COLUMNS", "CATALOG_NAMES"]
 
@@ -37,34 +36,13 @@ CATALOG_NAMES = {
 }
 
 
-def _load(source) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source
-    path = Path(source)
-    if not path.is_file():
-        raise TraceFormatError(f"no such catalogue file: {path}")
-    if path.stat().st_size == 0:
-        raise TraceFormatError(f"catalogue file {path} is empty")
-    name = path.name.lower()
-    try:
-        if name.endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        if name.endswith(".json"):
-            return pd.read_json(path, dtype=False)
-        from .tabular import _sniff_delimiter
-
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=_sniff_delimiter(path))
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise TraceFormatError(f"catalogue file {path} cannot be read ({exc})") from exc
-
-
 def read_catalog(source) -> pd.DataFrame:
     """Read an item catalogue (CSV, Parquet, JSON records, or a DataFrame); never modifies the input.
 
     Raises :class:`TraceFormatError` when no item column exists (naming the columns found), when an
     item is listed twice, or when ``position`` / ``week`` hold non-numbers.
     """
-    frame = _load(source)
+    frame = read_small_table(source, "catalogue", json=True)
     lower = {}
     for c in frame.columns:
         lower.setdefault(str(c).lower(), c)

@@ -115,7 +115,8 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
         skip_rows, skip_details = [], []
         for rec, line in zip(chunk.records, chunk.lines.tolist()):
             etype = rec.get("event_type") or rec.get("name") or ""
-            if etype not in wanted:
+            # a malformed log may carry a non-string type (a dict, a list): unhashable, and never wanted
+            if not isinstance(etype, str) or etype not in wanted:
                 skip_rows.append(line)
                 skip_details.append(f"event type {etype!r} not imported")
                 continue

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import TraceFormatError
 
-__all__ = ["check_file", "open_text"]
+__all__ = ["check_file", "open_text", "sniff_delimiter", "read_small_table"]
 
 
 def check_file(path: Path) -> None:
@@ -20,10 +23,47 @@ def check_file(path: Path) -> None:
         raise TraceFormatError(f"{path} is empty")
 
 
-def open_text(path: Path):
-    """Open a text file, transparently decompressing gzip (by magic number, whatever the suffix)."""
+def open_text(path: Path, encoding: str = "utf-8", *, errors: str = "replace", newline=None):
+    """Open a text file, transparently decompressing gzip (by magic number, whatever the suffix).
+
+    Undecodable bytes are replaced by default; the CSV reader passes ``errors="strict"`` (and
+    ``newline=""``, as the ``csv`` module wants) to fail on them instead.
+    """
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, "rt", encoding="utf-8", errors="replace")
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    return opener(path, "rt", encoding=encoding, errors=errors, newline=newline)
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a text table from its header line (tab for ``.tsv``, comma when unsure)."""
+    with open_text(path) as fh:
+        head = fh.readline()
+    if path.name.endswith((".tsv", ".tsv.gz")):
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_small_table(source, what: str, *, json: bool = False) -> pd.DataFrame:
+    """A side table (outcomes, catalogue) read whole: a DataFrame is returned as is (never modified), a
+    path is read as Parquet, JSON records (only when ``json``) or delimited text kept as str (only ""
+    is missing). Raises :class:`TraceFormatError` naming ``what`` and the file when it cannot be read."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise TraceFormatError(f"no such {what} file: {path}")
+    if path.is_dir() or path.stat().st_size == 0:
+        raise TraceFormatError(f"{what} file {path} is empty or a directory")
+    name = path.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        if json and name.endswith(".json"):
+            return pd.read_json(path, dtype=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=sniff_delimiter(path))
+    except (ValueError, OSError) as exc:  # pandas' and Arrow's parse errors are ValueErrors
+        raise TraceFormatError(f"{what} file {path} cannot be read ({exc})") from exc

@@ -156,17 +156,27 @@ def iter_jsonl_batches(path, *, chunksize=None, **options):
     Columns are resolved on the first chunk that holds records; later records lacking a key read it as
     blank (and are rejected if it is a required field).
     """
+    from .batch import Batch
+
     source = str(path)
     cols = None
     opts = _validation_args(options)
+    pending = []  # lines of empty objects ({}) read before any record named a column
     for chunk in iter_json_records(path, chunksize):
         frame = pd.DataFrame.from_records(chunk.records) if chunk.records else pd.DataFrame()
+        if len(frame) != len(chunk.records):  # from_records gives no rows for objects that are all empty
+            frame = pd.DataFrame(index=pd.RangeIndex(len(chunk.records)))
         if cols is None and len(frame.columns):
             cols = resolve_columns(frame.columns, source=source, **_col_args(options))
+            if pending:  # rejected as they would have been in this chunk: the result ignores chunking
+                blank = pd.DataFrame({c: pd.Series([None] * len(pending), dtype=object)
+                                      for c in cols.values() if c is not None})
+                yield validate_frame(blank, cols, source=source, rows=np.asarray(pending, np.int64), **opts)
+                pending = []
         if cols is None:
-            from .batch import Batch
-
-            yield Batch.from_columns(source, [], [], [], [], [], [], rejects=chunk.rejects, n_read=chunk.n_read)
+            pending.extend(chunk.lines.tolist())  # every record of this chunk is an empty object
+            yield Batch.from_columns(source, [], [], [], [], [], [], rejects=chunk.rejects,
+                                     n_read=chunk.n_read - len(chunk.lines))
             continue
         used = [c for c in cols.values() if c is not None]
         frame = frame.reindex(columns=used)
@@ -177,3 +187,6 @@ def iter_jsonl_batches(path, *, chunksize=None, **options):
             batch.rejects = pd.concat([chunk.rejects, batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
         yield batch
+    if pending:  # no record named any column: the empty objects cannot be events
+        yield Batch.from_columns(source, [], [], [], [], [], [], n_read=len(pending), rejects=make_rejects(
+            source, pending, "missing_learner", [f"line {n}: an empty JSON object" for n in pending]))

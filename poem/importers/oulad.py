@@ -33,7 +33,10 @@ Items
     Resources nobody clicked are in the vocabulary.
 
 ``module=`` / ``presentation=`` restrict the import; rows of other presentations are skipped before
-reading and do not count as read.
+reading and do not count as read. Without them, the presentations read are those of the click log: the
+assessment results of presentations with no click are out of the selection in the same way (skipped,
+not counted as read), since a trail with no click would hold assessments only. A result of an assessment
+``assessments.csv`` does not list belongs to no presentation: it is read and rejected.
 
 Examples
 --------
@@ -53,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, TraceFormatError
-from .batch import assemble, make_rejects
+from .batch import Batch, assemble, make_rejects
 from .tabular import DEFAULT_CHUNKSIZE, _chunksize, validate_frame
 
 __all__ = ["read_oulad", "presentation_start", "FINAL_RESULT_OUTCOME"]
@@ -154,13 +157,17 @@ def read_oulad(directory, *, module=None, presentation=None, outcomes=None, item
     pres_seen: set = set()
     raw_batches = []
     offset = 0
-    for chunk in pd.read_csv(vle_log, dtype=str, keep_default_na=False, na_values=[""], chunksize=size):
-        rows = np.arange(offset, offset + len(chunk), dtype=np.int64)
-        offset += len(chunk)
-        keep = _select(chunk, module, presentation)
-        chunk, rows = chunk[keep], rows[keep]
-        pres_seen.update(zip(chunk["code_module"], chunk["code_presentation"]))
-        raw_batches.append((chunk, rows, str(vle_log)))
+    try:
+        with pd.read_csv(vle_log, dtype=str, keep_default_na=False, na_values=[""], chunksize=size) as reader:
+            for chunk in reader:
+                rows = np.arange(offset, offset + len(chunk), dtype=np.int64)
+                offset += len(chunk)
+                keep = _select(chunk, module, presentation)
+                chunk, rows = chunk[keep], rows[keep]
+                pres_seen.update(zip(chunk["code_module"], chunk["code_presentation"]))
+                raw_batches.append((chunk, rows, str(vle_log)))
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise TraceFormatError(f"OULAD table {vle_log} cannot be read after data row {offset} ({exc})") from exc
     multi = len(pres_seen) > 1
 
     def learner_ids(frame):
@@ -191,6 +198,7 @@ def read_oulad(directory, *, module=None, presentation=None, outcomes=None, item
     if include_assessments and assess_path.is_file() and results:
         assess = _csv(assess_path)
         _need(assess, ["code_module", "code_presentation", "id_assessment", "assessment_type"], assess_path)
+        listed = set(assess["id_assessment"].dropna())  # every assessment, before the selection
         assess = assess[_select(assess, module, presentation)]
         if pres_seen:
             assess = assess[pd.MultiIndex.from_frame(assess[["code_module", "code_presentation"]])
@@ -210,6 +218,14 @@ def read_oulad(directory, *, module=None, presentation=None, outcomes=None, item
             joined = res.merge(assess[["id_assessment", "code_module", "code_presentation"]],
                                on="id_assessment", how="left")
             keep = joined["code_module"].notna().to_numpy()  # results of assessments not selected: skipped
+            # ... but a result of an assessment assessments.csv does not list belongs to no presentation:
+            # it is read and rejected, not skipped
+            unlisted = ~res["id_assessment"].isin(listed).to_numpy()
+            if unlisted.any():
+                ids = res["id_assessment"].to_numpy(dtype=object)[unlisted]
+                batches.append(Batch.from_columns(str(path), [], [], [], [], [], [], rejects=make_rejects(
+                    str(path), rows[unlisted], "bad_record",
+                    [f"id_assessment {a!r} is not listed in {assess_path.name}" for a in ids])))
             joined, rows = joined[keep].reset_index(drop=True), rows[keep]
             pres_seen.update(zip(joined["code_module"], joined["code_presentation"]))
             score = pd.to_numeric(joined["score"], errors="coerce") / 100.0

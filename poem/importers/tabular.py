@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ import pyarrow.compute as pc
 from ..errors import ParameterError, TraceFormatError
 from ..traces import REJECT_COLUMNS
 from .batch import Batch, make_rejects
-from .files import check_file, open_text
+from .files import check_file, open_text, sniff_delimiter
 from .timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
 
 __all__ = ["resolve_columns", "validate_frame", "iter_frame_batches", "iter_csv_batches",
@@ -317,17 +316,6 @@ def _validation_args(options):
                                         "score_max")}
 
 
-def _sniff_delimiter(path: Path) -> str:
-    with open_text(path) as fh:
-        head = fh.readline()
-    if path.name.endswith((".tsv", ".tsv.gz")):
-        return "\t"
-    try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
 def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", engine="auto", **options):
     """Stream a delimited text file (optionally gzip-compressed) as validated batches.
 
@@ -345,7 +333,7 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
     path = Path(path)
     check_file(path)
     source = str(path)
-    delimiter = delimiter or _sniff_delimiter(path)
+    delimiter = delimiter or sniff_delimiter(path)
     names = _header(path, source, delimiter, encoding)
     cols = resolve_columns(names, source=source, **_col_args(options))
     opts = _validation_args(options)
@@ -362,11 +350,8 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
 
 
 def _open_text(path: Path, encoding: str):
-    import gzip
-
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return (gzip.open if gz else open)(path, "rt", encoding=encoding, newline="")
+    """The file as the ``csv`` module reads it: strict decoding, no newline translation."""
+    return open_text(path, encoding, errors="strict", newline="")
 
 
 def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
@@ -486,20 +471,21 @@ def iter_parquet_batches(path, *, chunksize=None, **options):
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for non-parquet bytes
         raise TraceFormatError(f"{source}: not a Parquet file ({exc})") from exc
-    names = pf.schema_arrow.names
-    cols = resolve_columns(names, source=source, **_col_args(options))
-    opts = _validation_args(options)
-    used = [c for c in cols.values() if c is not None]
-    offset = 0
-    size = _chunksize(chunksize) if chunksize else DEFAULT_CHUNKSIZE
-    for record_batch in pf.iter_batches(batch_size=size, columns=used):
-        record_batch = _dictionary_ids(record_batch, [cols["learner"], cols["item"]])
-        chunk = record_batch.to_pandas()
-        yield validate_frame(chunk, cols, source=source, row_offset=offset, **opts)
-        offset += len(chunk)
-    if offset == 0:
-        empty = pf.schema_arrow.empty_table().to_pandas()
-        yield validate_frame(empty, cols, source=source, **opts)
+    with pf:  # the file is closed when the stream ends (or is abandoned)
+        names = pf.schema_arrow.names
+        cols = resolve_columns(names, source=source, **_col_args(options))
+        opts = _validation_args(options)
+        used = [c for c in cols.values() if c is not None]
+        offset = 0
+        size = _chunksize(chunksize) if chunksize else DEFAULT_CHUNKSIZE
+        for record_batch in pf.iter_batches(batch_size=size, columns=used):
+            record_batch = _dictionary_ids(record_batch, [cols["learner"], cols["item"]])
+            chunk = record_batch.to_pandas()
+            yield validate_frame(chunk, cols, source=source, row_offset=offset, **opts)
+            offset += len(chunk)
+        if offset == 0:
+            empty = pf.schema_arrow.empty_table().to_pandas()
+            yield validate_frame(empty, cols, source=source, **opts)
 
 
 def _dictionary_ids(record_batch, names):
@@ -510,8 +496,3 @@ def _dictionary_ids(record_batch, names):
             arr = pc.dictionary_encode(arr)
         arrays.append(arr)
     return pa.RecordBatch.from_arrays(arrays, names=record_batch.schema.names)
-
-
-def file_size(path) -> int:
-    """Size in bytes (used for progress reporting)."""
-    return os.stat(path).st_size

@@ -50,8 +50,8 @@ class Population:
     retry : float
         Probability of retrying an item just failed.
     dropout_base, dropout_per_failure : float
-        Hazard of leaving after a step: ``base + per_failure * recent failures`` (failures decay by half
-        every ``1 / (1 - failure_decay)`` steps).
+        Hazard of leaving after a step: ``base + per_failure * recent failures`` (the count of recent
+        failures is multiplied by :data:`FAILURE_DECAY` = 0.7 at every step: it halves in about two steps).
     prior_knowledge : float
         Share of the course (taken from the start of a valid order) a learner may know on arrival; each of
         those items is known with probability 0.7 when its prerequisites are known.

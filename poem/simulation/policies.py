@@ -332,7 +332,8 @@ class LearnedPathPolicy(_HistoryPolicy):
         model = ManHill(**self.params).fit(Traces.from_frame(data, items=self.course.items))
         path = learning_path(model, method=self.method, rng=np.random.default_rng(0))
         order = [str(x) for x in path.items]
-        rest = [str(x) for x in self.course.true_order if str(x) not in set(order)]
+        on_path = set(order)
+        rest = [str(x) for x in self.course.true_order if str(x) not in on_path]
         self._order = self.course.codes(order + rest)
 
 
