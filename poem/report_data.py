@@ -243,34 +243,75 @@ def learner_status(traces, path_items, graph: nx.DiGraph, *, stall_days: float =
     index = {str(x): k for k, x in enumerate(traces.items)}
     path_codes = np.array([index[i] for i in path_items if i in index], dtype=np.int64)
     E = traces.n_events
-    learner, item = traces.learner.astype(np.int64), traces.item.astype(np.int64)
+    # Everything below works on the sorted event arrays (memory O(events)): nothing n_learners x n_items.
     success = traces.score >= mastery  # NaN compares False: an unscored visit masters nothing
-    position = np.arange(E, dtype=np.int64)
     bounds = traces.trail_bounds()
     events = np.diff(bounds)
 
-    # event index of each learner's first success on each item (E = never)
-    first = np.full((n_learners, n_items), E, dtype=np.int64)
-    np.minimum.at(first, (learner[success], item[success]), position[success])
-    mastered_path = (first[:, path_codes] < E).sum(axis=1)
+    # first success of each (learner, item) pair, as sorted int64 keys learner * n_items + item with the
+    # event index of that first success (np.unique keeps the first occurrence, events being in trail order)
+    hits = np.flatnonzero(success)
+    keys = traces.learner[hits].astype(np.int64)
+    keys *= n_items
+    keys += traces.item[hits]
+    first_keys, first_at = np.unique(keys, return_index=True)
+    del keys
+    first_pos = hits[first_at]
+    del hits, first_at
 
-    # the last `window` events of every learner
-    recent = (bounds[learner + 1] - 1 - position) < window
-    r_pos, r_learner, r_item = position[recent], learner[recent], item[recent]
+    def first_success(query_keys):
+        """Event index of the first success for each key (E = never)."""
+        if not len(first_keys):
+            return np.full(len(query_keys), E, dtype=np.int64)
+        at = np.searchsorted(first_keys, query_keys)
+        np.minimum(at, len(first_keys) - 1, out=at)
+        return np.where(first_keys[at] == query_keys, first_pos[at], E)
 
-    # off trail: some prerequisite of the attempted item was not mastered before the attempt
+    # path items mastered, counting a path item listed twice twice (as a column selection would)
+    path_weight = np.bincount(path_codes, minlength=n_items)
+    per_item = max(n_items, 1)   # no item, no event, no key
+    mastered_path = np.bincount(first_keys // per_item, weights=path_weight[first_keys % per_item],
+                                minlength=n_learners).astype(np.int64)
+
+    # the last `window` events of every learner, as event indices in trail order
+    start = np.maximum(bounds[1:] - window, bounds[:-1])
+    n_recent = bounds[1:] - start
+    r_learner = np.repeat(np.arange(n_learners, dtype=np.int64), n_recent)
+    r_pos = np.arange(len(r_learner), dtype=np.int64) + np.repeat(start - (np.cumsum(n_recent) - n_recent),
+                                                                  n_recent)
+    r_item = traces.item[r_pos].astype(np.int64)
+    r_keys = r_learner * n_items + r_item
+    r_first = first_success(r_keys)
+    del r_keys
+
+    # off trail: some prerequisite of the attempted item was not mastered before the attempt; the
+    # (recent attempt, prerequisite) pairs are expanded in bounded chunks
     A = np.zeros((n_items, n_items), dtype=bool)
     for a, b in graph.edges:
         if a in index and b in index:
             A[index[a], index[b]] = True
-    not_ready = (first[r_learner] >= r_pos[:, None]) & A[:, r_item].T
-    n_recent = np.bincount(r_learner, minlength=n_learners)
-    off_share = (np.bincount(r_learner, weights=not_ready.any(axis=1), minlength=n_learners)
+    prereq_of, prereq = np.nonzero(A.T)            # prerequisites of each item, grouped by item
+    indegree = np.bincount(prereq_of, minlength=n_items).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(indegree)]).astype(np.int64)
+    not_ready = np.zeros(len(r_pos), dtype=bool)
+    chunk = max(1, (1 << 18) // max(int(indegree.max()) if n_items else 1, 1))
+    for lo in range(0, len(r_pos), chunk):
+        hi = min(lo + chunk, len(r_pos))
+        degree = indegree[r_item[lo:hi]]
+        pair_event = np.repeat(np.arange(hi - lo, dtype=np.int64), degree)
+        if not len(pair_event):
+            continue
+        rank = np.arange(len(pair_event), dtype=np.int64) - np.repeat(np.cumsum(degree) - degree, degree)
+        pair_prereq = prereq[offsets[r_item[lo:hi]][pair_event] + rank]
+        pair_first = first_success(r_learner[lo:hi][pair_event] * n_items + pair_prereq)
+        late = pair_first >= r_pos[lo:hi][pair_event]
+        not_ready[lo:hi] = np.bincount(pair_event[late], minlength=hi - lo) > 0
+    off_share = (np.bincount(r_learner, weights=not_ready, minlength=n_learners)
                  / np.maximum(n_recent, 1))
 
-    new_mastery = np.bincount(r_learner, weights=first[r_learner, r_item] == r_pos, minlength=n_learners)
-    scored = np.bincount(r_learner, weights=~np.isnan(traces.score[recent]), minlength=n_learners)
-    recent_success = np.bincount(r_learner, weights=success[recent], minlength=n_learners) / np.maximum(scored, 1)
+    new_mastery = np.bincount(r_learner, weights=r_first == r_pos, minlength=n_learners)
+    scored = np.bincount(r_learner, weights=~np.isnan(traces.score[r_pos]), minlength=n_learners)
+    recent_success = np.bincount(r_learner, weights=success[r_pos], minlength=n_learners) / np.maximum(scored, 1)
     last_time = traces.timestamp[np.maximum(bounds[1:] - 1, 0)]
     days_inactive = (traces.timestamp.max() - last_time) / NS_PER_DAY if E else np.zeros(n_learners)
 

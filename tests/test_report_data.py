@@ -265,3 +265,109 @@ def test_path_vs_plan():
     assert planned[["step", "item", "week"]].values.tolist() == [[1, "a", 2.0], [2, "b", 1.0]]
     assert tau == -1.0  # the path puts week 2 before week 1
     assert path_vs_plan(Path(["b", "a"], "lop"), info)[1] == 1.0
+
+
+# ---------------------------------------------------------------- learner_status: equivalence and memory
+def _learner_status_dense(traces, path_items, graph, *, stall_days=7.0, dropout_days=28.0, window=10,
+                          drift_share=0.5, mastery=0.5, min_events=3, key=None):
+    """The former dense implementation of rd.learner_status (n_learners x n_items matrices), kept verbatim as
+    the oracle the event-array version must reproduce exactly."""
+    n_items, n_learners = traces.n_items, traces.n_learners
+    index = {str(x): k for k, x in enumerate(traces.items)}
+    path_codes = np.array([index[i] for i in path_items if i in index], dtype=np.int64)
+    E = traces.n_events
+    learner, item = traces.learner.astype(np.int64), traces.item.astype(np.int64)
+    success = traces.score >= mastery
+    position = np.arange(E, dtype=np.int64)
+    bounds = traces.trail_bounds()
+    events = np.diff(bounds)
+    first = np.full((n_learners, n_items), E, dtype=np.int64)
+    np.minimum.at(first, (learner[success], item[success]), position[success])
+    mastered_path = (first[:, path_codes] < E).sum(axis=1)
+    recent = (bounds[learner + 1] - 1 - position) < window
+    r_pos, r_learner, r_item = position[recent], learner[recent], item[recent]
+    A = np.zeros((n_items, n_items), dtype=bool)
+    for a, b in graph.edges:
+        if a in index and b in index:
+            A[index[a], index[b]] = True
+    not_ready = (first[r_learner] >= r_pos[:, None]) & A[:, r_item].T
+    n_recent = np.bincount(r_learner, minlength=n_learners)
+    off_share = (np.bincount(r_learner, weights=not_ready.any(axis=1), minlength=n_learners)
+                 / np.maximum(n_recent, 1))
+    new_mastery = np.bincount(r_learner, weights=first[r_learner, r_item] == r_pos, minlength=n_learners)
+    scored = np.bincount(r_learner, weights=~np.isnan(traces.score[recent]), minlength=n_learners)
+    recent_success = np.bincount(r_learner, weights=success[recent], minlength=n_learners) / np.maximum(scored, 1)
+    last_time = traces.timestamp[np.maximum(bounds[1:] - 1, 0)]
+    days_inactive = (traces.timestamp.max() - last_time) / rd.NS_PER_DAY if E else np.zeros(n_learners)
+    stalled = (days_inactive >= stall_days) | ((n_recent >= window) & (new_mastery == 0))
+    drifting = off_share >= drift_share
+    status = np.select(
+        [mastered_path >= len(path_codes), events < min_events, days_inactive >= dropout_days,
+         stalled & drifting, stalled, drifting],
+        ["completed", "new", "dropped", "stalled_drifting", "stalled", "drifting"], default="on_track")
+    return pd.DataFrame({
+        "learner": rd.display_ids(traces.learners, pseudonymised=traces.pseudonymised, key=key), "status": status,
+        "events": events, "mastered": mastered_path.astype(np.int64), "path_items": len(path_codes),
+        "days_inactive": np.round(days_inactive, 1), "recent_success": recent_success,
+        "off_trail_share": off_share, "stalled": stalled, "drifting": drifting,
+    })
+
+
+def _random_traces(rng, n_learners, n_items, n_events, *, pseudonymised=False):
+    """Encoded traces straight from numpy: sorted by learner then time, ties on timestamps, NaN scores."""
+    learner = np.sort(rng.integers(0, n_learners, n_events)).astype(np.int32)
+    # every learner in the vocabulary gets at least one event (as from_frame guarantees)
+    learner[:n_learners] = np.arange(n_learners, dtype=np.int32)
+    learner = np.sort(learner)
+    day = rng.integers(0, 60, n_events)
+    order = np.lexsort((day, learner))
+    score = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, np.nan], n_events)
+    return Traces(learner=learner[order], item=rng.integers(0, n_items, n_events).astype(np.int32),
+                  timestamp=(day[order] * rd.NS_PER_DAY).astype(np.int64), score=score,
+                  duration=np.full(n_events, np.nan),
+                  learners=np.array([f"p{k:06d}" for k in range(n_learners)], dtype=object),
+                  items=np.array([f"i{k:03d}" for k in range(n_items)], dtype=object), pseudonymised=pseudonymised)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_learners=st.integers(1, 8), n_items=st.integers(1, 7),
+       extra=st.integers(0, 60), window=st.integers(1, 6), density=st.sampled_from([0.0, 0.2, 0.5, 1.0]),
+       mastery=st.sampled_from([0.0, 0.5, 1.0]), drift_share=st.sampled_from([0.25, 0.5, 1.0]),
+       min_events=st.integers(1, 4), stall_days=st.sampled_from([1.0, 7.0]), path_len=st.integers(0, 9),
+       selected=st.booleans())
+def test_learner_status_matches_the_dense_reference(seed, n_learners, n_items, extra, window, density, mastery,
+                                                    drift_share, min_events, stall_days, path_len, selected):
+    rng = np.random.default_rng(seed)
+    traces = _random_traces(rng, n_learners, n_items, n_learners + extra)
+    if selected and n_learners > 1:   # learners without any event stay in the vocabulary
+        traces = traces.select_learners(np.arange(n_learners) != rng.integers(0, n_learners))
+    items = [str(i) for i in traces.items]
+    # self-loops, arcs from/to unknown nodes, and repeated or unknown path items are all allowed
+    graph = nx.DiGraph([(a, b) for a in items + ["ghost"] for b in items if rng.random() < density])
+    path = list(rng.choice(items + ["ghost"], path_len)) if path_len else []
+    options = dict(window=window, mastery=mastery, drift_share=drift_share, min_events=min_events,
+                   stall_days=stall_days, dropout_days=stall_days * 4, key="k")
+    got = rd.learner_status(traces, path, graph, **options)
+    want = _learner_status_dense(traces, path, graph, **options)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_learner_status_memory_is_linear_in_events():
+    """50 000 learners x 180 items: the dense version needed n_learners x n_items (72 MB) plus the recent-window
+    gather (window x n_learners x n_items x 8 B = 720 MB); the event-array version stays within ~100 B/event."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    n_learners, n_items, n_events = 50_000, 180, 1_000_000
+    traces = _random_traces(rng, n_learners, n_items, n_events, pseudonymised=True)
+    items = [str(i) for i in traces.items]
+    graph = nx.DiGraph([(items[a], items[b]) for a in range(n_items) for b in range(a + 1, min(a + 6, n_items))])
+    path = items[::3]
+    tracemalloc.start()
+    try:
+        status = rd.learner_status(traces, path, graph, window=10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(status) == n_learners
+    assert peak / n_events < 100, f"peak {peak / 1e6:.1f} MB = {peak / n_events:.0f} B/event"
