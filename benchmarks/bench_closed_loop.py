@@ -164,12 +164,14 @@ OPERATORS = ["greedy", "tournament", "roulette", "ranking"]
 
 #: colony variants: (ManHill parameters, harness options). The first rows undo what ``suggest`` now does
 #: itself (mastery at the second success, the expected-gain product) to show what each brings; the last
-#: uses the conditional-success readiness instead of the precedence share.
+#: uses the conditional-success readiness instead of the precedence share, the very last turns off the
+#: remediation bonus (after a failure, j's likely missing prerequisites).
 VARIANTS = [({}, {}),
             ({"mastery_successes": 1, "combine": "sum"}, {}),
             ({"mastery_successes": 1}, {}),
             ({"combine": "sum"}, {}),
-            ({"readiness": "conditional"}, {})]
+            ({"readiness": "conditional"}, {}),
+            ({"w_remediate": 0.0}, {})]
 
 
 def ablation_table(course, args):

@@ -94,7 +94,7 @@ DEFAULTS = dict(
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
     smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=2,
-    combine="gain",
+    combine="gain", w_remediate=1.0,
 )
 READINESS = ("share", "conditional")
 COMBINES = ("gain", "sum")
@@ -150,6 +150,10 @@ class ManHill:
     combine : {"gain", "sum"}
         ``"gain"`` (default) multiplies the shifted additive score by the predicted success (expected
         gain); ``"sum"`` keeps the additive score.
+    w_remediate : float
+        After a failure on the current item j, weight of the bonus for j's likely missing prerequisites:
+        each unmastered i gets ``w_remediate · E[i, j] / max_i E[i, j]`` (E the readiness evidence); 0
+        turns it off. Default 1, the scale of ``w_precedence``.
     """
 
     def __init__(self, **params):
@@ -502,7 +506,7 @@ def _check_params(model: ManHill) -> None:
     num("target_success", 0, 1, lo_open=True)
     if model.target_success >= 1:
         raise ParameterError(f"ManHill parameter target_success must be < 1, got {model.target_success!r}")
-    for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing"):
+    for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing", "w_remediate"):
         num(name, 0)
     num("tournament_size", 1, integer=True)
     num("mastery_successes", 1, integer=True)

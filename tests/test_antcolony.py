@@ -627,6 +627,49 @@ def test_readiness_follows_precedence_and_unknown_items_are_neutral():
     assert out["b"] > out["e"] > out["d"]
 
 
+def test_remediation_after_a_failure_hand_checked():
+    # chain a -> b -> c -> d: a, b and c each precede d with strength 20/21; after a failure on d with a
+    # mastered, b and c (the unmastered likely prerequisites) gain exactly w_remediate, nothing else moves
+    kw = dict(w_plus=0, w_minus=0, w_level=0, exploration=0, combine="sum")
+    hist, scores = ["a", "a", "d"], [1.0, 1.0, 0.0]
+    off = {s.item: s.score for s in chain_model(w_remediate=0, **kw).suggest(hist, scores=scores, k=5)}
+    on = {s.item: s.score for s in chain_model(w_remediate=0.5, **kw).suggest(hist, scores=scores, k=5)}
+    assert set(on) == set(off) == {"b", "c", "d", "e"}          # a is mastered: tabu
+    assert on["b"] - off["b"] == pytest.approx(0.5) and on["c"] - off["c"] == pytest.approx(0.5)
+    assert on["d"] == off["d"] and on["e"] == off["e"]
+    assert off["c"] == pytest.approx(0.5)                       # (20/21 + ½) / (40/21 + 1)
+    # after a success nothing changes
+    ok = ["a", "a", "d"], [1.0, 1.0, 1.0]
+    assert ([s.score for s in chain_model(w_remediate=0.5, **kw).suggest(*ok, k=5)]
+            == [s.score for s in chain_model(w_remediate=0, **kw).suggest(*ok, k=5)])
+    with pytest.raises(ParameterError, match="w_remediate"):
+        ManHill(w_remediate=-1.0).fit(make_traces(TINY))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), w=st.floats(0.0, 3.0), readiness=st.sampled_from(["share", "conditional"]))
+def test_remediation_bonus_is_bounded_and_only_after_a_failure(seed, w, readiness):
+    from poem.suggestion import score_candidates
+
+    rng = np.random.default_rng(seed)
+    traces = random_traces(rng, n_learners=25, n_items=6, max_len=10)
+    base = ManHill(readiness=readiness, combine="sum", w_remediate=0.0).fit(traces)
+    rem = ManHill(readiness=readiness, combine="sum", w_remediate=w).fit(traces)
+    codes = [int(c) for c in rng.integers(0, 6, size=int(rng.integers(1, 8)))]
+    scores = [float(s) for s in rng.choice([0.0, 1.0, np.nan], size=len(codes))]
+    theta = base._ability(codes, scores)
+    t0, terms, allowed0, _ = score_candidates(base._tables, codes, scores, theta)
+    t1, _, allowed1, _ = score_candidates(rem._tables, codes, scores, theta)
+    assert np.array_equal(allowed0, allowed1) and np.all(np.isfinite(t1))
+    bonus = t1 - t0
+    if scores[-1] != scores[-1] or scores[-1] >= 0.5:
+        assert np.allclose(bonus, 0.0)       # only after a (scored) failure
+    else:
+        assert np.all(bonus >= -1e-12) and np.all(bonus <= w + 1e-12)
+        assert np.allclose(bonus[terms[2]], 0.0) and abs(bonus[codes[-1]]) < 1e-12
+        assert bonus.max() == pytest.approx(w) or np.allclose(bonus, 0.0)
+
+
 def test_tour_quality_unknown_outcome_counts_as_the_mean_known_one():
     traces = make_traces(TINY, outcomes=pd.Series({"A": 1.0, "B": np.nan, "C": 0.0}))
     model = ManHill(depth=0, tour_quality=True).fit(traces)
