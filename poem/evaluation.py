@@ -54,13 +54,7 @@ def load_truth(truth) -> dict:
     [('x', 'y')]
     """
     if isinstance(truth, (str, PathLike)):
-        path = FilePath(truth)
-        if not path.is_file():
-            raise TraceFormatError(f"truth file {str(path)!r} does not exist")
-        try:
-            truth = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise TraceFormatError(f"truth file {str(path)!r} is not valid JSON: {exc}") from None
+        truth = _read_json(truth, "truth")
     if not isinstance(truth, Mapping):
         raise ParameterError(f"truth must be a mapping or a path to truth.json, got {type(truth).__name__}")
     prereqs = truth.get("prerequisites", [])
@@ -76,6 +70,17 @@ def load_truth(truth) -> dict:
     return {"items": [str(x) for x in items], "prerequisites": arcs, "true_order": order}
 
 
+def _read_json(file, what: str):
+    """The JSON content of ``file``; a missing or malformed file is a TraceFormatError naming it."""
+    file = FilePath(file)
+    if not file.is_file():
+        raise TraceFormatError(f"{what} file {str(file)!r} does not exist")
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TraceFormatError(f"{what} file {str(file)!r} is not valid JSON: {exc}") from None
+
+
 def path_items(path_or_order) -> list[str]:
     """The ordered item ids of a :class:`poem.paths.Path`, a ``{"path": [...]}`` mapping, a JSON file
     holding either, or any sequence of ids.
@@ -86,13 +91,7 @@ def path_items(path_or_order) -> list[str]:
     ['b', 'a']
     """
     if isinstance(path_or_order, (str, PathLike)) and FilePath(path_or_order).suffix == ".json":
-        file = FilePath(path_or_order)
-        if not file.is_file():
-            raise TraceFormatError(f"path file {str(file)!r} does not exist")
-        try:
-            path_or_order = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise TraceFormatError(f"path file {str(file)!r} is not valid JSON: {exc}") from None
+        path_or_order = _read_json(path_or_order, "path")
     if hasattr(path_or_order, "items") and not isinstance(path_or_order, Mapping) \
             and not callable(path_or_order.items):
         path_or_order = path_or_order.items
