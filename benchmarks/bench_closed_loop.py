@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poem.simulate import (closed_loop, junyi_graph, make_course, semet_test,  # noqa: E402
+from poem.simulation import (closed_loop, junyi_graph, make_course, semet_test,  # noqa: E402
                            simulate_course)
 from poem.simulation.learners import (DEFAULT_POPULATIONS, _SIG1, FAILURE_DECAY,  # noqa: E402
                                       init_learners, unstructured)
@@ -35,7 +35,7 @@ from poem.simulation.policies import ColonyPolicy  # noqa: E402
 
 
 def evidence_quality(model, course, z_min: float = 2.0) -> pd.DataFrame:
-    """How the colony's significant precedence pairs (z > ``z_min``, as ``poem.suggestion`` counts them)
+    """How the colony's significant precedence pairs (z > ``z_min``, as ``poem.colony.suggestion`` counts them)
     compare with the true DAG: how many, the share that are ancestor relations, the direct arcs recalled."""
     import networkx as nx
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 def in_process(demo: Path, n_seeds: int) -> float:
     """The report's computations without notebook, kernel or rendering."""
-    from poem import report_data as rd
+    from poem.report import data as rd
     from poem.antcolony import ManHill
     from poem.io import read_traces
     from poem.paths import learning_path, prerequisite_graph
@@ -54,9 +54,9 @@ def main(argv=None) -> int:
     if args.quick:
         args.runs, args.n_seeds = 2, 1
 
-    from poem.batch import run_batch
-    from poem.notebook_runner import data_path, run_notebook
-    from poem.report import render_html
+    from poem.lab.batch import run_batch
+    from poem.lab.runner import data_path, run_notebook
+    from poem.report.build import render_html
 
     demo = data_path("demo")
     rows = []

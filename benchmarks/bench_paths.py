@@ -31,13 +31,13 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from poem.aco import aco_order  # noqa: E402
+from poem.ordering.aco import aco_order  # noqa: E402
 from poem.antcolony import ManHill  # noqa: E402
-from poem.baselines import BASELINES, baseline_path  # noqa: E402
-from poem.evaluation import evaluate  # noqa: E402
-from poem.lop import lop_objective, solve_lop  # noqa: E402
+from poem.ordering.baselines import BASELINES, baseline_path  # noqa: E402
+from poem.ordering.evaluation import evaluate  # noqa: E402
+from poem.ordering.lop import lop_objective, solve_lop  # noqa: E402
 from poem.paths import learning_path, precedence_evidence, prerequisite_graph  # noqa: E402
-from poem.simulate import simulate_course  # noqa: E402
+from poem.simulation import simulate_course  # noqa: E402
 from poem.traces import Traces  # noqa: E402
 
 
@@ -55,7 +55,7 @@ NOTES = """## Notes
 - Respect = share of true prerequisite arcs a->b with a placed before b (the benchmark's `score.py`).
   Baselines are computed on the same traces in the same run; "best baseline" is the best of popularity,
   mean first-view rank, mean first-success rank, directly-follows greedy and success-filtered Markov.
-- Simulated courses come from `poem.simulate.simulate_course` (another area's simulator: learners browse
+- Simulated courses come from `poem.simulation.simulate_course` (another area's simulator: learners browse
   near a partly wrong syllabus, which makes ordering harder than on the public courses).
 """
 

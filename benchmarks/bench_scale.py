@@ -1,7 +1,7 @@
 """How import and fit cost grow with the log (1M, 3M, 10M events), peak memory per event, and the Dask engine
 on workers given less memory than the in-memory fit needs -- as ratios against peers measured in the same run.
 
-For each size a seeded synthetic log (:mod:`poem.synth`: 180 items, 170 000 learners enrolled, heavy-tailed
+For each size a seeded synthetic log (:mod:`poem.simulation.synth`: 180 items, 170 000 learners enrolled, heavy-tailed
 activity) is written as Parquet, one file per day, so that trails cross files. Every measurement runs in a
 fresh subprocess (peak memory is that process's high-water mark above its own baseline after imports and
 warm-up, so stages do not pollute each other):
@@ -59,7 +59,7 @@ def _files(data: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ stages
 def stage_generate(events: int, data: Path, seed: int) -> dict:
-    from poem.synth import generate_log
+    from poem.simulation.synth import generate_log
 
     t = time.perf_counter()
     log = generate_log(events, n_learners=N_LEARNERS, n_items=N_ITEMS, seed=seed)
@@ -283,7 +283,7 @@ def main(argv=None) -> int:
         "",
         f"Command: `{command.strip()}`",
         "",
-        f"Synthetic logs (`poem.synth`, seed 0): {N_ITEMS} items, {N_LEARNERS:,} learners enrolled, Parquet "
+        f"Synthetic logs (`poem.simulation.synth`, seed 0): {N_ITEMS} items, {N_LEARNERS:,} learners enrolled, Parquet "
         f"one file per day. {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
         f"load average {load:.1f} at the end. Each stage in a fresh process; peak = that process's "
         "high-water RSS above its baseline after imports.",

@@ -11,14 +11,18 @@ The promised surface is small; everything else is importable from its module but
     path = poem.learning_path(model, method="lop")   # poem.paths
     graph = poem.prerequisite_graph(model)
     metrics = poem.evaluate(path, truth)
-    course = poem.simulate.simulate_course(...)      # poem.simulate (module)
+    course = poem.simulation.simulate_course(...)      # poem.simulation (module)
 
 Data flows one way: io -> antcolony -> paths -> notebooks / reports / CLI.
 """
 
+import importlib.abc
+import importlib.machinery
+import sys
+import warnings
 from importlib import import_module
 
-from .errors import (ModelFileError, NotebookError, NotFittedError, ParameterError, PoemError,
+from poem.errors import (ModelFileError, NotebookError, NotFittedError, ParameterError, PoemError,
                      TraceFormatError)
 
 __version__ = "0.1.0"
@@ -39,9 +43,47 @@ _LAZY = {
     "ManHill": ("poem.antcolony", "ManHill"),
     "learning_path": ("poem.paths", "learning_path"),
     "prerequisite_graph": ("poem.paths", "prerequisite_graph"),
-    "evaluate": ("poem.evaluation", "evaluate"),
-    "simulate": ("poem.simulate", None),
+    "evaluate": ("poem.ordering.evaluation", "evaluate"),
+    "simulate": ("poem.simulation", None),
 }
+
+
+# Modules that lived at the top level before the package was grouped by layer. Code written against the old
+# names (notebooks of users, scripts) keeps working: `import poem.publish` gives `poem.lab.publish`, with a
+# DeprecationWarning naming the new home.
+_MOVED = {
+    "cli_io": "cli.importing", "cli_model": "cli.model", "cli_paths": "cli.paths", "cli_report": "cli.report",
+    "cli_simulate": "cli.simulate", "report_data": "report.data", "report_text": "report.texts",
+    "plots": "report.plots", "notebook_runner": "lab.runner", "batch": "lab.batch", "publish": "lab.publish",
+    "experiments": "lab.experiments", "elo": "colony.elo", "suggestion": "colony.suggestion",
+    "colony_state": "colony.state", "colony_io": "colony.persistence", "_kernels": "colony.kernels",
+    "audit": "colony.audit", "aco": "ordering.aco", "lop": "ordering.lop", "baselines": "ordering.baselines",
+    "evaluation": "ordering.evaluation", "promotion": "simulation.promotion", "synth": "simulation.synth",
+    "simulate": "simulation",
+}
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Answers imports of an old top-level name with the module at its new place."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        old = fullname.partition("poem.")[2]
+        if not fullname.startswith("poem.") or old not in _MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec):
+        new = "poem." + _MOVED[spec.name.partition("poem.")[2]]
+        if spec.name != "poem.simulate":  # `poem.simulate` stays a promised name for the simulation package
+            warnings.warn(f"{spec.name} moved to {new}; import it from there", DeprecationWarning,
+                          stacklevel=3)
+        return import_module(new)
+
+    def exec_module(self, module):
+        pass  # the module already ran at its new place
+
+
+sys.meta_path.append(_MovedModuleFinder())
 
 
 def __getattr__(name):

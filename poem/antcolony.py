@@ -24,7 +24,7 @@ Precedence is evidence about the course, not a trail, so it is never decayed.
 **Conditional success.** ``cond_attempts_[i, j]`` / ``cond_successes_[i, j]`` count the attempts on j
 (until j is mastered) made after i was mastered, and their score sum; ``cond_tries_`` / ``cond_first_``
 are all the attempts until mastery, so the "without i" side is the difference. Mastery there is the
-``mastery_successes``-th success. From them :func:`poem.suggestion.conditional_evidence` estimates
+``mastery_successes``-th success. From them :func:`poem.colony.suggestion.conditional_evidence` estimates
 "i is a prerequisite of j" by contrast (success on j with i against without it) rather than by order.
 They are unweighted sums over learners, never decayed, and add across states like everything else.
 
@@ -43,13 +43,13 @@ is stored scaled to [0, 1] and used by ``suggest`` (and the paths layer) so a ne
 teachers' structure and the pheromones correct it.
 
 **ELO** learner ability and item difficulty with a decreasing K and the deflation fixed: see
-:mod:`poem.elo`.
+:mod:`poem.colony.elo`.
 
 **Mergeable state.** Without decay every count above is a sum over learners: ``partial_state`` computes a
-:class:`~poem.colony_state.ColonyState` on complete trails, states add, and ``from_state`` finishes the
+:class:`~poem.colony.state.ColonyState` on complete trails, states add, and ``from_state`` finishes the
 colony (ELO is replayed over the states' compact logs of scored events). ``partial_fit`` adds a new
-cohort that way. Suggestions, their evidence and the selection operators live in :mod:`poem.suggestion`,
-the audit in :mod:`poem.audit`, persistence in :mod:`poem.colony_io`.
+cohort that way. Suggestions, their evidence and the selection operators live in :mod:`poem.colony.suggestion`,
+the audit in :mod:`poem.colony.audit`, persistence in :mod:`poem.colony.persistence`.
 
 Examples
 --------
@@ -75,12 +75,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._kernels import conditional_pass, erosion_pass, row_deposit_counts, session_firsts, trail_pass
-from .colony_state import DEPOSIT_PARAMS, ColonyState
-from .elo import fit_elo, learner_rating, success_probability
-from .errors import NotFittedError, ParameterError, TraceFormatError
-from .suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
-from .traces import Traces
+from poem.colony.kernels import conditional_pass, erosion_pass, row_deposit_counts, session_firsts, trail_pass
+from poem.colony.state import DEPOSIT_PARAMS, ColonyState, plain_scalar
+from poem.colony.elo import fit_elo, learner_rating, success_probability
+from poem.errors import NotFittedError, ParameterError, TraceFormatError
+from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
+from poem.traces import Traces
 
 __all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
 
@@ -129,7 +129,7 @@ class ManHill:
     prior : array, DataFrame, list of item ids or None
         Teacher prior W (see the module docstring); ``prior_weight`` its weight in ``suggest``.
     elo_theta0, elo_k0, elo_k_min, elo_halflife, elo_iter : float
-        ELO entry rating, step schedule and sweeps (:func:`poem.elo.fit_elo`).
+        ELO entry rating, step schedule and sweeps (:func:`poem.colony.elo.fit_elo`).
     target_success : float
         Predicted success ``suggest`` aims at (ELO level matching).
     w_plus, w_minus, w_precedence, w_level, exploration : float
@@ -142,7 +142,7 @@ class ManHill:
     readiness : {"share", "conditional"}
         How ``suggest`` reads readiness: the share of j's significant ``precedence_`` predecessors
         mastered (default), or a soft AND over the conditional-success evidence (see
-        :mod:`poem.suggestion`; measured worse in closed loop, kept as an option).
+        :mod:`poem.colony.suggestion`; measured worse in closed loop, kept as an option).
     mastery_successes : int
         Successes (score >= ``mastery``) after which an item counts as mastered in ``suggest`` (tabu, and
         covering its dependents) and in the conditional-success counts; default 2, since one pass may be
@@ -185,6 +185,10 @@ class ManHill:
     @property
     def is_fitted(self) -> bool:
         return hasattr(self, "state_")
+
+    def _check_params(self) -> None:
+        """Validate every parameter (raises :class:`~poem.errors.ParameterError` naming the bad value)."""
+        _check_params(self)
 
     def _check_fitted(self):
         if not self.is_fitted:
@@ -248,7 +252,7 @@ class ManHill:
 
     def partial_state(self, traces: Traces) -> ColonyState:
         """The mergeable sums of ``traces`` (complete learner trails, decay off); see
-        :class:`~poem.colony_state.ColonyState`. Parameters are validated here too."""
+        :class:`~poem.colony.state.ColonyState`. Parameters are validated here too."""
         _check_params(self)
         traces = _check_traces(traces, None)
         n = traces.n_items
@@ -277,7 +281,7 @@ class ManHill:
         return ColonyState(
             items=np.asarray(traces.items, dtype=object),
             learners=np.asarray(traces.learners, dtype=object)[active],
-            params={k: _plain(getattr(self, k)) for k in DEPOSIT_PARAMS},
+            params={k: plain_scalar(getattr(self, k)) for k in DEPOSIT_PARAMS},
             phi_plus=phi_p, phi_minus=phi_m, arc_visits=visits, arc_learners=arc_l, precedence=prec,
             cond_attempts=cond_att, cond_successes=cond_succ, cond_tries=cond_tries, cond_first=cond_first,
             item_attempts=att, item_successes=succ, item_learners=item_l, item_events=item_ev,
@@ -295,7 +299,7 @@ class ManHill:
         the ones the state was computed with and must agree with them; decay needs the global time order
         and is refused here."""
         clash = {k: (params[k], state.params[k]) for k in DEPOSIT_PARAMS
-                 if k in params and k in state.params and _plain(params[k]) != state.params[k]}
+                 if k in params and k in state.params and plain_scalar(params[k]) != state.params[k]}
         if clash:
             raise ParameterError(f"from_state: parameters {clash} (given, state) differ from the ones the "
                                  "state was computed with")
@@ -364,7 +368,7 @@ class ManHill:
 
     # ------------------------------------------------------------------ using the colony
     def suggest(self, history, scores=None, k: int = 5, operator: str = "greedy", rng=None) -> list:
-        """Next items for one learner; see :mod:`poem.suggestion` for the score and its terms.
+        """Next items for one learner; see :mod:`poem.colony.suggestion` for the score and its terms.
 
         Parameters
         ----------
@@ -429,39 +433,32 @@ class ManHill:
         return codes, sc
 
     def _ability(self, codes, scores) -> float:
-        """The learner's current ELO ability, replayed from their history (:func:`poem.elo.learner_rating`)."""
+        """The learner's current ELO ability, replayed from their history (:func:`poem.colony.elo.learner_rating`)."""
         return learner_rating(codes, scores, self.item_difficulty_, theta0=float(self.elo_theta0),
                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
                               halflife=float(self.elo_halflife))
 
     def audit(self, **thresholds) -> pd.DataFrame:
-        """A table for the pedagogical team; see :func:`poem.audit.audit`."""
+        """A table for the pedagogical team; see :func:`poem.colony.audit.audit`."""
         self._check_fitted()
-        from .audit import audit
+        from poem.colony.audit import audit
         return audit(self, **thresholds)
 
     def save(self, path) -> None:
-        """Write the colony to ``path`` (.npz, no pickle, with JSON metadata); see :mod:`poem.colony_io`."""
+        """Write the colony to ``path`` (.npz, no pickle, with JSON metadata); see :mod:`poem.colony.persistence`."""
         self._check_fitted()
-        from .colony_io import save
+        from poem.colony.persistence import save
         save(self, path)
 
     @classmethod
     def load(cls, path) -> "ManHill":
         """Read a colony written by :meth:`save`; raises :class:`~poem.errors.ModelFileError` when the file
         is missing, corrupt, truncated or from a newer format."""
-        from .colony_io import load
-        return load(path)
+        from poem.colony.persistence import load
+        return load(path, cls)
 
 
 # ---------------------------------------------------------------------- helpers (plain functions)
-def _plain(value):
-    """JSON-able scalar form of a parameter (numpy scalars become Python ones)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _is_number(value) -> bool:
     try:
         float(value)

@@ -60,12 +60,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ParameterError, TraceFormatError
-from .importers.batch import REASONS, assemble
-from .importers.canonical import is_canonical, read_canonical, write_traces
-from .importers.files import read_small_table
-from .importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
-from .traces import Traces
+from poem.errors import ParameterError, TraceFormatError
+from poem.importers.batch import REASONS, assemble
+from poem.importers.canonical import is_canonical, read_canonical, write_traces
+from poem.importers.files import read_small_table
+from poem.importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
+from poem.traces import Traces
 
 __all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter_batches", "detect_format",
            "FORMATS", "REASONS", "bundled_oulad_dir"]
@@ -107,7 +107,7 @@ def detect_format(path) -> str:
     if stem.endswith((".parquet", ".pq")):
         return "parquet"
     if stem.endswith((".json", ".jsonl", ".ndjson", ".log")) or name.endswith(".gz") or "tracking" in name:
-        from .importers.jsonlines import sniff_json_kind
+        from poem.importers.jsonlines import sniff_json_kind
 
         return sniff_json_kind(path)
     raise TraceFormatError(f"cannot tell the format of {path} from its name; pass format= one of "
@@ -163,15 +163,15 @@ def iter_batches(source, format="auto", *, chunksize=None, **options):
     elif fmt == "parquet":
         yield from iter_parquet_batches(path, chunksize=chunksize, **_table_options(options))
     elif fmt == "jsonl":
-        from .importers.jsonlines import iter_jsonl_batches
+        from poem.importers.jsonlines import iter_jsonl_batches
 
         yield from iter_jsonl_batches(path, chunksize=chunksize, **_table_options(options))
     elif fmt == "edx":
-        from .importers.edx import iter_edx_batches
+        from poem.importers.edx import iter_edx_batches
 
         yield from iter_edx_batches(path, chunksize=chunksize, **_format_options("edx", options))
     elif fmt == "xapi":
-        from .importers.xapi import iter_xapi_batches
+        from poem.importers.xapi import iter_xapi_batches
 
         yield from iter_xapi_batches(path, chunksize=chunksize, **_format_options("xapi", options))
     else:  # oulad is whole tables joined together, not a stream; read_traces handles it
@@ -294,7 +294,7 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
     if "oulad" in fmts:
         if len(srcs) != 1:
             raise TraceFormatError("OULAD is read from one directory at a time")
-        from .importers.oulad import read_oulad
+        from poem.importers.oulad import read_oulad
 
         return read_oulad(srcs[0], outcomes=outcomes, item_info=item_info, items=items,
                           pseudonymise_key=pseudonymise_key, duplicates=duplicates, chunksize=chunksize,
@@ -343,7 +343,7 @@ def read_outcomes(source) -> pd.DataFrame:
     >>> read_outcomes(pd.DataFrame({"learner": ["a", "b"], "outcome": [1, 0.25]}))["outcome"].tolist()
     [1.0, 0.25]
     """
-    from .importers.tabular import CANDIDATES
+    from poem.importers.tabular import CANDIDATES
 
     frame = read_small_table(source, "outcomes")
     lower = {str(c).lower(): c for c in frame.columns}
@@ -372,6 +372,6 @@ def read_catalog(source) -> pd.DataFrame:
 
     See :func:`poem.importers.catalog.read_catalog`.
     """
-    from .importers.catalog import read_catalog as _read
+    from poem.importers.catalog import read_catalog as _read
 
     return _read(source)

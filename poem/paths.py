@@ -12,10 +12,10 @@ into a *precedence evidence* matrix and orders the items to agree with as much o
   outvote the few real prerequisites, and the rest breaks ties (``tie_break * max(z_ij, 0)``: without it
   many orders share the optimum and the search picks one arbitrarily);
 - ``method="lop"``: the linear ordering that maximises ``sum W_ij`` over pairs placed *i* before *j*
-  (:func:`poem.lop.solve_lop`);
+  (:func:`poem.ordering.lop.solve_lop`);
 - ``method="aco"``: an Ant Colony System over the same objective, its pheromone initialised from the
   man-hill's success pheromone ``phi_plus_`` and, when the colony has a teacher prior, that prior as a
-  static heuristic (:func:`poem.aco.aco_order`): both report the same objective, so they compare;
+  static heuristic (:func:`poem.ordering.aco.aco_order`): both report the same objective, so they compare;
 - ``method="greedy"``: follow the strongest success pheromone arc to an unvisited item (what a learner
   following the colony's trails step by step would do);
 - ``method="topological"``: a topological order of :func:`prerequisite_graph`, the item with most net
@@ -56,9 +56,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .aco import aco_order
-from .errors import NotFittedError, ParameterError
-from .lop import lop_objective, solve_lop
+from poem.ordering.aco import aco_order
+from poem.errors import NotFittedError, ParameterError
+from poem.ordering.lop import lop_objective, solve_lop
 
 __all__ = ["Path", "STEP_COLUMNS", "METHODS", "learning_path", "prerequisite_graph", "precedence_evidence",
            "path_objective"]
@@ -339,8 +339,8 @@ def learning_path(model, method: str = "lop", rng=None, items=None, start=None, 
         score is given) are left out, and the path continues from the last history item.
     **options
         ``threshold``, ``smoothing``, ``tie_break`` (evidence, :func:`precedence_evidence`); for ``lop``
-        the options of :func:`poem.lop.solve_lop` (``n_iterations``, ``neighbourhood``...); for ``aco`` those of
-        :func:`poem.aco.aco_order` (``n_ants``, ``n_iterations``, ``alpha``, ``beta``, ``q0``, ``rho``,
+        the options of :func:`poem.ordering.lop.solve_lop` (``n_iterations``, ``neighbourhood``...); for ``aco`` those of
+        :func:`poem.ordering.aco.aco_order` (``n_ants``, ``n_iterations``, ``alpha``, ``beta``, ``q0``, ``rho``,
         ``xi``, ``improve``; default ``improve=True``); for ``topological`` ``graph_threshold`` (default 2)
         and ``min_ratio`` (default 0.65), as in :func:`prerequisite_graph`.
 

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["pseudonymise", "pseudonymise_vocabulary", "key_from_env", "KEY_ENV", "DIGEST_CHARS"]
 

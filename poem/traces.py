@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .errors import TraceFormatError
+from poem.errors import TraceFormatError
 
 __all__ = ["Traces", "ImportSummary", "REJECT_COLUMNS", "empty_rejects"]
 

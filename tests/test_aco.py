@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from poem.aco import aco_order, path_objective
+from poem.ordering.aco import aco_order, path_objective
 from poem.errors import ParameterError
-from poem.lop import lop_exact, lop_objective
+from poem.ordering.lop import lop_exact, lop_objective
 
 
 @settings(max_examples=30, deadline=None)

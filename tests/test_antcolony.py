@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from poem.antcolony import ManHill
-from poem.colony_state import ColonyState
+from poem.colony.state import ColonyState
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
-from poem.suggestion import TERMS, Suggestion
+from poem.colony.suggestion import TERMS, Suggestion
 from poem.traces import Traces
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
@@ -241,7 +241,7 @@ def test_conditional_counts_match_reference_and_bounds(rows, need):
 
 
 def test_conditional_evidence_separates_a_prerequisite_from_an_earlier_item():
-    from poem.suggestion import conditional_evidence
+    from poem.colony.suggestion import conditional_evidence
 
     # j = 2 passes 80 % after p = 0 is mastered, 10 % without (a prerequisite); after o = 1 (merely
     # earlier) 50 % either way
@@ -560,8 +560,8 @@ def test_predict_success_monotone_in_history():
     bad = model.predict_success(["a", "b"], "e", scores=[0.0, 0.0])
     assert 0 < bad < good < 1
     assert model.predict_success([], "a") > model.predict_success([], "e")
-    # sigma(theta - d) with theta replayed from the history by poem.elo.learner_rating
-    from poem.elo import learner_rating
+    # sigma(theta - d) with theta replayed from the history by poem.colony.elo.learner_rating
+    from poem.colony.elo import learner_rating
     theta = learner_rating([0, 1], [1.0, 1.0], model.item_difficulty_, theta0=model.elo_theta0, k0=model.elo_k0,
                            k_min=model.elo_k_min, halflife=model.elo_halflife)
     e = list(model.items_).index("e")
@@ -649,7 +649,7 @@ def test_remediation_after_a_failure_hand_checked():
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), w=st.floats(0.0, 3.0), readiness=st.sampled_from(["share", "conditional"]))
 def test_remediation_bonus_is_bounded_and_only_after_a_failure(seed, w, readiness):
-    from poem.suggestion import score_candidates
+    from poem.colony.suggestion import score_candidates
 
     rng = np.random.default_rng(seed)
     traces = random_traces(rng, n_learners=25, n_items=6, max_len=10)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from poem.antcolony import ManHill
-from poem.audit import AUDIT_COLUMNS
+from poem.colony.audit import AUDIT_COLUMNS
 from poem.errors import ParameterError
 
 from test_antcolony import make_traces

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poem.baselines import (BASELINES, baseline_path, catalogue, directly_follows, first_success_rank,
+from poem.ordering.baselines import (BASELINES, baseline_path, catalogue, directly_follows, first_success_rank,
                             first_view_rank, item_statistics, markov, popularity, random_order,
                             transition_counts)
 from poem.errors import ParameterError
-from poem.evaluation import evaluate
+from poem.ordering.evaluation import evaluate
 from poem.traces import Traces
 
 

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from poem.batch import RESULT_COLUMNS, collect_results, expand_runs, load_runs, run_batch, run_id
-from poem.cli import main
+from poem.lab.batch import RESULT_COLUMNS, collect_results, expand_runs, load_runs, run_batch, run_id
+from poem.cli.main import main
 from poem.errors import NotebookError, ParameterError
-from poem.notebook_runner import make_notebook
+from poem.lab.runner import make_notebook
 
 PARAMS = "x = 1  # first axis\ny = 1  # second axis\n"
 CELLS = [
-    "from poem.publish import publish",
+    "from poem.lab.publish import publish",
     "publish('product', x * y)\npublish('x', 'clash')\npublish('pair', [x, y])",
     "assert not (x == 2 and y == 2), 'the (2, 2) run fails on purpose'",
     "publish('after', 1)",
@@ -80,7 +80,7 @@ def test_grid_is_the_full_product_with_distinct_ids(axes):
 
 
 def test_the_shipped_example_batch_file_fits_notebook_04():
-    from poem.notebook_runner import notebook_parameters, notebooks_dir
+    from poem.lab.runner import notebook_parameters, notebooks_dir
 
     runs = load_runs(notebooks_dir() / "sweep_grid.yaml")
     assert len(runs) == 6

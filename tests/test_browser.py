@@ -14,8 +14,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from poem.notebook_runner import make_notebook, run_notebook
-from poem.report import embedded_images, render_html
+from poem.lab.runner import make_notebook, run_notebook
+from poem.report.build import embedded_images, render_html
 
 pytestmark = pytest.mark.slow
 
@@ -116,8 +116,8 @@ def test_console_errors_are_caught(chromium, tmp_path):
 
 @pytest.fixture(scope="module")
 def team_report(tmp_path_factory):
-    from poem.notebook_runner import data_path
-    from poem.report import build_report
+    from poem.lab.runner import data_path
+    from poem.report.build import build_report
 
     demo = data_path("demo")
     out = tmp_path_factory.mktemp("team") / "report.html"
@@ -126,7 +126,7 @@ def team_report(tmp_path_factory):
 
 
 def test_team_report_in_chromium(chromium, team_report, tmp_path):
-    from poem.report_text import TEXTS
+    from poem.report.texts import TEXTS
 
     dom, shot, console = open_in_chromium(chromium, team_report, tmp_path, height=2400)
     assert console == [], console

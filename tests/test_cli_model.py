@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from poem.antcolony import ManHill
-from poem.cli import main
-from poem.cli_model import parse_settings
+from poem.cli.main import main
+from poem.cli.model import parse_settings
 from poem.errors import ParameterError
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from poem.errors import ParameterError
-from poem.simulate import closed_loop, make_course, simulate_course
+from poem.simulation import closed_loop, make_course, simulate_course
 from poem.simulation.closed_loop import RECORD_COLUMNS, compare_policies, semet_test, wrong_prior
 from poem.simulation.policies import ColonyPolicy
 

@@ -5,8 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["poem.antcolony", "poem.elo", "poem.suggestion", "poem.colony_state", "poem.colony_io", "poem.audit",
-           "poem.cli_model", "poem._kernels"]
+MODULES = ["poem.antcolony", "poem.colony.elo", "poem.colony.suggestion", "poem.colony.state", "poem.colony.persistence", "poem.colony.audit",
+           "poem.cli.model", "poem.colony.kernels"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from poem.antcolony import ManHill
-from poem.colony_io import FORMAT_VERSION
+from poem.colony.persistence import FORMAT_VERSION
 from poem.errors import ModelFileError
 
 from test_antcolony import TINY, assert_same_colony, halves, make_traces, random_traces

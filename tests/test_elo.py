@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
-from poem.elo import fit_elo, initial_difficulty, learner_rating, success_probability
+from poem.colony.elo import fit_elo, initial_difficulty, learner_rating, success_probability
 from poem.errors import ParameterError
 
 

@@ -14,7 +14,7 @@ from poem.engines.dask import StagedDataset, dask_client, fit_dask, tree_sum
 from poem.engines.parquet import find_parquet_files, find_pieces, read_piece
 from poem.errors import ParameterError, PoemError, TraceFormatError
 from poem.io import read_traces
-from poem.synth import generate_log
+from poem.simulation.synth import generate_log
 
 distributed = pytest.importorskip("distributed")
 
@@ -326,7 +326,7 @@ def test_pieces_account_for_every_row(tmp_path, rows, row_group_size):
 
 # ------------------------------------------------------------------------------------------ CLI
 def test_cli_fit_with_dask_engine_and_scheduler(client, by_day, tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     directory, _ = by_day
     out = tmp_path / "colony.npz"
@@ -339,7 +339,7 @@ def test_cli_fit_with_dask_engine_and_scheduler(client, by_day, tmp_path, capsys
 
 
 def test_cli_dask_errors_are_one_line(client, tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     code = main(["fit", "--engine", "dask", str(tmp_path / "absent"), "--scheduler",
                  client.scheduler.address, "--out", str(tmp_path / "m.npz")])

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.evaluation import coverage, evaluate, graph_scores, kendall_tau, load_truth, path_items, respect
+from poem.ordering.evaluation import coverage, evaluate, graph_scores, kendall_tau, load_truth, path_items, respect
 from poem.paths import Path
 
 TRUTH = {"items": ["a", "b", "c", "d"], "prerequisites": [["a", "b"], ["b", "c"], ["a", "d"]],

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from poem.cli import main
+from poem.cli.main import main
 from poem.io import bundled_oulad_dir, read_traces
 
 FIXTURES = Path(__file__).parent / "fixtures"

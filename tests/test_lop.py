@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from poem.errors import ParameterError
-from poem.lop import (borda_order, check_order, local_search, lop_exact, lop_objective, solve_lop)
+from poem.ordering.lop import (borda_order, check_order, local_search, lop_exact, lop_objective, solve_lop)
 
 
 def brute_force(W):

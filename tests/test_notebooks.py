@@ -8,9 +8,9 @@ import nbformat
 import pytest
 
 from poem.errors import NotebookError
-from poem.notebook_runner import (KERNEL_NAME, find_notebook, has_outputs, list_notebooks, notebook_parameters,
+from poem.lab.runner import (KERNEL_NAME, find_notebook, has_outputs, list_notebooks, notebook_parameters,
                                   notebooks_dir, run_notebook)
-from poem.publish import read_published
+from poem.lab.publish import read_published
 
 NOTEBOOKS = ["01_explore_traces", "02_fit_colony", "03_learning_path_report", "04_parameter_sweep",
              "05_manhill_experiment", "06_real_data_oulad"]

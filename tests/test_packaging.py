@@ -22,4 +22,4 @@ def test_environment_yml_lists_every_pyproject_dependency(repo_dir):
 
 def test_console_script_points_at_cli_main(repo_dir):
     project = tomllib.loads((repo_dir / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["poem"] == "poem.cli:main"
+    assert project["scripts"]["poem"] == "poem.cli.main:main"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from poem.antcolony import ManHill
 from poem.errors import NotFittedError, ParameterError
-from poem.lop import lop_objective
+from poem.ordering.lop import lop_objective
 from poem.paths import (METHODS, STEP_COLUMNS, Path, learning_path, path_objective, precedence_evidence,
                         prerequisite_graph)
 from poem.traces import Traces
@@ -197,7 +197,7 @@ def test_errors_name_the_problem(chain_model):
 
 
 def test_benchmark_course_a_path_respects_prerequisites(benchmark_course):
-    from poem.evaluation import evaluate
+    from poem.ordering.evaluation import evaluate
 
     folder = benchmark_course("course-a")
     frame = pd.read_csv(folder / "traces.csv")
@@ -211,7 +211,7 @@ def test_benchmark_course_a_path_respects_prerequisites(benchmark_course):
 
 # ---------------------------------------------------------------------------------------------- CLI
 def test_cli_path_json_csv_text(tmp_path, capsys, chain_model):
-    from poem.cli import main
+    from poem.cli.main import main
 
     model_file = tmp_path / "colony.npz"
     chain_model.save(model_file)
@@ -226,7 +226,7 @@ def test_cli_path_json_csv_text(tmp_path, capsys, chain_model):
 
 
 def test_cli_path_errors_are_one_line(tmp_path, capsys, chain_model):
-    from poem.cli import main
+    from poem.cli.main import main
 
     model_file = tmp_path / "colony.npz"
     chain_model.save(model_file)
@@ -236,7 +236,7 @@ def test_cli_path_errors_are_one_line(tmp_path, capsys, chain_model):
 
 
 def test_cli_evaluate(tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     (tmp_path / "p.json").write_text(json.dumps({"path": ["a", "b"], "method": "lop", "objective": 1}))
     (tmp_path / "t.json").write_text(json.dumps({"items": ["a", "b", "c"], "prerequisites": [["a", "b"]],
@@ -257,7 +257,7 @@ def test_cli_evaluate(tmp_path, capsys):
 
 
 def test_cli_compare_on_a_benchmark_course(benchmark_course, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     folder = benchmark_course("course-b")
     assert main(["compare", str(folder), "--truth", str(folder / "truth.json"), "--format", "json"]) == 0
@@ -282,14 +282,14 @@ def test_degenerate_paths(chain_model, method):
 def test_docstring_examples_run():
     import doctest
 
-    import poem.aco
-    import poem.baselines
-    import poem.cli_paths
-    import poem.evaluation
-    import poem.lop
+    import poem.ordering.aco
+    import poem.ordering.baselines
+    import poem.cli.paths
+    import poem.ordering.evaluation
+    import poem.ordering.lop
     import poem.paths
 
-    for module in (poem.aco, poem.baselines, poem.cli_paths, poem.evaluation, poem.lop, poem.paths):
+    for module in (poem.ordering.aco, poem.ordering.baselines, poem.cli.paths, poem.ordering.evaluation, poem.ordering.lop, poem.paths):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
 

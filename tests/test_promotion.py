@@ -1,11 +1,11 @@
-"""Tests of the learning-path-recommendation promotion metrics (poem.promotion)."""
+"""Tests of the learning-path-recommendation promotion metrics (poem.simulation.promotion)."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from poem.errors import ParameterError
-from poem.promotion import METRICS, promotion_frame, promotion_report
+from poem.simulation.promotion import METRICS, promotion_frame, promotion_report
 
 
 def test_hand_computed_case():

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from poem.errors import NotebookError, ParameterError
-from poem.notebook_runner import (UnknownParameterWarning, has_outputs, make_notebook, run_notebook,
+from poem.lab.runner import (UnknownParameterWarning, has_outputs, make_notebook, run_notebook,
                                   strip_outputs)
-from poem.publish import ENV_VAR, publish, publish_target, read_published
-from poem.report import embedded_images, render_html
+from poem.lab.publish import ENV_VAR, publish, publish_target, read_published
+from poem.report.build import embedded_images, render_html
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 PARAMS = "x = 1  # the value plotted last\nfail = False  # raise on purpose\n"
 CELLS = [
     ("md", "# A tiny report\nSome plain words."),
-    "import matplotlib.pyplot as plt\nfrom poem.publish import publish",
+    "import matplotlib.pyplot as plt\nfrom poem.lab.publish import publish",
     "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1, x])\nplt.show()",
     "publish('double', 2 * x)\nassert not fail, 'asked to fail'",
     "import pandas as pd\npd.DataFrame({'col': [x, x + 1]})",
@@ -207,7 +207,7 @@ def test_embedded_images_decodes_data_uris():
 def test_both_languages_say_the_same_things():
     import string
 
-    from poem.report_text import COLUMNS, LABELS, TEXTS
+    from poem.report.texts import COLUMNS, LABELS, TEXTS
 
     for table in (TEXTS, LABELS, COLUMNS):
         for key, versions in table.items():
@@ -217,7 +217,7 @@ def test_both_languages_say_the_same_things():
 
 
 def test_text_and_number_errors_and_formats():
-    from poem.report_text import number, table, text
+    from poem.report.texts import number, table, text
 
     with pytest.raises(ParameterError, match="'de'"):
         text("report_title", "de")
@@ -245,8 +245,8 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)> $5 _off_"
 @pytest.fixture(scope="module")
 def demo_reports(tmp_path_factory):
     """`poem demo` (English, what `make demo` runs) and `poem report --lang fr` on the bundled course."""
-    from poem.cli import main
-    from poem.notebook_runner import data_path
+    from poem.cli.main import main
+    from poem.lab.runner import data_path
 
     import pandas as pd
 
@@ -266,7 +266,7 @@ def demo_reports(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_report_has_every_section_and_no_code(demo_reports):
-    from poem.report_text import TEXTS
+    from poem.report.texts import TEXTS
 
     html = demo_reports["en"]
     for key in ("path_heading", "graph_heading", "audit_heading", "failing_heading", "unreached_heading",
@@ -283,7 +283,7 @@ def test_demo_report_has_every_section_and_no_code(demo_reports):
 def test_demo_report_shows_pseudonyms_only(demo_reports):
     import pandas as pd
 
-    from poem.notebook_runner import data_path
+    from poem.lab.runner import data_path
 
     raw = pd.read_csv(data_path("demo", "traces.csv"), usecols=["learner"])["learner"].unique()
     html = demo_reports["en"]
@@ -294,7 +294,7 @@ def test_demo_report_shows_pseudonyms_only(demo_reports):
 
 @pytest.mark.slow
 def test_demo_writes_its_artifacts(demo_reports):
-    from poem.evaluation import path_items
+    from poem.ordering.evaluation import path_items
 
     out = demo_reports["dir"] / "en"
     assert {"report.html", "report.ipynb", "path.json", "steps.csv", "audit.csv"} <= {p.name for p in out.iterdir()}
@@ -303,7 +303,7 @@ def test_demo_writes_its_artifacts(demo_reports):
 
 @pytest.mark.slow
 def test_french_report_is_in_french(demo_reports):
-    from poem.report_text import TEXTS
+    from poem.report.texts import TEXTS
 
     html = demo_reports["fr"]
     assert '<html lang="fr">' in html
@@ -319,7 +319,7 @@ def test_catalogue_titles_cannot_inject_markup(demo_reports):
 
 
 def test_markdown_values_are_escaped():
-    from poem.report_text import _markdown_literal, text
+    from poem.report.texts import _markdown_literal, text
 
     sentence = text("drift_note", "en", n=1, items=_markdown_literal("<script>x</script> *bold* [a](b)"))
     assert "<script>" not in sentence and "&lt;script&gt;" in sentence
@@ -327,7 +327,7 @@ def test_markdown_values_are_escaped():
 
 
 def test_build_report_rejects_missing_inputs_and_bad_language(tmp_path):
-    from poem.report import build_report
+    from poem.report.build import build_report
 
     with pytest.raises(NotebookError, match="traces file .*missing.csv does not exist"):
         build_report(tmp_path / "missing.csv", tmp_path / "r.html")
@@ -339,7 +339,7 @@ def test_build_report_rejects_missing_inputs_and_bad_language(tmp_path):
 
 
 def test_failed_report_keeps_its_notebook_beside_the_output(tmp_path):
-    from poem.report import build_report
+    from poem.report.build import build_report
 
     (tmp_path / "naive.csv").write_text("learner,item,timestamp,score\na,x,2024-01-01 10:00:00,1\n")
     with pytest.raises(NotebookError, match=r"TraceFormatError: .*naive_timestamps.*kept at .*r.failed.ipynb"):
@@ -350,7 +350,7 @@ def test_failed_report_keeps_its_notebook_beside_the_output(tmp_path):
 
 
 def test_cli_report_bad_param_and_timeout_are_usage_errors(tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     # invalid YAML in --param used to escape argparse as a raw yaml traceback; a NaN timeout passed unchecked
     for extra, message in ((["--param", "a=["], "not valid YAML"), (["--timeout", "nan"], "must be positive")):

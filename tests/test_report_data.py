@@ -1,5 +1,5 @@
-"""The report's tables (poem.report_data), the notebooks' experiment loops (poem.experiments), the figures
-(poem.plots) and number formatting (poem.report_text) on small hand-checked cases."""
+"""The report's tables (poem.report.data), the notebooks' experiment loops (poem.lab.experiments), the figures
+(poem.report.plots) and number formatting (poem.report.texts) on small hand-checked cases."""
 
 import math
 
@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from matplotlib.figure import Figure
 
-from poem import plots
-from poem import report_data as rd
+from poem.report import plots
+from poem.report import data as rd
 from poem.antcolony import ManHill
 from poem.errors import ParameterError
-from poem.experiments import (outcomes_by_agreement, parameter_sweep, stability_by_setting, trail_agreement)
+from poem.lab.experiments import (outcomes_by_agreement, parameter_sweep, stability_by_setting, trail_agreement)
 from poem.paths import learning_path
-from poem.report_text import number
+from poem.report.texts import number
 from poem.traces import Traces
 
 
@@ -242,7 +242,7 @@ def test_french_numbers_read_back(value, decimals):
 
 
 def test_item_reach_along_axis_and_summary(chain_model):
-    from poem.experiments import along_axis, item_reach, summarise_sweep
+    from poem.lab.experiments import along_axis, item_reach, summarise_sweep
 
     traces, _ = chain_model
     assert item_reach(traces).to_dict() == {"v": 0, "w": 1, "x": 12, "y": 12, "z": 12}
@@ -257,7 +257,7 @@ def test_item_reach_along_axis_and_summary(chain_model):
 
 
 def test_path_vs_plan():
-    from poem.experiments import path_vs_plan
+    from poem.lab.experiments import path_vs_plan
     from poem.paths import Path
 
     info = pd.DataFrame({"kind": ["quiz", "page", "page"], "week": [2, 1, np.nan]}, index=pd.Index(["a", "b", "c"]))

@@ -1,4 +1,4 @@
-"""Tests of the open-loop course simulator (poem.simulate / poem.simulation)."""
+"""Tests of the open-loop course simulator (poem.simulation / poem.simulation)."""
 
 import json
 import re
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.simulate import (Population, junyi_graph, make_course, random_prerequisite_dag, read_edge_list,
+from poem.simulation import (Population, junyi_graph, make_course, random_prerequisite_dag, read_edge_list,
                            simulate_course)
 
 
@@ -232,7 +232,7 @@ def test_random_dag_rejects_bad_input():
 
 # ------------------------------------------------------------------------------------------ CLI
 def test_cli_simulate_writes_the_same_files_for_the_same_seed(tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     for name in ("a", "b"):
         assert main(["simulate", "--items", "12", "--learners", "30", "--seed", "3",
@@ -244,7 +244,7 @@ def test_cli_simulate_writes_the_same_files_for_the_same_seed(tmp_path, capsys):
 
 
 def test_cli_simulate_with_a_graph(tmp_path):
-    from poem.cli import main
+    from poem.cli.main import main
 
     edges = tmp_path / "edges.csv"
     edges.write_text("prerequisite,item\nx1,x2\nx2,x3\nx1,x4\n")
@@ -259,7 +259,7 @@ def test_cli_simulate_with_a_graph(tmp_path):
 
 
 def test_cli_simulate_reports_errors_in_one_line(tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     assert main(["simulate", "--graph", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
@@ -301,7 +301,7 @@ def test_written_course_reads_back_through_poem_io(sim, tmp_path):
 
 
 def test_cli_simulate_closed_loop(tmp_path, capsys):
-    from poem.cli import main
+    from poem.cli.main import main
 
     out = tmp_path / "loop"
     assert main(["simulate", "--items", "15", "--learners", "20", "--policy", "oracle", "--cohorts", "2",
@@ -316,9 +316,9 @@ def test_cli_simulate_closed_loop(tmp_path, capsys):
     assert "follow_prob" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["poem.simulate", "poem.simulation.course", "poem.simulation.engine",
+@pytest.mark.parametrize("name", ["poem.simulation", "poem.simulation.course", "poem.simulation.engine",
                                   "poem.simulation.learners", "poem.simulation.open_loop",
-                                  "poem.simulation.policies", "poem.simulation.closed_loop", "poem.promotion"])
+                                  "poem.simulation.policies", "poem.simulation.closed_loop", "poem.simulation.promotion"])
 def test_docstring_examples(name):
     import doctest
     import importlib

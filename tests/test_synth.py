@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from poem.errors import ParameterError
-from poem.synth import generate_log, write_parquet_log
+from poem.simulation.synth import generate_log, write_parquet_log
 from poem.traces import Traces
 
 

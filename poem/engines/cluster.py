@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from ..errors import ParameterError, PoemError
+from poem.errors import ParameterError, PoemError
 
 __all__ = ["dask_client", "wait_for", "progress_bar"]
 

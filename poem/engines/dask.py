@@ -29,9 +29,9 @@ Sequential parts
 ----------------
 * **Trails.** Arcs, reach-back deposits, sessions and precedence walk each trail in order; a trail never
   crosses partitions after the shuffle, so each partition computes them exactly as in memory.
-* **ELO** (:mod:`poem.elo`) rates every learner online along their trail against *fixed* item
+* **ELO** (:mod:`poem.colony.elo`) rates every learner online along their trail against *fixed* item
   difficulties, then re-rates the items from per-item sums, for a few sweeps. Each partition's
-  :class:`~poem.colony_state.ColonyState` carries its compact log of scored events (item, score, time: 20
+  :class:`~poem.colony.state.ColonyState` carries its compact log of scored events (item, score, time: 20
   bytes per scored event) grouped by learner; the reduction concatenates the logs and
   ``ManHill.from_state`` runs the sweeps on the driver. The learners come in partition order rather than
   sorted, which only changes the order of the per-item float additions.
@@ -75,12 +75,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
-from ..importers.batch import _ordered_rejects
-from ..traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
-from .cluster import dask_client, progress_bar, wait_for
-from .parquet import find_pieces
-from .tasks import (_apply, _batches, _dups_of, _empty_encoded, _encode, _same, _sort_partition, _stage_disk,
+from poem.errors import ParameterError, TraceFormatError
+from poem.importers.batch import _ordered_rejects
+from poem.traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
+from poem.engines.cluster import dask_client, progress_bar, wait_for
+from poem.engines.parquet import find_pieces
+from poem.engines.tasks import (_apply, _batches, _dups_of, _empty_encoded, _encode, _same, _sort_partition, _stage_disk,
                     _survey, partition_traces, tree_sum)
 
 __all__ = ["fit_dask", "StagedDataset", "DaskRun", "dask_client", "partition_traces", "tree_sum"]
@@ -374,7 +374,7 @@ def fit_dask(source, *, scheduler=None, n_workers=None, memory_limit=None, progr
     ParameterError
         An invalid ManHill parameter (before any cluster starts), or ``decay="erosion"``.
     """
-    from .. import antcolony
+    from poem import antcolony
 
     template = antcolony.ManHill(**manhill_params)
     antcolony._check_params(template)  # invalid parameters fail before any cluster starts

@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
-from ..traces import REJECT_COLUMNS
+from poem.errors import ParameterError, TraceFormatError
+from poem.traces import REJECT_COLUMNS
 
 __all__ = ["Piece", "find_parquet_files", "find_pieces", "read_piece", "OPTIONS"]
 
@@ -160,7 +160,7 @@ def read_piece(piece: Piece, **options) -> tuple[pd.DataFrame, pd.DataFrame, dic
     """
     import pyarrow.parquet as pq
 
-    from ..importers.tabular import _col_args, _validation_args, resolve_columns, validate_frame
+    from poem.importers.tabular import _col_args, _validation_args, resolve_columns, validate_frame
 
     unknown = set(options) - set(OPTIONS)
     if unknown:

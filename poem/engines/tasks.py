@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..traces import Traces, empty_rejects
-from .parquet import read_piece
+from poem.traces import Traces, empty_rejects
+from poem.engines.parquet import read_piece
 
 __all__ = ["partition_traces", "tree_sum", "STAGED"]
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
-from ..traces import REJECT_COLUMNS, Traces, empty_rejects
+from poem.errors import ParameterError, TraceFormatError
+from poem.traces import REJECT_COLUMNS, Traces, empty_rejects
 
 __all__ = ["Batch", "assemble", "make_rejects", "trail_order", "REASONS"]
 
@@ -179,7 +179,7 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         rejects.append(extra_rejects)
     pseudonymised = False
     if pseudonymise_key is not None:
-        from ..pseudonym import pseudonymise_vocabulary
+        from poem.pseudonym import pseudonymise_vocabulary
 
         # before sorting: the hashed vocabulary has its own order
         learners, remap = pseudonymise_vocabulary(learners, pseudonymise_key)
@@ -200,7 +200,7 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         len(extra_rejects) if extra_rejects is not None else 0)
     out_outcomes = None
     if outcomes is not None:
-        from ..traces import _align_outcomes  # the one definition of outcome alignment
+        from poem.traces import _align_outcomes  # the one definition of outcome alignment
 
         out_outcomes = _align_outcomes(outcomes, learners)
     learner_out, ts_out, item_out, score_out, duration_out = _gather(
@@ -216,7 +216,7 @@ def _gather(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score,
     """Every column in trail order, duplicates (``keep`` False) dropped, item codes remapped, in one
     compiled call (:func:`._order.gather_kept`); ``order``, ``sorted_learner`` and ``sorted_ts`` are
     compacted in place (nothing uses them afterwards)."""
-    from ._order import gather_kept
+    from poem.importers._order import gather_kept
 
     def column(values):  # a column the source did not have is NaN throughout: nothing to gather
         if not len(values) or (np.isnan(values[0]) and np.isnan(values).all()):
@@ -234,7 +234,7 @@ def _trail_sort(learner_raw: np.ndarray, learner_remap: np.ndarray, ts: np.ndarr
 
     ``bounds`` (``n_learners + 1`` offsets) delimits each learner's events in that order.
     """
-    from ._order import trail_sort
+    from poem.importers._order import trail_sort
 
     ts = np.ascontiguousarray(ts, dtype=np.int64)
     if not len(ts):
@@ -358,7 +358,7 @@ def _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap,
 
 
 def _pseudonymise_outcomes(outcomes, key):
-    from ..pseudonym import pseudonymise
+    from poem.pseudonym import pseudonymise
 
     if isinstance(outcomes, pd.DataFrame):
         if "learner" not in outcomes.columns:

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
-from ..traces import Traces
+from poem.errors import ParameterError, TraceFormatError
+from poem.traces import Traces
 
 __all__ = ["write_traces", "read_canonical", "is_canonical", "CANONICAL_KEY", "CANONICAL_VERSION"]
 

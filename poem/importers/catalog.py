@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import TraceFormatError
-from .files import read_small_table
+from poem.errors import TraceFormatError
+from poem.importers.files import read_small_table
 
 __all__ = ["read_catalog", "CATALOG_COLUMNS", "CATALOG_NAMES"]
 

@@ -45,10 +45,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from .batch import Batch, make_rejects
-from .jsonlines import iter_json_records
-from .tabular import validate_frame
+from poem.errors import ParameterError
+from poem.importers.batch import Batch, make_rejects
+from poem.importers.jsonlines import iter_json_records
+from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_edx_batches", "collapse_video_sessions", "VIDEO_EVENTS", "PROBLEM_EVENTS", "PLAY_EVENTS"]
 

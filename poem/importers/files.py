@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import TraceFormatError
+from poem.errors import TraceFormatError
 
 __all__ = ["check_file", "open_text", "sniff_delimiter", "read_small_table"]
 

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import TraceFormatError
-from .batch import make_rejects
-from .files import check_file, open_text
-from .tabular import _chunksize, _col_args, _validation_args, resolve_columns, validate_frame
+from poem.errors import TraceFormatError
+from poem.importers.batch import make_rejects
+from poem.importers.files import check_file, open_text
+from poem.importers.tabular import _chunksize, _col_args, _validation_args, resolve_columns, validate_frame
 
 __all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "open_text", "RecordChunk",
            "DEFAULT_JSON_CHUNKSIZE"]
@@ -156,7 +156,7 @@ def iter_jsonl_batches(path, *, chunksize=None, **options):
     Columns are resolved on the first chunk that holds records; later records lacking a key read it as
     blank (and are rejected if it is a required field).
     """
-    from .batch import Batch
+    from poem.importers.batch import Batch
 
     source = str(path)
     cols = None

@@ -55,9 +55,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
-from .batch import Batch, assemble, make_rejects
-from .tabular import DEFAULT_CHUNKSIZE, _chunksize, validate_frame
+from poem.errors import ParameterError, TraceFormatError
+from poem.importers.batch import Batch, assemble, make_rejects
+from poem.importers.tabular import DEFAULT_CHUNKSIZE, _chunksize, validate_frame
 
 __all__ = ["read_oulad", "presentation_start", "FINAL_RESULT_OUTCOME"]
 

@@ -36,11 +36,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import ParameterError, TraceFormatError
-from ..traces import REJECT_COLUMNS
-from .batch import Batch, make_rejects
-from .files import check_file, open_text, sniff_delimiter
-from .timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
+from poem.errors import ParameterError, TraceFormatError
+from poem.traces import REJECT_COLUMNS
+from poem.importers.batch import Batch, make_rejects
+from poem.importers.files import check_file, open_text, sniff_delimiter
+from poem.importers.timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
 
 __all__ = ["resolve_columns", "validate_frame", "iter_frame_batches", "iter_csv_batches",
            "iter_parquet_batches", "CANDIDATES", "CHECKS", "DEFAULT_CHUNKSIZE"]

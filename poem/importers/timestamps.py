@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["parse_timestamps", "OK", "UNPARSEABLE", "NAIVE", "MISSING"]
 
@@ -163,7 +163,7 @@ def _parse_strings(values: pd.Series, ns, state, zone, timestamp_format, fast: b
     """
     todo = np.ones(len(values), dtype=bool)
     if fast and timestamp_format is None and len(values):
-        from ._isotime import FAST_AWARE, FAST_NAIVE, parse_iso
+        from poem.importers._isotime import FAST_AWARE, FAST_NAIVE, parse_iso
 
         arr = _arrow_strings(values)
         if arr is None:  # mixed Python objects: render each as text, as the careful path does

@@ -32,10 +32,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from .batch import make_rejects
-from .jsonlines import iter_json_records
-from .tabular import validate_frame
+from poem.errors import ParameterError
+from poem.importers.batch import make_rejects
+from poem.importers.jsonlines import iter_json_records
+from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_xapi_batches", "statement_row", "parse_iso_duration", "VIDEO_VERBS"]
 

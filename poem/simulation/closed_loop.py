@@ -9,7 +9,7 @@ Comparisons are paired: cohort ``c`` draws the *same* learners (population, abil
 under every policy, from a generator seeded by ``(seed, c)``, so differences between policies are not
 differences between cohorts.
 
-Per cohort :func:`closed_loop` records the promotion metrics of :mod:`poem.promotion` (share of the course
+Per cohort :func:`closed_loop` records the promotion metrics of :mod:`poem.simulation.promotion` (share of the course
 mastered before and after the budget), time to mastery, and how the cohort moved (share of steps taken
 on the recommendation, share of attempts on items the learner was ready for, dropout).
 
@@ -27,13 +27,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..promotion import METRICS, promotion_report
-from .course import Course, make_course
-from .engine import run_learners, to_epoch_seconds
-from .learners import DEFAULT_POPULATIONS, init_learners
-from .open_loop import SimulatedCourse
-from .policies import POLICIES, ColonyPolicy, make_policy
+from poem.errors import ParameterError
+from poem.simulation.promotion import METRICS, promotion_report
+from poem.simulation.course import Course, make_course
+from poem.simulation.engine import run_learners, to_epoch_seconds
+from poem.simulation.learners import DEFAULT_POPULATIONS, init_learners
+from poem.simulation.open_loop import SimulatedCourse
+from poem.simulation.policies import POLICIES, ColonyPolicy, make_policy
 
 __all__ = ["closed_loop", "compare_policies", "semet_test", "wrong_prior", "RECORD_COLUMNS", "POLICIES"]
 
@@ -120,7 +120,7 @@ def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: in
     -------
     DataFrame
         One row per cohort with :data:`RECORD_COLUMNS`: ``AP ... NRPR`` and ``n_nrp`` from
-        :func:`poem.promotion.promotion_report` on the share of the course mastered on arrival
+        :func:`poem.simulation.promotion.promotion_report` on the share of the course mastered on arrival
         (``initial``) and at the end (``final``) over the steps taken (``steps``, mean per learner);
         ``followed`` (share of steps taken on a recommendation), ``ready_share`` (share of attempts on
         items whose prerequisites were mastered, hidden), ``dropout`` (share who left before the budget
@@ -265,8 +265,8 @@ def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: in
         followed any more until the end; None if never), ``per_mistake`` (the same per mistake) and
         ``mistakes`` (the planted ``x, a, b``).
     """
-    from ..antcolony import ManHill
-    from .policies import _empty_frame
+    from poem.antcolony import ManHill
+    from poem.simulation.policies import _empty_frame
 
     course = _as_course(course, seed)
     order, mistakes = wrong_prior(course, n_wrong, np.random.default_rng([int(seed), 5]))

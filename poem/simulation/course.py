@@ -31,7 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, TraceFormatError
+from poem.errors import ParameterError, TraceFormatError
 
 __all__ = ["Course", "make_course", "random_prerequisite_dag", "read_edge_list", "junyi_graph",
            "syllabus_order"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from .learners import advance_clock, attempt, wander
+from poem.errors import ParameterError
+from poem.simulation.learners import advance_clock, attempt, wander
 
 __all__ = ["run_learners", "EVENT_COLUMNS", "to_epoch_seconds"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["Population", "DEFAULT_POPULATIONS", "unstructured", "LearnerState", "init_learners", "attempt", "wander",
            "first_unpassed", "advance_clock", "ready_mask"]

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from .course import Course, make_course
-from .engine import run_learners, to_epoch_seconds
-from .learners import DEFAULT_POPULATIONS, init_learners
+from poem.errors import ParameterError
+from poem.simulation.course import Course, make_course
+from poem.simulation.engine import run_learners, to_epoch_seconds
+from poem.simulation.learners import DEFAULT_POPULATIONS, init_learners
 
 __all__ = ["SimulatedCourse", "simulate_course", "learner_ids", "events_frame", "DEFAULT_HOLIDAYS"]
 
@@ -100,7 +100,7 @@ class SimulatedCourse:
 
     def to_traces(self):
         """The traces as a canonical :class:`poem.traces.Traces` with outcomes and the catalogue."""
-        from ..traces import Traces
+        from poem.traces import Traces
 
         info = self.catalog().set_index("item")
         return Traces.from_frame(self.traces, items=self.course.items, outcomes=self.outcomes,

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from .learners import first_unpassed, ready_mask
+from poem.errors import ParameterError
+from poem.simulation.learners import first_unpassed, ready_mask
 
 __all__ = ["Policy", "NoGuidance", "RandomPolicy", "SyllabusPolicy", "OraclePolicy", "GraphPolicy",
            "ColonyPolicy", "LearnedPathPolicy", "make_policy", "POLICIES"]
@@ -219,7 +219,7 @@ class ColonyPolicy(_HistoryPolicy):
 
     @staticmethod
     def _traces_of(frame, course):
-        from ..traces import Traces
+        from poem.traces import Traces
 
         return Traces.from_frame(frame, items=course.items)
 
@@ -227,7 +227,7 @@ class ColonyPolicy(_HistoryPolicy):
         return self._traces_of(frame, self.course)
 
     def _fit(self, frame):
-        from ..antcolony import ManHill
+        from poem.antcolony import ManHill
 
         if self.model is None or self.update == "refit":
             self._frames.append(frame)
@@ -323,9 +323,9 @@ class LearnedPathPolicy(_HistoryPolicy):
         return first_unpassed(state.passed[rows], self._order)
 
     def end_cohort(self, frame):
-        from ..antcolony import ManHill
-        from ..paths import learning_path
-        from ..traces import Traces
+        from poem.antcolony import ManHill
+        from poem.paths import learning_path
+        from poem.traces import Traces
 
         self._frames.append(frame)
         data = pd.concat(self._frames, ignore_index=True)

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["SyntheticLog", "generate_log", "write_parquet_log"]
 

@@ -2,12 +2,12 @@
 
 A notebook calls ``publish("respect", 0.83)`` for every figure worth collecting. Each call adds or replaces
 one key of a small JSON object stored in one file per run, so the file always holds the latest value of every
-name. :mod:`poem.batch` reads these files back and gathers them into one table, one row per run.
+name. :mod:`poem.lab.batch` reads these files back and gathers them into one table, one row per run.
 
 Where the file lives, first match wins:
 
 1. the ``path`` argument of :func:`publish` (a notebook passes its ``publish_path`` parameter);
-2. the ``POEM_PUBLISH`` environment variable (set by :mod:`poem.notebook_runner` for each run);
+2. the ``POEM_PUBLISH`` environment variable (set by :mod:`poem.lab.runner` for each run);
 3. nowhere: outside a managed run (say, in JupyterLab) the value is only returned, so notebooks can call
    :func:`publish` unconditionally.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["publish", "read_published", "publish_target", "ENV_VAR"]
 

@@ -3,7 +3,7 @@
 These are presentation helpers over what the other layers compute (a :class:`~poem.traces.Traces`, a
 fitted :class:`~poem.antcolony.ManHill`, a :class:`~poem.paths.Path` and a prerequisite graph): they select,
 join and count, and leave the modelling to :mod:`poem.antcolony` and :mod:`poem.paths`. Column names are
-stable identifiers; :mod:`poem.report_text` translates them for display.
+stable identifiers; :mod:`poem.report.texts` translates them for display.
 
 Learners at risk
     A learner still in the course (not silent for ``dropout_days``) who has not mastered the whole path is
@@ -42,7 +42,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
@@ -186,7 +186,7 @@ def display_ids(ids, *, pseudonymised: bool, key=None) -> np.ndarray:
     The key is ``key``, else ``$POEM_PSEUDONYM_KEY`` (so a team holding the key can find the learners),
     else a random key drawn for this call (the pseudonyms then link to nobody).
     """
-    from .pseudonym import KEY_ENV, pseudonymise
+    from poem.pseudonym import KEY_ENV, pseudonymise
 
     ids = np.asarray(ids, dtype=object)
     if pseudonymised:
@@ -351,9 +351,9 @@ def path_stability(traces, reference, *, params=None, method="lop", seeds=(0, 1,
     ParameterError
         If ``sample`` is not in (0, 1] or no seed is given.
     """
-    from .antcolony import ManHill
-    from .evaluation import kendall_tau
-    from .paths import learning_path
+    from poem.antcolony import ManHill
+    from poem.ordering.evaluation import kendall_tau
+    from poem.paths import learning_path
 
     if not 0 < sample <= 1:
         raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
@@ -419,12 +419,12 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
 
 def outcome_contrast(traces, path_items, *, threshold: float = 0.5, min_items: int = 3) -> dict | None:
     """Mean outcome of learners whose own order agrees with the path (Kendall tau >= ``threshold`` on the
-    path items they reached, see :func:`poem.experiments.trail_agreement`) against the others.
+    path items they reached, see :func:`poem.lab.experiments.trail_agreement`) against the others.
 
     Returns ``{"good": mean, "poor": mean, "n_good": int, "n_poor": int}``, or None when the traces carry
     no outcomes or either group is empty. Descriptive only: learners who go further also agree more.
     """
-    from .experiments import trail_agreement
+    from poem.lab.experiments import trail_agreement
 
     if traces.outcomes is None:
         return None

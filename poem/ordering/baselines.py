@@ -37,9 +37,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
-from .paths import Path, _greedy
-from .traces import Traces
+from poem.errors import ParameterError
+from poem.paths import Path, _greedy
+from poem.traces import Traces
 
 __all__ = ["BASELINES", "baseline_path", "catalogue", "popularity", "first_view_rank", "first_success_rank",
            "directly_follows", "markov", "random_order", "item_statistics", "transition_counts"]

@@ -55,7 +55,7 @@ def register(subparsers) -> None:
 
 
 def run_simulate(args) -> int:
-    from .simulate import junyi_graph, simulate_course
+    from poem.simulation import junyi_graph, simulate_course
 
     graph = args.graph
     if graph is not None and str(graph).lower() == "junyi":
@@ -66,7 +66,7 @@ def run_simulate(args) -> int:
     print(f"simulated {sim.course.n_items} items, {len(sim.outcomes)} learners, {len(sim.traces)} events, "
           f"{len(sim.truth['prerequisites'])} prerequisite arcs -> {out}")
     if args.policy is not None:
-        from .simulate import closed_loop
+        from poem.simulation import closed_loop
 
         table = closed_loop(sim, args.policy, n_cohorts=args.cohorts, cohort_size=args.cohort_size,
                             step_budget=args.budget, seed=args.seed, follow_prob=args.follow)

@@ -16,7 +16,7 @@ A batch file (YAML) lists the runs, either as a grid (every combination) or as a
 
 A bare mapping of lists is read as a grid and a bare list as a list of runs. Each run executes in its own
 folder ``OUT/runs/<run id>/`` which keeps the executed notebook (``notebook.ipynb``), the values the notebook
-published (``published.json``, see :mod:`poem.publish`) and the run's record (``run.json``: parameters,
+published (``published.json``, see :mod:`poem.lab.publish`) and the run's record (``run.json``: parameters,
 status, error, seconds). A failing run is recorded with its error and the others go on. At the end
 ``OUT/results.csv`` and ``OUT/results.parquet`` hold one row per run: ``run, status, error, seconds,
 notebook``, then the parameters, then the published values (renamed ``result_<name>`` if a published name
@@ -47,9 +47,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import NotebookError, ParameterError, PoemError
-from .notebook_runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
-from .publish import read_published
+from poem.errors import NotebookError, ParameterError, PoemError
+from poem.lab.runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
+from poem.lab.publish import read_published
 
 __all__ = ["load_runs", "expand_runs", "run_id", "run_batch", "collect_results", "RESULT_COLUMNS"]
 
@@ -182,7 +182,7 @@ def run_batch(notebook, runs, out_dir, *, jobs=1, force=False, timeout=DEFAULT_T
     Parameters
     ----------
     notebook : str or Path
-        A notebook path or a short name (see :func:`poem.notebook_runner.find_notebook`).
+        A notebook path or a short name (see :func:`poem.lab.runner.find_notebook`).
     runs : list of dict, or str / Path
         Parameter sets, or a YAML batch file read with :func:`load_runs`.
     out_dir : str or Path

@@ -1,8 +1,8 @@
 """The ``poem`` command line: ``poem import | fit | suggest | audit | path | simulate | evaluate | compare |
 report | batch``.
 
-Each area of the workbench registers its own sub-commands (``poem.cli_io``, ``poem.cli_model``,
-``poem.cli_paths``, ``poem.cli_simulate``, ``poem.cli_report``); this module only wires them and turns every
+Each area of the workbench registers its own sub-commands (``poem.cli.importing``, ``poem.cli.model``,
+``poem.cli.paths``, ``poem.cli.simulate``, ``poem.cli.report``); this module only wires them and turns every
 :class:`~poem.errors.PoemError` into a one-line message on stderr and a non-zero exit code.
 """
 
@@ -12,19 +12,19 @@ import argparse
 import sys
 from importlib import import_module
 
-from .errors import PoemError
+from poem.errors import PoemError
 
 __all__ = ["main", "build_parser"]
 
 #: modules that contribute sub-commands through a ``register(subparsers)`` function
-COMMAND_MODULES = ["poem.cli_io", "poem.cli_model", "poem.cli_paths", "poem.cli_simulate", "poem.cli_report"]
+COMMAND_MODULES = ["poem.cli.importing", "poem.cli.model", "poem.cli.paths", "poem.cli.simulate", "poem.cli.report"]
 
 #: exit code for unusable input or a failed command (argparse itself uses 2 for bad usage)
 EXIT_ERROR = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from poem import __version__
 
     parser = argparse.ArgumentParser(
         prog="poem",

@@ -1,6 +1,6 @@
 """Saving and loading a fitted man-hill: one ``.npz`` file, no pickle, with JSON metadata inside.
 
-The file holds every array of the colony (the mergeable :class:`~poem.colony_state.ColonyState`, so a loaded
+The file holds every array of the colony (the mergeable :class:`~poem.colony.state.ColonyState`, so a loaded
 colony can still ``partial_fit`` a new cohort, plus the fitted ratings and the possibly decayed pheromones)
 and a ``__meta__`` entry: UTF-8 JSON with the format name and version, the parameters, the item count and a
 fit summary. Strings are stored as fixed-width unicode arrays, so ``allow_pickle=False`` always suffices.
@@ -20,7 +20,7 @@ Examples
 >>> model = ManHill().fit(Traces.from_frame(frame))
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "colony.npz"
 >>> save(model, path)
->>> load(path).phi_minus_.sum() == model.phi_minus_.sum()
+>>> load(path, ManHill).phi_minus_.sum() == model.phi_minus_.sum()
 np.True_
 """
 
@@ -34,9 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .colony_state import ColonyState
-from .elo import EloResult
-from .errors import ModelFileError
+from poem.colony.elo import EloResult
+from poem.colony.state import ColonyState, plain_scalar
+from poem.colony.suggestion import SuggestTables
+from poem.errors import ModelFileError
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -58,15 +59,14 @@ def _to_disk(value: np.ndarray) -> np.ndarray:
 
 
 def save(model, path) -> None:
-    """Write a fitted :class:`~poem.antcolony.ManHill` to ``path`` (written atomically)."""
-    from .antcolony import DEFAULTS, _plain
+    """Write a fitted :class:`~poem.antcolony.ManHill` to ``path`` (written atomically).
 
+    Only the model's own interface is used (``get_params`` and the fitted attributes), so this module does
+    not import the model: the dependency runs one way, from :mod:`poem.antcolony` to here.
+    """
     state = model.state_
-    params = {}
-    for name in DEFAULTS:
-        value = getattr(model, name)
-        # the prior is saved as its built array; the parameter becomes that array on load
-        params[name] = None if name == "prior" else _plain(value)
+    # the prior is saved as its built array; the parameter becomes that array on load
+    params = {name: None if name == "prior" else plain_scalar(value) for name, value in model.get_params().items()}
     meta = {
         "format": FORMAT, "version": FORMAT_VERSION, "params": params, "n_items": int(len(model.items_)),
         "has_prior": model.prior_ is not None,
@@ -91,10 +91,9 @@ def save(model, path) -> None:
         raise ModelFileError(f"cannot write colony file {str(path)!r}: {exc}") from exc
 
 
-def load(path):
-    """Read a colony written by :func:`save`; see the module docstring for the errors."""
-    from .antcolony import DEFAULTS, ManHill, _check_params
-    from .suggestion import SuggestTables
+def load(path, cls):
+    """Read a colony written by :func:`save` as an instance of ``cls`` (:class:`~poem.antcolony.ManHill`,
+    which passes itself from :meth:`~poem.antcolony.ManHill.load`); see the module docstring for the errors."""
 
     path = Path(path)
     if not path.is_file():
@@ -132,8 +131,8 @@ def load(path):
         raise ModelFileError(f"colony file {str(path)!r} lacks arrays {missing[:5]}")
     n = meta.get("n_items")
     try:
-        model = _build(meta, data, state_names, DEFAULTS, ManHill)
-        _check_params(model)
+        model = _build(meta, data, state_names, cls().get_params(), cls)
+        model._check_params()
         _check_shapes(model, n)
         model._tables = SuggestTables.build(model)
     except ModelFileError:

@@ -5,7 +5,7 @@
 ``{"path": [...], "method": ..., "objective": ...}``; csv: the per-step evidence table).
 
 ``poem evaluate PATH.json --truth truth.json [--graph EDGES.csv] [--promotion RESULTS.json]`` prints the
-metrics of :func:`poem.evaluation.evaluate` as JSON.
+metrics of :func:`poem.ordering.evaluation.evaluate` as JSON.
 
 ``poem compare TRACES --truth truth.json [--seed N] [--set name=value ...] [--format text|csv|json]`` fits
 a colony on the traces and prints every path method and every baseline in one table (respect, Kendall
@@ -22,7 +22,7 @@ from pathlib import Path as FilePath
 
 import pandas as pd
 
-from .errors import ParameterError, TraceFormatError
+from poem.errors import ParameterError, TraceFormatError
 
 __all__ = ["register", "run_path", "run_evaluate", "run_compare", "compare_table"]
 
@@ -65,8 +65,8 @@ def _split(text):
 
 
 def run_path(args: argparse.Namespace) -> int:
-    from .antcolony import ManHill
-    from .paths import learning_path
+    from poem.antcolony import ManHill
+    from poem.paths import learning_path
 
     model = ManHill.load(args.model)
     path = learning_path(model, method=args.method, rng=args.seed, items=_split(args.items),
@@ -121,7 +121,7 @@ def _plain(value):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
+    from poem.ordering.evaluation import evaluate
 
     path = _read_json(args.path, "path")
     truth = _read_json(args.truth, "truth")
@@ -141,10 +141,10 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
     ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence) and, on the ``graph``
     row, ``precision``, ``recall``, ``f1``.
     """
-    from .antcolony import ManHill
-    from .baselines import BASELINES, baseline_path
-    from .evaluation import evaluate, load_truth
-    from .paths import METHODS, learning_path, path_objective, prerequisite_graph
+    from poem.antcolony import ManHill
+    from poem.ordering.baselines import BASELINES, baseline_path
+    from poem.ordering.evaluation import evaluate, load_truth
+    from poem.paths import METHODS, learning_path, path_objective, prerequisite_graph
 
     truth = load_truth(truth)
     model = ManHill(**(model_params or {})).fit(traces)
@@ -169,8 +169,8 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from .cli_model import parse_settings
-    from .io import read_traces
+    from poem.cli.model import parse_settings
+    from poem.io import read_traces
 
     params = parse_settings(args.settings)
     traces = read_traces(args.traces)

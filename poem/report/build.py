@@ -29,10 +29,10 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import NotebookError
-from .notebook_runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
-from .report_text import LANGUAGES  # the languages the texts exist in
-from .report_text import _check as _check_lang
+from poem.errors import NotebookError
+from poem.lab.runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
+from poem.report.texts import LANGUAGES  # the languages the texts exist in
+from poem.report.texts import _check as _check_lang
 
 __all__ = ["render_html", "build_report", "REPORT_NOTEBOOK", "LANGUAGES", "HIDE_TAG", "embedded_images"]
 
@@ -202,6 +202,6 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(executed, kept)
             raise NotebookError(f"{exc.reason} (executed notebook kept at {kept})") from exc
-        from .report_text import text
+        from poem.report.texts import text
 
         return render_html(executed, out_html, title=text("report_title", lang), lang=lang)

@@ -3,7 +3,7 @@
 ``poem import SOURCE... [--format F] --out traces.parquet [--rejects rejects.csv] [--pseudonymise]``
 prints ``read N rows: accepted A, rejected R`` (with counts per reason) and exits 0 whenever the input was
 readable, even with rejects; unreadable input raises a :class:`~poem.errors.PoemError` that
-:mod:`poem.cli` prints as one line with a non-zero exit code. With ``--pseudonymise`` the key comes from
+:mod:`poem.cli.main` prints as one line with a non-zero exit code. With ``--pseudonymise`` the key comes from
 ``--key`` or the ``POEM_PSEUDONYM_KEY`` environment variable; raw learner ids then appear in no output
 (the rejects table names sources, rows and reasons; its details quote timestamps, scores and event types,
 never learner ids).
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import ParameterError, TraceFormatError
+from poem.errors import ParameterError, TraceFormatError
 
 __all__ = ["register", "run_import"]
 
@@ -50,8 +50,8 @@ def register(subparsers) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from .io import read_traces, write_traces
-    from .pseudonym import key_from_env
+    from poem.io import read_traces, write_traces
+    from poem.pseudonym import key_from_env
 
     key = None
     if args.pseudonymise:

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-from .errors import ParameterError, TraceFormatError
+from poem.errors import ParameterError, TraceFormatError
 
 __all__ = ["evaluate", "graph_scores", "load_truth", "path_items", "respect", "kendall_tau", "coverage"]
 
@@ -227,7 +227,7 @@ def evaluate(path_or_order, truth, *, graph=None, promotion=None, closure: bool 
     graph : networkx.DiGraph or iterable of pairs, optional
         An extracted prerequisite graph; adds ``precision``, ``recall``, ``f1`` (see :func:`graph_scores`).
     promotion : mapping or DataFrame, optional
-        Closed-loop promotion metrics computed by the simulator (``poem.promotion``); passed through
+        Closed-loop promotion metrics computed by the simulator (``poem.simulation.promotion``); passed through
         unchanged under the ``"promotion"`` key.
     closure : bool, default False
         Passed to :func:`graph_scores`.

@@ -2,12 +2,12 @@
 loop, and how learners' own trails relate to the derived path and to their outcomes.
 
 Each function is a loop over the public API (:class:`~poem.antcolony.ManHill`, :func:`poem.paths.learning_path`,
-:func:`poem.evaluation.evaluate`, :func:`poem.simulate.closed_loop`) that returns a tidy DataFrame, so the
+:func:`poem.ordering.evaluation.evaluate`, :func:`poem.simulation.closed_loop`) that returns a tidy DataFrame, so the
 notebooks stay thin and the same loops can be reused from scripts or ``poem batch``.
 
 Examples
 --------
->>> from poem.simulate import simulate_course
+>>> from poem.simulation import simulate_course
 >>> sim = simulate_course(n_items=8, n_learners=80, seed=0)
 >>> table = parameter_sweep(sim.to_traces(), {"depth": [0, 2]}, seeds=[0, 1], truth=sim.truth)
 >>> table[["depth", "seed"]].values.tolist()
@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["COLONY_PARAMS", "PATH_OPTIONS", "parameter_sweep", "stability_by_setting", "summarise_sweep",
            "along_axis", "compare_decays", "path_emergence", "trail_agreement", "outcomes_by_agreement",
@@ -114,9 +114,9 @@ def parameter_sweep(traces, grid: dict, *, seeds=(0,), truth=None, method="aco",
     ParameterError
         If an axis is unknown or empty.
     """
-    from .antcolony import ManHill
-    from .evaluation import evaluate
-    from .paths import learning_path
+    from poem.antcolony import ManHill
+    from poem.ordering.evaluation import evaluate
+    from poem.paths import learning_path
 
     if not grid or any(not isinstance(v, (list, tuple)) or not v for v in grid.values()):
         raise ParameterError(f"grid must map each parameter to a non-empty list, got {grid!r}")
@@ -148,7 +148,7 @@ def parameter_sweep(traces, grid: dict, *, seeds=(0,), truth=None, method="aco",
 
 def stability_by_setting(sweep: pd.DataFrame, settings) -> pd.DataFrame:
     """Mean pairwise Kendall tau between the paths of different seeds, per setting of a sweep table."""
-    from .evaluation import kendall_tau
+    from poem.ordering.evaluation import kendall_tau
 
     settings = list(settings)
     rows = []
@@ -191,9 +191,9 @@ def compare_decays(traces, *, truth=None, decays=(None, "evaporation", "erosion"
                    **params) -> pd.DataFrame:
     """Fit the colony once per decay kind and compare the derived paths (objective, and respect / tau
     against ``truth`` when given; ``tau_vs_none`` against the path without decay)."""
-    from .antcolony import ManHill
-    from .evaluation import evaluate, kendall_tau
-    from .paths import learning_path
+    from poem.antcolony import ManHill
+    from poem.ordering.evaluation import evaluate, kendall_tau
+    from poem.paths import learning_path
 
     rows, reference = [], None
     for decay in decays:
@@ -216,9 +216,9 @@ def path_emergence(course, *, truth, n_cohorts=5, cohort_size=60, seed=0, method
     One row per cohort: ``cohort``, ``learners_seen``, ``respect`` and ``tau`` of the colony's path
     against ``truth``, and the cohort's promotion ``NRP``.
     """
-    from .evaluation import evaluate
-    from .paths import learning_path
-    from .simulate import closed_loop
+    from poem.ordering.evaluation import evaluate
+    from poem.paths import learning_path
+    from poem.simulation import closed_loop
 
     rows = []
     seen = [0]
@@ -268,7 +268,7 @@ def trail_agreement(traces, path_items, *, min_items: int = 3) -> pd.DataFrame:
 def path_vs_plan(path, item_info) -> tuple[pd.DataFrame, float]:
     """The path's steps that the catalogue plans for a week (``step``, ``item``, ``kind``, ``week``) and the
     Kendall tau between the path and the planned order (by week, then path position; NaN below 2 items)."""
-    from .evaluation import kendall_tau
+    from poem.ordering.evaluation import kendall_tau
 
     columns = [c for c in ("kind", "week") if item_info is not None and c in item_info.columns]
     info = item_info.reindex(pd.Index(path.items))[columns] if columns else pd.DataFrame(index=path.items)

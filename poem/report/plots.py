@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = [
     "draw_path", "draw_prerequisite_graph", "heatmap", "elo_distributions", "activity_over_time",

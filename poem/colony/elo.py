@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import elo_pass
-from .errors import ParameterError
+from poem.colony.kernels import elo_pass
+from poem.errors import ParameterError
 
 __all__ = ["EloResult", "fit_elo", "success_probability", "learner_rating", "initial_difficulty"]
 

@@ -2,7 +2,7 @@
 
 Every run uses the Jupyter kernel named ``python3`` (``make setup`` registers the project's virtualenv under
 that name), a per-cell execution timeout, the ``POEM_PUBLISH`` environment variable pointing at the run's
-results file (see :mod:`poem.publish`), and, on POSIX systems, Unix-socket transport in a private folder
+results file (see :mod:`poem.lab.publish`), and, on POSIX systems, Unix-socket transport in a private folder
 rather than localhost TCP ports other users could reach. Parameters the notebook does not declare in its ``parameters`` cell are
 still injected, as papermill does, but a :class:`UnknownParameterWarning` names them: a misspelt parameter
 would otherwise silently leave the default in place.
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import NotebookError, ParameterError
-from .publish import ENV_VAR
+from poem.errors import NotebookError, ParameterError
+from poem.lab.publish import ENV_VAR
 
 __all__ = [
     "KERNEL_NAME",
@@ -222,7 +222,7 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
     timeout : float
         Seconds each cell may run (papermill's ``execution_timeout``).
     publish_path : str or Path, optional
-        The run's :mod:`poem.publish` file, given to the kernel as ``$POEM_PUBLISH`` (and as the
+        The run's :mod:`poem.lab.publish` file, given to the kernel as ``$POEM_PUBLISH`` (and as the
         ``publish_path`` parameter when the notebook declares one).
     cwd : str or Path, optional
         Working directory of the kernel; by default the current directory.

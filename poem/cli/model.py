@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import ParameterError, PoemError
+from poem.errors import ParameterError, PoemError
 
 __all__ = ["register", "run_fit", "run_suggest", "run_audit", "parse_settings"]
 
@@ -61,7 +61,7 @@ def parse_settings(settings) -> dict:
     >>> parse_settings(["depth=3", "decay=erosion", "tour_quality=true"])
     {'depth': 3, 'decay': 'erosion', 'tour_quality': True}
     """
-    from .antcolony import DEFAULTS
+    from poem.antcolony import DEFAULTS
 
     out = {}
     for text in settings:
@@ -96,14 +96,14 @@ def _read_syllabus(path: str) -> list:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from .antcolony import ManHill, _check_params
+    from poem.antcolony import ManHill, _check_params
 
     params = parse_settings(args.settings)
     _check_params(ManHill(**params))  # unknown names and bad values fail before any reading
     bar = None
     if args.engine == "dask":
         try:
-            from .engines.dask import fit_dask
+            from poem.engines.dask import fit_dask
         except ImportError as exc:
             raise PoemError(f"--engine dask needs poem.engines.dask, which cannot be imported ({exc})") from None
         outcomes = _outcomes(args.outcomes)
@@ -112,7 +112,7 @@ def run_fit(args: argparse.Namespace) -> int:
     else:
         if args.scheduler:
             raise ParameterError("--scheduler only applies with --engine dask")
-        from .io import read_traces
+        from poem.io import read_traces
 
         traces = read_traces(args.traces, progress=sys.stderr.isatty())
         summary = traces.summary()
@@ -138,7 +138,7 @@ def run_fit(args: argparse.Namespace) -> int:
 def _outcomes(path):
     if not path:
         return None
-    from .io import read_outcomes
+    from poem.io import read_outcomes
 
     return read_outcomes(path)
 
@@ -152,7 +152,7 @@ def _progress(n_events: int):
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from .antcolony import ManHill
+    from poem.antcolony import ManHill
 
     model = ManHill.load(args.model)
     history = [h.strip() for h in args.history.split(",") if h.strip()]
@@ -174,7 +174,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    from .antcolony import ManHill
+    from poem.antcolony import ManHill
 
     table = ManHill.load(args.model).audit()
     if args.format == "json":

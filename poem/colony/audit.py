@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["audit", "item_rest_correlation", "AUDIT_COLUMNS", "KINDS"]
 

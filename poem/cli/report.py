@@ -1,7 +1,7 @@
 """Sub-commands of the faces layer: ``poem report``, ``poem batch`` and ``poem demo``.
 
 ``report`` executes the learning-path notebook on a course and writes one HTML file without code;
-``batch`` runs any notebook over a grid or list of parameters (see :mod:`poem.batch`); ``demo`` is what
+``batch`` runs any notebook over a grid or list of parameters (see :mod:`poem.lab.batch`); ``demo`` is what
 ``make demo`` calls: the report on the bundled demo course.
 """
 
@@ -43,7 +43,7 @@ def _one_line_warnings(command: str):
 
 
 def _report(args) -> int:
-    from .report import build_report
+    from poem.report.build import build_report
 
     params = dict(args.param or [])
     for name in ("seed", "n_seeds", "method", "naive_timestamps"):
@@ -58,7 +58,7 @@ def _report(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch import run_batch
+    from poem.lab.batch import run_batch
 
     table = run_batch(args.notebook, args.grid, args.out, jobs=args.jobs, force=args.force,
                       timeout=args.timeout, progress=not args.no_progress)
@@ -71,8 +71,8 @@ def _batch(args) -> int:
 
 
 def _demo(args) -> int:
-    from .notebook_runner import data_path
-    from .report import build_report
+    from poem.lab.runner import data_path
+    from poem.report.build import build_report
 
     demo = data_path("demo")
     optional = {name: (demo / f"{name}.csv") for name in ("outcomes", "catalog")}
@@ -97,8 +97,8 @@ def _positive(text: str) -> float:
 
 def register(subparsers) -> None:
     """Add ``report``, ``batch`` and ``demo`` to the ``poem`` command line."""
-    from .notebook_runner import DEFAULT_TIMEOUT
-    from .report import LANGUAGES
+    from poem.lab.runner import DEFAULT_TIMEOUT
+    from poem.report.build import LANGUAGES
 
     p = subparsers.add_parser("report", help="HTML learning-path report for a pedagogical team (no code)",
                               description="Execute the learning-path notebook on TRACES and render it as one "

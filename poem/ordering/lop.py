@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["LOPResult", "lop_objective", "lop_exact", "local_search", "borda_order", "solve_lop",
            "check_matrix", "check_order"]

@@ -4,7 +4,7 @@ A :class:`ColonyState` holds everything :meth:`poem.antcolony.ManHill.from_state
 fitted colony, as arrays that are **sums over learners** (pheromones without decay, arc and item counts,
 the precedence matrix, the conditional-success counts) plus the compact ELO log (item code, score and timestamp of every scored event,
 with per-learner offsets) which is **concatenated**: ELO is sequential along a trail, and the item
-ratings need every learner's trail, so the final rating is replayed over the log (see :mod:`poem.elo`).
+ratings need every learner's trail, so the final rating is replayed over the log (see :mod:`poem.colony.elo`).
 
 Two states add (``a + b``) when they were computed with the same deposit parameters and hold disjoint
 learners; their item vocabularies are aligned on their sorted union, so partitions need not have seen
@@ -25,13 +25,22 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from .errors import ParameterError, TraceFormatError
+from poem.errors import ParameterError, TraceFormatError
 
-__all__ = ["ColonyState", "DEPOSIT_PARAMS"]
+__all__ = ["ColonyState", "DEPOSIT_PARAMS", "plain_scalar"]
 
 #: parameters that change what a partition deposits: states computed with different values cannot add
 DEPOSIT_PARAMS = ("q", "depth", "lam", "mastery", "failure_bonus", "session_gap", "tour_quality",
                   "mastery_successes")
+
+
+
+def plain_scalar(value):
+    """JSON-able form of a parameter value: numpy scalars become Python ones, anything else is kept."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
 
 _ARC_FIELDS = ("phi_plus", "phi_minus", "arc_visits", "arc_learners")
 _PAIR_FIELDS = ("precedence", "cond_attempts", "cond_successes")
@@ -58,7 +67,7 @@ class ColonyState:
     precedence : ndarray (n, n) float64
     cond_attempts : ndarray (n, n) int64
         Scored attempts on j (until j is mastered) made after i was mastered (its ``mastery_successes``-th
-        success); see :func:`poem._kernels.conditional_pass`.
+        success); see :func:`poem.colony.kernels.conditional_pass`.
     cond_successes : ndarray (n, n) float64
         Sum of the scores of those attempts.
     cond_tries : ndarray (n,) int64

@@ -19,7 +19,7 @@ import re
 
 import pandas as pd
 
-from .errors import ParameterError
+from poem.errors import ParameterError
 
 __all__ = ["text", "number", "table", "column_label", "say", "show_table", "TEXTS", "COLUMNS", "LABELS",
            "LANGUAGES"]
@@ -209,7 +209,7 @@ TEXTS = {
                         "exécuté)."},
 }
 
-#: plain-language reasons that lowered the trust level (codes from poem.report_data.trust_summary)
+#: plain-language reasons that lowered the trust level (codes from poem.report.data.trust_summary)
 LABELS = {
     "few_learners": {"en": "fewer than 200 learners", "fr": "moins de 200 apprenants"},
     "coverage": {"en": "part of the course is rarely reached", "fr": "une partie du cours est peu atteinte"},

@@ -51,8 +51,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .elo import success_probability
-from .errors import ParameterError
+from poem.colony.elo import success_probability
+from poem.errors import ParameterError
 
 __all__ = ["Suggestion", "SuggestTables", "OPERATORS", "TERMS", "score_candidates", "select",
            "precedence_strength", "conditional_evidence"]
@@ -121,7 +121,7 @@ def conditional_evidence(cond_attempts, cond_successes, tries, first,
     """Evidence that i is a prerequisite of j, in [0, 1), from conditional success.
 
     Among the ``tries[j]`` scored attempts on j until a learner masters it (success sum ``first[j]``;
-    :func:`poem._kernels.conditional_pass`), ``a1`` were made after i was mastered (success sum ``s1``)
+    :func:`poem.colony.kernels.conditional_pass`), ``a1`` were made after i was mastered (success sum ``s1``)
     and ``a0 = tries[j] - a1`` were not (``s0``). With both rates smoothed toward j's overall rate r̄ by
     ``smoothing`` pseudo-attempts, r₁ = (s1 + m·r̄) / (a1 + m) and r₀ likewise, the evidence is the share
     of the success with i that vanishes without it,

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from .errors import ParameterError
-from .lop import check_matrix, local_search, lop_objective
+from poem.errors import ParameterError
+from poem.ordering.lop import check_matrix, local_search, lop_objective
 
 __all__ = ["ACOResult", "aco_order", "path_objective"]
 

@@ -247,7 +247,7 @@ def elo_pass(item, score, bounds, d, theta0, k0, k_min, halflife, late, n):
 @njit(cache=True)
 def conditional_pass(item, score, bounds, n, mastery, need):
     """Success on each item split by whether another item was already mastered: the counts behind the
-    conditional evidence that i is a prerequisite of j (:func:`poem.suggestion.conditional_evidence`).
+    conditional evidence that i is a prerequisite of j (:func:`poem.colony.suggestion.conditional_evidence`).
 
     An item is mastered at its ``need``-th success (score >= ``mastery``; the colony's
     ``mastery_successes``): with guess rates of 8-25 % a single pass is often a guess, and conditioning
