@@ -1,0 +1,335 @@
+"""The colony's success model: P(next attempt succeeds), fitted from the course's own learners.
+
+A learner's next attempt on item j is predicted by a logistic model over features that only use the
+learner's *earlier* attempts (Pelánek 2016, "Applications of the Elo rating system in adaptive educational
+systems"; Pavlik, Cen & Koedinger 2009, "Performance factors analysis"; Galyardt & Goldin 2015, "Move
+your lamp post: recent data reflects learner knowledge better than older data", the R-PFA idea):
+
+``p = σ(w · x)`` with ``x`` =
+
+0. 1 (the intercept: a new learner on an average item starts at the course's success rate);
+1. ``θ − d_j``: the learner's ELO ability against the item's difficulty (:mod:`poem.colony.elo`; θ
+   replayed with the decreasing step ``K = max(k_min, k0 / (1 + c / halflife))``);
+2. ``a_j``: a learner-and-item ELO adjustment, ``a_j += k_local (s − σ(θ − d_j + a_j))`` after each
+   attempt on j (the "multivariate" / concept-specific Elo: what the learner knows of *this* item
+   beyond their overall level);
+3. ``log(1 + successes on j)`` and 4. ``log(1 + failures on j)`` (PFA counts);
+5. the last score on j, centred (``2 s − 1``; 0 before the first attempt);
+6. ``1`` if j was attempted before;
+7. the learner's previous score on any item, centred (0 at the start);
+8. ``log(1 + attempts so far)``.
+
+The weights ``w`` (ridge-penalised logistic regression, Newton steps) and ``k_min`` (picked from a small
+grid by log-loss) are fitted, not hand-set: on a validation share of the training learners (learners are
+assigned by a hash of their id, so the split does not depend on the order of partitions), against item
+difficulties rated on the other learners, so that the weights see difficulties as they will be for new
+learners. With fewer than :data:`MIN_VALIDATION` learners every learner serves for both.
+
+Events without a score (a page view) get a prediction but update nothing. The batch form
+:func:`next_attempt_features` / :meth:`SuccessModel.predict_trails` is one compiled pass, linear in the
+events; :class:`LearnerState` is the same model for one learner, updated one attempt at a time.
+
+Examples
+--------
+>>> import numpy as np
+>>> item = np.array([0, 1, 0, 1, 0, 1], dtype=np.int32)
+>>> score = np.array([1.0, 0.0, 1.0, 1.0, 1.0, 0.0])
+>>> bounds = np.array([0, 2, 4, 6])
+>>> model = fit_success_model(item, score, bounds, np.array(["a", "b", "c"], dtype=object), n_items=2)
+>>> p = model.predict_trails(item, score, bounds)
+>>> bool(0.0 < p.min() and p.max() < 1.0), p.shape
+(True, (6,))
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from poem.colony.elo import fit_elo
+from poem.colony.kernels import njit
+from poem.errors import ParameterError
+
+__all__ = ["SuccessModel", "LearnerState", "UnknownItemWarning", "fit_success_model", "next_attempt_features", "FEATURES",
+           "MIN_VALIDATION"]
+
+#: names of the features, in column order
+FEATURES = ("intercept", "elo", "local", "log_successes", "log_failures", "last_on_item", "seen_item",
+            "previous_score", "log_attempts")
+N_FEATURES = len(FEATURES)
+#: below this many learners the weights are fitted on the same learners as the difficulties
+MIN_VALIDATION = 40
+#: grid of the ELO step floor tried when fitting (log-loss on the validation share decides)
+K_MIN_GRID = (0.1, 0.2, 0.4, 0.7)
+#: grid of the step of the learner-and-item adjustment
+K_LOCAL_GRID = (0.4, 0.8)
+#: ridge penalty of the logistic weights (the intercept gets a hundredth of it)
+RIDGE = 1.0
+
+
+class UnknownItemWarning(UserWarning):
+    """Items unknown to the colony were left out of a history (or predicted as an average item)."""
+
+
+@njit(cache=True)
+def next_attempt_features(item, score, bounds, d, theta0, k0, k_min, halflife, k_local, n_items):
+    """Feature matrix (n_events, 9) of every event from the learner's earlier events only (see the module
+    docstring), in one pass; NaN scores update nothing."""
+    n_ev = item.shape[0]
+    x = np.zeros((n_ev, 9))
+    succ = np.zeros(n_items)
+    fail = np.zeros(n_items)
+    local = np.zeros(n_items)
+    last = np.zeros(n_items)
+    seen = np.zeros(n_items, np.bool_)
+    touched = np.empty(n_items, np.int64)
+    n_learners = bounds.shape[0] - 1
+    for l in range(n_learners):
+        th = theta0
+        cnt = 0
+        prev = 0.0
+        m = 0
+        for e in range(bounds[l], bounds[l + 1]):
+            j = item[e]
+            x[e, 0] = 1.0
+            x[e, 1] = th - d[j]
+            x[e, 2] = local[j]
+            x[e, 3] = math.log1p(succ[j])
+            x[e, 4] = math.log1p(fail[j])
+            x[e, 5] = last[j]
+            x[e, 6] = 1.0 if seen[j] else 0.0
+            x[e, 7] = prev
+            x[e, 8] = math.log1p(cnt)
+            s = score[e]
+            if s != s:
+                continue
+            p = 1.0 / (1.0 + math.exp(d[j] - th))
+            pl = 1.0 / (1.0 + math.exp(d[j] - th - local[j]))
+            k = k0 / (1.0 + cnt / halflife)
+            if k < k_min:
+                k = k_min
+            th += k * (s - p)
+            local[j] += k_local * (s - pl)
+            succ[j] += s
+            fail[j] += 1.0 - s
+            last[j] = 2.0 * s - 1.0
+            if not seen[j]:
+                seen[j] = True
+                touched[m] = j
+                m += 1
+            prev = 2.0 * s - 1.0
+            cnt += 1
+        for t in range(m):  # reset only what this learner touched
+            j = touched[t]
+            succ[j] = 0.0
+            fail[j] = 0.0
+            local[j] = 0.0
+            last[j] = 0.0
+            seen[j] = False
+    return x
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, n_iter: int = 30) -> np.ndarray:
+    """Ridge logistic regression by Newton steps; ``y`` may be fractional (a score in [0, 1])."""
+    n_f = x.shape[1]
+    pen = np.full(n_f, float(ridge))
+    pen[0] = ridge / 100.0
+    w = np.zeros(n_f)
+    for _ in range(n_iter):
+        z = np.clip(x @ w, -35.0, 35.0)
+        p = 1.0 / (1.0 + np.exp(-z))
+        g = x.T @ (p - y) + pen * w
+        h = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(pen)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w
+
+
+def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+
+
+def validation_share(learners, share: float = 0.2) -> np.ndarray:
+    """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights.
+
+    >>> validation_share(np.array(["a", "b", "c", "d"], dtype=object), 0.5).tolist()
+    [False, True, True, False]
+    """
+    h = np.array([zlib.crc32(str(x).encode("utf-8")) for x in learners], dtype=np.int64)
+    return (h % 1000) < int(round(share * 1000))
+
+
+@dataclass(frozen=True)
+class SuccessModel:
+    """Fitted success model: item ``difficulty`` (n_items,), ``weights`` (9,) over :data:`FEATURES`, and
+    the step schedule the features were computed with."""
+
+    difficulty: np.ndarray
+    weights: np.ndarray
+    theta0: float = 0.0
+    k0: float = 1.0
+    k_min: float = 0.1
+    halflife: float = 10.0
+    k_local: float = 0.4
+
+    def features(self, item, score, bounds) -> np.ndarray:
+        return next_attempt_features(
+            np.ascontiguousarray(item, dtype=np.int32), np.ascontiguousarray(score, dtype=np.float64),
+            np.ascontiguousarray(bounds, dtype=np.int64), np.ascontiguousarray(self.difficulty, dtype=float),
+            float(self.theta0), float(self.k0), float(self.k_min), float(self.halflife), float(self.k_local),
+            len(self.difficulty))
+
+    def predict_trails(self, item, score, bounds) -> np.ndarray:
+        """Next-attempt P(success) of every event of sorted trails (``bounds`` as
+        :meth:`poem.traces.Traces.trail_bounds`), each from the learner's earlier events only."""
+        return _sigmoid(self.features(item, score, bounds) @ self.weights)
+
+    def with_average_item(self) -> "SuccessModel":
+        """A copy with one extra item code (``len(difficulty)``) of difficulty 0: an average item, for items
+        the model has not seen."""
+        return SuccessModel(np.append(self.difficulty, 0.0), self.weights, self.theta0, self.k0, self.k_min,
+                            self.halflife, self.k_local)
+
+    def new_learner(self) -> "LearnerState":
+        return LearnerState(self)
+
+    def as_arrays(self) -> dict:
+        """Plain arrays for saving (see :meth:`from_arrays`)."""
+        return {"difficulty": np.asarray(self.difficulty, dtype=float),
+                "weights": np.asarray(self.weights, dtype=float),
+                "schedule": np.array([self.theta0, self.k0, self.k_min, self.halflife, self.k_local])}
+
+    @classmethod
+    def from_arrays(cls, difficulty, weights, schedule) -> "SuccessModel":
+        th0, k0, k_min, half, k_loc = (float(v) for v in np.asarray(schedule, dtype=float))
+        return cls(np.asarray(difficulty, dtype=float), np.asarray(weights, dtype=float), th0, k0, k_min, half,
+                   k_loc)
+
+
+class LearnerState:
+    """One learner's state under a :class:`SuccessModel`, updated attempt by attempt in O(1).
+
+    >>> m = SuccessModel(np.zeros(2), np.array([0.0, 1.0, 0, 0, 0, 0, 0, 0, 0]))
+    >>> s = m.new_learner()
+    >>> round(s.predict(0), 3)
+    0.5
+    >>> s = s.update(0, 1.0)
+    >>> round(s.predict(1), 3)
+    0.622
+    """
+
+    __slots__ = ("model", "theta", "count", "prev", "per_item")
+
+    def __init__(self, model: SuccessModel):
+        self.model = model
+        self.theta = float(model.theta0)
+        self.count = 0
+        self.prev = 0.0
+        self.per_item = {}  # item code -> [successes, failures, local, last]
+
+    def features(self, j: int) -> np.ndarray:
+        succ, fail, local, last = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))
+        return np.array([1.0, self.theta - float(self.model.difficulty[j]), local, math.log1p(succ),
+                         math.log1p(fail), last, 1.0 if j in self.per_item else 0.0, self.prev,
+                         math.log1p(self.count)])
+
+    def predict(self, j: int) -> float:
+        return float(_sigmoid(self.features(j) @ self.model.weights))
+
+    def update(self, j: int, s: float) -> "LearnerState":
+        """A new state after an attempt on item code ``j`` with score ``s`` (NaN: unscored, no change);
+        ``self`` is left as it was, so states can be cached by history prefix."""
+        out = LearnerState.__new__(LearnerState)
+        out.model = self.model
+        out.theta, out.count, out.prev = self.theta, self.count, self.prev
+        out.per_item = dict(self.per_item)
+        if s != s:
+            return out
+        m = self.model
+        d = float(m.difficulty[j])
+        succ, fail, local, _ = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))
+        p = 1.0 / (1.0 + math.exp(d - self.theta))
+        pl = 1.0 / (1.0 + math.exp(d - self.theta - local))
+        k = max(m.k_min, m.k0 / (1.0 + self.count / m.halflife))
+        out.theta = self.theta + k * (s - p)
+        out.per_item[j] = (succ + s, fail + 1.0 - s, local + m.k_local * (s - pl), 2.0 * s - 1.0)
+        out.prev = 2.0 * s - 1.0
+        out.count = self.count + 1
+        return out
+
+
+def _subset(item, score, bounds, mask):
+    """The events of the learners in ``mask`` with their own bounds."""
+    lens = np.diff(bounds)
+    keep = np.repeat(mask, lens)
+    new_bounds = np.concatenate([[0], np.cumsum(lens[mask])]).astype(np.int64)
+    return item[keep], score[keep], new_bounds
+
+
+def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=1.0, halflife=10.0,
+                      k_min_grid=K_MIN_GRID, k_local_grid=K_LOCAL_GRID, share=0.2, n_iter=3) -> SuccessModel:
+    """Fit the success model on scored trails (see the module docstring).
+
+    Parameters
+    ----------
+    item, score, bounds : ndarray
+        Events sorted by learner then time, and each learner's offsets.
+    learners : ndarray of str
+        The learner ids (one per trail), for the hash that draws the validation share.
+    n_items : int
+    theta0, k0, halflife : float
+        ELO entry rating, first step and step half-life.
+    k_min_grid, k_local_grid : sequence of float
+        ELO step floors and steps of the learner-and-item adjustment tried; the pair with the lowest
+        validation log-loss is kept.
+    share : float
+        Share of the learners that fit the weights.
+    n_iter : int
+        ELO sweeps (:func:`poem.colony.elo.fit_elo`).
+    """
+    if not 0 < share < 1:
+        raise ParameterError(f"validation share must lie in (0, 1), got {share}")
+    if not len(k_min_grid) or min(k_min_grid) <= 0 or not len(k_local_grid) or min(k_local_grid) < 0:
+        raise ParameterError(f"the step grids need positive values, got k_min_grid={list(k_min_grid)}, "
+                             f"k_local_grid={list(k_local_grid)}")
+    item = np.ascontiguousarray(item, dtype=np.int32)
+    score = np.ascontiguousarray(score, dtype=np.float64)
+    bounds = np.ascontiguousarray(bounds, dtype=np.int64)
+    learners = np.asarray(learners, dtype=object)
+    val = validation_share(learners, share)
+    if len(learners) < MIN_VALIDATION or val.all() or not val.any():
+        val = np.ones(len(learners), bool)
+        rate_mask = val
+    else:
+        rate_mask = ~val
+    r_item, r_score, r_bounds = _subset(item, score, bounds, rate_mask)
+    v_item, v_score, v_bounds = _subset(item, score, bounds, val)
+    scored = ~np.isnan(v_score)
+    y = v_score[scored]
+    best = None
+    for k_min in sorted(set(float(k) for k in k_min_grid)):
+        kk0 = max(k0, k_min)
+        d_rate = fit_elo(r_item, r_score, r_bounds, np.zeros(len(r_item), np.int64), n_items, theta0=theta0,
+                         k0=kk0, k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
+        for k_loc in sorted(set(float(k) for k in k_local_grid)):
+            trial = SuccessModel(d_rate, np.zeros(N_FEATURES), theta0, kk0, k_min, halflife, k_loc)
+            x = trial.features(v_item, v_score, v_bounds)[scored]
+            w = _fit_logistic(x, y) if len(y) else np.zeros(N_FEATURES)
+            loss = _log_loss(_sigmoid(x @ w), y) if len(y) else 0.0
+            if best is None or loss < best[0] - 1e-12:
+                best = (loss, k_min, kk0, k_loc, w)
+    _, k_min, kk0, k_local, w = best
+    difficulty = fit_elo(item, score, bounds, np.zeros(len(item), np.int64), n_items, theta0=theta0, k0=kk0,
+                         k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
+    return SuccessModel(np.asarray(difficulty, dtype=float), w, float(theta0), float(kk0), float(k_min),
+                        float(halflife), float(k_local))
