@@ -17,7 +17,9 @@ your lamp post: recent data reflects learner knowledge better than older data", 
 5. the last score on j, centred (``2 s − 1``; 0 before the first attempt);
 6. ``1`` if j was attempted before;
 7. the learner's previous score on any item, centred (0 at the start);
-8. ``log(1 + attempts so far)``.
+8. ``log(1 + attempts so far)``;
+9. the item's smoothed success logit on the course (``logit((successes + 2 r) / (attempts + 2))``, r the
+   course's rate): what the item's own record says, beside its ELO difficulty.
 
 The weights ``w`` (ridge-penalised logistic regression, Newton steps) and ``k_min`` (picked from a small
 grid by log-loss) are fitted, not hand-set: on a validation share of the training learners (learners are
@@ -58,7 +60,7 @@ __all__ = ["SuccessModel", "LearnerState", "UnknownItemWarning", "fit_success_mo
 
 #: names of the features, in column order
 FEATURES = ("intercept", "elo", "local", "log_successes", "log_failures", "last_on_item", "seen_item",
-            "previous_score", "log_attempts")
+            "previous_score", "log_attempts", "item_logit")
 N_FEATURES = len(FEATURES)
 #: below this many learners the weights are fitted on the same learners as the difficulties
 MIN_VALIDATION = 40
@@ -75,11 +77,11 @@ class UnknownItemWarning(UserWarning):
 
 
 @njit(cache=True)
-def next_attempt_features(item, score, bounds, d, theta0, k0, k_min, halflife, k_local, n_items):
-    """Feature matrix (n_events, 9) of every event from the learner's earlier events only (see the module
+def next_attempt_features(item, score, bounds, d, item_logit, theta0, k0, k_min, halflife, k_local, n_items):
+    """Feature matrix (n_events, 10) of every event from the learner's earlier events only (see the module
     docstring), in one pass; NaN scores update nothing."""
     n_ev = item.shape[0]
-    x = np.zeros((n_ev, 9))
+    x = np.zeros((n_ev, 10))
     succ = np.zeros(n_items)
     fail = np.zeros(n_items)
     local = np.zeros(n_items)
@@ -103,6 +105,7 @@ def next_attempt_features(item, score, bounds, d, theta0, k0, k_min, halflife, k
             x[e, 6] = 1.0 if seen[j] else 0.0
             x[e, 7] = prev
             x[e, 8] = math.log1p(cnt)
+            x[e, 9] = item_logit[j]
             s = score[e]
             if s != s:
                 continue
@@ -163,7 +166,7 @@ def validation_share(learners, share: float = 0.2) -> np.ndarray:
     """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights.
 
     >>> validation_share(np.array(["a", "b", "c", "d"], dtype=object), 0.5).tolist()
-    [False, True, True, False]
+    [False, False, False, True]
     """
     h = np.array([zlib.crc32(str(x).encode("utf-8")) for x in learners], dtype=np.int64)
     return (h % 1000) < int(round(share * 1000))
@@ -176,6 +179,7 @@ class SuccessModel:
 
     difficulty: np.ndarray
     weights: np.ndarray
+    item_logit: np.ndarray
     theta0: float = 0.0
     k0: float = 1.0
     k_min: float = 0.1
@@ -186,7 +190,7 @@ class SuccessModel:
         return next_attempt_features(
             np.ascontiguousarray(item, dtype=np.int32), np.ascontiguousarray(score, dtype=np.float64),
             np.ascontiguousarray(bounds, dtype=np.int64), np.ascontiguousarray(self.difficulty, dtype=float),
-            float(self.theta0), float(self.k0), float(self.k_min), float(self.halflife), float(self.k_local),
+            np.ascontiguousarray(self.item_logit, dtype=float), float(self.theta0), float(self.k0), float(self.k_min), float(self.halflife), float(self.k_local),
             len(self.difficulty))
 
     def predict_trails(self, item, score, bounds) -> np.ndarray:
@@ -197,8 +201,9 @@ class SuccessModel:
     def with_average_item(self) -> "SuccessModel":
         """A copy with one extra item code (``len(difficulty)``) of difficulty 0: an average item, for items
         the model has not seen."""
-        return SuccessModel(np.append(self.difficulty, 0.0), self.weights, self.theta0, self.k0, self.k_min,
-                            self.halflife, self.k_local)
+        mid = float(np.median(self.item_logit)) if len(self.item_logit) else 0.0
+        return SuccessModel(np.append(self.difficulty, 0.0), self.weights, np.append(self.item_logit, mid),
+                            self.theta0, self.k0, self.k_min, self.halflife, self.k_local)
 
     def new_learner(self) -> "LearnerState":
         return LearnerState(self)
@@ -207,19 +212,20 @@ class SuccessModel:
         """Plain arrays for saving (see :meth:`from_arrays`)."""
         return {"difficulty": np.asarray(self.difficulty, dtype=float),
                 "weights": np.asarray(self.weights, dtype=float),
+                "item_logit": np.asarray(self.item_logit, dtype=float),
                 "schedule": np.array([self.theta0, self.k0, self.k_min, self.halflife, self.k_local])}
 
     @classmethod
-    def from_arrays(cls, difficulty, weights, schedule) -> "SuccessModel":
+    def from_arrays(cls, difficulty, weights, item_logit, schedule) -> "SuccessModel":
         th0, k0, k_min, half, k_loc = (float(v) for v in np.asarray(schedule, dtype=float))
-        return cls(np.asarray(difficulty, dtype=float), np.asarray(weights, dtype=float), th0, k0, k_min, half,
-                   k_loc)
+        return cls(np.asarray(difficulty, dtype=float), np.asarray(weights, dtype=float),
+                   np.asarray(item_logit, dtype=float), th0, k0, k_min, half, k_loc)
 
 
 class LearnerState:
     """One learner's state under a :class:`SuccessModel`, updated attempt by attempt in O(1).
 
-    >>> m = SuccessModel(np.zeros(2), np.array([0.0, 1.0, 0, 0, 0, 0, 0, 0, 0]))
+    >>> m = SuccessModel(np.zeros(2), np.array([0.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0]), np.zeros(2))
     >>> s = m.new_learner()
     >>> round(s.predict(0), 3)
     0.5
@@ -241,7 +247,7 @@ class LearnerState:
         succ, fail, local, last = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))
         return np.array([1.0, self.theta - float(self.model.difficulty[j]), local, math.log1p(succ),
                          math.log1p(fail), last, 1.0 if j in self.per_item else 0.0, self.prev,
-                         math.log1p(self.count)])
+                         math.log1p(self.count), float(self.model.item_logit[j])])
 
     def predict(self, j: int) -> float:
         return float(_sigmoid(self.features(j) @ self.model.weights))
@@ -266,6 +272,21 @@ class LearnerState:
         out.prev = 2.0 * s - 1.0
         out.count = self.count + 1
         return out
+
+
+def item_logits(item, score, n_items, prior: float = 2.0) -> np.ndarray:
+    """Each item's success logit, smoothed by ``prior`` pseudo-attempts at the course's rate.
+
+    >>> item_logits(np.array([0, 0, 1], np.int32), np.array([1.0, 1.0, 0.0]), 3).round(2).tolist()
+    [1.61, -0.22, 0.69]
+    """
+    ok = ~np.isnan(score)
+    base = float(np.mean(score[ok])) if ok.any() else 0.5
+    base = min(max(base, 0.01), 0.99)
+    att = np.bincount(item[ok], minlength=n_items).astype(float)
+    suc = np.bincount(item[ok], weights=score[ok], minlength=n_items)
+    rate = (suc + prior * base) / (att + prior)
+    return np.log(rate) - np.log1p(-rate)
 
 
 def _subset(item, score, bounds, mask):
@@ -316,13 +337,14 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
     v_item, v_score, v_bounds = _subset(item, score, bounds, val)
     scored = ~np.isnan(v_score)
     y = v_score[scored]
+    logit_rate = item_logits(r_item, r_score, n_items)
     best = None
     for k_min in sorted(set(float(k) for k in k_min_grid)):
         kk0 = max(k0, k_min)
         d_rate = fit_elo(r_item, r_score, r_bounds, np.zeros(len(r_item), np.int64), n_items, theta0=theta0,
                          k0=kk0, k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
         for k_loc in sorted(set(float(k) for k in k_local_grid)):
-            trial = SuccessModel(d_rate, np.zeros(N_FEATURES), theta0, kk0, k_min, halflife, k_loc)
+            trial = SuccessModel(d_rate, np.zeros(N_FEATURES), logit_rate, theta0, kk0, k_min, halflife, k_loc)
             x = trial.features(v_item, v_score, v_bounds)[scored]
             w = _fit_logistic(x, y) if len(y) else np.zeros(N_FEATURES)
             loss = _log_loss(_sigmoid(x @ w), y) if len(y) else 0.0
@@ -331,5 +353,5 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
     _, k_min, kk0, k_local, w = best
     difficulty = fit_elo(item, score, bounds, np.zeros(len(item), np.int64), n_items, theta0=theta0, k0=kk0,
                          k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
-    return SuccessModel(np.asarray(difficulty, dtype=float), w, float(theta0), float(kk0), float(k_min),
+    return SuccessModel(np.asarray(difficulty, dtype=float), w, item_logits(item, score, n_items), float(theta0), float(kk0), float(k_min),
                         float(halflife), float(k_local))
