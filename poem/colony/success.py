@@ -19,7 +19,8 @@ your lamp post: recent data reflects learner knowledge better than older data", 
 7. the learner's previous score on any item, centred (0 at the start);
 8. ``log(1 + attempts so far)``;
 9. the item's smoothed success logit on the course (``logit((successes + 2 r) / (attempts + 2))``, r the
-   course's rate): what the item's own record says, beside its ELO difficulty.
+   course's rate): what the item's own record says, beside its ELO difficulty;
+10. ``1`` on the learner's first scored attempt (a new learner's own intercept: the course's entry rate).
 
 The weights ``w`` (ridge-penalised logistic regression, Newton steps) and ``k_min`` (picked from a small
 grid by log-loss) are fitted, not hand-set: on a validation share of the training learners (learners are
@@ -60,7 +61,7 @@ __all__ = ["SuccessModel", "LearnerState", "UnknownItemWarning", "fit_success_mo
 
 #: names of the features, in column order
 FEATURES = ("intercept", "elo", "local", "log_successes", "log_failures", "last_on_item", "seen_item",
-            "previous_score", "log_attempts", "item_logit")
+            "previous_score", "log_attempts", "item_logit", "first_attempt")
 N_FEATURES = len(FEATURES)
 #: below this many learners the weights are fitted on the same learners as the difficulties
 MIN_VALIDATION = 40
@@ -78,10 +79,10 @@ class UnknownItemWarning(UserWarning):
 
 @njit(cache=True)
 def next_attempt_features(item, score, bounds, d, item_logit, theta0, k0, k_min, halflife, k_local, n_items):
-    """Feature matrix (n_events, 10) of every event from the learner's earlier events only (see the module
+    """Feature matrix (n_events, 11) of every event from the learner's earlier events only (see the module
     docstring), in one pass; NaN scores update nothing."""
     n_ev = item.shape[0]
-    x = np.zeros((n_ev, 10))
+    x = np.zeros((n_ev, 11))
     succ = np.zeros(n_items)
     fail = np.zeros(n_items)
     local = np.zeros(n_items)
@@ -106,6 +107,7 @@ def next_attempt_features(item, score, bounds, d, item_logit, theta0, k0, k_min,
             x[e, 7] = prev
             x[e, 8] = math.log1p(cnt)
             x[e, 9] = item_logit[j]
+            x[e, 10] = 1.0 if cnt == 0 else 0.0
             s = score[e]
             if s != s:
                 continue
@@ -225,7 +227,7 @@ class SuccessModel:
 class LearnerState:
     """One learner's state under a :class:`SuccessModel`, updated attempt by attempt in O(1).
 
-    >>> m = SuccessModel(np.zeros(2), np.array([0.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0]), np.zeros(2))
+    >>> m = SuccessModel(np.zeros(2), np.array([0.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), np.zeros(2))
     >>> s = m.new_learner()
     >>> round(s.predict(0), 3)
     0.5
@@ -247,7 +249,8 @@ class LearnerState:
         succ, fail, local, last = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))
         return np.array([1.0, self.theta - float(self.model.difficulty[j]), local, math.log1p(succ),
                          math.log1p(fail), last, 1.0 if j in self.per_item else 0.0, self.prev,
-                         math.log1p(self.count), float(self.model.item_logit[j])])
+                         math.log1p(self.count), float(self.model.item_logit[j]),
+                         1.0 if self.count == 0 else 0.0])
 
     def predict(self, j: int) -> float:
         return float(_sigmoid(self.features(j) @ self.model.weights))
