@@ -80,7 +80,9 @@ import pandas as pd
 from poem.colony.kernels import conditional_pass, erosion_pass, row_deposit_counts, session_firsts, trail_pass
 from poem.colony.state import DEPOSIT_PARAMS, ColonyState, plain_scalar
 from poem.colony.elo import fit_elo, learner_rating
-from poem.colony.success import LearnerState, SuccessModel, UnknownItemWarning, fit_success_model
+from poem.colony.success import (
+    LearnerState, StateCache, SuccessModel, UnknownItemWarning, checked_scores, encode_ids, fit_success_model,
+    item_code)
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
 from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
 from poem.traces import Traces
@@ -470,87 +472,37 @@ class ManHill:
         """The fitted :class:`~poem.colony.success.SuccessModel`, fitted from the colony's log of scored
         events on first use (and again after a refit or a change of the ELO parameters)."""
         self._check_fitted()
-        key = (id(self.state_), float(self.elo_theta0), float(self.elo_k0), float(self.elo_halflife),
-               int(self.elo_iter))
+        key = (float(self.elo_theta0), float(self.elo_k0), float(self.elo_halflife), int(self.elo_iter))
         cached = getattr(self, "_success", None)
         if cached is None or cached[0] != key or cached[1] is not self.state_:
             st = self.state_
             model = fit_success_model(st.log_item, st.log_score, st.log_bounds, st.learners, len(self.items_),
-                                      theta0=float(self.elo_theta0), k0=float(self.elo_k0),
-                                      halflife=float(self.elo_halflife), n_iter=int(self.elo_iter))
-            self._success = (key, self.state_, model, {})
-            self.success_replayed_ = 0
-        return self._success[2]
+                                      theta0=key[0], k0=key[1], halflife=key[2], n_iter=key[3])
+            self._success = (key, self.state_, StateCache(model, _STATE_CACHE))
+        return self._success[2].model
+
+    @property
+    def success_replayed_(self) -> int:
+        """Attempts replayed by ``predict_success`` since the success model was fitted (see StateCache)."""
+        self.success_model()
+        return self._success[2].replayed
 
     def _learner_state(self, codes, scores) -> LearnerState:
-        """The learner's success-model state after ``codes`` / ``scores``, from a bounded cache keyed by the
-        history: a history one attempt longer than a cached one costs one update (``success_replayed_``
-        counts the attempts replayed, for the record)."""
-        model = self.success_model()
-        cache = self._success[3]
-        key = tuple(zip(codes, [None if s != s else s for s in scores]))
-        state = cache.get(key)
-        if state is not None:
-            return state
-        state = cache.get(key[:-1]) if key else None
-        todo = key[-1:] if state is not None else key
-        if state is None:
-            state = model.new_learner()
-        for j, s in todo:
-            state = state.update(j, float("nan") if s is None else s)
-        self.success_replayed_ += len(todo)
-        if len(cache) >= _STATE_CACHE:
-            cache.pop(next(iter(cache)))  # oldest first: dicts keep insertion order
-        cache[key] = state
-        return state
+        self.success_model()
+        return self._success[2].state(codes, scores)
 
     def _item_code(self, item, where: str) -> int:
-        """The code of an item *id* (``7`` is the id "7", never the 8th item)."""
-        if isinstance(item, (float, np.floating)) and float(item).is_integer():
-            item = int(item)
-        code = self._tables.code_of.get(str(item))
-        if code is None:
-            raise ParameterError(f"{where}: unknown item {item!r} (not among the colony's {len(self.items_)} "
-                                 "items); refit with traces that include it")
-        return code
+        return item_code(self._tables.code_of, item, where)
 
     def _history(self, history, scores, where: str):
-        """``(codes, scores)`` of a learner history; scores default to NaN (unscored) and must lie in [0, 1].
-
-        ``suggest`` keeps its documented reading (ids, or integer codes); ``predict_success`` reads ids
-        only and leaves unknown ones out with a warning.
-        """
+        """``(codes, scores)`` of a learner history; scores default to NaN and must lie in [0, 1].
+        ``suggest`` keeps its documented reading (ids or integer codes); ``predict_success`` reads ids only
+        and leaves unknown ones out with a warning."""
         history = list(history)
-        if scores is None:
-            sc = [float("nan")] * len(history)
-        else:
-            try:
-                sc = [float(s) for s in scores]
-            except (TypeError, ValueError):
-                bad = next((s for s in scores if not _is_number(s)), None)
-                raise ParameterError(f"{where}: score {bad!r} is not a number (NaN: unscored)") from None
-            if len(sc) != len(history):
-                raise ParameterError(f"{where}: {len(sc)} scores for {len(history)} history items")
-            bad = [s for s in sc if s == s and not 0.0 <= s <= 1.0]
-            if bad:
-                raise ParameterError(f"{where}: score {bad[0]!r} is outside [0, 1]; rescale the scores "
-                                     "(e.g. divide percentages by 100) or pass NaN for an unscored visit")
+        sc = checked_scores(scores, len(history), where)
         if where != "predict_success":
             return self._tables.encode(history), sc
-        codes, kept, unknown = [], [], []
-        for h, s in zip(history, sc):
-            key = int(h) if isinstance(h, (float, np.floating)) and float(h).is_integer() else h
-            c = self._tables.code_of.get(str(key))
-            if c is None:
-                unknown.append(h)
-            else:
-                codes.append(c)
-                kept.append(s)
-        if unknown:
-            warnings.warn(UnknownItemWarning(
-                f"{where}: {len(unknown)} history item(s) unknown to the colony were left out: "
-                f"{unknown[:5]!r}"), stacklevel=3)
-        return codes, kept
+        return encode_ids(self._tables.code_of, history, sc, where)
 
     def _ability(self, codes, scores) -> float:
         """The learner's current ELO ability, replayed from their history (:func:`poem.colony.elo.learner_rating`);

@@ -47,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -56,7 +57,8 @@ from poem.colony.elo import fit_elo
 from poem.colony.kernels import njit
 from poem.errors import ParameterError
 
-__all__ = ["SuccessModel", "LearnerState", "UnknownItemWarning", "fit_success_model", "next_attempt_features", "FEATURES",
+__all__ = ["SuccessModel", "LearnerState", "UnknownItemWarning", "StateCache", "checked_scores", "item_code",
+           "encode_ids", "fit_success_model", "next_attempt_features", "FEATURES",
            "MIN_VALIDATION"]
 
 #: names of the features, in column order
@@ -358,3 +360,89 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
                          k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
     return SuccessModel(np.asarray(difficulty, dtype=float), w, item_logits(item, score, n_items), float(theta0), float(kk0), float(k_min),
                         float(halflife), float(k_local))
+
+
+# ---------------------------------------------------------------------- one learner's history (predict_success)
+def checked_scores(scores, n: int, where: str) -> list:
+    """Scores as floats in [0, 1] or NaN (``None``: all NaN); a wrong length, a non-number or a value
+    outside [0, 1] raises :class:`~poem.errors.ParameterError` naming it."""
+    if scores is None:
+        return [float("nan")] * n
+    try:
+        sc = [float(s) for s in scores]
+    except (TypeError, ValueError):
+        bad = next((s for s in scores if not _is_number(s)), None)
+        raise ParameterError(f"{where}: score {bad!r} is not a number (NaN: unscored)") from None
+    if len(sc) != n:
+        raise ParameterError(f"{where}: {len(sc)} scores for {n} history items")
+    bad = [s for s in sc if s == s and not 0.0 <= s <= 1.0]
+    if bad:
+        raise ParameterError(f"{where}: score {bad[0]!r} is outside [0, 1]; rescale the scores (e.g. divide "
+                             "percentages by 100) or pass NaN for an unscored visit")
+    return sc
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _id_key(h) -> str:
+    # 7, 7.0, np.int64(7) and "7" all name the item "7"
+    if isinstance(h, (float, np.floating)) and float(h).is_integer():
+        h = int(h)
+    return str(h)
+
+
+def item_code(code_of: dict, item, where: str) -> int:
+    """The code of an item *id* (``7`` is the id "7", never the item at position 7)."""
+    code = code_of.get(_id_key(item))
+    if code is None:
+        raise ParameterError(f"{where}: unknown item {item!r} (not among the colony's {len(code_of)} items); "
+                             "refit with traces that include it")
+    return code
+
+
+def encode_ids(code_of: dict, history, scores, where: str):
+    """``(codes, scores)`` of the known items of a history, by id; unknown ones are left out with an
+    :class:`UnknownItemWarning` naming them."""
+    codes, kept, unknown = [], [], []
+    for h, s in zip(history, scores):
+        c = code_of.get(_id_key(h))
+        if c is None:
+            unknown.append(h)
+        else:
+            codes.append(c)
+            kept.append(s)
+    if unknown:
+        warnings.warn(UnknownItemWarning(f"{where}: {len(unknown)} history item(s) unknown to the colony were "
+                                         f"left out: {unknown[:5]!r}"), stacklevel=4)
+    return codes, kept
+
+
+class StateCache:
+    """Learner states by history, bounded (oldest dropped first): a history one attempt longer than a
+    cached one costs one update. ``replayed`` counts the attempts replayed, for the record."""
+
+    def __init__(self, model: SuccessModel, size: int = 4096):
+        self.model, self.size, self.replayed, self._d = model, int(size), 0, {}
+
+    def state(self, codes, scores) -> LearnerState:
+        key = tuple(zip(codes, [None if s != s else s for s in scores]))
+        state = self._d.get(key)
+        if state is not None:
+            return state
+        state = self._d.get(key[:-1]) if key else None
+        todo = key[-1:] if state is not None else key
+        if state is None:
+            state = self.model.new_learner()
+        for j, s in todo:
+            state = state.update(j, float("nan") if s is None else s)
+        self.replayed += len(todo)
+        if len(self._d) >= self.size:
+            self._d.pop(next(iter(self._d)))  # dicts keep insertion order
+        self._d[key] = state
+        return state
