@@ -176,3 +176,12 @@ def test_assistments_next_attempt_poem_beats_its_peers(shared_dir):
     assert table.loc["POEM", "auc"] >= table["auc"].drop("POEM").max()
     assert table.loc["POEM", "rmse"] <= table["rmse"].drop("POEM").min()
     assert abs(table.loc["POEM", "mean_predicted"] - table.loc["POEM", "observed"]) < 0.02
+
+
+@pytest.mark.parametrize("name", ["poem.colony.success", "poem.ordering.validation", "poem.importers.dkt"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

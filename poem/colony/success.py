@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -71,6 +71,8 @@ MIN_VALIDATION = 40
 K_MIN_GRID = (0.1, 0.2, 0.4, 0.7)
 #: grid of the step of the learner-and-item adjustment
 K_LOCAL_GRID = (0.4, 0.8)
+#: knots of the piecewise-linear logit correction fitted after the weights (at quantiles of the score)
+CALIBRATION_KNOTS = 5
 #: ridge penalty of the logistic weights (the intercept gets a hundredth of it)
 RIDGE = 1.0
 
@@ -157,6 +159,30 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, n_iter: in
     return w
 
 
+def _calibration_basis(z: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=float)
+    cols = [np.ones_like(z), z] + [np.maximum(z - t, 0.0) for t in knots]
+    return np.stack(cols, axis=-1)
+
+
+def _fit_calibration(z: np.ndarray, y: np.ndarray, n_knots: int = CALIBRATION_KNOTS, ridge: float = RIDGE):
+    """Knots at quantiles of ``z`` and the ridge-penalised correction of the logit (0: none)."""
+    if len(z) < 50 * (n_knots + 2):
+        return np.zeros(0), np.zeros(2)
+    knots = np.quantile(z, np.linspace(0, 1, n_knots + 2)[1:-1])
+    b = _calibration_basis(z, knots)
+    c = np.zeros(b.shape[1])
+    for _ in range(30):
+        p = _sigmoid(z + b @ c)
+        g = b.T @ (p - y) + ridge * c
+        h = (b * (p * (1 - p))[:, None]).T @ b + ridge * np.eye(len(c))
+        step = np.linalg.solve(h, g)
+        c -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return knots, c
+
+
 def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     p = np.clip(p, 1e-9, 1 - 1e-9)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
@@ -189,6 +215,14 @@ class SuccessModel:
     k_min: float = 0.1
     halflife: float = 10.0
     k_local: float = 0.4
+    knots: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    calibration: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+    def probability(self, z):
+        """The calibrated probability of the linear score ``z = w · x``: ``σ(z + c0 + c1 z + Σ c_k (z − t_k)+)``
+        (knots ``t_k``), a piecewise-linear correction of the logit fitted after the weights."""
+        z = np.asarray(z, dtype=float)
+        return _sigmoid(z + _calibration_basis(z, self.knots) @ self.calibration)
 
     def features(self, item, score, bounds) -> np.ndarray:
         return next_attempt_features(
@@ -200,30 +234,16 @@ class SuccessModel:
     def predict_trails(self, item, score, bounds) -> np.ndarray:
         """Next-attempt P(success) of every event of sorted trails (``bounds`` as
         :meth:`poem.traces.Traces.trail_bounds`), each from the learner's earlier events only."""
-        return _sigmoid(self.features(item, score, bounds) @ self.weights)
+        return self.probability(self.features(item, score, bounds) @ self.weights)
 
     def with_average_item(self) -> "SuccessModel":
         """A copy with one extra item code (``len(difficulty)``) of difficulty 0: an average item, for items
         the model has not seen."""
         mid = float(np.median(self.item_logit)) if len(self.item_logit) else 0.0
-        return SuccessModel(np.append(self.difficulty, 0.0), self.weights, np.append(self.item_logit, mid),
-                            self.theta0, self.k0, self.k_min, self.halflife, self.k_local)
+        return replace(self, difficulty=np.append(self.difficulty, 0.0), item_logit=np.append(self.item_logit, mid))
 
     def new_learner(self) -> "LearnerState":
         return LearnerState(self)
-
-    def as_arrays(self) -> dict:
-        """Plain arrays for saving (see :meth:`from_arrays`)."""
-        return {"difficulty": np.asarray(self.difficulty, dtype=float),
-                "weights": np.asarray(self.weights, dtype=float),
-                "item_logit": np.asarray(self.item_logit, dtype=float),
-                "schedule": np.array([self.theta0, self.k0, self.k_min, self.halflife, self.k_local])}
-
-    @classmethod
-    def from_arrays(cls, difficulty, weights, item_logit, schedule) -> "SuccessModel":
-        th0, k0, k_min, half, k_loc = (float(v) for v in np.asarray(schedule, dtype=float))
-        return cls(np.asarray(difficulty, dtype=float), np.asarray(weights, dtype=float),
-                   np.asarray(item_logit, dtype=float), th0, k0, k_min, half, k_loc)
 
 
 class LearnerState:
@@ -255,7 +275,7 @@ class LearnerState:
                          1.0 if self.count == 0 else 0.0])
 
     def predict(self, j: int) -> float:
-        return float(_sigmoid(self.features(j) @ self.model.weights))
+        return float(self.model.probability(self.features(j) @ self.model.weights))
 
     def update(self, j: int, s: float) -> "LearnerState":
         """A new state after an attempt on item code ``j`` with score ``s`` (NaN: unscored, no change);
@@ -354,12 +374,13 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
             w = _fit_logistic(x, y) if len(y) else np.zeros(N_FEATURES)
             loss = _log_loss(_sigmoid(x @ w), y) if len(y) else 0.0
             if best is None or loss < best[0] - 1e-12:
-                best = (loss, k_min, kk0, k_loc, w)
-    _, k_min, kk0, k_local, w = best
+                best = (loss, k_min, kk0, k_loc, w, x @ w)
+    _, k_min, kk0, k_local, w, z = best
+    knots, calib = _fit_calibration(z, y)
     difficulty = fit_elo(item, score, bounds, np.zeros(len(item), np.int64), n_items, theta0=theta0, k0=kk0,
                          k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
-    return SuccessModel(np.asarray(difficulty, dtype=float), w, item_logits(item, score, n_items), float(theta0), float(kk0), float(k_min),
-                        float(halflife), float(k_local))
+    return SuccessModel(np.asarray(difficulty, dtype=float), w, item_logits(item, score, n_items), float(theta0),
+                        float(kk0), float(k_min), float(halflife), float(k_local), knots, calib)
 
 
 # ---------------------------------------------------------------------- one learner's history (predict_success)
