@@ -205,3 +205,24 @@ def test_refit_and_param_change_refresh_the_success_model():
     assert model.success_model() is not first
     model.set_params(elo_halflife=5.0)
     assert model.success_model().halflife == 5.0
+
+
+def test_saved_and_loaded_colony_predicts_the_same(tmp_path, sim_model):
+    # the success model is rebuilt from the saved state's log of scored events: no format change needed
+    path = tmp_path / "colony.npz"
+    sim_model.save(path)
+    loaded = ManHill.load(path)
+    hist, sc = ["i0", "i3", "i3"], [1.0, 0.0, 1.0]
+    assert loaded.predict_success(hist, "i4", scores=sc) == pytest.approx(
+        sim_model.predict_success(hist, "i4", scores=sc), abs=1e-12)
+
+
+def test_from_summed_states_equals_fit_for_the_success_model():
+    t = simulated(n_learners=80, seed=7)
+    whole = ManHill().fit(t)
+    first = np.zeros(t.n_learners, bool)
+    first[: t.n_learners // 2] = True
+    model = ManHill()
+    merged = ManHill.from_state(model.partial_state(t.select_learners(first))
+                                + model.partial_state(t.select_learners(~first)))
+    assert merged.predict_trails(t) == pytest.approx(whole.predict_trails(t), abs=1e-9)
