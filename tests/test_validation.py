@@ -185,3 +185,12 @@ def test_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_too_few_failures_is_reported_as_not_enough_evidence():
+    t = course(150, seed=2)
+    easy = Traces.from_frame(t.to_frame().assign(score=lambda f: np.where(f.index % 97 == 0, 0.0, 1.0)))
+    res = validate(easy, seed=0)
+    assert res.evidence.startswith("Not enough evidence")
+    assert "Not enough evidence" in res.to_markdown()
+    assert "standard error" in validate(t, seed=0).evidence

@@ -228,8 +228,8 @@ class SuccessModel:
         return next_attempt_features(
             np.ascontiguousarray(item, dtype=np.int32), np.ascontiguousarray(score, dtype=np.float64),
             np.ascontiguousarray(bounds, dtype=np.int64), np.ascontiguousarray(self.difficulty, dtype=float),
-            np.ascontiguousarray(self.item_logit, dtype=float), float(self.theta0), float(self.k0), float(self.k_min), float(self.halflife), float(self.k_local),
-            len(self.difficulty))
+            np.ascontiguousarray(self.item_logit, dtype=float), float(self.theta0), float(self.k0),
+            float(self.k_min), float(self.halflife), float(self.k_local), len(self.difficulty))
 
     def predict_trails(self, item, score, bounds) -> np.ndarray:
         """Next-attempt P(success) of every event of sorted trails (``bounds`` as

@@ -46,10 +46,13 @@ from poem.colony.kernels import njit
 from poem.errors import ParameterError
 from poem.traces import Traces
 
-__all__ = ["oulad_assessments", "auc", "rmse", "log_loss", "reliability_table", "split_traces", "validate", "ValidationResult",
-           "ItemRate", "PlainElo", "PFA", "PoemSuccess", "PEERS", "SPLITS"]
+__all__ = ["auc", "auc_se", "rmse", "log_loss", "reliability_table", "reliability_figure", "split_traces",
+           "validate", "ValidationResult", "oulad_assessments", "shared_data", "ItemRate", "PlainElo", "PFA",
+           "PoemSuccess", "PEERS", "SPLITS", "MIN_CLASS"]
 
 SPLITS = ("learners", "time")
+#: fewer held-out successes or failures than this: "not enough evidence" to rank the models by AUC
+MIN_CLASS = 30
 _EPS = 1e-9
 
 
@@ -63,6 +66,20 @@ def auc(y, p) -> float:
         return float("nan")
     r = rankdata(np.asarray(p, dtype=float))
     return float((r[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def auc_se(auc_value: float, n_pos: int, n_neg: int) -> float:
+    """Standard error of an AUC (Hanley & McNeil 1982); NaN when a class is empty.
+
+    >>> round(auc_se(0.8, 100, 100), 3)
+    0.031
+    """
+    if n_pos == 0 or n_neg == 0 or auc_value != auc_value:
+        return float("nan")
+    a = auc_value
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
+    return float(math.sqrt(max(var, 0.0)))
 
 
 def rmse(y, p) -> float:
@@ -332,10 +349,50 @@ def oulad_assessments(directory, pass_mark: float = 0.4) -> Traces:
     return Traces.from_frame(frame)
 
 
+def shared_data(name: str):
+    """``shared/data/<name>`` beside the repository (where CI keeps the public data sets), or None when this
+    machine has no such folder: notebooks use it as a default and say so when it is absent."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    folder = root.parent / "shared" / "data" / name
+    return folder if folder.is_dir() else None
+
+
+def reliability_figure(result: "ValidationResult", models=None, *, min_attempts: int = 0, title=None):
+    """Reliability diagram: observed success against mean prediction per bin, one line per model, the
+    diagonal for reference and the number of attempts per bin as bars underneath (POEM's). Bins with fewer
+    than ``min_attempts`` attempts are drawn hollow."""
+    from matplotlib.figure import Figure
+
+    models = list(result.reliability) if models is None else list(models)
+    fig = Figure(figsize=(6.5, 5.5))
+    ax, ax_n = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfectly calibrated")
+    for name in models:
+        rel = result.reliability[name]
+        line, = ax.plot(rel["predicted"], rel["observed"], marker="o", label=name)
+        thin = rel["n"] < min_attempts
+        if thin.any():
+            ax.plot(rel["predicted"][thin], rel["observed"][thin], "o", mfc="white", color=line.get_color())
+    ax.set_ylabel("observed success")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title)
+    rel = result.reliability[models[0]]
+    ax_n.bar(rel["lo"] + 0.05, rel["n"], width=0.09, color="tab:blue", alpha=0.6)
+    ax_n.set_ylabel(f"attempts ({models[0]})")
+    ax_n.set_xlabel("predicted success")
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- driver
 @dataclass
 class ValidationResult:
-    """``table`` (one row per model: auc, rmse, log_loss, mean_predicted, observed, n), ``reliability``
+    """``table`` (one row per model: auc, auc_se, rmse, log_loss, mean_predicted, observed, n), ``reliability``
     (model -> :func:`reliability_table`) and ``predictions`` (model -> array over the evaluated events)
     with the labels ``y``."""
 
@@ -345,9 +402,23 @@ class ValidationResult:
     y: np.ndarray = field(repr=False)
     split: str = "learners"
 
+    @property
+    def evidence(self) -> str:
+        """One sentence on how sure the table is: the AUC's standard error, or "not enough evidence" when
+        fewer than :data:`MIN_CLASS` held-out successes or failures."""
+        n_pos = int(np.sum(self.y >= 0.5))
+        n_neg = len(self.y) - n_pos
+        if min(n_pos, n_neg) < MIN_CLASS:
+            return (f"Not enough evidence to rank the models: the held-out attempts hold {n_pos} successes and "
+                    f"{n_neg} failures (fewer than {MIN_CLASS} of one kind); AUC differences mean nothing here.")
+        se = float(self.table["auc_se"].max())
+        return (f"{len(self.y)} held-out attempts ({n_neg} failures): AUC standard error about {se:.3f}, so "
+                f"differences in AUC below {2 * se:.3f} are within noise.")
+
     def to_markdown(self, digits: int = 3) -> str:
         t = self.table.copy()
-        lines = ["| model | AUC | RMSE | log-loss | mean predicted | observed | attempts |", "|---|---|---|---|---|---|---|"]
+        lines = [self.evidence, "", "| model | AUC | RMSE | log-loss | mean predicted | observed | attempts |",
+                 "|---|---|---|---|---|---|---|"]
         for _, r in t.iterrows():
             lines.append(f"| {r['model']} | {r['auc']:.{digits}f} | {r['rmse']:.{digits}f} | "
                          f"{r['log_loss']:.{digits}f} | {r['mean_predicted']:.{digits}f} | "
@@ -400,7 +471,9 @@ def validate(traces: Traces, split: str = "learners", test_share: float = 0.2, s
     for peer_cls in peers:
         peer = peer_cls().fit(tr_item, train.score, train.trail_bounds(), train.n_items)
         preds[peer.name] = np.asarray(peer.predict(ev_item, held.score, held.trail_bounds()))[mask]
-    rows = [{"model": name, "auc": auc(y, p), "rmse": rmse(y, p), "log_loss": log_loss(y, p),
+    n_pos = int(np.sum(y >= 0.5))
+    rows = [{"model": name, "auc": auc(y, p), "auc_se": auc_se(auc(y, p), n_pos, len(y) - n_pos),
+             "rmse": rmse(y, p), "log_loss": log_loss(y, p),
              "mean_predicted": float(np.mean(p)), "observed": float(np.mean(y)), "n": int(len(y))}
             for name, p in preds.items()]
     rel = {name: reliability_table(y, p, bins) for name, p in preds.items()}
