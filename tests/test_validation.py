@@ -194,3 +194,12 @@ def test_too_few_failures_is_reported_as_not_enough_evidence():
     assert res.evidence.startswith("Not enough evidence")
     assert "Not enough evidence" in res.to_markdown()
     assert "standard error" in validate(t, seed=0).evidence
+
+
+def test_outcome_bins_of_notebook_06_have_readable_labels():
+    from poem.lab.experiments import outcomes_by_agreement
+
+    table = pd.DataFrame({"learner": ["a", "b", "c"], "agreement": [-1.0, 0.2, 0.9], "outcome": [0.0, 0.5, 1.0],
+                          "items": [3, 3, 3]})
+    labels = outcomes_by_agreement(table)["agreement"].tolist()
+    assert labels == ["-1 to 0", "0 to 0.3", "0.3 to 0.6", "0.6 to 1"]
