@@ -203,3 +203,16 @@ def test_outcome_bins_of_notebook_06_have_readable_labels():
                           "items": [3, 3, 3]})
     labels = outcomes_by_agreement(table)["agreement"].tolist()
     assert labels == ["-1 to 0", "0 to 0.3", "0.3 to 0.6", "0.6 to 1"]
+
+
+def test_report_prediction_check_on_the_course_own_latest_attempts():
+    from poem.report.data import prediction_check
+
+    t = course(150, seed=4)
+    check = prediction_check(t)
+    assert check["enough"] and 0.5 < check["auc"] <= 1 and check["failures"] >= 30
+    assert check["n"] == pytest.approx(0.2 * t.n_events, rel=0.15)
+    unscored = Traces.from_frame(t.to_frame().assign(score=np.nan))
+    assert prediction_check(unscored) is None
+    easy = Traces.from_frame(t.to_frame().assign(score=lambda f: np.where(f.index % 97 == 0, 0.0, 1.0)))
+    assert prediction_check(easy)["enough"] is False
