@@ -73,6 +73,9 @@ K_MIN_GRID = (0.1, 0.2, 0.4, 0.7)
 K_LOCAL_GRID = (0.4, 0.8)
 #: knots of the piecewise-linear logit correction fitted after the weights (at quantiles of the score)
 CALIBRATION_KNOTS = 5
+#: attempts of the validation share used to pick the ELO steps, and to fit the final weights
+GRID_EVENTS = 200_000
+FIT_EVENTS = 1_000_000
 #: ridge penalty of the logistic weights (the intercept gets a hundredth of it)
 RIDGE = 1.0
 
@@ -141,20 +144,20 @@ def next_attempt_features(item, score, bounds, d, item_logit, theta0, k0, k_min,
     return x
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, n_iter: int = 30) -> np.ndarray:
-    """Ridge logistic regression by Newton steps; ``y`` may be fractional (a score in [0, 1])."""
+def _fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE, n_iter: int = 50, w0=None,
+                  tol: float = 1e-6) -> np.ndarray:
+    """Ridge logistic regression by Newton steps (from ``w0`` when given); ``y`` may be fractional."""
     n_f = x.shape[1]
     pen = np.full(n_f, float(ridge))
     pen[0] = ridge / 100.0
-    w = np.zeros(n_f)
+    w = np.zeros(n_f) if w0 is None else np.array(w0, dtype=float)
     for _ in range(n_iter):
-        z = np.clip(x @ w, -35.0, 35.0)
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = _sigmoid(x @ w)
         g = x.T @ (p - y) + pen * w
-        h = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(pen)
-        step = np.linalg.solve(h, g)
+        xs = x * np.sqrt(p * (1.0 - p))[:, None]
+        step = np.linalg.solve(xs.T @ xs + np.diag(pen), g)
         w -= step
-        if np.max(np.abs(step)) < 1e-8:
+        if np.max(np.abs(step)) < tol:
             break
     return w
 
@@ -314,6 +317,15 @@ def item_logits(item, score, n_items, prior: float = 2.0) -> np.ndarray:
     return np.log(rate) - np.log1p(-rate)
 
 
+def _prefix(item, score, bounds, max_events: int):
+    """The first learners' events, as many whole trails as fit in ``max_events`` (at least one)."""
+    if len(item) <= max_events:
+        return item, score, bounds
+    k = max(1, int(np.searchsorted(bounds, max_events, side="right")) - 1)
+    end = int(bounds[k])
+    return item[:end], score[:end], bounds[:k + 1]
+
+
 def _subset(item, score, bounds, mask):
     """The events of the learners in ``mask`` with their own bounds."""
     lens = np.diff(bounds)
@@ -360,8 +372,12 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
         rate_mask = ~val
     r_item, r_score, r_bounds = _subset(item, score, bounds, rate_mask)
     v_item, v_score, v_bounds = _subset(item, score, bounds, val)
-    scored = ~np.isnan(v_score)
-    y = v_score[scored]
+    # the grid is searched on a prefix of the validation learners (a few parameters need no more), the
+    # chosen pair's weights are then fitted on the whole share, up to FIT_EVENTS attempts
+    g_item, g_score, g_bounds = _prefix(v_item, v_score, v_bounds, GRID_EVENTS)
+    v_item, v_score, v_bounds = _prefix(v_item, v_score, v_bounds, FIT_EVENTS)
+    scored = ~np.isnan(g_score)
+    y = g_score[scored]
     logit_rate = item_logits(r_item, r_score, n_items)
     best = None
     for k_min in sorted(set(float(k) for k in k_min_grid)):
@@ -370,13 +386,22 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
                          k0=kk0, k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
         for k_loc in sorted(set(float(k) for k in k_local_grid)):
             trial = SuccessModel(d_rate, np.zeros(N_FEATURES), logit_rate, theta0, kk0, k_min, halflife, k_loc)
-            x = trial.features(v_item, v_score, v_bounds)[scored]
-            w = _fit_logistic(x, y) if len(y) else np.zeros(N_FEATURES)
+            x = trial.features(g_item, g_score, g_bounds)[scored]
+            w = _fit_logistic(x, y, w0=None if best is None else best[5]) if len(y) else np.zeros(N_FEATURES)
             loss = _log_loss(_sigmoid(x @ w), y) if len(y) else 0.0
             if best is None or loss < best[0] - 1e-12:
-                best = (loss, k_min, kk0, k_loc, w, x @ w)
-    _, k_min, kk0, k_local, w, z = best
-    knots, calib = _fit_calibration(z, y)
+                best = (loss, k_min, kk0, k_loc, d_rate, w)
+    _, k_min, kk0, k_local, d_rate, w = best
+    scored = ~np.isnan(v_score)
+    y = v_score[scored]
+    if len(v_item) > len(g_item):
+        chosen = SuccessModel(d_rate, w, logit_rate, theta0, kk0, k_min, halflife, k_local)
+        x = chosen.features(v_item, v_score, v_bounds)[scored]
+        w = _fit_logistic(x, y, w0=w) if len(y) else w
+    else:
+        x = SuccessModel(d_rate, w, logit_rate, theta0, kk0, k_min, halflife, k_local).features(
+            v_item, v_score, v_bounds)[scored]
+    knots, calib = _fit_calibration(x @ w, y)
     difficulty = fit_elo(item, score, bounds, np.zeros(len(item), np.int64), n_items, theta0=theta0, k0=kk0,
                          k_min=k_min, halflife=halflife, n_iter=n_iter).difficulty
     return SuccessModel(np.asarray(difficulty, dtype=float), w, item_logits(item, score, n_items), float(theta0),
