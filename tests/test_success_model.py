@@ -226,3 +226,12 @@ def test_from_summed_states_equals_fit_for_the_success_model():
     merged = ManHill.from_state(model.partial_state(t.select_learners(first))
                                 + model.partial_state(t.select_learners(~first)))
     assert merged.predict_trails(t) == pytest.approx(whole.predict_trails(t), abs=1e-9)
+
+
+def test_predicting_in_blocks_of_trails_changes_nothing(monkeypatch, sim_model):
+    import poem.colony.success as success
+
+    t = simulated(n_learners=30, seed=8)
+    whole = sim_model.predict_trails(t)
+    monkeypatch.setattr(success, "CHUNK_EVENTS", 25)  # about two learners per block
+    assert sim_model.predict_trails(t) == pytest.approx(whole, abs=0)

@@ -76,6 +76,8 @@ CALIBRATION_KNOTS = 5
 #: attempts of the validation share used to pick the ELO steps, and to fit the final weights
 GRID_EVENTS = 200_000
 FIT_EVENTS = 1_000_000
+#: events per block when predicting trails (the feature matrix of a block is CHUNK_EVENTS x 11 floats)
+CHUNK_EVENTS = 500_000
 #: ridge penalty of the logistic weights (the intercept gets a hundredth of it)
 RIDGE = 1.0
 
@@ -237,7 +239,17 @@ class SuccessModel:
     def predict_trails(self, item, score, bounds) -> np.ndarray:
         """Next-attempt P(success) of every event of sorted trails (``bounds`` as
         :meth:`poem.traces.Traces.trail_bounds`), each from the learner's earlier events only."""
-        return self.probability(self.features(item, score, bounds) @ self.weights)
+        bounds = np.asarray(bounds, dtype=np.int64)
+        out = np.empty(len(item))
+        start = 0  # learner index; blocks of whole trails keep the feature matrix small on big logs
+        while start < len(bounds) - 1:
+            stop = max(start + 1, int(np.searchsorted(bounds, bounds[start] + CHUNK_EVENTS, side="right")) - 1)
+            stop = min(stop, len(bounds) - 1)
+            a, b = int(bounds[start]), int(bounds[stop])
+            x = self.features(item[a:b], score[a:b], bounds[start:stop + 1] - a)
+            out[a:b] = self.probability(x @ self.weights)
+            start = stop
+        return out
 
     def with_average_item(self) -> "SuccessModel":
         """A copy with one extra item code (``len(difficulty)``) of difficulty 0: an average item, for items
