@@ -1,0 +1,177 @@
+"""Viewing-only (and mixed) courses: what a video platform logs of the simulated learners.
+
+The seed's course is a set of videos and no quiz. :func:`simulate_viewing` runs the ordinary simulator
+(:func:`~poem.simulation.open_loop.simulate_course`: hidden prerequisites, BKT-like mastery, wandering
+learners) and replaces each attempt's quiz score by what a player logs: the seconds watched. Watching
+depends on the hidden readiness of the learner at that visit:
+
+* a visit during which the video **lands** (the learner masters it there) is watched to about the end:
+  the share is the video's own completion level (lower for long videos: people leave a 25-minute lecture
+  before its credits) minus a little; sometimes the learner seeks back to re-watch a passage (share above
+  1), sometimes skips ahead through parts they follow easily;
+* a visit that **does not land** (prerequisites missing, or not learned this time) is abandoned early
+  with probability ``abandon`` (default 0.6), else watched through without understanding, with more
+  seeking back; the learner's own sense of failure (the quiz outcome of the ordinary simulator, with its
+  guesses and slips) drives whether they come back, as in the scored simulation;
+* a visit to a video **already understood** (a review, or prior knowledge) is skimmed with probability
+  ``skim`` (default 0.5: partial viewing of easy material, skipping ahead) and otherwise watched through;
+* any visit is a **background tab** with probability ``background`` (default 0.03): the player ran while
+  nobody watched, and the counted time is several times the length.
+
+Lengths are log-normal around 8 minutes (2 to 30 minutes). The events, the course and the truth are the
+same as the scored simulation's (:attr:`ViewingCourse.scored`), so a benchmark compares the colony on the
+viewing log with the colony on the same course's quiz scores. With ``mixed=True`` every fourth item of the
+catalogue is a quiz that keeps its score and the other items are videos.
+
+Examples
+--------
+>>> vc = simulate_viewing(n_items=12, n_learners=40, seed=1)
+>>> list(vc.traces.columns), list(vc.catalog.columns)
+(['learner', 'item', 'timestamp', 'duration'], ['item', 'title', 'kind', 'length'])
+>>> bool(vc.traces["duration"].ge(0).all()), set(vc.catalog["kind"])
+(True, {'video'})
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from poem.errors import ParameterError
+from poem.simulation.learners import unstructured
+from poem.simulation.open_loop import SimulatedCourse, simulate_course
+
+__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS"]
+
+#: the watching behaviour's parameters (see the module docstring)
+WATCHING_DEFAULTS = dict(abandon=0.6, skim=0.5, background=0.03, seek_back=0.15, seek_back_lost=0.4,
+                         skip_ahead=0.1, median_length=480.0)
+
+
+@dataclass(eq=False)
+class ViewingCourse:
+    """The result of :func:`simulate_viewing`.
+
+    Attributes
+    ----------
+    traces : DataFrame
+        ``learner, item, timestamp, duration`` (seconds watched), plus ``score`` on quiz items when mixed.
+    catalog : DataFrame
+        ``item, title, kind, length`` (seconds; NaN for quizzes), in a shuffled order: no structure.
+    truth : dict
+        ``items``, ``true_order``, ``prerequisites`` (as the benchmark's ``truth.json``).
+    scored : SimulatedCourse
+        The same events with their quiz scores and hidden columns (``share`` added to its ``events``).
+    """
+
+    traces: pd.DataFrame
+    catalog: pd.DataFrame
+    truth: dict
+    scored: SimulatedCourse
+
+    def to_traces(self):
+        """The viewing log as canonical :class:`~poem.traces.Traces` with the catalogue as ``item_info``."""
+        from poem.traces import Traces
+
+        return Traces.from_frame(self.traces, items=self.scored.course.items,
+                                 item_info=self.catalog.set_index("item"))
+
+    def write(self, directory) -> Path:
+        """Write ``traces.csv`` (rows in time order per learner), ``catalog.csv`` and ``truth.json``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        frame = self.traces.copy()
+        frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S+00:00")
+        frame.to_csv(out / "traces.csv", index=False)
+        self.catalog.to_csv(out / "catalog.csv", index=False)
+        (out / "truth.json").write_text(json.dumps(self.truth))
+        return out
+
+
+def simulate_viewing(n_items: int | None = 180, n_learners: int = 1000, seed: int = 0, graph=None, *,
+                     mixed: bool = False, populations=None, watching: dict | None = None,
+                     **options) -> ViewingCourse:
+    """Simulate a course and log it as a video platform does (see the module docstring).
+
+    Parameters
+    ----------
+    n_items, n_learners, seed, graph
+        As :func:`~poem.simulation.open_loop.simulate_course`.
+    mixed : bool
+        Every fourth catalogue item is a quiz keeping its score; the others are videos.
+    populations : sequence of Population, optional
+        Default: the default populations on a platform showing no structure
+        (:func:`~poem.simulation.learners.unstructured`), the seed's 180 videos without structure.
+    watching : dict, optional
+        Overrides of :data:`WATCHING_DEFAULTS`.
+    **options
+        Passed to :func:`~poem.simulation.open_loop.simulate_course`.
+
+    Examples
+    --------
+    >>> a = simulate_viewing(n_items=8, n_learners=20, seed=4, mixed=True)
+    >>> b = simulate_viewing(n_items=8, n_learners=20, seed=4, mixed=True)
+    >>> a.traces.equals(b.traces), sorted(set(a.catalog["kind"]))
+    (True, ['quiz', 'video'])
+    """
+    w = {**WATCHING_DEFAULTS, **(watching or {})}
+    unknown = sorted(set(w) - set(WATCHING_DEFAULTS))
+    if unknown:
+        raise ParameterError(f"unknown watching parameter(s) {unknown}; valid: {sorted(WATCHING_DEFAULTS)}")
+    for name in ("abandon", "skim", "background", "seek_back", "seek_back_lost", "skip_ahead"):
+        if not 0 <= w[name] <= 1:
+            raise ParameterError(f"watching {name} must be a probability in [0, 1], got {w[name]!r}")
+    if not w["median_length"] > 0:
+        raise ParameterError(f"watching median_length must be > 0 seconds, got {w['median_length']!r}")
+    sim = simulate_course(n_items=n_items, n_learners=n_learners, seed=seed, graph=graph,
+                          populations=unstructured() if populations is None else populations, **options)
+    course = sim.course
+    rng = np.random.default_rng([int(seed), 16])
+    n = course.n_items
+    length = np.clip(np.round(w["median_length"] * np.exp(0.55 * rng.standard_normal(n))), 120, 1800)
+    # the share at which people stop a video they followed: near 1 for short ones, lower for long lectures
+    level = 0.97 - 0.22 * (length - 120) / (1800 - 120)
+    order = rng.permutation(n)
+    kind = np.where((np.arange(n) % 4 == 3) & mixed, "quiz", "video").astype(object)
+    catalog = pd.DataFrame({"item": course.items[order].astype(object),
+                            "title": [f"Video {k + 1}" for k in range(n)],
+                            "kind": kind, "length": length[order]})
+    catalog.loc[catalog["kind"] == "quiz", "title"] = [f"Quiz {k + 1}" for k in
+                                                       range(int((catalog["kind"] == "quiz").sum()))]
+    catalog.loc[catalog["kind"] == "quiz", "length"] = np.nan
+    events = sim.events
+    j = course.codes(events["item"])
+    m = len(events)
+    before = events["before"].to_numpy()
+    landed = events["after"].to_numpy() & ~before
+    lost = ~events["after"].to_numpy()
+    u = rng.random((6, m))
+    full = level[j] - np.abs(rng.normal(0.0, 0.04, m))
+    share = full.copy()
+    # understood during the visit: skip ahead a little, or seek back to re-watch a passage
+    skip = landed & (u[0] < w["skip_ahead"])
+    share[skip] = full[skip] * rng.uniform(0.65, 0.9, int(skip.sum()))
+    back = (landed & (u[1] < w["seek_back"])) | (lost & (u[1] < w["seek_back_lost"]))
+    share[back] = full[back] + rng.uniform(0.15, 0.6, int(back.sum()))
+    # did not land: mostly abandoned early, else watched through without understanding
+    quit_ = lost & (u[2] < w["abandon"])
+    share[quit_] = full[quit_] * rng.beta(1.2, 3.5, int(quit_.sum()))
+    # already understood: skimmed (partial viewing of easy material) or watched through again
+    skim = before & (u[3] < w["skim"])
+    share[skim] = full[skim] * rng.uniform(0.05, 0.7, int(skim.sum()))
+    tab = u[4] < w["background"]
+    share[tab] = rng.uniform(3.2, 12.0, int(tab.sum()))
+    duration = np.round(np.maximum(share, 0.0) * length[j])
+    events["share"] = duration / length[j]
+    traces = pd.DataFrame({"learner": events["learner"].to_numpy(), "item": events["item"].to_numpy(),
+                           "timestamp": events["timestamp"].to_numpy(), "duration": duration})
+    traces["timestamp"] = events["timestamp"]
+    if mixed:
+        quiz = np.isin(events["item"].to_numpy(), catalog.loc[catalog["kind"] == "quiz", "item"].to_numpy())
+        traces["score"] = np.where(quiz, events["score"].to_numpy(), np.nan)
+        traces.loc[quiz, "duration"] = np.nan
+    return ViewingCourse(traces=traces, catalog=catalog, truth=sim.truth, scored=sim)
