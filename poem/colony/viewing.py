@@ -172,16 +172,19 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
     video = np.ones(n, dtype=bool)
     length = np.full(n, np.nan)
     if frame is not None:
+        if "length" in frame.columns:
+            raw = pd.to_numeric(frame["length"], errors="coerce").to_numpy(dtype=float)
+            bad = pd.notna(frame["length"]).to_numpy() & ~(raw > 0)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise TraceFormatError(f"catalogue length {frame['length'].iloc[k]} of item {frame.index[k]!r} "
+                                       "is not a positive number of seconds; fix it or leave it blank to "
+                                       "estimate it from the visits")
         cat = frame.reindex(pd.Index(ids))
         if "kind" in cat.columns and cat["kind"].notna().any():
             video = cat["kind"].astype(str).str.lower().eq("video").to_numpy()
         if "length" in cat.columns:
             raw = pd.to_numeric(cat["length"], errors="coerce").to_numpy(dtype=float)
-            bad = pd.notna(cat["length"]).to_numpy() & ~(raw > 0)
-            if bad.any():
-                k = int(np.flatnonzero(bad)[0])
-                raise TraceFormatError(f"catalogue length {cat['length'].iloc[k]!r} of video {ids[k]!r} is not a "
-                                       "positive number of seconds; fix it or leave it blank to estimate it")
             length = np.where(raw > 0, raw, np.nan)
     missing = video & np.isnan(length)
     if missing.any():

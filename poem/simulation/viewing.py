@@ -86,8 +86,11 @@ class ViewingCourse:
         out.mkdir(parents=True, exist_ok=True)
         frame = self.traces.copy()
         frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S+00:00")
+        frame["duration"] = frame["duration"].round().astype("Int64")  # whole seconds, blank for quizzes
         frame.to_csv(out / "traces.csv", index=False)
-        self.catalog.to_csv(out / "catalog.csv", index=False)
+        catalog = self.catalog.copy()
+        catalog["length"] = catalog["length"].round().astype("Int64")
+        catalog.to_csv(out / "catalog.csv", index=False)
         (out / "truth.json").write_text(json.dumps(self.truth))
         return out
 
