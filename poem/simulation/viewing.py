@@ -45,7 +45,7 @@ from poem.errors import ParameterError
 from poem.simulation.learners import unstructured
 from poem.simulation.open_loop import SimulatedCourse, simulate_course
 
-__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS"]
+__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "path_by_learners"]
 
 #: the watching behaviour's parameters (see the module docstring)
 WATCHING_DEFAULTS = dict(abandon=0.6, skim=0.5, background=0.03, seek_back=0.15, seek_back_lost=0.4,
@@ -178,3 +178,39 @@ def simulate_viewing(n_items: int | None = 180, n_learners: int = 1000, seed: in
         traces["score"] = np.where(quiz, events["score"].to_numpy(), np.nan)
         traces.loc[quiz, "duration"] = np.nan
     return ViewingCourse(traces=traces, catalog=catalog, truth=sim.truth, scored=sim)
+
+
+def path_by_learners(traces, truth, sizes, *, catalog=None, seed: int = 0, viewing=None) -> pd.DataFrame:
+    """The path emerging as learners accumulate: the viewing colony fitted on the first ``n`` learners (by
+    arrival) for each ``n`` of ``sizes``, its LOP path's prerequisite respect against ``truth``, beside the
+    score-free baselines (popularity, mean first-view rank) on the same learners.
+
+    One row per size: ``learners``, ``events``, ``colony``, ``popularity``, ``first_view_rank``.
+
+    >>> vc = simulate_viewing(n_items=10, n_learners=60, seed=3)
+    >>> table = path_by_learners(vc.to_traces(), vc.truth, [20, 60])
+    >>> table["learners"].tolist(), list(table.columns)
+    ([20, 60], ['learners', 'events', 'colony', 'popularity', 'first_view_rank'])
+    """
+    from poem.antcolony import ManHill
+    from poem.ordering.baselines import baseline_path
+    from poem.ordering.evaluation import evaluate
+    from poem.paths import learning_path
+
+    arrival = np.full(traces.n_learners, np.iinfo(np.int64).max)
+    np.minimum.at(arrival, traces.learner, traces.timestamp)
+    order = np.argsort(arrival, kind="stable")
+    rows = []
+    for n in sizes:
+        if int(n) != n or n < 1:
+            raise ParameterError(f"sizes must be positive integers, got {n!r}")
+        mask = np.zeros(traces.n_learners, dtype=bool)
+        mask[order[:int(n)]] = True
+        sub = traces.select_learners(mask)
+        model = ManHill().fit(sub, catalog=catalog, viewing=True if viewing is None else viewing)
+        row = {"learners": int(mask.sum()), "events": sub.n_events,
+               "colony": evaluate(learning_path(model, rng=seed), truth)["respect"]}
+        for name in ("popularity", "first_view_rank"):
+            row[name] = evaluate(baseline_path(sub, name, rng=seed), truth)["respect"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["learners", "events", "colony", "popularity", "first_view_rank"])
