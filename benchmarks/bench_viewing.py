@@ -60,6 +60,13 @@ NOTES = """## Notes
   quiz keeping its score, the others videos, the two kinds weighted by how well they predict later success.
 - The watching model is POEM's own (`poem/simulation/viewing.py`): the viewing evidence is only as good as
   that model is realistic. Real viewing logs with a known prerequisite structure were not available.
+- "quiz margin" is the quiz colony's own margin over the same baselines: where it is below 0.15 the
+  +0.15 target is out of reach of any reading of the viewing log that only matches the quiz scores; the
+  limit there is the colony's ordering on that course, not the viewing evidence.
+- Where the evidence errs (measured against the simulator's hidden state on `browse 120, seed 0`): about
+  a third of the views the mapping calls complete were watched through without understanding and never
+  followed by a quick return; a return rule cannot see them. Such a visit looks like a success in every
+  reading of the seconds watched.
 - Not measured here: closed-loop promotion with a colony fitted on viewing evidence (the closed-loop
   simulator's policies read quiz scores).
 """
@@ -115,6 +122,7 @@ def run_scenario(name, kw, seed):
     row["best score-free"] = base[best]
     row["margin"] = row["viewing colony"] - base[best]
     row["gap to quiz"] = row["quiz colony"] - row["viewing colony"]
+    row["quiz margin"] = row["quiz colony"] - base[best]
     row["fit s"] = seconds
     graphs = {}
     for label, model in (("viewing", viewing), ("quiz", quiz)):
@@ -148,13 +156,15 @@ def main(argv=None) -> int:
     table = pd.DataFrame(rows)
     summary = pd.DataFrame({
         "mean": table[["viewing colony", "crude 0.8", "quiz colony", "best score-free", "margin",
-                       "gap to quiz"]].mean(),
+                       "gap to quiz", "quiz margin"]].mean(),
         "worst": [table["viewing colony"].min(), table["crude 0.8"].min(), table["quiz colony"].min(),
-                  table["best score-free"].max(), table["margin"].min(), table["gap to quiz"].max()]})
+                  table["best score-free"].max(), table["margin"].min(), table["gap to quiz"].max(),
+                  table["quiz margin"].min()]})
     met_margin = int((table["margin"] >= 0.15).sum())
     met_gap = int((table["gap to quiz"] <= 0.05).sum())
-    verdict = (f"margin >= 0.15 on {met_margin} of {len(table)} scenarios; gap to the quiz colony <= 0.05 on "
-               f"{met_gap} of {len(table)}")
+    met_quiz = int((table["quiz margin"] >= 0.15).sum())
+    verdict = (f"margin >= 0.15 on {met_margin} of {len(table)} scenarios (the quiz colony itself: {met_quiz} of "
+               f"{len(table)}); gap to the quiz colony <= 0.05 on {met_gap} of {len(table)}")
     graph_table = pd.DataFrame(graphs)
     sensitivity = pd.DataFrame(sens)
     sensitivity["mean"] = sensitivity.mean(axis=1)

@@ -277,3 +277,12 @@ def test_bundled_viewing_demo():
 
 def test_labels_are_complete():
     assert len(LABELS) == len(set(LABELS)) == 8
+
+
+@pytest.mark.parametrize("name", ["poem.colony.viewing", "poem.simulation.viewing"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
