@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -109,9 +108,7 @@ def run_scenario(name, kw, seed):
     vc = simulate_viewing(seed=seed, **kw)
     traces = vc.to_traces()
     truth = vc.truth
-    t0 = time.perf_counter()
     viewing = ManHill().fit(traces, catalog=vc.catalog)
-    seconds = time.perf_counter() - t0
     crude = ManHill().fit(traces, catalog=vc.catalog, viewing={"threshold": 0.8, "return_window": 0})
     quiz = ManHill().fit(vc.scored.to_traces())
     base = {b: evaluate(baseline_path(traces, b), truth)["respect"] for b in ("popularity", "first_view_rank")}
@@ -123,7 +120,6 @@ def run_scenario(name, kw, seed):
     row["margin"] = row["viewing colony"] - base[best]
     row["gap to quiz"] = row["quiz colony"] - row["viewing colony"]
     row["quiz margin"] = row["quiz colony"] - base[best]
-    row["fit s"] = seconds
     graphs = {}
     for label, model in (("viewing", viewing), ("quiz", quiz)):
         g = evaluate(prerequisite_graph(model), truth)

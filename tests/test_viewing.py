@@ -286,3 +286,10 @@ def test_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_scored_video_event_without_duration_keeps_its_score():
+    t = _traces([("u", "a", "2024-01-01 10:00", np.nan, 1.0), ("u", "b", "2024-01-01 10:10", 50.0, np.nan)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8)
+    assert ev.labels.tolist() == ["other", "abandoned"] and ev.score.tolist() == [1.0, 0.0]
+    assert ev.is_video.tolist() == [False, True]

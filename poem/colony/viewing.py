@@ -32,7 +32,7 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    understanding is never a failure).
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
-already carries a score) keep their own score: a *mixed* course has videos with viewing evidence and
+already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
 quizzes with scores. :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
 later success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that
 relative weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
@@ -362,6 +362,10 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     label, vscore = _classify(traces.item, share, is_video, traces.trail_bounds(), thr, n,
                               float(p["background_share"]), float(p["overwatch_share"]),
                               float(p["struggle_score"]), int(p["return_window"]))
+    # a video event without a watched share that carries its own score (a graded video) keeps it
+    own = is_video & np.isnan(share) & ~np.isnan(traces.score)
+    label[own] = _OTHER
+    is_video = is_video & ~own
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
