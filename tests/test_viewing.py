@@ -293,3 +293,23 @@ def test_a_scored_video_event_without_duration_keeps_its_score():
     ev = viewing_evidence(t, CATALOG, threshold=0.8)
     assert ev.labels.tolist() == ["other", "abandoned"] and ev.score.tolist() == [1.0, 0.0]
     assert ev.is_video.tolist() == [False, True]
+
+
+def test_viewing_colony_policy_learns_from_viewing_alone():
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, viewing_closed_loop
+
+    course = make_course(10, rng=np.random.default_rng(4))
+    a = viewing_closed_loop(course, n_cohorts=2, cohort_size=20, seed=4, policies=("colony-viewing",))
+    b = viewing_closed_loop(course, n_cohorts=2, cohort_size=20, seed=4, policies=("colony-viewing",))
+    pd.testing.assert_frame_equal(a, b)
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video", "length": 300.0})
+    from poem.simulation.closed_loop import closed_loop
+
+    policy = ViewingColonyPolicy(catalog, seed=1)
+    closed_loop(course, policy, n_cohorts=2, cohort_size=15, seed=1)
+    # the colony saw durations only: every deposit comes from the viewing mapping
+    assert policy.model.viewing_ is not None and policy.model.mastery_successes == 1
+    assert policy.model.n_events_ == sum(len(f) for f in policy._frames)
+    with pytest.raises(ParameterError, match="length for every item"):
+        closed_loop(course, ViewingColonyPolicy(catalog.iloc[:5]), n_cohorts=1, cohort_size=5)
