@@ -42,7 +42,9 @@ from poem.paths import learning_path, prerequisite_graph  # noqa: E402
 from poem.simulation.course import junyi_graph  # noqa: E402
 from poem.simulation.learners import DEFAULT_POPULATIONS  # noqa: E402
 from poem.simulation.course import make_course  # noqa: E402
-from poem.simulation.viewing import simulate_viewing, viewing_closed_loop  # noqa: E402
+from poem.simulation.closed_loop import closed_loop  # noqa: E402
+from poem.simulation.viewing import (ViewingColonyPolicy, simulate_viewing, video_lengths,  # noqa: E402
+                                     viewing_closed_loop)
 from poem.traces import Traces  # noqa: E402
 
 NOTES = """## Notes
@@ -71,6 +73,10 @@ NOTES = """## Notes
   policy (80 % follow the recommendation). `colony-viewing` refits the colony between cohorts on the
   viewing log alone (`mastery_successes=1`: one landed view is all a video says) and hands `suggest` each
   learner's viewing history read by the same mapping; `colony` is the colony on quiz scores.
+  `colony-viewing, hidden history` is a diagnostic (not a usable policy): the same viewing colony, but
+  `suggest` is handed each learner's hidden state as history. The gap between the two says where the
+  suggestions on a viewing-only course fail: reading a learner's *own* live history (a view watched
+  through without understanding looks complete), not the colony fitted on the viewing log.
 """
 
 
@@ -86,6 +92,21 @@ def last_view_rank(traces: Traces) -> list:
     mean = last.groupby("item")["rank"].mean().reindex(range(n))
     order = np.argsort(mean.fillna(np.inf).to_numpy(), kind="stable")
     return [str(traces.items[k]) for k in order]
+
+
+class HiddenHistoryPolicy(ViewingColonyPolicy):
+    """Diagnostic only: the viewing colony, but ``suggest`` reads each learner's *hidden* state as their
+    history (1 when the visit taught the item, 0 when it did not, nothing when already known): what the
+    suggestions would reach if a learner's own viewing history were read without error."""
+
+    name = "colony-viewing, hidden history"
+
+    def observe(self, rows, items, scores):
+        before = self._known[rows, items].copy()
+        super().observe(rows, items, scores)
+        after = self._state.mastered[rows, items]
+        for r, b, a in zip(rows.tolist(), before.tolist(), after.tolist()):
+            self._scores[r][-1] = float("nan") if b else float(a)
 
 
 def scenarios(quick: bool):
@@ -169,6 +190,11 @@ def main(argv=None) -> int:
         course = make_course(30 if args.quick else 60, rng=np.random.default_rng(500 + s))
         loop = viewing_closed_loop(course, n_cohorts=3 if args.quick else 8,
                                    cohort_size=60 if args.quick else 200, seed=500 + s)
+        catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                                "length": video_lengths(course.n_items, np.random.default_rng([500 + s, 18]))})
+        hidden = closed_loop(course, HiddenHistoryPolicy(catalog, seed=500 + s), n_cohorts=3 if args.quick else 8,
+                             cohort_size=60 if args.quick else 200, seed=500 + s)
+        loop = pd.concat([loop, hidden.assign(policy=HiddenHistoryPolicy.name)], ignore_index=True)
         for name, part in loop.groupby("policy", sort=False):
             part = part.sort_values("cohort")
             loops.append({"course": f"random {course.n_items} items, seed {500 + s}", "policy": name,
