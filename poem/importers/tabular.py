@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,11 @@ def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=N
             out[field] = name
             continue
         out[field] = next((lower[c] for c in CANDIDATES[field] if c in lower), None)
+        if out[field] is not None:
+            twins = [c for c in columns if c.lower() == out[field].lower()]
+            if len(twins) > 1:  # "Score" and "score": choosing one silently could drop the right one
+                raise TraceFormatError(f"{source}: columns {twins} could each be the {field}; name the right "
+                                       f"one with {field}=... (--{field})")
         if out[field] is None and field in REQUIRED:
             missing.append(field)
     if missing:
@@ -349,9 +355,15 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
     yield from _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, size)
 
 
-def _open_text(path: Path, encoding: str):
-    """The file as the ``csv`` module reads it: strict decoding, no newline translation."""
-    return open_text(path, encoding, errors="strict", newline="")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _open_text(path: Path, encoding: str, errors: str = "strict"):
+    """The file as the ``csv`` module reads it: no newline translation, a UTF-8 byte-order mark skipped;
+    strict decoding (``errors="surrogateescape"`` lets the record reader reject undecodable lines)."""
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        encoding = "utf-8-sig"
+    return open_text(path, encoding, errors=errors, newline="")
 
 
 def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
@@ -360,7 +372,10 @@ def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
     try:
         with _open_text(path, encoding) as fh:
             names = next(csv.reader(fh, delimiter=delimiter), None)
-    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+    except UnicodeDecodeError as exc:
+        raise TraceFormatError(f"{source}: the header is not {encoding} ({exc}); pass encoding= (--encoding) "
+                               "with the encoding the file is written in") from exc
+    except (csv.Error, OSError, EOFError) as exc:
         raise TraceFormatError(f"{source}: not a readable CSV file ({exc})") from exc
     if not names or not any(n.strip() for n in names):
         raise TraceFormatError(f"{source}: no header line")
@@ -425,18 +440,26 @@ def _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, si
     positions = [names.index(c) for c in used]
     offset = 0
     try:
-        with _open_text(path, encoding) as fh:
+        with _open_text(path, encoding, "surrogateescape") as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             next(reader, None)  # the header, already read
             while True:
-                records, rows, bad_rows, bad_details = [], [], [], []
+                records, rows, bad_rows, bad_details, bad_reasons = [], [], [], [], []
                 for record in reader:
                     if not record:  # a blank line is not a record (as for Arrow)
                         continue
                     if len(record) != width:
                         bad_rows.append(offset)
+                        bad_reasons.append("malformed_row")
                         bad_details.append(f"line {reader.line_num}: {len(record)} fields, "
                                            f"the header has {width}")
+                    elif not all(f.isascii() for f in record) and _SURROGATE.search("".join(record)):
+                        # bytes the encoding cannot decode: a reject, never a replacement character that
+                        # would merge two learners
+                        bad_rows.append(offset)
+                        bad_reasons.append("bad_encoding")
+                        bad_details.append(f"line {reader.line_num}: bytes that are not {encoding}; pass "
+                                           "encoding= (--encoding) if the file is written in another one")
                     else:
                         records.append([record[k] for k in positions])
                         rows.append(offset)
@@ -451,7 +474,7 @@ def _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, si
                 frame = frame.where(frame != "", None)  # only "" is missing, as in the Arrow reader
                 batch = validate_frame(frame, cols, source=source, rows=np.asarray(rows, np.int64), **opts)
                 if bad_rows:
-                    bad = make_rejects(source, bad_rows, "malformed_row", bad_details)
+                    bad = make_rejects(source, bad_rows, np.asarray(bad_reasons, dtype=object), bad_details)
                     batch.rejects = pd.concat([bad, batch.rejects], ignore_index=True).sort_values(
                         "row", kind="stable", ignore_index=True)
                     batch.n_read += len(bad)
