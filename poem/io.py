@@ -62,13 +62,14 @@ from pathlib import Path
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.importers.batch import REASONS, assemble
+from poem.importers.batch import REASONS, assemble, require_events
 from poem.importers.canonical import is_canonical, read_canonical, write_traces
 from poem.importers.files import read_small_table
 from poem.importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
 from poem.traces import Traces
 
 __all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter_batches", "detect_format",
+           "require_events",
            "FORMATS", "REASONS", "bundled_oulad_dir"]
 
 FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad")

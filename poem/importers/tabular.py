@@ -61,7 +61,7 @@ CANDIDATES = {
 REQUIRED = ("learner", "item", "timestamp")
 
 #: Row checks in priority order (the first failing one is the row's reason).
-CHECKS = ("missing_learner", "missing_item", "missing_timestamp", "bad_timestamp", "naive_timestamp",
+CHECKS = ("missing_learner", "missing_item", "bad_id", "missing_timestamp", "bad_timestamp", "naive_timestamp",
           "bad_score", "score_out_of_range", "bad_duration")
 
 _TRUE = {"true", "yes", "t", "y", "passed", "pass", "success", "correct"}
@@ -160,6 +160,16 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     return codes, cats, missing, dense
 
 
+def _nul(codes: np.ndarray, cats: np.ndarray, mask=None):
+    """Rows whose id holds a NUL character (Parquet and C strings would cut it there, merging ids), or'ed
+    into ``mask``; None when there is none (checked on the distinct values only)."""
+    bad = np.fromiter(("\x00" in c for c in cats), dtype=bool, count=len(cats))
+    if not bad.any():
+        return mask
+    rows = bad[np.maximum(codes, 0)] & (codes >= 0)
+    return rows if mask is None else rows | mask
+
+
 def _categorical(codes: np.ndarray, cats: np.ndarray, dense: bool = False) -> pd.Categorical:
     """A categorical of the given codes over only the categories they use (all of them when ``dense``)."""
     if not dense:
@@ -246,7 +256,8 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     # a check that no row fails is None: on a clean table most are, and no mask of n rows is built for them
     bad_state = [None, None, None] if not state.any() else [state == MISSING, state == UNPARSEABLE,
                                                               state == NAIVE]
-    conditions = [no_learner, no_item, *bad_state, bad_score, out_of_range, bad_duration]
+    bad_id = _nul(learner_codes, learner_cats, _nul(item_codes, item_cats))
+    conditions = [no_learner, no_item, bad_id, *bad_state, bad_score, out_of_range, bad_duration]
     present = [c for c in conditions if c is not None]
     failed = np.logical_or.reduce(present) if present and n else None
     if failed is not None and failed.any():
@@ -276,6 +287,7 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
     shown = {
         "missing_learner": ("learner", "blank {col}"), "missing_item": ("item", "blank {col}"),
         "missing_timestamp": ("timestamp", "blank {col}"),
+        "bad_id": ("learner", "an id holds a NUL character (\\x00), which no output can keep"),
         "bad_timestamp": ("timestamp", "{col} {val} cannot be parsed"),
         "naive_timestamp": ("timestamp", "{col} {val} has no UTC offset; pass naive_timestamps='utc'"),
         "bad_score": ("score", "{col} {val} is not a number"),
@@ -287,7 +299,13 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
         if not sel.any():
             continue
         col = columns[field]
+        if code == "bad_id":
+            detail[sel] = template
+            continue
         vals = frame[col].iloc[idx[sel]].astype(str).map(repr).to_numpy(dtype=object)
+        if code == "bad_timestamp":
+            detail[sel] = [_bad_time(col, v) for v in vals]
+            continue
         detail[sel] = [template.format(col=col, val=v) for v in vals]
     return pd.DataFrame({
         "source": pd.Series(np.full(len(idx), source, dtype=object), dtype=object),
@@ -295,6 +313,18 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
         "reason": pd.Series(reason.astype(object), dtype=object),
         "detail": pd.Series(detail, dtype=object),
     })
+
+
+_YEAR = re.compile(r"^'\s*([+-]?\d{1,6})-\d\d-\d\d")
+
+
+def _bad_time(col: str, val: str) -> str:
+    """Detail of an unreadable timestamp: a well-formed date outside what nanoseconds since 1970 can
+    hold (years 1678 to 2261) is said to be out of range, not unparseable."""
+    m = _YEAR.match(val)
+    if m and not 1678 <= int(m.group(1)) <= 2261:
+        return f"{col} {val} is out of the supported range (years 1678 to 2261)"
+    return f"{col} {val} cannot be parsed"
 
 
 def iter_frame_batches(frame: pd.DataFrame, *, chunksize=None, source="DataFrame", columns=None,
