@@ -168,8 +168,9 @@ def _documents(path, source, size, encoding):
         return None
     try:
         return list(_document_chunks(path, source, size, encoding))
-    except TraceFormatError:
-        if kind == "maybe":  # JSON Lines with a broken first line: read line by line, reporting it
+    except TraceFormatError as exc:
+        # JSON Lines with a broken (or too deeply nested) first line: read line by line, reporting it
+        if kind == "maybe" or getattr(exc, "nested", False):
             return None
         raise
 
@@ -304,7 +305,9 @@ def _document_values(text: str, source: str):
         try:
             value, pos = decoder.raw_decode(text, pos)
         except RecursionError as exc:
-            raise TraceFormatError(f"{source}: JSON nested too deeply to hold events") from exc
+            err = TraceFormatError(f"{source}: JSON nested too deeply to hold events")
+            err.nested = True  # read line by line instead: each line is then read or rejected
+            raise err from exc
         except ValueError as exc:
             what = "array" if text[pos:pos + 1] == "[" else "document"
             raise TraceFormatError(f"{source}: malformed JSON {what} ({exc})") from exc

@@ -400,8 +400,10 @@ def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
     # read by the csv module: pandas would take the first column for an index when the first data
     # record has one field more than the header
     try:
-        with _open_text(path, encoding) as fh:
+        with _open_text(path, encoding, "surrogateescape") as fh:
             names = next(csv.reader(fh, delimiter=delimiter), None)
+        if names and _SURROGATE.search("".join(names)):
+            raise UnicodeDecodeError(encoding, b"", 0, 1, "undecodable bytes in the header line")
     except UnicodeDecodeError as exc:
         raise TraceFormatError(f"{source}: the header is not {encoding} ({exc}); pass encoding= (--encoding) "
                                "with the encoding the file is written in") from exc
