@@ -184,6 +184,7 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
         raise ParameterError(f"session_gap must be a positive number of seconds, got {session_gap!r}")
     source = str(path)
     held = []  # video events kept back for the session collapse, which needs the whole log
+    grades, checks = [], {}  # grade events, and the server problem_check of each (learner, problem)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, learners, items, times, scores, kinds = [], [], [], [], [], []
         skip_rows, skip_reasons, skip_details, seen = [], [], [], set()
@@ -214,9 +215,15 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
                 skip_details.append(("learner" if learner is None else "item") + " is a JSON object or array "
                                     "without an id or name")
                 continue
+            item = scope_item(item, course_id)
+            if etype in GRADE_EVENTS:  # held back: it may repeat the grade of a problem_check
+                grades.append((line, learner, item, time, score, etype))
+                continue
+            if etype in PROBLEM_EVENTS:
+                checks.setdefault((learner, item), []).append((time, line))
             rows.append(line)
             learners.append(learner)
-            items.append(scope_item(item, course_id))
+            items.append(item)
             times.append(time)
             scores.append(score)
             kinds.append(etype)
@@ -240,8 +247,62 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             held.append((batch, is_video, np.isin(kind[accepted], list(PLAY_EVENTS))))
         else:
             yield batch
+    if grades:
+        batch = _grade_batch(grades, checks, source, naive_timestamps, score_max)
+        if video_sessions:
+            none = np.zeros(len(batch.row), dtype=bool)
+            held.append((batch, none, none))
+        else:
+            yield batch
     if video_sessions:
         yield from collapse_video_sessions(held, source, gap)
+
+
+#: a grade event this close to a server problem_check of the same learner and problem is that
+#: submission's grade told twice (Open edX emits both for classic problems)
+SAME_SUBMISSION_S = 60.0
+
+
+def _grade_batch(grades, checks, source, naive_timestamps, score_max):
+    """The held ``edx.grades.problem.submitted`` events as one batch: those repeating a server
+    ``problem_check`` of the same learner and problem within :data:`SAME_SUBMISSION_S` seconds are
+    rejected as ``duplicate`` naming its line (the grade event is read for the blocks that have no
+    problem_check). Their lines were counted as read by their own chunks, so this batch reads 0."""
+    from poem.importers.timestamps import OK, parse_timestamps
+
+    def when(values):
+        ns, state = parse_timestamps(pd.Series(values, dtype=object), naive_timestamps=naive_timestamps)
+        return np.where(state == OK, ns, np.iinfo(np.int64).min)
+
+    grade_ns = when([g[3] for g in grades])
+    keep, dup_rows, dup_details = [], [], []
+    for g, t in zip(grades, grade_ns.tolist()):
+        cands = checks.get((g[1], g[2]), [])
+        match = None
+        if cands and t != np.iinfo(np.int64).min:
+            check_ns = when([c[0] for c in cands])
+            near = np.abs(check_ns.astype(np.float64) - t) <= SAME_SUBMISSION_S * 1e9
+            if near.any():
+                match = cands[int(np.flatnonzero(near)[0])][1]
+        if match is None:
+            keep.append(g)
+        else:
+            dup_rows.append(g[0])
+            dup_details.append(f"{g[5]} repeats the grade of the problem_check at line {match}")
+    frame = pd.DataFrame({_COLUMNS["learner"]: pd.Series([g[1] for g in keep], dtype=object),
+                          _COLUMNS["item"]: pd.Series([g[2] for g in keep], dtype=object),
+                          _COLUMNS["timestamp"]: pd.Series([g[3] for g in keep], dtype=object),
+                          _COLUMNS["score"]: pd.Series([g[4] for g in keep], dtype=float)})
+    rows = np.asarray([g[0] for g in keep], np.int64)
+    batch = validate_frame(frame, _COLUMNS, source=source, rows=rows, naive_timestamps=naive_timestamps,
+                           score_max=score_max)
+    dups = make_rejects(source, dup_rows, "duplicate", dup_details)
+    batch.rejects = pd.concat([r for r in (dups, batch.rejects) if len(r)] or [batch.rejects],
+                              ignore_index=True)
+    batch.n_read = 0
+    batch.kind = pd.Categorical(np.asarray([g[5] for g in keep], dtype=object)[np.isin(rows, batch.row)])
+    batch.seen_learners = set()
+    return batch
 
 
 def _subset(batch: Batch, keep: np.ndarray) -> tuple:
