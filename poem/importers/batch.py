@@ -235,7 +235,32 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
 
 
 _TOKEN = re.compile(r"[^\s/'\"?&=:,;|()\[\]{}<>]+")
+_JOINERS = re.compile(r"([.@+])")
 _URL = re.compile(r"""(?P<q>['"])(?P<url>(?:[a-z][a-z0-9+.-]*://|/)[^'"]*)(?P=q)""", re.IGNORECASE)
+
+
+def _scrub_token(token: str, hashed: dict) -> str:
+    """``token`` with every id of ``hashed`` it holds as a run of its ``.``/``@``/``+``-joined parts
+    (``edx.forum.j.doe.viewed`` holds ``j.doe``) replaced, longest run first."""
+    if token in hashed:
+        return hashed[token]
+    pieces = _JOINERS.split(token)
+    if len(pieces) == 1:
+        return token
+    words, seps = pieces[0::2], pieces[1::2]
+    out, i = [], 0
+    while i < len(words):
+        end, repl = i, words[i]
+        for j in range(len(words) - 1, i - 1, -1):
+            cand = words[i] + "".join(seps[k] + words[k + 1] for k in range(i, j))
+            if cand in hashed:
+                end, repl = j, hashed[cand]
+                break
+        out.append(repl)
+        if end + 1 < len(words):
+            out.append(seps[end])
+        i = end + 1
+    return "".join(out)
 
 
 def scrub_details(details: pd.Series, raw_ids, key) -> pd.Series:
@@ -251,7 +276,7 @@ def scrub_details(details: pd.Series, raw_ids, key) -> pd.Series:
 
     ids = sorted(i for i in raw_ids if i)
     hashed = dict(zip(ids, pseudonymise(ids, key))) if ids else {}
-    # ids holding a delimiter are not single tokens: replaced as substrings, longest first
+    # ids holding a delimiter (a space, a slash...) are not tokens: replaced as substrings, longest first
     spread = sorted((i for i in ids if _TOKEN.fullmatch(i) is None), key=len, reverse=True)
 
     def url(m):
@@ -265,7 +290,7 @@ def scrub_details(details: pd.Series, raw_ids, key) -> pd.Series:
         text = _URL.sub(url, text)
         for i in spread:
             text = text.replace(i, hashed[i])
-        return _TOKEN.sub(lambda m: hashed.get(m.group(0), m.group(0)), text)
+        return _TOKEN.sub(lambda m: _scrub_token(m.group(0), hashed), text)
 
     codes, uniques = pd.factorize(details, use_na_sentinel=False)
     cleaned = np.array([one(u) for u in uniques], dtype=object)

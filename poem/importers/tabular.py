@@ -269,8 +269,10 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
         learner_dense = item_dense = False  # the rejected rows may have held the only use of a value
     else:  # every row is accepted: the arrays (fresh ones, none a view of ``frame``) are kept uncopied
         rejects = _rejects(frame, columns, source, rows, conditions, np.zeros(n, bool))
+    # the raw ids of rejected rows too, so that a pseudonymised import can scrub them from the details
+    seen = set(learner_cats.tolist()) if len(rejects) else None
     return Batch(
-        source=source, row=rows,
+        source=source, row=rows, seen_learners=seen,
         learner=_categorical(learner_codes, learner_cats, learner_dense),
         item=_categorical(item_codes, item_cats, item_dense),
         timestamp=ns, score=score, duration=duration, rejects=rejects, n_read=n,
