@@ -14,7 +14,16 @@ caliper    IMS Caliper events (:mod:`poem.importers.caliper`)
 oulad      the Open University Learning Analytics Dataset tables (:mod:`poem.importers.oulad`)
 =========  ==================================================================================
 
-``format="auto"`` decides from the suffix and, for JSON, from the first record.
+``format="auto"`` decides from the suffix and, for JSON, from the first record. Several sources (a list,
+or a folder of daily logs) are read one after the other; an empty file among them is skipped with a
+warning that counts it.
+
+Platform files are read as written: a UTF-8 byte-order mark is skipped, a Python logging header before
+each JSON event (Tutor ``tracking.log``) is stripped, pretty-printed JSON documents and LRS responses
+are read whole, and lines that are not valid in the file's ``encoding`` are rejected as
+``bad_encoding`` with their line number (never replaced, which could merge two learners). Nothing usable
+left is not an error here: :func:`require_events` (called by ``poem import``, ``poem fit`` and
+``poem report``) raises one line naming the dominant reject reason and the likely fix.
 
 Columns (csv, parquet, jsonl, DataFrame) are named with ``learner=``, ``item=``, ``timestamp=``,
 ``score=``, ``duration=`` or found among well-known names: the benchmark format
@@ -244,7 +253,7 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         A benchmark course directory reads its ``traces.csv`` and, unless ``outcomes`` is given, its
         ``outcomes.csv``; an OULAD directory reads the OULAD tables; any other directory reads its files
         in name order (e.g. daily tracking-log files).
-    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad"}
+    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad"}
     learner, item, timestamp, score, duration : str, optional
         Column names (tables and JSON lines); recognised names are used when omitted.
     naive_timestamps : str, optional
@@ -269,9 +278,11 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
     progress : bool
         Show a progress bar (rows read, on stderr) while reading.
     **options
-        Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX, ``verbs=`` for xAPI,
-        ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and ``engine=`` ("auto", "arrow",
-        "pandas") for CSV.
+        Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX (``events=`` also for
+        Caliper), ``verbs=`` for xAPI (``"all"`` for every verb), ``course=`` (course ids to keep) for
+        edX, xAPI and Caliper, ``encoding=`` (default ``"utf-8"``; undecodable lines are rejected as
+        ``bad_encoding``) for CSV and JSON, ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and
+        ``engine=`` ("auto", "arrow", "pandas") for CSV.
 
     Returns
     -------

@@ -1,20 +1,38 @@
 """Open edX tracking logs (JSON Lines, optionally gzip-compressed) -> validated batches.
 
-What is read (field names from the Open edX "Events in the Tracking Logs" reference):
+What is read (field names from the Open edX "Events in the Tracking Logs" reference). Three shapes of an
+event are understood: the tracking-log line (``event_type``, ``time``, ``event``), the event as
+event-tracking hands it on (``name``, ``timestamp``, ``data``), and a mobile event exported in Segment's
+shape (``properties.name``, ``properties.data``, ``timestamp``, ``context.traits.username``). A Python
+logging header before each line (a Tutor/devstack ``tracking.log``), a byte-order mark and ``#`` comment
+lines (rejected as ``malformed_json``) are handled by :mod:`poem.importers.jsonlines`.
 
-* the learner is ``username``, or ``context.user_id`` when the username is blank; an event with neither is
-  rejected as ``missing_learner``;
+* the learner is ``username``, else ``context.username``, ``context.user_id`` or ``event.user_id``; an
+  event with none is rejected as ``missing_learner``; an id given as a JSON object gives its ``id`` /
+  ``name`` field or the row is rejected as ``bad_record``;
 * the time is ``time`` (ISO 8601 with offset);
 * ``event`` may be an object or a JSON-encoded string (browser events encode it, sometimes twice); both
-  are decoded;
+  are decoded (a string nested past the parser's depth is left undecoded, never a RecursionError);
 * video events (:data:`VIDEO_EVENTS`: ``load_video``, ``play_video``, ``pause_video``, ``seek_video``,
   ``stop_video``, ``speed_change_video`` and the mobile ``edx.video.*`` names): item = ``event.id``,
   no score;
 * ``problem_check`` from the server: item = ``event.problem_id``, score = ``grade / max_grade``; the
   browser's ``problem_check`` (answers only, no grade) is rejected as ``unknown_event`` because the
   server event of the same submission carries the grade;
+* ``edx.grades.problem.submitted`` (:data:`GRADE_EVENTS`, the grade of blocks other than classic
+  problems): item = ``event.problem_id``, score = ``weighted_earned / weighted_possible``; when a server
+  ``problem_check`` of the same learner and problem lies within :data:`SAME_SUBMISSION_S` seconds, it is
+  the same submission told twice and the grade event is rejected as ``duplicate`` naming that line;
+* completion (:data:`COMPLETION_EVENTS`): ``complete_video`` -> the video with score 1,
+  ``edx.completion.block_completion.changed`` -> ``event.block_id`` with score ``completion``;
 * every other event type is rejected as ``unknown_event`` naming the type (pass ``events=`` to choose the
   event types to import; a type outside it is rejected the same way).
+
+Items are unique within their course (``context.course_id``): ids that do not name their course run
+(bare video hashes, ``i4x://`` ids, which repeat across runs) are prefixed with the course id and ``/``
+(:func:`scope_item`); ``block-v1:`` usage keys already name it and are kept. ``course=`` keeps the events
+of the listed course ids and rejects the others as ``other_course``. The event type is part of the
+duplicate key: a ``play_video`` and a ``pause_video`` at one instant are two events.
 
 With ``video_sessions=True`` the many play/pause/seek events of one viewing session collapse into one visit
 per video: a session is a run of events of one learner on one video with gaps of at most ``session_gap``

@@ -6,14 +6,22 @@ Following the xAPI specification (1.0.3 / IEEE 9274.1.1):
   ``account.homePage`` + ``|`` only when ``account_home_page=True``), ``mbox`` (without ``mailto:``),
   ``mbox_sha1sum``, ``openid``; a statement with none is rejected as ``missing_learner``;
 * item = ``object.id``; statements about other statements (``StatementRef``, ``SubStatement``) and
-  voiding statements (verb ``.../voided``) are rejected as ``bad_record`` / ``unknown_verb``;
+  voiding statements (verb ``.../voided``) are rejected as ``bad_record`` / ``unknown_verb``, and the
+  statement a voiding statement names (anywhere in the file) is rejected as ``voided``;
+* statements are read from a JSON array, JSON Lines, one pretty-printed statement, or LRS responses
+  ``{"statements": [...], "more": ...}`` (several pages one after the other too);
 * time = ``timestamp``, or ``stored`` when the statement has no timestamp;
 * score = ``result.score.scaled`` when present (negative scaled scores are outside [0, 1] and rejected),
   else ``(raw - min) / (max - min)`` when those are given, else ``result.success`` (true 1, false 0), else
   ``result.completion`` true -> 1 (false leaves the score unknown: not finishing is not failing);
 * duration = ``result.duration`` (ISO 8601 duration such as ``PT1M30.5S``) in seconds;
-* ``verbs=`` keeps only the listed verb ids (or their last path segment: ``"played"``); others are rejected
-  as ``unknown_verb``. :data:`VIDEO_VERBS` lists the xAPI video profile's verbs.
+  ``passed`` and ``failed`` without a result score mean 1 and 0;
+* ``verbs=`` keeps only the listed verb ids (or their last path segment: ``"played"``; ``"all"`` keeps
+  every verb); others are rejected as ``unknown_verb``. By default only the learning verbs of
+  :data:`DEFAULT_VERBS` are read, so that enrolment, forum and navigation statements never become path
+  items. :data:`VIDEO_VERBS` lists the xAPI video profile's verbs. The verb is part of the duplicate key;
+* ``course=`` keeps the statements whose object, context parent or grouping id contains a listed course
+  id; others are rejected as ``other_course``.
 
 Examples
 --------
