@@ -212,6 +212,10 @@ def test_8_items_are_scoped_by_course_and_course_filters(tmp_path):
         "course-v1:edX+Demo+2014/0b9e39477cf34507a7a48f74be381fdd",
         "course-v1:edX+Demo+2015/0b9e39477cf34507a7a48f74be381fdd",
         "edX/Demo/2014/i4x://edX/Demo/problem/p1", "edX/Demo/2015/i4x://edX/Demo/problem/p1"]
+    # the course of each item is kept: the ``course`` column of item_info, through the canonical file
+    assert t.item_info.loc["edX/Demo/2015/i4x://edX/Demo/problem/p1", "course"] == "edX/Demo/2015"
+    back = read_traces(write_traces(t, tmp_path / "t.parquet"))
+    assert back.item_info["course"].to_dict() == t.item_info["course"].to_dict()
     one = read_traces(path, course=["course-v1:edX+Demo+2015"])
     assert one.items.tolist() == ["course-v1:edX+Demo+2015/0b9e39477cf34507a7a48f74be381fdd"]
     assert one.rejects["reason"].tolist() == ["other_course"] * 3

@@ -98,6 +98,9 @@ class Batch:
     kind: pd.Categorical | None = None
     #: raw learner ids met in the chunk, rejected rows included (scrubbed from rejects when pseudonymising)
     seen_learners: set | None = None
+    #: course id of accepted items (edX ``course_id``, xAPI / Caliper course activity), first seen kept:
+    #: becomes the ``course`` column of ``traces.item_info``
+    item_course: dict | None = None
 
     @classmethod
     def from_columns(cls, source, row, learner, item, timestamp, score, duration, *, rejects=None,
@@ -187,6 +190,7 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
     rejects = [b.rejects for b in batches if len(b.rejects)]
     if extra_rejects is not None and len(extra_rejects):
         rejects.append(extra_rejects)
+    item_info = _with_courses(item_info, batches)
     pseudonymised = False
     if pseudonymise_key is not None:
         from poem.pseudonym import pseudonymise_vocabulary
@@ -296,6 +300,26 @@ def scrub_details(details: pd.Series, raw_ids, key) -> pd.Series:
     cleaned = np.array([one(u) for u in uniques], dtype=object)
     return pd.Series(cleaned[codes] if len(codes) else np.array([], dtype=object), index=details.index,
                      dtype=object, name=details.name)
+
+
+def _with_courses(item_info, batches):
+    """``item_info`` with a ``course`` column (the course of each item, None when unknown) when the
+    batches know courses; a catalogue's own ``course`` column wins."""
+    courses = {}
+    for b in batches:
+        for item, course in (b.item_course or {}).items():
+            if course:
+                courses.setdefault(item, course)
+    if not courses:
+        return item_info
+    if item_info is None:
+        index = pd.Index(sorted(courses), dtype=object)
+        return pd.DataFrame({"course": pd.Series([courses[i] for i in index], index=index, dtype=object)})
+    if "course" in item_info.columns:
+        return item_info
+    out = item_info.copy()
+    out["course"] = pd.Series([courses.get(str(i)) for i in out.index], index=out.index, dtype=object)
+    return out
 
 
 #: the likely fix when every row was rejected for this reason

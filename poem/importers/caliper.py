@@ -79,6 +79,19 @@ def caliper_row(event: dict) -> dict:
             "score": _score(event.get("generated")) if kind == "GradeEvent" else np.nan}
 
 
+def _part_of(event) -> str:
+    """The ``isPartOf`` id of the event's object (or of the attempt's assignable): its course."""
+    obj = event.get("object")
+    for node in (obj, _assignable(obj)):
+        if isinstance(node, dict):
+            ext = node.get("extensions") if isinstance(node.get("extensions"), dict) else {}
+            for holder in (node, ext):
+                got = _id(holder.get("isPartOf"))
+                if got:
+                    return got
+    return ""
+
+
 def _courses_of(event) -> str:
     obj = event.get("object")
     ids = [_id(obj) or ""]
@@ -102,7 +115,7 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
     source = str(path)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, fields, kinds = [], [], []
-        skip_rows, skip_reasons, skip_details, seen = [], [], [], set()
+        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for ev, line in zip(chunk.records, chunk.lines.tolist()):
             kind = ev.get("type")
             learner = _id(ev.get("actor"))
@@ -124,6 +137,9 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
                 rows.append(line)
                 fields.append(row)
                 kinds.append(f"{kind}:{ev.get('action')}")
+                course_id = _part_of(ev)
+                if course_id and row["item"]:
+                    item_courses.setdefault(row["item"], course_id)
         skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({
             _COLUMNS[k]: pd.Series([f[k] for f in fields], dtype=float if k == "score" else object)
@@ -136,4 +152,5 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
                                                                             batch.row)])
         batch.seen_learners = seen
+        batch.item_course = item_courses
         yield batch

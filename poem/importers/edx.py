@@ -205,7 +205,7 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
     grades, checks = [], {}  # grade events, and the server problem_check of each (learner, problem)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, learners, items, times, scores, kinds = [], [], [], [], [], []
-        skip_rows, skip_reasons, skip_details, seen = [], [], [], set()
+        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for rec, line in zip(chunk.records, chunk.lines.tolist()):
             etype, event, time, learner, course_id = edx_fields(rec)
             if isinstance(learner, str):
@@ -237,6 +237,8 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             if etype in GRADE_EVENTS:  # held back: it may repeat the grade of a problem_check
                 grades.append((line, learner, item, time, score, etype))
                 continue
+            if course_id and item:
+                item_courses.setdefault(item, course_id)
             if etype in PROBLEM_EVENTS:
                 checks.setdefault((learner, item), []).append((time, line))
             rows.append(line)
@@ -258,6 +260,7 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
                                                                             batch.row)])
         batch.seen_learners = seen
+        batch.item_course = item_courses
         if video_sessions:
             kind = pd.Series(kinds, dtype=object).to_numpy()
             accepted = np.isin(np.asarray(rows, np.int64), batch.row)
@@ -337,7 +340,7 @@ def collapse_video_sessions(held, source: str, session_gap: float):
         rest = Batch.from_columns(source, *other, rejects=batch.rejects,
                                   n_read=batch.n_read - int(is_video.sum()), n_naive=batch.n_naive,
                                   n_aware=batch.n_aware)
-        rest.seen_learners = batch.seen_learners
+        rest.seen_learners, rest.item_course = batch.seen_learners, batch.item_course
         if batch.kind is not None:
             rest.kind = batch.kind[~is_video]
         yield rest

@@ -45,7 +45,7 @@ from poem.importers.batch import make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_xapi_batches", "statement_row", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
+__all__ = ["iter_xapi_batches", "statement_row", "course_activity", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
 
 VIDEO_VERBS = frozenset({
     "https://w3id.org/xapi/video/verbs/played", "https://w3id.org/xapi/video/verbs/paused",
@@ -160,6 +160,25 @@ def _verb_matcher(verbs):
     return lambda vid: vid in verbs or _verb_name(vid) in verbs
 
 
+def course_activity(st) -> str:
+    """The course a statement belongs to: the first context parent or grouping activity whose type is
+    ``.../activities/course`` or whose id names a course (``/course/``, ``course-v1:``); "" when none."""
+    ctx = st.get("context")
+    acts = ctx.get("contextActivities") if isinstance(ctx, dict) else None
+    if not isinstance(acts, dict):
+        return ""
+    for key in ("parent", "grouping"):
+        group = acts.get(key)
+        for a in group if isinstance(group, list) else [group]:
+            if not isinstance(a, dict) or not isinstance(a.get("id"), str):
+                continue
+            definition = a.get("definition") if isinstance(a.get("definition"), dict) else {}
+            kind = definition.get("type") if isinstance(definition.get("type"), str) else ""
+            if kind.endswith("/activities/course") or "/course/" in a["id"] or "course-v1:" in a["id"]:
+                return a["id"]
+    return ""
+
+
 def _course_of(st) -> str:
     """Every id that can name the statement's course (object, context parent and grouping), joined."""
     ids = []
@@ -193,7 +212,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
     held, voided = [], {}
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, fields, kinds = [], [], []
-        skip_rows, skip_reasons, skip_details, seen = [], [], [], set()
+        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for st, line in zip(chunk.records, chunk.lines.tolist()):
             verb = st.get("verb")
             vid = verb.get("id") if isinstance(verb, dict) else None
@@ -227,6 +246,9 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
                 rows.append(line)
                 fields.append(row)
                 kinds.append(vid)
+                course_id = course_activity(st)
+                if course_id and row["item"]:
+                    item_courses.setdefault(row["item"], course_id)
         skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({
             _COLUMNS[k]: pd.Series([f[k] for f in fields], dtype=float if k == "duration" else object)
@@ -239,6 +261,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
                                                                             batch.row)])
         batch.seen_learners = seen
+        batch.item_course = item_courses
         held.append(batch)
     if voided:
         _drop_voided(held, path, chunksize, encoding, voided, source)
