@@ -311,14 +311,23 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
     if chunksize is not None:
         _chunksize(chunksize)
-    srcs = _sources(source, format)
+    try:
+        srcs = _sources(source, format)
+    except OSError as exc:  # a folder on the way that cannot be entered (permissions), a broken mount
+        raise TraceFormatError(f"cannot read {exc.filename or source} ({exc.strerror or exc}); check its "
+                               "permissions") from exc
     cols = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration}
     cols = {k: v for k, v in cols.items() if v is not None}
     valid = {"naive_timestamps": naive_timestamps, "timestamp_format": timestamp_format,
              "timestamp_unit": timestamp_unit, "score_max": score_max}
     if score_max is not None and not (isinstance(score_max, (int, float)) and score_max > 0):
         raise ParameterError(f"score_max must be a positive number, got {score_max!r}")
-    fmts = [format if isinstance(s, pd.DataFrame) or format != "auto" else detect_format(s) for s in srcs]
+    try:
+        fmts = [format if isinstance(s, pd.DataFrame) or format != "auto"
+                else detect_format(s, options.get("encoding") or "utf-8") for s in srcs]
+    except OSError as exc:
+        raise TraceFormatError(f"cannot read {exc.filename} ({exc.strerror or exc}); check its "
+                               "permissions") from exc
     if outcomes is None:
         course_outcomes = [s / "outcomes.csv" for s, f in zip(srcs, fmts)
                            if isinstance(s, Path) and s.is_dir() and f == "csv"

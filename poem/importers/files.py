@@ -17,7 +17,11 @@ def check_file(path: Path) -> None:
     """Raise :class:`TraceFormatError` naming the problem when ``path`` is missing, a broken link or a
     symlink loop, a folder, empty, or not readable."""
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a folder on the way that cannot be entered
+        raise TraceFormatError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    if not exists:
         if path.is_symlink():
             try:
                 path.resolve(strict=True)
