@@ -194,6 +194,9 @@ def test_7_python_logging_prefix_is_stripped(tmp_path):
     t = read_traces(path)
     assert t.learners.tolist() == ["ann"] and t.n_events == 1
     assert t.rejects["reason"].tolist() == ["malformed_json"] and t.rejects["row"].tolist() == [2]
+    syslog = tmp_path / "syslog.log"
+    syslog.write_text("Nov 29 10:00:00 lms-1 tracking[42]: " + good + "\n")
+    assert read_traces(syslog).learners.tolist() == ["ann"]
 
 
 # ------------------------------------------------------------------------------ 8. course scope

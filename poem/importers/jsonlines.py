@@ -96,12 +96,23 @@ def _lines(path: Path, encoding: str):
 
 
 def _strip(raw: bytes, lineno: int) -> bytes:
+    """The line without a byte-order mark and without a header before its JSON object: the Python
+    logging header of a Tutor ``tracking.log``, or any other prefix (syslog's ``Nov 29 10:00:00 host
+    lms: ``) ending where the object begins; comment lines (``#``) are left whole."""
     if lineno == 1 and raw.startswith(_BOM):
         raw = raw[3:]
-    if raw[:1].isdigit() or raw[:1].isspace():  # a logging header before the event (Tutor tracking.log)
+    first = raw[:1]
+    if first == b"{" or first == b"[":
+        return raw
+    if first.isdigit() or first.isspace():  # a logging header before the event (Tutor tracking.log)
         m = _LOG_PREFIX.match(raw)
         if m:
-            raw = raw[m.end():]
+            return raw[m.end():]
+    head = raw.lstrip()[:1]
+    if head and head not in b"{[#":
+        k = raw.find(b"{")
+        if k > 0 and raw.rstrip().endswith(b"}"):
+            return raw[k:]
     return raw
 
 
