@@ -245,6 +245,20 @@ def test_9_deeply_nested_json_is_a_reject_not_a_recursion_error(tmp_path):
                     + deep + "\n")
     t = read_traces(flat)
     assert t.n_events == 1 and sorted(t.rejects["reason"]) == ["bad_record", "malformed_json"]
+    # nested just below the parser's limit: parsed, then rejected without rendering it (repr would recurse)
+    near = "[" * 940 + "]" * 940
+    st = json.dumps(_st("a", "completed"))[:-1]
+    for fmt, text in [("xapi", st + ', "timestamp": ' + near + "}"),
+                      ("xapi", json.dumps({**_st("a", "completed"), "result": {"score": {"scaled": "N"}}})
+                       .replace('"N"', near)),
+                      ("edx", '{"username": "a", "event_type": "play_video", "event": {"id": "v"}, "time": '
+                       + near + "}")]:
+        path = tmp_path / "near.json"
+        path.write_text(text + "\n")
+        t = read_traces(path, format=fmt)
+        detail = t.rejects["detail"][0]  # how deep the parser goes depends on the stack already in use
+        assert t.n_read == 1 and len(t.rejects) == 1
+        assert "JSON array" in detail or "nested too deeply" in detail
     arr = tmp_path / "a.json"
     arr.write_text("[" + deep + "]")
     t = read_traces(arr, format="xapi")  # read as a line, rejected with the reason

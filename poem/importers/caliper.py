@@ -30,7 +30,7 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import make_rejects
-from poem.importers.jsonlines import iter_json_records, json_id
+from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_caliper_batches", "caliper_row", "CALIPER_EVENTS"]
@@ -75,7 +75,7 @@ def caliper_row(event: dict) -> dict:
         assignable = _assignable(obj)
         if assignable is not None:
             item = _id(assignable)
-    return {"learner": _id(event.get("actor")), "item": item, "timestamp": event.get("eventTime"),
+    return {"learner": _id(event.get("actor")), "item": item, "timestamp": json_scalar(event.get("eventTime")),
             "score": _score(event.get("generated")) if kind == "GradeEvent" else np.nan}
 
 

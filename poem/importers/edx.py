@@ -65,7 +65,7 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import Batch, make_rejects
-from poem.importers.jsonlines import iter_json_records, json_id
+from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_edx_batches", "collapse_video_sessions", "edx_fields", "scope_item", "VIDEO_EVENTS",
@@ -157,7 +157,7 @@ def _segment(rec):
     traits = ctx.get("traits") if isinstance(ctx.get("traits"), dict) else {}
     pctx = props.get("context") if isinstance(props.get("context"), dict) else {}
     learner = json_id(traits.get("username")) or json_id(rec.get("userId"))
-    return (props.get("name") or "", _decode(props.get("data")), rec.get("timestamp"), learner,
+    return (props.get("name") or "", _decode(props.get("data")), json_scalar(rec.get("timestamp")), learner,
             pctx.get("course_id") if isinstance(pctx.get("course_id"), str) else "")
 
 
@@ -168,7 +168,7 @@ def edx_fields(rec):
         return _segment(rec)
     etype = rec.get("event_type") or rec.get("name") or ""
     event = _decode(rec["event"]) if "event" in rec else rec.get("data")
-    return (etype, event, rec.get("time") or rec.get("timestamp"), _learner(rec, event),
+    return (etype, event, json_scalar(rec.get("time") or rec.get("timestamp")), _learner(rec, event),
             _course(rec, event))
 
 

@@ -37,7 +37,7 @@ from poem.importers.batch import make_rejects
 from poem.importers.files import check_file, open_text
 from poem.importers.tabular import _chunksize, _col_args, _validation_args, resolve_columns, validate_frame
 
-__all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "record_kind", "json_id", "open_text", "RecordChunk",
+__all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "record_kind", "json_id", "json_scalar", "open_text", "RecordChunk",
            "DEFAULT_JSON_CHUNKSIZE"]
 
 DEFAULT_JSON_CHUNKSIZE = 100_000
@@ -239,6 +239,21 @@ def json_id(value):
             if isinstance(inner, (str, int)) and not isinstance(inner, bool) and inner != "":
                 return str(inner)
     return None
+
+
+def json_scalar(value):
+    """``value`` unless it is a JSON object or array, which becomes a short text naming it: a timestamp
+    or score given as a nested structure is then rejected with a readable detail, and never rendered
+    with ``repr`` (which recurses past Python's limit on deeply nested values).
+
+    >>> json_scalar("2024-01-01"), json_scalar(0.5), json_scalar([[1]])
+    ('2024-01-01', 0.5, '<a JSON array>')
+    """
+    if isinstance(value, dict):
+        return "<a JSON object>"
+    if isinstance(value, list):
+        return "<a JSON array>"
+    return value
 
 
 def record_kind(rec: dict) -> str:

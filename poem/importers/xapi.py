@@ -42,7 +42,7 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import make_rejects
-from poem.importers.jsonlines import iter_json_records, json_id
+from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_xapi_batches", "statement_row", "course_activity", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
@@ -108,13 +108,13 @@ def _score(result) -> object:
     score = result.get("score")
     if isinstance(score, dict):
         if score.get("scaled") is not None:
-            return score["scaled"]
+            return json_scalar(score["scaled"])
         raw, lo, hi = score.get("raw"), score.get("min"), score.get("max")
         try:
             if raw is not None and hi is not None and float(hi) > float(lo or 0):
                 return (float(raw) - float(lo or 0)) / (float(hi) - float(lo or 0))
         except (TypeError, ValueError):
-            return raw
+            return json_scalar(raw)
     if isinstance(result.get("success"), bool):
         return 1.0 if result["success"] else 0.0
     if result.get("completion") is True:
@@ -141,8 +141,8 @@ def statement_row(statement: dict, *, account_home_page: bool = False) -> dict:
     return {
         "learner": _actor(statement.get("actor"), account_home_page),
         "item": json_id(obj.get("id")) if isinstance(obj, dict) else "",
-        "timestamp": statement.get("timestamp") or statement.get("stored"),
-        "score": score,
+        "timestamp": json_scalar(statement.get("timestamp") or statement.get("stored")),
+        "score": json_scalar(score),
         "duration": parse_iso_duration(result.get("duration")) if isinstance(result, dict) else np.nan,
     }
 
