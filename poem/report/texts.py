@@ -89,11 +89,11 @@ TEXTS = {
     "graph_heading": {"en": "## What must come before what", "fr": "## Ce qui doit venir avant quoi"},
     "graph_intro": {
         "en": "An arrow from A to B means that learners who mastered A first did clearly better on B: A looks "
-              "like a prerequisite of B. Items further right depend on items further left. {n_edges} such "
+              "like a prerequisite of B. Each item is drawn below the items it depends on. {n_edges} such "
               "links were found. Red arrows are links the syllabus contradicts (it presents B before A).",
         "fr": "Une flèche de A vers B signifie que les apprenants qui ont maîtrisé A d'abord ont nettement "
-              "mieux réussi B : A semble être un prérequis de B. Les éléments placés à droite dépendent de "
-              "ceux de gauche. {n_edges} liens de ce type ont été trouvés. Les flèches rouges sont des liens "
+              "mieux réussi B : A semble être un prérequis de B. Chaque élément est placé sous les éléments "
+              "dont il dépend. {n_edges} liens de ce type ont été trouvés. Les flèches rouges sont des liens "
               "que le programme contredit (il présente B avant A).",
     },
     "graph_groups": {
@@ -280,11 +280,11 @@ TEXTS = {
     "files_note": {
         "en": "The tables of this report are also saved as files next to it: {steps} (every step of the "
               "path), {audit} (every finding on the items), {at_risk} (every learner who may need help, "
-              "by pseudonym) and {path} (the path, for other tools).",
+              "by pseudonym), {graph} (every prerequisite link) and {path} (the path, for other tools).",
         "fr": "Les tableaux de ce rapport sont aussi enregistrés dans des fichiers, à côté de ce rapport : "
               "{steps} (toutes les étapes du parcours), {audit} (tous les constats sur les éléments), "
-              "{at_risk} (tous les apprenants qui pourraient avoir besoin d'aide, sous pseudonyme) et "
-              "{path} (le parcours, pour d'autres outils).",
+              "{at_risk} (tous les apprenants qui pourraient avoir besoin d'aide, sous pseudonyme), {graph} "
+              "(tous les liens de prérequis) et {path} (le parcours, pour d'autres outils).",
     },
     # ---- error messages of `poem report` (one line each, naming what to change)
     "input_traces": {"en": "traces", "fr": "de traces"},
@@ -416,6 +416,9 @@ COLUMNS = {
     "tau": {"en": "agreement with the path", "fr": "concordance avec le parcours"},
     "same_start": {"en": "same first five steps", "fr": "mêmes cinq premières étapes"},
     "weight": {"en": "strength of the link", "fr": "force du lien"},
+    "precedence": {"en": "learners who mastered the prerequisite first",
+                   "fr": "apprenants ayant maîtrisé le prérequis d'abord"},
+    "against": {"en": "learners who mastered the item first", "fr": "apprenants ayant maîtrisé l'élément d'abord"},
     "group": {"en": "group", "fr": "groupe"},
 }
 
