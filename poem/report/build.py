@@ -227,7 +227,7 @@ def check_inputs(traces, *, outcomes=None, catalog=None, naive_timestamps=None, 
     except TraceFormatError as exc:
         message = str(exc)
         if "no UTC offset" in message:
-            raise NotebookError(text("error_naive_timestamps", lang, example=_quoted(message))) from None
+            raise NotebookError(text("error_naive_timestamps", lang)) from None
         raise NotebookError(text("error_unreadable", lang, path=traces, problem=message)) from None
     except PoemError as exc:
         raise NotebookError(text("error_unreadable", lang, path=traces, problem=str(exc))) from None

@@ -322,7 +322,7 @@ def prerequisite_figures(graph: nx.DiGraph, *, labels=None, highlight=(), groups
        ``a → b → c``), then, beyond ``max_edges``, the heaviest arcs (``weight``).
     2. The items are grouped, by ``groups`` (item → module or week, from the catalogue) when given, else
        by connected component of the drawn arcs; a group of more than ``max_nodes`` items is cut into
-       consecutive layers, and small groups share a figure up to ``max_nodes`` items.
+       consecutive layers, and small connected components share a figure up to ``max_nodes`` items.
     3. One figure per group (:func:`draw_prerequisite_graph`); every arc not drawn (implied, weaker, or
        joining two groups) is a row of the returned table, strongest first.
 
@@ -394,17 +394,20 @@ def prerequisite_figures(graph: nx.DiGraph, *, labels=None, highlight=(), groups
                     current = []
         if current:
             chunks.append(current)
-    packed = []  # small groups share a figure
+    packed = []  # small groups of linked items share a figure (a module or a week keeps its own)
     for chunk in chunks:
-        if packed and len(packed[-1]) + len(chunk) <= max_nodes and len(chunk) < max_nodes // 2:
+        if (not groups and packed and len(packed[-1]) + len(chunk) <= max_nodes
+                and len(chunk) < max_nodes // 2):
             packed[-1] = packed[-1] + chunk
         else:
             packed.append(chunk)
+    # a slice of a big group whose arcs all leave it has nothing to draw: its arcs are in the table
+    subs = [sub for sub in (drawn_graph.subgraph(chunk).copy() for chunk in packed) if sub.number_of_edges()]
     figures, drawn = [], set()
-    for k, chunk in enumerate(packed, start=1):
-        sub = drawn_graph.subgraph(chunk).copy()
+    for k, sub in enumerate(subs, start=1):
         drawn |= set(sub.edges)
-        name = title(k, len(packed), len(chunk)) if callable(title) else title
+        size = sum(1 for n in sub.nodes if sub.degree(n))
+        name = title(k, len(subs), size) if callable(title) else title
         figures.append(draw_prerequisite_graph(sub, labels=labels, title=name, highlight=highlight,
                                                max_per_row=max_per_row))
     return figures, _rest_table(graph, drawn)

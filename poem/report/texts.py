@@ -298,10 +298,10 @@ TEXTS = {
                       "fr": "le fichier de traces ne contient aucune ligne de données : exportez à nouveau "
                             "l'activité du cours"},
     "error_naive_timestamps": {
-        "en": "the dates carry no time zone (e.g. '{example}'): give the zone they were written in with "
+        "en": "the dates carry no time zone: give the zone they were written in with "
               "--naive-timestamps Europe/Paris (or --naive-timestamps utc)",
-        "fr": "les dates n'indiquent pas de fuseau horaire (par exemple « {example} ») : indiquez celui dans "
-              "lequel elles ont été écrites avec --naive-timestamps Europe/Paris (ou --naive-timestamps utc)",
+        "fr": "les dates n'indiquent pas de fuseau horaire : indiquez celui dans lequel elles ont été écrites "
+              "avec --naive-timestamps Europe/Paris (ou --naive-timestamps utc)",
     },
     "error_bad_timestamp": {
         "en": "none of the {read} rows could be used: {n} dates could not be read (e.g. '{example}'); give "
