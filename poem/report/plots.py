@@ -90,7 +90,7 @@ def _snake_positions(n: int, per_row: int) -> dict:
     return pos
 
 
-def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 8, value_label="success rate",
+def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 6, value_label="success rate",
               cmap=SUCCESS_CMAP) -> Figure:
     """The recommended path as numbered steps joined by arrows, coloured by a per-step value.
 
@@ -125,7 +125,9 @@ def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 8, 
     labels = labels or {}
     per_row = min(per_row, max(len(items), 1))
     rows = max(math.ceil(len(items) / per_row), 1)
-    fig = Figure(figsize=(min(1.6 * per_row + 1.5, 14), 1.5 * rows + 1.0), layout="constrained")
+    # at most a report page wide (10 in), so the page shows the figure at its own size and the 9 pt labels
+    # stay 9 pt: long paths get more rows, not smaller text
+    fig = Figure(figsize=(min(1.45 * per_row + 1.6, 10.2), 1.3 * rows + 1.0), layout="constrained")
     ax = fig.add_subplot()
     graph = nx.DiGraph()
     graph.add_nodes_from(range(len(items)))
@@ -152,7 +154,7 @@ def draw_path(items, values=None, *, labels=None, title=None, per_row: int = 8, 
                             font_size=10, font_weight="bold")
     for k, item in enumerate(items):
         x, y = pos[k]
-        ax.text(x, y - 0.2, labels.get(item, item), ha="center", va="top", fontsize=8)
+        ax.text(x, y - 0.22, labels.get(item, item), ha="center", va="top", fontsize=9)
     ax.set_xlim(-0.9, per_row - 0.1)
     ax.set_ylim(-(rows - 1) - 0.75, 0.45)
     ax.set_axis_off()
