@@ -416,13 +416,15 @@ def prerequisite_figures(graph: nx.DiGraph, *, labels=None, highlight=(), groups
 
 
 def heatmap(matrix, labels, *, row_labels=None, order=None, title=None, cmap="viridis", colorbar_label=None,
-            log: bool = False) -> Figure:
+            log: bool = False, diagonal: bool = True) -> Figure:
     """A labelled heatmap of an (n_rows, n) matrix such as Φ⁺, Φ⁻ or the precedence counts.
 
     ``order`` (a list of labels, say a learning path) reorders the columns, and the rows that carry the same
     labels, so structure along the path shows as a band above the diagonal; rows without a column twin
     (the start node of Φ⁺) come last. ``log=True`` shows ``log1p(matrix)``, which keeps a few heavy arcs
-    from washing out the rest.
+    from washing out the rest. ``diagonal=False`` blanks the cells whose row and column are the same item (a
+    learner repeating an item), which would otherwise be the strongest band and hide the structure beside it.
+    Every row and column is labelled up to 80 of them (then every other one, and so on).
 
     Examples
     --------
@@ -453,14 +455,17 @@ def heatmap(matrix, labels, *, row_labels=None, order=None, title=None, cmap="vi
         rows += [k for k, x in enumerate(row_labels) if x not in set(order)]
         matrix = matrix[np.ix_(rows, cols)]
         labels, row_labels = order, [row_labels[k] for k in rows]
-    shown = np.log1p(np.maximum(matrix, 0)) if log else matrix
-    side = min(3.0 + 0.16 * max(matrix.shape), 11)
+    shown = np.log1p(np.maximum(matrix, 0)) if log else matrix.copy()
+    if not diagonal:
+        same = np.array([[r == c for c in labels] for r in row_labels], dtype=bool).reshape(shown.shape)
+        shown = np.where(same, np.nan, shown)  # imshow leaves NaN cells blank
+    side = min(3.5 + 0.2 * max(matrix.shape), 12)
     fig = Figure(figsize=(side + 1.2, side), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(shown, cmap=cmap, aspect="auto", interpolation="nearest")
-    step = max(1, math.ceil(max(matrix.shape) / 40))  # keep tick labels legible on big courses
-    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=90, fontsize=6)
-    ax.set_yticks(range(0, len(row_labels), step), row_labels[::step], fontsize=6)
+    step = max(1, math.ceil(max(matrix.shape) / 80))  # every item labelled on courses up to 80 items
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=90, fontsize=7)
+    ax.set_yticks(range(0, len(row_labels), step), row_labels[::step], fontsize=7)
     ax.set_xlabel("to item")
     ax.set_ylabel("from item")
     if title:
@@ -489,6 +494,11 @@ def elo_distributions(learner_ability, item_difficulty, *, title=None, labels=("
     return fig
 
 
+#: plain names of the pandas frequencies offered for the activity plot
+_FREQ_NAMES = {"D": "day", "W": "week", "h": "hour", "H": "hour", "min": "minute", "MS": "month", "ME": "month",
+               "M": "month"}
+
+
 def activity_over_time(traces, *, freq="D", title=None) -> Figure:
     """Events and distinct active learners per day (or per ``freq``) of a :class:`~poem.traces.Traces`."""
     stamps = pd.to_datetime(traces.timestamp, unit="ns", utc=True)
@@ -501,7 +511,7 @@ def activity_over_time(traces, *, freq="D", title=None) -> Figure:
     ax.plot(counts.index, counts.to_numpy(), label="events")
     ax.plot(active.index, active.to_numpy(), label="active learners")
     ax.legend()
-    ax.set_ylabel(f"per {freq}")
+    ax.set_ylabel("per " + _FREQ_NAMES.get(freq, freq))
     fig.autofmt_xdate()
     if title:
         ax.set_title(title)
@@ -573,10 +583,15 @@ def line_plot(table: pd.DataFrame, x: str, y: str, *, hue=None, title=None, ylab
     groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
     for name, part in groups:
         stats = part.groupby(x)[y].agg(["mean", "std"]).reset_index()
-        kwargs = {"label": f"{hue}={name}" if hue is not None else None, "marker": "o", "capsize": 3}
+        kwargs = {"label": str(name) if hue is not None else None, "marker": "o", "capsize": 3}
         ax.errorbar(stats[x], stats["mean"], yerr=stats["std"].fillna(0) if errorbars else None, **kwargs)
     if hue is not None:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, title=hue, title_fontsize=8)  # "colony", titled "policy"; not "policy=colony"
+    values = pd.to_numeric(table[x], errors="coerce")
+    if values.notna().all() and bool((values == values.round()).all()):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # cohorts, depths: no 2.5th cohort
     ax.set_xlabel(x)
     ax.set_ylabel(ylabel or y)
     if title:
