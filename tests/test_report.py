@@ -499,6 +499,7 @@ def test_the_files_a_report_names_exist(demo_reports):
     for html, folder in ((demo_reports["fr"], out), (demo_reports["en"], out / "en")):
         text = re.sub(r"<[^>]+>", " ", html.split("</head>", 1)[1])
         named = set(re.findall(r"[\w./-]+\.(?:csv|json)\b", text))
+        assert "**" not in text and "\\*" not in text  # no Markdown left raw by an escaped value
         assert {"learners_at_risk.csv", "steps.csv", "audit.csv", "prerequisites.csv"} <= {
             name.rsplit("/", 1)[-1] for name in named}
         for name in named:

@@ -183,9 +183,9 @@ TEXTS = {
                     "fr": "1 est inactif depuis {days} jours ou plus"},
     "dropped_other": {"en": "{n} have been inactive for {days} days or more",
                       "fr": "{n} sont inactifs depuis {days} jours ou plus"},
-    "at_risk_zero": {"en": "**none** seems to need help", "fr": "**aucun** ne semble avoir besoin d'aide"},
-    "at_risk_one": {"en": "**1** may need help", "fr": "**1** pourrait avoir besoin d'aide"},
-    "at_risk_other": {"en": "**{n}** may need help", "fr": "**{n}** pourraient avoir besoin d'aide"},
+    "at_risk_zero": {"en": "none seems to need help", "fr": "aucun ne semble avoir besoin d'aide"},
+    "at_risk_one": {"en": "1 may need help", "fr": "1 pourrait avoir besoin d'aide"},
+    "at_risk_other": {"en": "{n} may need help", "fr": "{n} pourraient avoir besoin d'aide"},
     "risk_key_stable": {
         "en": "The pseudonyms are made with the platform's key: a learner keeps the same pseudonym from one "
               "report to the next, and authorised staff holding the key can find who the learners of a list "
