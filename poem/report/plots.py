@@ -26,8 +26,8 @@ from matplotlib.figure import Figure
 from poem.errors import ParameterError
 
 __all__ = [
-    "draw_path", "draw_prerequisite_graph", "prerequisite_figures", "layered_layout", "heatmap", "elo_distributions", "activity_over_time",
-    "trail_lengths", "dropout_curve", "learners_per_item", "line_plot", "bar_plot", "item_labels", "png_bytes",
+    "draw_path", "draw_prerequisite_graph", "prerequisite_figures", "layered_layout", "heatmap",
+    "elo_distributions", "activity_over_time", "trail_lengths", "dropout_curve", "learners_per_item", "line_plot", "bar_plot", "item_labels", "png_bytes",
 ]
 
 #: colour map of success rates: red (failing) to green (passing)
