@@ -1,7 +1,6 @@
 """The report's drawings read by people: deterministic, labels legible and never overlapping, big courses
 split into a few figures with the rest in a table, path arrows kept off the labels."""
 
-import itertools
 
 import networkx as nx
 import numpy as np
