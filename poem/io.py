@@ -70,7 +70,7 @@ from poem.traces import Traces
 __all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter_batches", "detect_format",
            "FORMATS", "REASONS", "bundled_oulad_dir"]
 
-FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad")
+FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad", "dkt")
 
 _COLUMN_ARGS = ("learner", "item", "timestamp", "score", "duration")
 _VALIDATION_ARGS = ("naive_timestamps", "timestamp_format", "timestamp_unit", "score_max")
@@ -214,7 +214,7 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         A benchmark course directory reads its ``traces.csv`` and, unless ``outcomes`` is given, its
         ``outcomes.csv``; an OULAD directory reads the OULAD tables; any other directory reads its files
         in name order (e.g. daily tracking-log files).
-    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad"}
+    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad", "dkt"}
     learner, item, timestamp, score, duration : str, optional
         Column names (tables and JSON lines); recognised names are used when omitted.
     naive_timestamps : str, optional
@@ -291,6 +291,12 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         item_info = read_catalog(catalog)
         items = item_info.index.astype(str).tolist()
 
+    if "dkt" in fmts:  # the knowledge-tracing three-line format: no columns, no timestamps to validate
+        from poem.importers.dkt import read_dkt
+
+        if len(srcs) != 1 or cols or options or catalog is not None:
+            raise ParameterError("format='dkt' reads one file and takes no column or format options")
+        return read_dkt(srcs[0], outcomes=outcomes, pseudonymise_key=pseudonymise_key, duplicates=duplicates)
     if "oulad" in fmts:
         if len(srcs) != 1:
             raise TraceFormatError("OULAD is read from one directory at a time")
