@@ -79,7 +79,7 @@ from poem.colony.kernels import conditional_pass, erosion_pass, row_deposit_coun
 from poem.colony.state import DEPOSIT_PARAMS, ColonyState, plain_scalar
 from poem.colony.elo import fit_elo, learner_rating, success_probability
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
-from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
+from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, check_scores, select, score_candidates
 from poem.traces import Traces
 
 __all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
@@ -93,8 +93,8 @@ DEFAULTS = dict(
     prior=None, prior_weight=1.0,
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
-    smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=2,
-    combine="gain", w_remediate=1.0,
+    smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
+    mastery_confidence=0.9, combine="gain", w_remediate=1.0,
 )
 READINESS = ("share", "conditional")
 COMBINES = ("gain", "sum")
@@ -143,10 +143,15 @@ class ManHill:
         How ``suggest`` reads readiness: the share of j's significant ``precedence_`` predecessors
         mastered (default), or a soft AND over the conditional-success evidence (see
         :mod:`poem.colony.suggestion`; measured worse in closed loop, kept as an option).
-    mastery_successes : int
+    mastery_successes : int or None
         Successes (score >= ``mastery``) after which an item counts as mastered in ``suggest`` (tabu, and
-        covering its dependents) and in the conditional-success counts; default 2, since one pass may be
-        a guess. Changes the fitted state (``cond_*``), so states with different values do not add.
+        covering its dependents). None (default): calibrated per item from the traces
+        (:mod:`poem.colony.calibration`: a knowledge-tracing fit says how often a first pass is a guess,
+        and the item needs as many passes as bring the mastery posterior to ``mastery_confidence``); an
+        integer overrides it for every item. The conditional-success counts (``cond_*``) use this value
+        (2 when None), so states with different values do not add.
+    mastery_confidence : float
+        Posterior mastery that the calibrated number of passes must reach (default 0.9).
     combine : {"gain", "sum"}
         ``"gain"`` (default) multiplies the shifted additive score by the predicted success (expected
         gain); ``"sum"`` keeps the additive score.
@@ -262,7 +267,7 @@ class ManHill:
             traces.item, traces.score, traces.timestamp, bounds, _gap_ns(self), np.empty(0), lw, n,
             int(self.depth), float(self.lam), float(self.q), float(self.mastery), float(self.failure_bonus))
         cond_att, cond_succ, cond_tries, cond_first = conditional_pass(
-            traces.item, traces.score, bounds, n, float(self.mastery), int(self.mastery_successes))
+            traces.item, traces.score, bounds, n, float(self.mastery), _cond_successes(self))
         # a subset (Traces.select_learners) keeps the whole learner vocabulary: the state covers only the
         # learners with events, so that partitions hold disjoint learners
         active = np.diff(bounds) > 0
@@ -377,6 +382,7 @@ class ManHill:
         scores : sequence of float, optional
             Score of each history item (NaN: unscored). Without scores nothing counts as mastered and
             the learner's ability is the entry rating.
+            Scores lie in [0, 1]; anything else raises :class:`~poem.errors.ParameterError`.
         k : int
             Number of suggestions (fewer when fewer items are allowed).
         operator : {"greedy", "roulette", "tournament", "ranking"}
@@ -385,11 +391,13 @@ class ManHill:
 
         Returns
         -------
-        list of Suggestion, best first (for greedy) or in the order drawn.
+        list of Suggestion, best first (for greedy) or in the order drawn; each says in words why
+        (``reason``), naming only items of the history (``because``).
         """
         self._check_fitted()
         t = self._tables
         codes, sc = self._history(history, scores, "suggest")
+        check_scores(sc, "suggest")
         if operator not in OPERATORS:
             raise ParameterError(f"unknown operator {operator!r}; valid: {list(OPERATORS)}")
         try:
@@ -402,7 +410,13 @@ class ManHill:
         total, terms, allowed, p = score_candidates(t, codes, sc, theta)
         chosen = select(total, allowed, k_int, operator, rng, int(self.tournament_size))
         current = codes[-1] if codes else t.n
-        return [t.suggestion(j, current, total, terms, p) for j in chosen]
+        return [t.suggestion(j, current, total, terms, p, codes, sc) for j in chosen]
+
+    @property
+    def calibration_(self):
+        """What a pass is worth per item (:class:`poem.colony.calibration.Calibration`), as ``suggest`` uses it."""
+        self._check_fitted()
+        return self._tables.calibration
 
     def predict_success(self, learner_history, item, scores=None) -> float:
         """P(success) of a learner on ``item``: σ(θ − d) with θ replayed from the history.
@@ -506,7 +520,10 @@ def _check_params(model: ManHill) -> None:
     for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing", "w_remediate"):
         num(name, 0)
     num("tournament_size", 1, integer=True)
-    num("mastery_successes", 1, integer=True)
+    num("mastery_successes", 1, integer=True, allow_none=True)
+    num("mastery_confidence", 0, 1, lo_open=True)
+    if model.mastery_confidence >= 1:
+        raise ParameterError(f"ManHill parameter mastery_confidence must be < 1, got {model.mastery_confidence!r}")
     if model.readiness not in READINESS:
         raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
                              f"got {model.readiness!r}")
@@ -529,6 +546,11 @@ def _check_traces(traces, outcomes) -> Traces:
             outcomes = pd.Series(arr, index=traces.learners.astype(str))
         traces = traces.with_outcomes(outcomes)
     return traces
+
+
+def _cond_successes(model: ManHill) -> int:
+    """Successes that count as mastery in the conditional-success counts (2 when calibrated)."""
+    return 2 if model.mastery_successes is None else int(model.mastery_successes)
 
 
 def _gap_ns(model: ManHill) -> int:
