@@ -269,7 +269,7 @@ class SuggestTables:
         col[j] = 0.0
         worst = int(np.argmax(col)) if self.n else 0
         missing = self.items[worst] if self.n and col[worst] > 0 else None
-        reason, because = explain(self, j, current, terms, p, dominant, codes, scores)
+        reason, because = explain(self, j, current, terms, p, dominant, codes, scores, missing is not None)
         return Suggestion(self.items[j], float(total[j]), int(self.support[current, j]),
                           float(self.success_rate[current, j]), float(p[j]), dominant, float(ready[j]), missing,
                           reason, because)
@@ -280,14 +280,14 @@ EXPLAIN_NAMES = 3
 
 
 def explain(t: SuggestTables, j: int, current: int, terms: tuple, p: np.ndarray, dominant: str, codes,
-            scores) -> tuple:
+            scores, missing: bool = False) -> tuple:
     """Why item ``j`` is suggested, in words, and the history items the words name.
 
     The reasons, first that applies: a *retry* of the item just failed; a *confirmation* of an item passed
     fewer times than the calibration asks (:mod:`poem.colony.calibration`); a *remediation* after failing
     the current item (``j`` is one of its likely prerequisites); *ready* because likely prerequisites of
-    ``j`` are mastered (named); otherwise the dominant term of the score. Only items of the learner's
-    history are ever named.
+    ``j`` are mastered (named; "partly ready" when ``missing``, another likely prerequisite not being
+    mastered); otherwise the dominant term of the score. Only items of the learner's history are ever named.
     """
     ready, level, mastered, wins, remedy = terms
     name = t.items
@@ -316,8 +316,9 @@ def explain(t: SuggestTables, j: int, current: int, terms: tuple, p: np.ndarray,
             names = [name[i] for i in got]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             verb = "is" if len(names) == 1 else "are"
-            return (f"ready: its likely prerequisite{'s' if len(names) > 1 else ''} {listed} {verb} mastered "
-                    f"({chance})", tuple(names))
+            head, tail = ("partly ready", ", another likely one is not yet") if missing else ("ready", "")
+            return (f"{head}: its likely prerequisite{'s' if len(names) > 1 else ''} {listed} {verb} mastered"
+                    f"{tail} ({chance})", tuple(names))
     here = f"from {name[current]}" if current < t.n and current in seen else "at the start"
     words = {
         "prior": f"the teachers' syllabus leads there {here}",
@@ -327,7 +328,8 @@ def explain(t: SuggestTables, j: int, current: int, terms: tuple, p: np.ndarray,
         "level": "it matches your level",
         "exploration": f"few learners tried it {here}: worth exploring",
     }
-    return f"{words[dominant]} ({chance})", ((name[current],) if "from" in here else ())
+    text = words[dominant]
+    return f"{text} ({chance})", ((name[current],) if here in text and "from" in here else ())
 
 
 def check_scores(scores, where: str = "suggest") -> None:
