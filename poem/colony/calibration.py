@@ -14,6 +14,11 @@ with little data take the course's values). From it:
 * ``successes_needed[j]``: the smallest number of consecutive passes after which that posterior reaches
   ``threshold`` (at most ``max_successes``). ``suggest`` treats ``j`` as mastered at that many passes.
 
+``pass_value`` is the larger of the BKT posterior and of what the direct check implies (the ``repeat_success``
+solved for the mastery probability with the fitted guess, slip and learn rates): on short sequences EM
+cannot always tell a guess from learning and may keep a small spurious guess rate where a pass is in fact
+mastery, which the direct check (first passes always confirmed) corrects.
+
 In a course where one pass is mastery (no guessing) the guess rate comes out near 0, ``pass_value`` near
 1 and one pass is enough; with 30 % guessing the first pass is worth less and a second is asked.
 
@@ -290,9 +295,22 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     pass_value, c_pv = _shrunk(pv[:, 0], pv[:, 1], shrink / 4)
     if np.isnan(c_pv):  # nobody ever passed: a pass is unheard of, ask for two
         pass_value, c_pv = np.full(n, 0.5), 0.5
+    # the direct check: the success rate r of the attempt after a first pass. With u = P(mastered at that
+    # attempt), r = u(1 - slip) + (1 - u)·guess, and u = q + (1 - q)·learn for q = P(mastered | first pass).
+    # Guessing and learning are hard to tell apart on short sequences (fails, then one pass, then nothing),
+    # so EM can keep a small spurious guess rate where a pass is in fact mastery; when the direct check says
+    # first passes are confirmed, it wins (the larger of the two estimates is kept).
+    rate, n_rep = _repeat_success(obs, length, seq_item, n)
+    if n_rep.sum() > 0:
+        u = (rate - guess) / np.maximum(1.0 - slip - guess, 1e-6)
+        q_direct = np.clip((u - learn) / np.maximum(1.0 - learn, 1e-6), 0.0, 1.0)
+        q_direct = np.where(n_rep > 0, q_direct, 0.0)
+        q_direct, c_direct = _shrunk(q_direct * n_rep, n_rep.astype(float), shrink / 4)
+        pass_value = np.maximum(pass_value, q_direct)
+        c_pv = max(c_pv, c_direct)
     need = _passes_needed(pass_value, learn, guess, slip, threshold, int(max_successes))
     return Calibration(prior=prior, learn=learn, guess=guess, slip=slip, pass_value=pass_value,
-                       repeat_success=_repeat_success(obs, length, seq_item, n), successes_needed=need,
+                       repeat_success=rate, successes_needed=need,
                        sequences=np.bincount(seq_item, minlength=n).astype(np.int64),
                        course_guess=float(np.clip(c_guess, 1e-4, MAX_RATE)),
                        course_slip=float(np.clip(c_slip, 1e-4, MAX_RATE)), course_pass_value=float(c_pv),
@@ -300,7 +318,8 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
 
 
 def _repeat_success(obs, length, seq_item, n):
-    """Success rate of the attempt right after the first pass, per item (NaN without one)."""
+    """Success rate of the attempt right after the first pass, per item (NaN without one), and the count
+    of such attempts."""
     passed = obs == 1
     has = passed.any(axis=1)
     first = np.argmax(passed, axis=1)
@@ -310,7 +329,7 @@ def _repeat_success(obs, length, seq_item, n):
     outcome = obs[rows, nxt[rows]].astype(float)
     num = np.bincount(seq_item[rows], weights=outcome, minlength=n)
     den = np.bincount(seq_item[rows], minlength=n).astype(float)
-    return np.divide(num, den, out=np.full(n, np.nan), where=den > 0)
+    return np.divide(num, den, out=np.full(n, np.nan), where=den > 0), den
 
 
 def simulate_bkt(n_learners: int, n_items: int, *, guess: float, slip: float, learn: float = 0.3,

@@ -86,13 +86,16 @@ class Scenario:
         if self.graph == "chain":
             return make_course(graph=[(f"c{k:03d}", f"c{k + 1:03d}") for k in range(n - 1)], **kw)
         # wide: three layers, every item of a layer needing one or two items of the layer before
+        import networkx as nx
+
         layers = np.array_split(np.arange(n), 3)
-        edges = []
+        g = nx.DiGraph()
+        g.add_nodes_from(f"w{k:03d}" for k in range(n))   # every item, roots without dependents included
         for prev, cur in zip(layers, layers[1:]):
             for b in cur:
                 for a in rng.choice(prev, size=int(rng.integers(1, 3)), replace=False):
-                    edges.append((f"w{a:03d}", f"w{b:03d}"))
-        return make_course(graph=edges, **kw)
+                    g.add_edge(f"w{a:03d}", f"w{b:03d}")
+        return make_course(graph=g, **kw)
 
     def options(self) -> dict:
         """Keyword arguments of :func:`~poem.simulation.closed_loop.closed_loop` for this scenario."""
