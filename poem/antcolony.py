@@ -94,10 +94,11 @@ DEFAULTS = dict(
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
     smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
-    mastery_confidence=0.9, combine="gain", w_remediate=1.0,
+    mastery_confidence=0.9, combine="gain", w_remediate=1.0, sampling="none",
 )
 READINESS = ("share", "conditional")
 COMBINES = ("gain", "sum")
+SAMPLINGS = ("none", "thompson")
 
 
 class ManHill:
@@ -152,6 +153,10 @@ class ManHill:
         (2 when None), so states with different values do not add.
     mastery_confidence : float
         Posterior mastery that the calibrated number of passes must reach (default 0.9).
+    sampling : {"none", "thompson"}
+        ``"thompson"``: the gain product uses a draw of each item's success probability, more spread
+        where the colony has few attempts on the item (exploration by Thompson sampling; ``suggest`` then
+        needs ``rng``). ``"none"`` (default) uses the predicted success.
     combine : {"gain", "sum"}
         ``"gain"`` (default) multiplies the shifted additive score by the predicted success (expected
         gain); ``"sum"`` keeps the additive score.
@@ -407,7 +412,12 @@ class ManHill:
         if k_int < 1:
             raise ParameterError(f"suggest: k must be >= 1, got {k}")
         theta = self._ability(codes, sc)
-        total, terms, allowed, p = score_candidates(t, codes, sc, theta)
+        if self.sampling == "thompson" and rng is None:
+            raise ParameterError("suggest: sampling='thompson' draws at random: pass rng (a seed or a "
+                                 "numpy Generator) so that the same seed gives the same suggestions")
+        if self.sampling == "thompson" and not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        total, terms, allowed, p = score_candidates(t, codes, sc, theta, rng)
         chosen = select(total, allowed, k_int, operator, rng, int(self.tournament_size))
         current = codes[-1] if codes else t.n
         return [t.suggestion(j, current, total, terms, p, codes, sc) for j in chosen]
@@ -527,6 +537,8 @@ def _check_params(model: ManHill) -> None:
     if model.readiness not in READINESS:
         raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
                              f"got {model.readiness!r}")
+    if model.sampling not in SAMPLINGS:
+        raise ParameterError(f"ManHill parameter sampling must be one of {list(SAMPLINGS)}, got {model.sampling!r}")
     if model.combine not in COMBINES:
         raise ParameterError(f"ManHill parameter combine must be one of {list(COMBINES)}, got {model.combine!r}")
     if model.elo_k_min > model.elo_k0:

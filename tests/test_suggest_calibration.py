@@ -189,3 +189,19 @@ def test_cli_refuses_bad_scores_and_unknown_titles(saved, capsys):
 
 def test_fixed_calibration_summary():
     assert Calibration.fixed(2, 1).successes_needed.tolist() == [1, 1]
+
+
+def test_thompson_sampling_needs_a_seed_and_is_reproducible():
+    traces = bkt_traces(0.2, 0.1, n_learners=40)
+    model = ManHill(sampling="thompson").fit(traces)
+    with pytest.raises(ParameterError, match="rng"):
+        model.suggest(["i0"], [1.0])
+    a = [s.item for s in model.suggest(["i0"], [1.0], k=3, rng=11)]
+    assert a == [s.item for s in model.suggest(["i0"], [1.0], k=3, rng=11)]
+    # with little evidence the draws explore: across seeds the top item is not always the same
+    thin = ManHill(sampling="thompson").fit(bkt_traces(0.2, 0.1, n_learners=3, attempts=2))
+    tops = {thin.suggest([], k=1, rng=r)[0].item for r in range(40)}
+    assert len(tops) > 1 and len({ManHill().fit(bkt_traces(0.2, 0.1, n_learners=3, attempts=2)).suggest(
+        [], k=1)[0].item}) == 1
+    with pytest.raises(ParameterError, match="sampling"):
+        ManHill(sampling="ucb").fit(traces)

@@ -193,6 +193,8 @@ class SuggestTables:
     combine: str = "gain"
     w_remediate: float = 0.0
     calibration: Calibration = None
+    sampling: str = "none"
+    item_evidence: np.ndarray = None   # (n,) scored attempts per item: how sure the success model is
 
     @classmethod
     def build(cls, model) -> "SuggestTables":
@@ -237,7 +239,8 @@ class SuggestTables:
                    mastery=float(model.mastery), target=float(model.target_success),
                    w_precedence=float(model.w_precedence), w_level=float(model.w_level),
                    readiness=readiness, need=cal.successes_needed.astype(np.int64),
-                   combine=str(model.combine), w_remediate=float(model.w_remediate), calibration=cal)
+                   combine=str(model.combine), w_remediate=float(model.w_remediate), calibration=cal,
+                   sampling=str(model.sampling), item_evidence=np.asarray(model.item_attempts_, dtype=float))
 
     def encode(self, history) -> list:
         """Item ids (or integer codes) to codes; an unknown id raises :class:`ParameterError`."""
@@ -370,9 +373,14 @@ def mastered_items(t: SuggestTables, codes: list, scores: list):
     return mastered, allowed, passes
 
 
-def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float):
+def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float, rng=None):
     """Candidate scores for one learner: ``(total, (ready, level, mastered, passes, remedy), allowed,
-    predicted_success)`` (``remedy``: the remediation bonus per item, None when there is none)."""
+    predicted_success)`` (``remedy``: the remediation bonus per item, None when there is none).
+
+    With ``t.sampling == "thompson"`` the gain product uses a draw of each item's success probability
+    from ``Beta(p·κ + 1, (1 − p)·κ + 1)``, κ the item's scored attempts in the traces (Thompson sampling
+    on the success model): an item the colony has little evidence on is sometimes tried on the chance
+    that it is better than predicted, one it knows well almost never. ``rng`` seeds the draws."""
     mastered, allowed, passes = mastered_items(t, codes, scores)
     current = codes[-1] if codes else t.n
     p = success_probability(theta, t.difficulty)
@@ -399,7 +407,12 @@ def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float):
     if t.combine == "gain":
         # expected gain: how much the colony likes j times the chance to pass it now; a candidate the
         # learner is predicted to fail cannot win on pheromone and readiness alone
-        total = (total - total.min() + GAIN_FLOOR) * p
+        chance = p
+        if t.sampling == "thompson":
+            rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+            kappa = t.item_evidence
+            chance = rng.beta(p * kappa + 1.0, (1.0 - p) * kappa + 1.0)
+        total = (total - total.min() + GAIN_FLOOR) * chance
     return total, (ready, level, mastered, passes, remedy), allowed, p
 
 
