@@ -330,9 +330,37 @@ def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000) -> pd.Da
                          for k, v in out.items()])
 
 
+def family_variants(args) -> None:
+    """Only the colony variants given by ``--variants`` (JSON ``{label: params}``) on the family, with the
+    same learners as the full run (same seed): last-cohort and first-guided NRP, to set beside it."""
+    from poem.simulation.family import FAMILY, run_scenario
+
+    names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
+    variants = json.loads(args.variants)
+    rows = []
+    for sc in FAMILY:
+        if sc.name not in names:
+            continue
+        t = time.perf_counter()
+        table = run_scenario(sc, (), n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
+                             follow_prob=args.follow, colony_variants=variants)
+        nrp = table.pivot_table(index="cohort", columns="policy", values="NRP")
+        row = {"scenario": sc.name}
+        for v in variants:
+            row[f"{v} first guided"] = float(nrp[v].iloc[1])
+            row[f"{v} last"] = float(nrp[v].iloc[-1])
+        row["seconds"] = round(time.perf_counter() - t, 1)
+        rows.append(row)
+        print(md(pd.DataFrame([row]).round(3), index=False), flush=True)
+    print("\n## Variants (last cohort)\n")
+    print(md(pd.DataFrame(rows).round(3), index=False))
+
+
 def family_main(args) -> None:
     from poem.simulation.family import FAMILY, run_scenario, summarise
 
+    if args.variants:
+        return family_variants(args)
     names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
     variants = {"greedy": {"exploration": 0.0}, "fixed2": {"mastery_successes": 2}}
     print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
@@ -381,6 +409,8 @@ if __name__ == "__main__":
         fp.add_argument("--seed", type=int, default=0)
         fp.add_argument("--follow", type=float, default=0.8)
         fp.add_argument("--family-csv", default=None, help="write the per-cohort NRP curves here")
+        fp.add_argument("--variants", default=None,
+                        help="JSON {label: ManHill params}: run only these colony variants on the family")
         family_main(fp.parse_args())
     else:
         main()
