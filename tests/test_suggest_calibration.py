@@ -205,3 +205,19 @@ def test_thompson_sampling_needs_a_seed_and_is_reproducible():
         [], k=1)[0].item}) == 1
     with pytest.raises(ParameterError, match="sampling"):
         ManHill(sampling="ucb").fit(traces)
+
+
+def test_teacher_prior_fades_as_learners_leave_a_node():
+    from poem.colony.suggestion import PRIOR_LEARNERS
+
+    traces = bkt_traces(0.1, 0.05, n_learners=30)
+    model = ManHill(prior=["i0", "i1", "i2", "i3", "i4", "i5"], prior_weight=2.0).fit(traces)
+    t = model._tables
+    leaving = model.arc_learners_.sum(axis=1)
+    code = {str(x): k for k, x in enumerate(model.items_)}
+    a, b = code["i0"], code["i1"]
+    assert leaving[a] > 0
+    assert t.prior[a, b] == pytest.approx(2.0 * PRIOR_LEARNERS / (PRIOR_LEARNERS + leaving[a]))
+    # with no learners yet the prior keeps its full weight (it alone guides the first cohort)
+    empty = ManHill(prior=["i0", "i1"], prior_weight=2.0).fit(bkt_traces(0.1, 0.05, n_learners=1, n_items=2))
+    assert empty._tables.prior.max() <= 2.0

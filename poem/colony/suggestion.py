@@ -75,6 +75,8 @@ READY_PRIOR = 1.0
 CONDITIONAL_Z = 2.0
 #: cap of the conditional evidence: one missing item never makes readiness exactly 0
 MAX_EVIDENCE = 0.99
+#: learner-arcs out of a node at which the teacher prior's weight there has halved
+PRIOR_LEARNERS = 20.0
 #: added to the shifted additive score before the gain product, so no candidate's factor is exactly 0
 GAIN_FLOOR = 0.01
 
@@ -205,9 +207,15 @@ class SuggestTables:
         scale = np.divide(1.0, top, out=np.zeros_like(top), where=top > 0)
         w_plus = float(model.w_plus) * plus * scale
         w_minus = float(model.w_minus) * minus * scale
-        prior = (np.zeros((n + 1, n)) if model.prior_ is None
-                 else float(model.prior_weight) * model.prior_)
         support = model.arc_learners_
+        if model.prior_ is None:
+            prior = np.zeros((n + 1, n))
+        else:
+            # the teachers' prior is a belief held until the learners' trails say otherwise: its weight
+            # out of node c shrinks as learners leave c (half at PRIOR_LEARNERS), so a wrong arc can be
+            # overturned by the bounded pheromone terms (Semet's test)
+            leaving = support.sum(axis=1, keepdims=True).astype(float)
+            prior = float(model.prior_weight) * model.prior_ * (PRIOR_LEARNERS / (PRIOR_LEARNERS + leaving))
         explore = float(model.exploration) / np.sqrt(1.0 + support)
         item_rate = (model.item_successes_ + 1.0) / (model.item_attempts_ + 2.0)
         m = float(model.smoothing)
