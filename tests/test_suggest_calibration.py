@@ -219,5 +219,8 @@ def test_teacher_prior_fades_as_learners_leave_a_node():
     assert leaving[a] > 0
     assert t.prior[a, b] == pytest.approx(2.0 * PRIOR_LEARNERS / (PRIOR_LEARNERS + leaving[a]))
     # with no learners yet the prior keeps its full weight (it alone guides the first cohort)
-    empty = ManHill(prior=["i0", "i1"], prior_weight=2.0).fit(bkt_traces(0.1, 0.05, n_learners=1, n_items=2))
-    assert empty._tables.prior.max() <= 2.0
+    from poem.simulation.policies import _empty_frame
+
+    bare = Traces.from_frame(_empty_frame(), items=["i0", "i1"])
+    empty = ManHill(prior=["i0", "i1"], prior_weight=2.0).fit(bare)
+    assert empty._tables.prior.max() == 2.0
