@@ -595,7 +595,8 @@ def empty_traces(items=("a", "b")):
 def test_empty_log_then_a_cohort(decay):
     model = ManHill(decay=decay).fit(empty_traces())
     assert model.n_events_ == 0 and model.phi_plus_.shape == (3, 2)
-    assert [s.item for s in model.suggest([], k=2)] == ["a", "b"]
+    # no evidence at all: Thompson sampling (the default) breaks the tie at random, seeded
+    assert sorted(s.item for s in model.suggest([], k=2)) == ["a", "b"]
     assert set(model.audit()["kind"]) == {"unreached"}
     model.partial_fit(make_traces([("x", "a", 0, 1.0)], items=["a", "b"]))
     assert model.n_events_ == 1 and model.phi_plus_[2, 0] == 1.0

@@ -39,6 +39,13 @@ trusting it unlocks the dependents of guessed items; a once-passed item then sta
 the learner is predicted to pass it again, the colony often asks to confirm it. Where a pass is mastery
 (a graded exam, no guessing) one pass is enough and a passed item is never suggested again.
 
+**Exploration.** The colony's evidence is biased by its own guidance (learners go where it sends them),
+so items it knows little about must still be tried: ``exploration / √(1 + support)`` is an optimism bonus
+on little-travelled arcs, and ``sampling="thompson"`` (the default) replaces σ(θ − d) in the gain product
+by a draw from ``Beta(p·κ + 1, (1 − p)·κ + 1)``, κ the item's scored attempts (Thompson sampling on the
+success model). Across the closed-loop scenario family Thompson sampling beat the plain product in 8 of
+12 scenarios, most on a long chain (0.134 against 0.083 NRP); the bonus alone is within noise of greedy.
+
 Each suggestion carries its reason in words (:func:`explain`): a retry, a confirmation, a remediation,
 ready because named prerequisites are mastered, or the dominant term; it names only history items.
 
