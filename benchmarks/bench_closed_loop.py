@@ -8,9 +8,10 @@
    against unguided learners (target >= 2) and against the oracle (goal >= 0.8).
 3. Semet's test: learners needed to correct deliberately wrong arcs of a teacher prior.
 4. ``--family``: the scenario family of :mod:`poem.simulation.family` (learner models, graphs, behaviours),
-   each with none / oracle / observable ceiling / colony (defaults: calibrated mastery, exploration bonus)
-   / greedy colony (no exploration) / the colony with the old fixed rule (two passes), and the targets per
-   scenario; plus the time of one ``suggest`` call with a 60-item history.
+   each with none / oracle / observable ceiling / colony (defaults: calibrated mastery, exploration bonus,
+   Thompson sampling) / the variants of ``--compare`` (by default greedy: no bonus, no sampling; and the
+   old fixed rule, two passes), and the targets per scenario; plus the time of one ``suggest`` call with a
+   60-item history.
 
 Usage::
 
@@ -362,7 +363,7 @@ def family_main(args) -> None:
     if args.variants:
         return family_variants(args)
     names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
-    variants = {"greedy": {"exploration": 0.0}, "fixed2": {"mastery_successes": 2}}
+    variants = json.loads(args.compare)
     print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
           f"follow {args.follow}\n")
     rows, curves = [], []
@@ -409,6 +410,9 @@ if __name__ == "__main__":
         fp.add_argument("--seed", type=int, default=0)
         fp.add_argument("--follow", type=float, default=0.8)
         fp.add_argument("--family-csv", default=None, help="write the per-cohort NRP curves here")
+        fp.add_argument("--compare", default='{"greedy": {"exploration": 0.0, "sampling": "none"}, '
+                        '"fixed2": {"mastery_successes": 2}}',
+                        help="JSON {label: ManHill params}: colony variants run beside the default")
         fp.add_argument("--variants", default=None,
                         help="JSON {label: ManHill params}: run only these colony variants on the family")
         family_main(fp.parse_args())
