@@ -185,6 +185,54 @@ def test_6_wrong_format_names_unknown_event(tmp_path):
         require_events(read_traces(path))
 
 
+_ZERO = {"score": ("learner,item,timestamp,score\na,x,2024-01-01T00:00Z,80\nb,x,2024-01-01T00:00Z,80\n",
+                   "score_out_of_range", "--score-max 100"),
+         "comma": ('learner,item,timestamp,score\na,x,2024-01-01T00:00Z,"0,5"\nb,x,2024-01-01T00:00Z,"0,5"\n',
+                   "bad_score", "decimal"),
+         "learner": ("learner,item,timestamp\n,x,2024-01-01T00:00Z\n,y,2024-01-01T00:00Z\n",
+                     "missing_learner", "learner"),
+         "epoch": ("learner,item,timestamp\na,x,1704103200\nb,x,1704103200\n", "bad_timestamp",
+                   "--timestamp-unit")}
+
+
+@pytest.mark.parametrize("command", [["compare", "{src}", "--truth", "{dir}/truth.json"],
+                                     ["validate", "{src}"], ["validate", "{good}", "--test", "{src}"]])
+@pytest.mark.parametrize("case", ["score", "epoch"])
+def test_6_every_command_reading_traces_stops_in_one_line(tmp_path, capsys, command, case):
+    text, reason, fix = _ZERO[case]
+    src, good = tmp_path / "in.csv", tmp_path / "good.csv"
+    src.write_text(text)
+    good.write_text("learner,item,timestamp,score\n" + "".join(
+        f"l{i},{it},2024-01-0{1 + j}T00:00Z,1\n" for i in range(6) for j, it in enumerate("xyz")))
+    (tmp_path / "truth.json").write_text('{"order": ["x"]}')
+    argv = [a.format(src=src, good=good, dir=tmp_path) for a in command]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "no usable event" in err[0] and f"mostly {reason}" in err[0] and fix in err[0]
+
+
+@pytest.mark.parametrize("case", ["score", "comma", "learner",
+                                  pytest.param("epoch", marks=pytest.mark.xfail(
+                                      strict=True, reason="poem report has no --timestamp-unit: its advice "
+                                                          "names --timestamp-format instead"))])
+def test_6_report_input_check_gives_the_same_reason_and_fix(tmp_path, case):
+    from poem.importers.batch import dominant_reject
+    from poem.report.build import NotebookError, check_inputs
+
+    text, reason, fix = _ZERO[case]
+    src = tmp_path / "in.csv"
+    src.write_text(text)
+    traces = read_traces(src)
+    assert dominant_reject(traces.rejects)[0] == reason
+    with pytest.raises(NotebookError) as info:
+        check_inputs(src, lang="en")
+    message = str(info.value)
+    assert "\n" not in message and fix in message
+    example = dominant_reject(traces.rejects)[2]
+    assert any(part in message for part in ("'80'", "'0,5'", "learner", "'1704103200'")) and example
+
+
 # ------------------------------------------------------------------------------ 7. Tutor log prefix
 def test_7_python_logging_prefix_is_stripped(tmp_path):
     head = "2023-05-23 13:53:13,461 INFO 20 [tracking] [user None] [ip None] logger.py:41 - "
