@@ -7,7 +7,10 @@ in ``tmp_path``; the real samples are exercised in ``test_real_logs.py``.
 import gzip
 import json
 import os
+import shutil
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -384,16 +387,77 @@ def test_14_nul_in_an_id_is_rejected_and_the_round_trip_holds(tmp_path):
 
 
 # ------------------------------------------------------------------------------ 15. unreadable CSV
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+_NOBODY = 65534
+
+
+def _import_as_nobody(src: Path, out: Path, drop: bool) -> dict:
+    """Run ``poem import SRC --out OUT`` in a forked child that has become the user nobody (when ``drop``).
+
+    A fork, not a new interpreter: the interpreter may live where nobody cannot reach it. The child
+    reports through a pipe whether it could open SRC, the exit code and what it wrote to stderr.
+    """
+    import contextlib
+    import io as _io
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code, opened = 98, None
+        try:
+            os.close(read_end)
+            if drop:  # group first, while still allowed to change it
+                os.setgroups([])
+                os.setgid(_NOBODY)
+                os.setuid(_NOBODY)
+            try:
+                open(src).close()
+                opened = True
+            except PermissionError:
+                opened = False
+            err = _io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(_io.StringIO()):
+                rc = main(["import", str(src), "--out", str(out)])
+            os.write(write_end, json.dumps({"opened": opened, "rc": rc, "err": err.getvalue()}).encode())
+            code = 0
+        except BaseException as exc:  # a traceback is what the test must catch: report it
+            import traceback
+
+            os.write(write_end, json.dumps({"opened": opened, "rc": None, "err": "Traceback "
+                                            + "".join(traceback.format_exception(exc))}).encode())
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(os, "geteuid"),
+                    reason="needs POSIX users and fork to lose a permission")
 def test_15_permission_error_is_one_clear_error(tmp_path):
-    src = tmp_path / "locked.csv"
-    src.write_text(f"learner,item,timestamp\nann,x,{T0}\n")
-    src.chmod(0)
+    # root reads any file, and CI runs as root: the import then runs in a forked child that has become
+    # the user nobody, in a folder nobody can enter, on a file nobody may read
+    warm = tmp_path / "warm.csv"  # every module the import needs is loaded before the fork
+    warm.write_text(f"learner,item,timestamp\nann,x,{T0}\n")
+    assert main(["import", str(warm), "--out", str(tmp_path / "warm.parquet")]) == 0
+    folder = Path(tempfile.mkdtemp(prefix="poem-perm-"))
     try:
-        with pytest.raises(TraceFormatError, match="permission"):
-            read_traces(src)
+        folder.chmod(0o777)
+        src = folder / "locked.csv"
+        src.write_text(f"learner,item,timestamp\nann,x,{T0}\n")
+        src.chmod(0)
+        out = folder / "t.parquet"
+        got = _import_as_nobody(src, out, drop=os.geteuid() == 0)
+        if got["opened"]:
+            pytest.skip("this user keeps the permission to read a file of mode 000")
+        assert got["opened"] is False, got["err"]  # the permission was really lost
+        err = got["err"].strip().splitlines()
+        assert got["rc"] == 1 and "Traceback" not in got["err"] and len(err) == 1, got
+        assert "permission" in err[0].lower() and "locked.csv" in err[0], err
+        assert not out.exists()
     finally:
-        src.chmod(0o644)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_15_unreadable_file_is_a_trace_format_error(tmp_path):
