@@ -233,7 +233,7 @@ def _format_options(fmt: str, options: dict) -> dict:
 
 
 def _table_options(options: dict) -> dict:
-    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS) - {"encoding"}
+    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS) - {"encoding", "course", "course_column"}
     if unknown:
         raise ParameterError(f"unknown option(s) for a table of events: {sorted(unknown)}")
     return options

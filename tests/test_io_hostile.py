@@ -280,6 +280,47 @@ def test_8_items_are_scoped_by_course_and_course_filters(tmp_path):
     assert t.items.tolist() == [key]
 
 
+@pytest.mark.parametrize("ext", ["csv", "parquet", "jsonl"])
+def test_8_tables_with_a_course_column_scope_items_and_filter(tmp_path, ext, capsys):
+    raw = pd.DataFrame({"learner": ["a", "a", "b", "c"], "item": ["q1", "q1", "q1", "q2"],
+                        "timestamp": [T0, T0, T0, T0], "score": [1, 0, 1, 1],
+                        "course_id": ["course-v1:X+Y+1", "course-v1:X+Y+2", "course-v1:X+Y+1", None]})
+    path = tmp_path / f"t.{ext}"
+    if ext == "csv":
+        raw.to_csv(path, index=False)
+    elif ext == "parquet":
+        raw.to_parquet(path, index=False)
+    else:
+        raw.to_json(path, orient="records", lines=True)
+    t = read_traces(path)
+    # one learner, one item id, one time in two course runs: two items, no duplicate reject
+    assert t.n_events == 4 and len(t.rejects) == 0
+    assert sorted(t.items.tolist()) == ["course-v1:X+Y+1/q1", "course-v1:X+Y+2/q1", "q2"]
+    info = t.item_info["course"].dropna().to_dict()  # an item of no course has no course
+    assert info == {"course-v1:X+Y+1/q1": "course-v1:X+Y+1", "course-v1:X+Y+2/q1": "course-v1:X+Y+2"}
+    one = read_traces(path, course=["course-v1:X+Y+2"])
+    assert one.items.tolist() == ["course-v1:X+Y+2/q1"] and one.n_read == 4 == one.n_events + len(one.rejects)
+    assert one.rejects["reason"].tolist() == ["other_course"] * 3 and one.rejects["row"].tolist() == (
+        [0, 2, 3] if ext != "jsonl" else [1, 3, 4])
+    # the command line: --course, and --course-column for another name
+    renamed = tmp_path / "m.csv"
+    raw.rename(columns={"course_id": "module"}).to_csv(renamed, index=False)
+    out = tmp_path / "o.parquet"
+    assert main(["import", str(renamed), "--course-column", "module", "--course", "course-v1:X+Y+1",
+                 "--out", str(out)]) == 0
+    back = read_traces(out)
+    assert back.items.tolist() == ["course-v1:X+Y+1/q1"] and back.n_events == 2
+    assert back.item_info["course"].tolist() == ["course-v1:X+Y+1"]
+    capsys.readouterr()
+
+
+def test_8_course_filter_on_a_table_without_course_column_names_the_fix(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"learner,item,timestamp\na,x,{T0}\n")
+    with pytest.raises(TraceFormatError, match="course_column="):
+        read_traces(path, course=["C1"])
+
+
 # ------------------------------------------------------------------------------ 9. deep nesting
 def test_9_deeply_nested_json_is_a_reject_not_a_recursion_error(tmp_path):
     deep = "[" * 100_000 + "]" * 100_000

@@ -64,7 +64,11 @@ def register(subparsers) -> None:
                         "verbs experienced, attempted, answered, completed, passed, failed, evaluated, "
                         "played, paused, seeked)")
     p.add_argument("--course", type=_list, metavar="C1,C2",
-                   help="edX / xAPI / Caliper: keep only the events of these course ids")
+                   help="keep only the events of these course ids (edX, xAPI, Caliper, and tables with a course "
+                        "column)")
+    p.add_argument("--course-column", metavar="COLUMN",
+                   help="tables: column holding each event's course (default: course_id, course or course_key "
+                        "when present); items are then made unique within their course")
     p.add_argument("--outcomes", help="learner outcomes table (learner,outcome)")
     p.add_argument("--catalog", help="item catalogue (item,title,kind,position,week)")
     p.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate events")
@@ -148,7 +152,7 @@ def run_import(args: argparse.Namespace) -> int:
         if args.format not in ("edx", "auto"):
             raise ParameterError("--video-sessions applies to Open edX logs only")
         options["video_sessions"] = True
-    for name in ("events", "verbs", "course", "encoding"):
+    for name in ("events", "verbs", "course", "course_column", "encoding"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     sources = [Path(s) for s in args.sources]
