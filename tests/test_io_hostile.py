@@ -62,6 +62,33 @@ def test_1_voided_statement_is_rejected_with_its_voider(tmp_path, void_first):
     assert t.n_read == t.n_events + len(t.rejects) == 3
 
 
+@pytest.mark.parametrize("void_first", [False, True])
+def test_1_a_statement_voided_from_another_file_of_the_folder_is_rejected(tmp_path, void_first):
+    folder = tmp_path / "lrs"
+    folder.mkdir()
+    voider = {"id": "v1", "actor": {"mbox": "mailto:admin@ex.org"}, "verb": {"id": VERB + "voided"},
+              "object": {"objectType": "StatementRef", "id": "s1"}, "timestamp": T0}
+    kept, gone = _st("s2", "completed", obj="http://ex.org/a"), _st("s1", "completed", obj="http://ex.org/b")
+    other = _st("s3", "completed", obj="http://ex.org/c", name="bob")
+    first, second = ([voider, other], [kept, gone]) if void_first else ([kept, gone], [other, voider])
+    _jsonl(folder / "day1.jsonl", first)
+    _jsonl(folder / "day2.jsonl", second)
+    for source in (folder, [folder / "day1.jsonl", folder / "day2.jsonl"]):
+        t = read_traces(source, format="xapi")
+        assert sorted(t.to_frame()["item"].tolist()) == ["http://ex.org/a", "http://ex.org/c"]
+        rej = t.rejects
+        assert sorted(rej["reason"].tolist()) == ["unknown_verb", "voided"]
+        voided = rej[rej["reason"] == "voided"].iloc[0]
+        day_of_voided, day_of_voider = ("day2", "day1") if void_first else ("day1", "day2")
+        assert voided["source"].endswith(f"{day_of_voided}.jsonl") and voided["row"] == 2
+        assert voided["detail"] == ("voided by the statement at line " + ("1" if void_first else "2")
+                                    + f" of {folder / (day_of_voider + '.jsonl')}")
+        assert t.n_read == t.n_events + len(t.rejects) == 4
+    # a file alone voids nothing it does not hold
+    alone = read_traces(folder / ("day2.jsonl" if void_first else "day1.jsonl"), format="xapi")
+    assert alone.n_events == 2 and len(alone.rejects) == 0
+
+
 # ------------------------------------------------------------------------------ 2. verb in the key
 def test_2_failed_and_passed_at_one_time_are_two_events_scored_0_and_1(tmp_path):
     path = _jsonl(tmp_path / "x.jsonl", [_st("a", "failed"), _st("b", "passed"),

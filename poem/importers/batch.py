@@ -102,6 +102,11 @@ class Batch:
     #: course id of accepted items (edX ``course_id``, xAPI / Caliper course activity), first seen kept:
     #: becomes the ``course`` column of ``traces.item_info``
     item_course: dict | None = None
+    #: xAPI: statement id -> line of the statement of this source that voids it, and a callable that
+    #: reads the source's records again; :func:`poem.importers.xapi.void_across_files` uses them to reject
+    #: a statement voided from another file of the same import
+    voids: dict | None = None
+    reread: object = None
 
     @classmethod
     def from_columns(cls, source, row, learner, item, timestamp, score, duration, *, rejects=None,
