@@ -329,6 +329,7 @@ def test_8_tables_with_a_course_column_scope_items_and_filter(tmp_path, ext, cap
     assert one.items.tolist() == ["course-v1:X+Y+2/q1"] and one.n_read == 4 == one.n_events + len(one.rejects)
     assert one.rejects["reason"].tolist() == ["other_course"] * 3 and one.rejects["row"].tolist() == (
         [0, 2, 3] if ext != "jsonl" else [1, 3, 4])
+    assert one.rejects["detail"].iloc[-1].startswith("blank course_id")
     # the command line: --course, and --course-column for another name
     renamed = tmp_path / "m.csv"
     raw.rename(columns={"course_id": "module"}).to_csv(renamed, index=False)

@@ -367,6 +367,11 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
             detail[sel] = template
             continue
         vals = frame[col].iloc[idx[sel]].astype(str).map(repr).to_numpy(dtype=object)
+        if code == "other_course":  # an event of no course is of no chosen course either
+            missing = frame[col].iloc[idx[sel]].map(_course_text).isna().to_numpy()
+            detail[sel] = [f"blank {col}, not a course chosen with course= (--course)" if m
+                           else template.format(col=col, val=v) for m, v in zip(missing, vals)]
+            continue
         if code == "bad_timestamp":
             detail[sel] = [_bad_time(col, v) for v in vals]
             continue
