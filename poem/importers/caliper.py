@@ -4,7 +4,11 @@ Open edX (event-routing-backends) and many LMSs emit Caliper 1.1/1.2 events. Wha
 
 * the learner is ``actor.id`` (or ``actor`` when it is a bare IRI); none -> ``missing_learner``;
 * the time is ``eventTime``;
-* ``MediaEvent`` (Started, Paused, Resumed, JumpedTo, Ended...): item = ``object.id``, no score;
+* ``MediaEvent`` (Started, Paused, Resumed, JumpedTo, Ended...): item = ``object.id``, no score; the
+  video columns (:attr:`poem.traces.Traces.video`, :func:`media_fields`) get ``length`` from the media
+  object's ``duration`` (ISO 8601, the object itself or a ``MediaLocation``'s ``mediaObject``) and
+  ``position_max`` from the ``currentTime`` of the ``target`` (or object) ``MediaLocation`` of a
+  ``Paused`` or ``Ended`` event. A Caliper event gives no seconds played (``covered``) on its own;
 * ``AssessmentItemEvent`` (Started, Skipped, Completed): item = ``object.id``, or the attempt's
   ``assignable.id`` when the object is an ``Attempt``;
 * ``GradeEvent`` (Graded): item = the attempt's ``assignable.id`` (also found under
@@ -33,7 +37,7 @@ from poem.importers.batch import make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_caliper_batches", "caliper_row", "CALIPER_EVENTS"]
+__all__ = ["iter_caliper_batches", "caliper_row", "media_fields", "CALIPER_EVENTS"]
 
 #: the event types imported by default
 CALIPER_EVENTS = frozenset({"AssessmentItemEvent", "MediaEvent", "GradeEvent"})
@@ -79,6 +83,32 @@ def caliper_row(event: dict) -> dict:
             "score": _score(event.get("generated")) if kind == "GradeEvent" else np.nan}
 
 
+def media_fields(event: dict) -> dict | None:
+    """``length`` and ``position_max`` of a ``MediaEvent`` (NaN where it does not say); None for other
+    events.
+
+    >>> media_fields({"type": "MediaEvent", "action": "Paused", "object": {"duration": "PT3M15S"},
+    ...               "target": {"type": "MediaLocation", "currentTime": "PT1M0.5S"}})
+    {'length': 195.0, 'position_max': 60.5}
+    """
+    from poem.importers.xapi import parse_iso_duration
+
+    if event.get("type") != "MediaEvent":
+        return None
+    obj, target = event.get("object"), event.get("target")
+    media = obj
+    if isinstance(obj, dict) and obj.get("type") == "MediaLocation" and isinstance(obj.get("mediaObject"), dict):
+        media = obj["mediaObject"]
+    length = parse_iso_duration(media.get("duration")) if isinstance(media, dict) else np.nan
+    where = np.nan
+    if event.get("action") in ("Paused", "Ended"):
+        for node in (target, obj):
+            if isinstance(node, dict) and node.get("type") == "MediaLocation":
+                where = parse_iso_duration(node.get("currentTime"))
+                break
+    return {"length": length if length > 0 else np.nan, "position_max": where}
+
+
 def _part_of(event) -> str:
     """The ``isPartOf`` id of the event's object (or of the attempt's assignable): its course."""
     obj = event.get("object")
@@ -114,7 +144,7 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
     courses = None if course is None else [str(c) for c in course]
     source = str(path)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
-        rows, fields, kinds = [], [], []
+        rows, fields, kinds, media = [], [], [], []
         skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for ev, line in zip(chunk.records, chunk.lines.tolist()):
             kind = ev.get("type")
@@ -137,6 +167,7 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
                 rows.append(line)
                 fields.append(row)
                 kinds.append(f"{kind}:{ev.get('action')}")
+                media.append(media_fields(ev))
                 course_id = _part_of(ev)
                 if course_id and row["item"]:
                     item_courses.setdefault(row["item"], course_id)
@@ -149,8 +180,11 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
         batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
                                   [batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
-        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
-                                                                            batch.row)])
+        accepted = np.isin(np.asarray(rows, np.int64), batch.row)
+        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[accepted])
+        if any(m is not None for m in media):
+            batch.video = {k: np.array([np.nan if m is None else m[k] for m in media], dtype=np.float64)[accepted]
+                           for k in ("length", "position_max")}
         batch.seen_learners = seen
         batch.item_course = item_courses
         yield batch
