@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from poem.colony.viewing import viewing_evidence, watched_seconds, watched_share
 from poem.importers.edx import video_session_stats
@@ -209,3 +211,30 @@ def test_real_xapi_and_caliper_video_fields():
     media = read_traces(REAL / "caliper" / "erb_caliper_play_video.json", format="caliper")
     assert media.video["length"].tolist() == [195.0]  # "duration": "PT3M15S"
     assert np.isnan(media.video["position_max"]).all()  # a Resumed event: not a position reached
+
+_POS = st.one_of(st.just(np.nan), st.floats(0, 400, allow_nan=False))
+_MARK = st.tuples(st.integers(0, 5), _POS, _POS, _POS, st.one_of(st.just(np.nan), st.floats(1, 400)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_MARK, min_size=1, max_size=30), st.integers(1, 4))
+def test_session_stats_invariants(rows, n_sessions):
+    mark = np.array(rows, dtype=float)
+    cuts = np.unique(np.linspace(0, len(rows), n_sessions + 1).astype(np.int64))
+    got = video_session_stats(cuts, mark)
+    for k in range(len(cuts) - 1):
+        part = mark[cuts[k]:cuts[k + 1]]
+        cov, far, length = got["covered"][k], got["position_max"][k], got["length"][k]
+        seeks = part[:, 0] == 3
+        assert 0 <= got["seeks_back"][k] <= seeks.sum()
+        if not np.isnan(length):
+            assert length == np.nanmax(part[:, 4])
+        if np.isnan(cov):  # only when a play had no position to start from
+            assert ((part[:, 0] == 1) & np.isnan(part[:, 1])).any()
+            continue
+        assert cov >= 0
+        if cov > 0:  # distinct content played fits between 0 and the furthest position played to
+            assert 0 < far and cov <= far + 1e-9
+            assert np.isnan(length) or far <= length
+        else:
+            assert np.isnan(far)
