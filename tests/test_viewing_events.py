@@ -238,3 +238,18 @@ def test_session_stats_invariants(rows, n_sessions):
             assert np.isnan(length) or far <= length
         else:
             assert np.isnan(far)
+
+
+def test_the_colony_reads_the_covered_seconds():
+    from poem.antcolony import ManHill
+
+    t = read_traces(REPO / "tests" / "fixtures" / "edx_tracking.log", video_sessions=True)
+    intro = "block-v1:POEMx+EDX101+2024+type@video+block@intro"
+    lesson2 = "block-v1:POEMx+EDX101+2024+type@video+block@lesson2"
+    catalog = pd.DataFrame({"item": [intro, lesson2], "kind": "video", "length": [240, 240]})
+    model = ManHill().fit(t, catalog=catalog, viewing={"threshold": 0.8})
+    video = model.viewing_.is_video
+    expected = t.video["covered"][video] / 240
+    np.testing.assert_allclose(model.viewing_.share[video], expected)
+    # wall clock would have made ann's intro visit 300 / 240 = 1.25; the covered content says 1.0
+    assert 1.0 in model.viewing_.share[video].tolist() and 1.25 not in model.viewing_.share[video].tolist()
