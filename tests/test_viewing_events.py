@@ -253,3 +253,35 @@ def test_the_colony_reads_the_covered_seconds():
     np.testing.assert_allclose(model.viewing_.share[video], expected)
     # wall clock would have made ann's intro visit 300 / 240 = 1.25; the covered content says 1.0
     assert 1.0 in model.viewing_.share[video].tolist() and 1.25 not in model.viewing_.share[video].tolist()
+
+
+def _media(action, sec, at, learner="urn:u:1", video="urn:video:1"):
+    return {"type": "MediaEvent", "action": action, "actor": {"id": learner, "type": "Person"},
+            "eventTime": (T0 + pd.Timedelta(seconds=sec)).isoformat(),
+            "object": {"id": video, "type": "VideoObject", "duration": "PT3M"},
+            "target": {"id": "_:MediaLocation", "type": "MediaLocation", "currentTime": f"PT{at}S"}}
+
+
+def test_caliper_media_session_is_one_visit(tmp_path):
+    events = [_media("Started", 0, 0), _media("Paused", 60, 60),
+              _media("Started", 30, 0, learner="urn:u:2"),            # another learner between
+              _media("Resumed", 100, 60), _media("Ended", 220, 180),
+              _media("Started", 40, 0, learner="urn:u:2"), _media("JumpedTo", 50, 170, learner="urn:u:2"),
+              _media("Ended", 60, 180, learner="urn:u:2")]
+    path = tmp_path / "caliper.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    t = read_traces(path, format="caliper")
+    frame = t.to_frame()
+    one = frame[frame["learner"] == "urn:u:1"]
+    # 0 -> 60, then 60 -> 180: all 180 s of the video, on the session's last event
+    assert one["covered"].isna().tolist() == [True] * 3 + [False] and one["covered"].iloc[-1] == 180.0
+    assert one["length"].tolist() == [180.0] * 4 and one["position_max"].iloc[-1] == 180.0
+    # learner 2: Started 0 at 30 s; at 40 s Started 0 again (0 -> 0); jumped to 170, ended at 180:
+    # 10 s (the content before the jump is not known: a lower bound)
+    two = frame[frame["learner"] == "urn:u:2"]
+    assert two["covered"].iloc[-1] == 10.0 and two["covered"].isna().sum() == 3
+    ev = viewing_evidence(t, threshold=0.8)
+    assert ev.labels[(frame["learner"] == "urn:u:1").to_numpy()].tolist() == ["folded"] * 3 + ["complete"]
+    assert ev.labels[(frame["learner"] == "urn:u:2").to_numpy()].tolist() == ["folded"] * 3 + ["abandoned"]
+    chunked = read_traces(path, format="caliper", chunksize=2)
+    assert chunked.to_frame().equals(frame)
