@@ -15,9 +15,11 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    end no longer looks complete. Consecutive events of one learner on one video with nothing else between
    and less than ``session_gap`` seconds apart (default 1800, the edX collapse's gap) that carry such
    fields are *one visit* (xAPI statements ``played``, ``paused``, ``seeked``, ``completed`` of one
-   session): the last event of the run holds the visit, with the largest share of the run (the profile's
-   progress is cumulative) and the sum of its backward seeks; the others are labelled ``folded`` and give
-   no evidence.
+   session; Caliper media events, whose session's ``covered`` sits on its last event): the last event of
+   the run holds the visit, with the largest share of the run (the profile's progress is cumulative) and
+   the sum of its backward seeks; the others are labelled ``folded`` and give no evidence. Open edX visits
+   collapsed with the same ``session_gap`` are never folded again (pass the importer's gap here when it
+   was changed).
 1. *Watched share* ``share = seconds watched / length`` (:func:`watched_share`). The length comes from the
    catalogue's ``length`` column (or ``traces.item_info``); else from the events themselves (the median of
    the ``length`` they carry: Open edX ``duration``, the xAPI ``length`` extension, Caliper's
