@@ -89,7 +89,8 @@ from poem.importers.batch import Batch, make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_edx_batches", "collapse_video_sessions", "video_session_stats", "SEEK_BACK_TOLERANCE_S", "edx_fields", "scope_item", "VIDEO_EVENTS",
+__all__ = ["iter_edx_batches", "collapse_video_sessions", "video_session_stats", "SEEK_BACK_TOLERANCE_S",
+           "edx_fields", "scope_item", "VIDEO_EVENTS",
            "PROBLEM_EVENTS", "PLAY_EVENTS", "GRADE_EVENTS", "COMPLETION_EVENTS", "DEFAULT_EVENTS"]
 
 VIDEO_EVENTS = frozenset({

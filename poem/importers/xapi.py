@@ -54,7 +54,8 @@ from poem.importers.batch import make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_xapi_batches", "statement_row", "video_fields", "course_activity", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
+__all__ = ["iter_xapi_batches", "statement_row", "video_fields", "course_activity", "parse_iso_duration",
+           "VIDEO_VERBS", "DEFAULT_VERBS"]
 
 VIDEO_VERBS = frozenset({
     "https://w3id.org/xapi/video/verbs/played", "https://w3id.org/xapi/video/verbs/paused",
