@@ -151,7 +151,8 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
                   graph_threshold: float = 2.0) -> pd.DataFrame:
     """Fit a colony on ``traces`` and score every path method and baseline against ``truth``.
 
-    Returns one row per method (``kind`` = ``man-hill`` or ``baseline``) with ``respect``, ``tau``,
+    Returns one row per method (``kind`` = ``man-hill``, ``baseline``, ``graph`` or ``graph floor``) with
+    ``respect``, ``tau``,
     ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence) and, on the
     ``graph:<method>`` rows (every method of :func:`graph_methods`), ``precision``, ``recall``, ``f1``
     against the direct arcs and ``closure_*`` against the transitive closure of the truth.
@@ -178,7 +179,7 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
     graphs = graph_methods(model, traces, graph_threshold=graph_threshold, seed=seed)
     for name, graph in graphs.items():
         scores = evaluate(graph, truth)
-        rows.append({"method": f"graph:{name}", "kind": "baseline" if name == "sparse_logistic" else "man-hill",
+        rows.append({"method": f"graph:{name}", "kind": "graph floor" if name == "sparse_logistic" else "graph",
                      **scores})
     columns = ["method", "kind", "respect", "tau", "coverage", "objective", "precision", "recall", "f1",
                "closure_precision", "closure_recall", "closure_f1", "n_items", "n_arcs", "n_graph_arcs"]
