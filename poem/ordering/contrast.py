@@ -264,28 +264,47 @@ class _Design:
 
 
 def _support(X: np.ndarray, lrn: np.ndarray, n_learners: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct learners with an attempt made with / without each item mastered."""
-    uniq, inv = np.unique(lrn, return_inverse=True)
-    with_ = np.zeros((len(uniq), X.shape[1]), dtype=bool)
-    without = np.zeros_like(with_)
-    np.logical_or.at(with_, inv, X)
-    np.logical_or.at(without, inv, ~X)
-    return with_.sum(axis=0), without.sum(axis=0)
+    """Distinct learners with an attempt made with / without each item mastered (``lrn`` is sorted: the
+    rows of an item come in trail order, learner by learner)."""
+    if not len(lrn):
+        return np.zeros(X.shape[1], np.int64), np.zeros(X.shape[1], np.int64)
+    starts = np.flatnonzero(np.r_[True, lrn[1:] != lrn[:-1]])
+    bits = X.view(np.uint8)
+    with_ = np.maximum.reduceat(bits, starts, axis=0).sum(axis=0)
+    without = (1 - np.minimum.reduceat(bits, starts, axis=0)).sum(axis=0)
+    return with_.astype(np.int64), without.astype(np.int64)
 
 
-def _fit_item(X, y, cov, cols, rw, alpha, warm=None):
-    """One L1 logistic fit on the candidate columns ``cols`` plus unpenalised covariates ``cov``."""
+def _screen(X, y, cols, max_candidates: int) -> np.ndarray:
+    """Candidates with a positive marginal contrast (success with i mastered above success without, by
+    more than one standard error), at most ``max_candidates`` of the strongest: a prerequisite, direct
+    or not, always shows such a contrast, and fitting only these keeps the cost linear in the items."""
+    Xc = X[:, cols]
+    n1 = Xc.sum(axis=0).astype(float)
+    n0 = len(y) - n1
+    s1 = y @ Xc
+    s0 = y.sum() - s1
+    r1 = (s1 + 0.5) / (n1 + 1.0)
+    r0 = (s0 + 0.5) / (n0 + 1.0)
+    rbar = (y.sum() + 1.0) / (len(y) + 2.0)
+    z = (r1 - r0) / np.sqrt(rbar * (1 - rbar) * (1.0 / (n1 + 1.0) + 1.0 / (n0 + 1.0)))
+    keep = np.flatnonzero(z > 1.0)
+    keep = keep[np.argsort(-z[keep], kind="stable")[:max_candidates]]
+    return np.sort(cols[keep])
+
+
+def _fit_item(feats, y, rows, k, alpha, warm=None):
+    """One L1 logistic fit on the first ``k`` (item) rows of ``feats`` (features x attempts, the unpenalised
+    covariates after them), on the attempts ``rows`` (all when None)."""
+    if rows is not None:
+        feats, y = np.ascontiguousarray(feats[:, rows]), y[rows]
     m = len(y)
-    Xc = X[:, cols].astype(np.float64)
-    k = len(cols)
-    feats = np.ascontiguousarray(np.hstack([Xc, cov]).T) if cov.shape[1] else np.ascontiguousarray(Xc.T)
-    sd = Xc.std(axis=0) if m else np.zeros(k)
-    pf = np.concatenate([sd, np.zeros(cov.shape[1])])
-    m_eff = max(float(rw.sum()), 2.0)
-    lam = alpha * math.sqrt(2.0 * math.log(max(k, 2)) / m_eff) * 0.5
+    sd = feats[:k].std(axis=1) if m else np.zeros(k)
+    pf = np.concatenate([sd, np.zeros(feats.shape[0] - k)])
+    lam = alpha * math.sqrt(2.0 * math.log(max(k, 2)) / max(float(m), 2.0)) * 0.5
     beta = np.zeros(feats.shape[0]) if warm is None else warm[0].copy()
     b0 = 0.0 if warm is None else warm[1]
-    beta, b0 = _cd_logistic(feats, y, rw, pf, lam, beta, b0, 30, 1e-5)
+    beta, b0 = _cd_logistic(feats, y, np.ones(m), pf, lam, beta, b0, 25, 1e-3)
     return beta, b0
 
 
@@ -311,6 +330,10 @@ class ContrastGraph:
         Hold the learner's level and progress fixed (unpenalised covariates).
     acyclic : bool, default True
         Keep one direction per pair and break cycles (lowest confidence first).
+    max_candidates : int, default 40
+        Items entering each target's model: those with a positive marginal contrast (above one standard
+        error), the strongest first. Bounds the cost per item whatever the size of the course. None: every
+        item with support (no screening).
     random_state : int or Generator, optional
         Seed of the resamples: same seed, same graph, whatever the row order of the input.
 
@@ -332,7 +355,7 @@ class ContrastGraph:
                  min_support: int = CONTRAST_DEFAULTS["min_support"],
                  mastery: float = CONTRAST_DEFAULTS["mastery"], need: int = CONTRAST_DEFAULTS["need"],
                  min_strength: float = CONTRAST_DEFAULTS["min_strength"],
-                 level: bool = True, acyclic: bool = True, random_state=0):
+                 level: bool = True, acyclic: bool = True, max_candidates: int = 40, random_state=0):
         self.alpha = alpha
         self.min_strength = min_strength
         self.n_resamples = n_resamples
@@ -342,6 +365,7 @@ class ContrastGraph:
         self.need = need
         self.level = level
         self.acyclic = acyclic
+        self.max_candidates = max_candidates
         self.random_state = random_state
 
     def _validate(self) -> None:
@@ -352,6 +376,9 @@ class ContrastGraph:
                   ("min_support", self.min_support, int(self.min_support) == self.min_support
                    and self.min_support >= 1, "an integer >= 1"),
                   ("mastery", self.mastery, 0 <= self.mastery <= 1, "in [0, 1]"),
+                  ("max_candidates", self.max_candidates, self.max_candidates is None
+                   or (int(self.max_candidates) == self.max_candidates and self.max_candidates >= 1),
+                   "an integer >= 1, or None for every item"),
                   ("min_strength", self.min_strength, np.isfinite(self.min_strength) and self.min_strength >= 0,
                    "a finite number >= 0 (log odds ratio)"),
                   ("need", self.need, int(self.need) == self.need and self.need >= 1, "an integer >= 1"))
@@ -384,17 +411,24 @@ class ContrastGraph:
             cols = cols[cols != j]
             if not len(cols) or y.min() == y.max():
                 continue
-            cov = level[:, None] if self.level else np.zeros((len(y), 0))
-            beta, b0 = _fit_item(X, y, cov, cols, np.ones(len(y)), self.alpha)
-            strength[cols, j] = beta[:len(cols)]
+            if self.max_candidates is not None:
+                cols = _screen(X, y, cols, int(self.max_candidates))
+                if not len(cols):
+                    continue
+            k = len(cols)
+            feats = np.empty((k + (1 if self.level else 0), len(y)))
+            feats[:k] = X[:, cols].T
+            if self.level:
+                feats[k] = level
+            beta, b0 = _fit_item(feats, y, None, k, self.alpha)
+            strength[cols, j] = beta[:k]
             if B == 0:
-                confidence[cols, j] = (beta[:len(cols)] > 0).astype(float)
+                confidence[cols, j] = (beta[:k] > 0).astype(float)
                 continue
-            hits = np.zeros(len(cols))
+            hits = np.zeros(k)
             for b in range(B):
-                rw = halves[b, lrn].astype(np.float64)
-                bb, _ = _fit_item(X, y, cov, cols, rw, self.alpha, warm=(beta, b0))
-                hits += bb[:len(cols)] > 0
+                bb, _ = _fit_item(feats, y, np.flatnonzero(halves[b, lrn]), k, self.alpha, warm=(beta, b0))
+                hits += bb[:k] > 0
             confidence[cols, j] = hits / B
         self.items_ = np.asarray(traces.items).astype(str).astype(object)
         self.strength_ = strength
@@ -454,7 +488,7 @@ def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float
     Edges carry ``strength`` (the coefficient), ``confidence`` (1) and ``support``.
     """
     est = ContrastGraph(alpha=alpha, n_resamples=0, min_confidence=0.0, min_support=min_support,
-                        mastery=mastery, need=need, level=False, acyclic=False).fit(traces)
+                        mastery=mastery, need=need, level=False, acyclic=False, max_candidates=None).fit(traces)
     keep = est.strength_ > float(min_coef)
     return _build_graph(est.items_, keep, est.strength_, est.confidence_, est.support_, acyclic=False)
 
