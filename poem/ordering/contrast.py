@@ -74,7 +74,7 @@ CONTRAST_DEFAULTS = {"alpha": 0.4, "n_resamples": 20, "min_confidence": 0.8, "mi
 #: columns of an arc table (:func:`arcs_table`, ``poem graph --format csv``)
 ARC_COLUMNS = ["source", "target", "strength", "confidence", "support"]
 
-_NEVER = np.iinfo(np.int64).max
+_NEVER = np.iinfo(np.int32).max
 
 
 # ---------------------------------------------------------------------------------------------- solver
@@ -208,9 +208,10 @@ def l1_logistic(X, y, *, lam: float, penalty=None, weights=None, max_outer: int 
 # ---------------------------------------------------------------------------------------------- design
 @njit(cache=True)
 def _first_success(learner, item, score, bounds, n, mastery, need):
-    """Event index of each (learner, item)'s ``need``-th success (``_NEVER`` when never)."""
+    """Event index of each (learner, item)'s ``need``-th success (``_NEVER`` when never); int32, so 4
+    bytes per learner and item (events beyond 2**31 - 1 are refused by the caller)."""
     n_learners = bounds.shape[0] - 1
-    out = np.full((n_learners, n), _NEVER, np.int64)
+    out = np.full((n_learners, n), _NEVER, np.int32)
     wins = np.zeros(n, np.int64)
     for l in range(n_learners):
         for e in range(bounds[l], bounds[l + 1]):
@@ -221,7 +222,7 @@ def _first_success(learner, item, score, bounds, n, mastery, need):
                 j = item[e]
                 wins[j] += 1
                 if wins[j] == need:
-                    out[l, j] = e
+                    out[l, j] = np.int32(e)
     return out
 
 
@@ -230,6 +231,9 @@ class _Design:
 
     def __init__(self, traces: Traces, mastery: float, need: int):
         self.n = traces.n_items
+        if traces.n_events >= _NEVER:
+            raise ParameterError(f"the contrast graph handles up to {_NEVER - 1} events; got {traces.n_events}: "
+                                 "fit it on a sample of the learners")
         self.learner = traces.learner.astype(np.int64)
         item = traces.item.astype(np.int64)
         score = traces.score
