@@ -10,20 +10,28 @@ and the sparse models of Chen, González-Brenes & Tian 2016). So, for every targ
    item already done and say nothing about what it needs);
 2. **features**: for every other item i, ``x_i = 1`` when the learner had mastered i (first success, or
    the ``need``-th) before the attempt; plus, unpenalised, the learner's *level* (logit of their smoothed
-   success rate on every item but j) and *progress* (share of the course mastered before the attempt);
+   success rate on every item but j). Only candidates with a positive marginal contrast enter (at most
+   ``max_candidates``, the strongest): a prerequisite, direct or not, always has one. (A *progress*
+   covariate -- share of the course mastered -- was tried and dropped: it is a mediator, "has the
+   prerequisites", and absorbed the real arcs.);
 3. **model**: an L1-penalised logistic regression of the attempt's success on those features
    (coordinate descent on the IRLS quadratic, glmnet style, compiled with numba), the penalty
-   ``alpha * sqrt(2 log p / m)`` on standardised item columns, so it scales with the evidence;
+   ``alpha * sqrt(2 log p / m) / 2`` on standardised item columns, so it scales with the evidence;
 4. **confidence**: stability selection (Meinshausen & Bühlmann 2010) -- the share of ``n_resamples``
    refits on random halves of the learners in which the coefficient of i is positive;
-5. **graph**: the arcs i→j with a positive full-data coefficient, ``confidence >= min_confidence`` and at
-   least ``min_support`` learners on each side of the contrast (with and without i); of two opposite
-   arcs the less confident goes, and cycles are broken by dropping their least confident arc.
+5. **graph**: the arcs i→j with a full-data coefficient above ``min_strength`` (log odds ratio),
+   ``confidence >= min_confidence`` and at least ``min_support`` learners on each side of the contrast
+   (with and without i); of two opposite arcs the less confident goes, and cycles are broken by dropping
+   their least confident arc.
+
+The defaults (``alpha`` 0.4, ``min_confidence`` 0.8, ``min_strength`` 0.5) were chosen on both public
+courses and the demo, then checked on the scenario family of :mod:`poem.simulation.scenarios`; the
+figures, including where the targets are missed, are in ``benchmarks/results/graph.md``.
 
 Conditioning on the other mastered items is what removes the two classic false arcs: an indirect
 prerequisite h→i→j brings nothing once i is known (h is mastered whenever i is), and a *collider*
-i→k←j brings nothing either (k is almost never mastered before j, since it needs j). The level and
-progress covariates absorb "strong learners master more items *and* pass more items".
+i→k←j brings nothing either (k is almost never mastered before j, since it needs j). The level
+covariate absorbs "strong learners master more items *and* pass more items".
 
 The result is a :class:`ContrastGraph` with dense ``strength_`` (log odds ratio of success on j with i
 mastered), ``confidence_`` (in [0, 1]) and ``support_`` (learners with an attempt on j after mastering i)
@@ -317,21 +325,24 @@ class ContrastGraph:
 
     Parameters
     ----------
-    alpha : float, default 1.0
+    alpha : float, default 0.4
         Multiplier of the L1 penalty ``alpha * sqrt(2 log p / m) / 2`` (p candidate items, m attempts).
     n_resamples : int, default 20
         Refits on random halves of the learners behind ``confidence_`` (0: no stability selection, every
         confidence is 1 where the full-data coefficient is positive).
-    min_confidence : float, default 0.9
+    min_confidence : float, default 0.8
         Share of the refits an arc must survive to enter ``graph_``.
     min_support : int, default 10
         Learners needed on each side of a contrast (attempts on j with i mastered, and without).
+    min_strength : float, default 0.5
+        Full-data log odds ratio an arc needs (a tiny positive coefficient may be stable and still
+        meaningless).
     mastery : float, default 0.5
         Score at or above which an attempt is a success.
     need : int, default 1
         Successes that make an item mastered (the first: a learner who passed an item rarely repeats it).
     level : bool, default True
-        Hold the learner's level and progress fixed (unpenalised covariates).
+        Hold the learner's level fixed (an unpenalised covariate).
     acyclic : bool, default True
         Keep one direction per pair and break cycles (lowest confidence first).
     max_candidates : int, default 40
