@@ -154,3 +154,46 @@ def test_demo_report_arrows_and_disagreements_against_the_truth(repo_dir):
     pairs = list(zip(disagree["prerequisite"], disagree["item"]))
     assert pairs and sum(closure.has_edge(a, b) for a, b in pairs) / len(pairs) >= 0.9
     assert disagree["confidence"].min() >= 0.9
+
+
+def test_trust_says_high_only_when_every_measured_claim_holds():
+    from poem.report import data as rd
+
+    class Colony:
+        item_learners_ = np.array([10, 10])
+
+    class Tr:
+        n_learners, n_events, n_items, score = 300, 4, 2, np.array([1.0, 0.0, 1.0, 0.0])
+
+    class P:
+        steps = pd.DataFrame({"support": [50.0, 40.0], "evidence_for": [0.0, 3.2]})
+
+    stable = pd.DataFrame({"tau": [0.9, 0.95]})
+    good_graph = pd.DataFrame({"reproduced": [0.9, 0.95]})
+    good_success = {"auc": 0.8, "baseline_auc": 0.7, "n": 500}
+    assert rd.trust_summary(Tr, Colony, P, stable, graph_stability=good_graph, success=good_success)["level"] == "high"
+    cases = [(pd.DataFrame({"reproduced": [0.5, 0.6]}), good_success, "graph_unstable"),
+             (pd.DataFrame({"reproduced": [np.nan]}), good_success, "graph_stability_unknown"),
+             (good_graph, {"auc": 0.6, "baseline_auc": 0.55, "n": 500}, "success_weak"),
+             (good_graph, {"auc": 0.7, "baseline_auc": 0.75, "n": 500}, "success_weak"),
+             (good_graph, {"auc": np.nan, "baseline_auc": np.nan, "n": 0}, "success_unknown")]
+    for graph_check, success, reason in cases:
+        summary = rd.trust_summary(Tr, Colony, P, stable, graph_stability=graph_check, success=success)
+        assert summary["level"] != "high" and reason in summary["reasons"], reason
+
+
+def test_graph_stability_and_success_accuracy_on_a_clear_course():
+    from poem.report import data as rd
+
+    traces = Traces.from_frame(simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=400, seed=4))
+    graph = prerequisite_graph(None, traces=traces)
+    table = rd.graph_stability(traces, graph, seeds=[1, 2])
+    assert table["seed"].tolist() == [1, 2] and table["reproduced"].between(0, 1).all()
+    assert table["reproduced"].mean() >= 0.5
+    success = rd.success_accuracy(traces, max_attempts=300)
+    assert 0 < success["n"] <= 300
+    assert 0.5 < success["auc"] <= 1 and 0 <= success["baseline_auc"] <= 1
+    with pytest.raises(ParameterError, match="sample"):
+        rd.graph_stability(traces, graph, sample=0)
+    with pytest.raises(ParameterError, match="split"):
+        rd.success_accuracy(traces, split=1.5)

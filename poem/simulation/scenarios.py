@@ -16,7 +16,8 @@ varies:
   skip arcs), ``junyi`` (the geometry part of the Junyi Academy expert graph bundled in ``data/junyi``:
   161 exercises, 184 arcs);
 - **learners**: how many, and the share who *follow a sensible order* (a topological order of the true
-  graph, with occasional detours); the others wander, drawn to items they are ready for.
+  graph, with occasional detours); the others wander, drawn to items they are ready for (``insight``;
+  one "blind" scenario where they hardly are).
 
 The simulation is self-contained (its own small step functions, vectorised over learners with numpy) so
 that it does not depend on the closed-loop learner models. Learners never retake an item they passed
@@ -63,6 +64,7 @@ class Scenario:
     n_learners: int = 1000
     follow_share: float = 0.3
     n_items: int = 80
+    insight: float = 9.0
     seed: int = 0
 
     def simulate(self):
@@ -85,6 +87,7 @@ SCENARIOS = (
     Scenario("local-bkt-5000", n_learners=5000),
     Scenario("local-bkt-1000-follow70", follow_share=0.7),
     Scenario("local180-bkt-5000", n_items=180, n_learners=5000, seed=1),
+    Scenario("local-bkt-1000-blind", insight=3.0),
 )
 
 
@@ -148,13 +151,17 @@ def _choose(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learners: int = 1000,
-                      follow_share: float = 0.3, n_items: int = 80, seed: int = 0):
+                      follow_share: float = 0.3, n_items: int = 80, insight: float = 9.0, seed: int = 0):
     """Simulate one scenario; returns ``(frame, truth)``.
 
     ``frame`` has ``learner, item, timestamp, score`` (tz-aware UTC, rows in time order per learner);
     ``truth`` is a dict as in the benchmark's ``truth.json`` (``items``, ``prerequisites``,
-    ``true_order``).
+    ``true_order``). ``insight``: how much more often a wandering learner picks an item they are ready for
+    than one they are not (9: as in the public courses, where most attempts are on ready items; 3: a
+    "blind" cohort whose passes are mostly guesses, the hardest case).
     """
+    if not insight >= 1:
+        raise ParameterError(f"insight must be >= 1 (1: blind to readiness), got {insight!r}")
     if learner_model not in LEARNER_MODELS:
         raise ParameterError(f"unknown learner model {learner_model!r}; choose one of {list(LEARNER_MODELS)}")
     if not 0 <= follow_share <= 1:
@@ -194,8 +201,8 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
             break
         ready = ready_count[live] >= n_parents[None, :]
         open_ = ~passed[live]
-        # wanderers: any unpassed item, items they are ready for three times as attractive
-        weights = open_ * (1.0 + 2.0 * (ready & ~mastered[live]))
+        # wanderers: any unpassed item, items they are ready for `insight` times as attractive
+        weights = open_ * (1.0 + (insight - 1.0) * (ready & ~mastered[live]))
         choice = _choose(weights, rng)
         # followers: the first unpassed item of the sensible order, with occasional detours
         follow = follower[live] & (rng.random(len(live)) < 0.85)
