@@ -349,6 +349,10 @@ class ContrastGraph:
         Items entering each target's model: those with a positive marginal contrast (above one standard
         error), the strongest first. Bounds the cost per item whatever the size of the course. None: every
         item with support (no screening).
+    max_learners : int or None, default 5000
+        Learners whose attempts on an item enter its model, a seeded sample when more tried it (plenty for
+        the contrast, and it bounds the cost on platform-sized logs; ``support_`` still counts everyone).
+        None: all.
     random_state : int or Generator, optional
         Seed of the resamples: same seed, same graph, whatever the row order of the input.
 
@@ -370,7 +374,8 @@ class ContrastGraph:
                  min_support: int = CONTRAST_DEFAULTS["min_support"],
                  mastery: float = CONTRAST_DEFAULTS["mastery"], need: int = CONTRAST_DEFAULTS["need"],
                  min_strength: float = CONTRAST_DEFAULTS["min_strength"],
-                 level: bool = True, acyclic: bool = True, max_candidates: int = 40, random_state=0):
+                 level: bool = True, acyclic: bool = True, max_candidates: int = 40,
+                 max_learners: int | None = 5000, random_state=0):
         self.alpha = alpha
         self.min_strength = min_strength
         self.n_resamples = n_resamples
@@ -381,6 +386,7 @@ class ContrastGraph:
         self.level = level
         self.acyclic = acyclic
         self.max_candidates = max_candidates
+        self.max_learners = max_learners
         self.random_state = random_state
 
     def _validate(self) -> None:
@@ -394,6 +400,9 @@ class ContrastGraph:
                   ("max_candidates", self.max_candidates, self.max_candidates is None
                    or (int(self.max_candidates) == self.max_candidates and self.max_candidates >= 1),
                    "an integer >= 1, or None for every item"),
+                  ("max_learners", self.max_learners, self.max_learners is None
+                   or (int(self.max_learners) == self.max_learners and self.max_learners >= 1),
+                   "an integer >= 1, or None for every learner"),
                   ("min_strength", self.min_strength, np.isfinite(self.min_strength) and self.min_strength >= 0,
                    "a finite number >= 0 (log odds ratio)"),
                   ("need", self.need, int(self.need) == self.need and self.need >= 1, "an integer >= 1"))
@@ -413,6 +422,7 @@ class ContrastGraph:
         B = int(self.n_resamples)
         # halves drawn per learner *id* order (the vocabulary is sorted), so row order does not matter
         halves = rng.random((B, L)) < 0.5
+        priority = rng.random(L)     # which learners an item keeps when more than max_learners tried it
         strength = np.zeros((n, n))
         confidence = np.zeros((n, n))
         support = np.zeros((n, n), dtype=np.int64)
@@ -422,6 +432,12 @@ class ContrastGraph:
                 continue
             with_, without = _support(X, lrn, L)
             support[:, j] = with_
+            if self.max_learners is not None:
+                uniq = np.unique(lrn)
+                if len(uniq) > self.max_learners:
+                    cut = np.partition(priority[uniq], int(self.max_learners))[int(self.max_learners)]
+                    keep = priority[lrn] < cut
+                    X, y, lrn, level = X[keep], y[keep], lrn[keep], level[keep]
             cols = np.flatnonzero((with_ >= self.min_support) & (without >= self.min_support))
             cols = cols[cols != j]
             if not len(cols) or y.min() == y.max():
