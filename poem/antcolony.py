@@ -195,15 +195,28 @@ class ManHill:
             raise NotFittedError("this ManHill is not fitted yet: call fit(traces) first")
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, traces: Traces, outcomes=None) -> "ManHill":
+    def fit(self, traces: Traces, outcomes=None, catalog=None, viewing=None) -> "ManHill":
         """Build the colony from ``traces`` (a :class:`~poem.traces.Traces`).
 
         ``outcomes`` (frame ``learner, outcome``, Series by learner, or array aligned with
         ``traces.learners``) replaces the outcomes carried by the traces; they only matter with
         ``tour_quality=True``. Returns ``self``.
+
+        ``catalog`` (path or frame with ``item``, ``kind``, ``length`` in seconds) reads the video visits
+        as evidence (:mod:`poem.colony.viewing`): a watched-through visit is a success, an abandoned one a
+        failure, reviews count for nothing; quizzes keep their scores. ``viewing`` (dict of
+        :data:`poem.colony.viewing.VIEWING_DEFAULTS`, or True to use ``traces.item_info`` as catalogue)
+        tunes that mapping. The evidence read is kept in ``viewing_`` and the per-kind weights in
+        ``evidence_weights_``.
         """
         _check_params(self)
         traces = _check_traces(traces, outcomes)
+        self.viewing_, self.evidence_weights_ = None, None
+        if catalog is not None or viewing not in (None, False):
+            from poem.colony.viewing import apply_viewing
+            options = viewing if isinstance(viewing, dict) else {}
+            traces, self.viewing_, self.evidence_weights_ = apply_viewing(
+                traces, catalog, mastery=float(self.mastery), **options)
         state = self.partial_state(traces)
         phi = self._decayed_pheromones(traces, state.t_max) if self.decay is not None else None
         self._finish(state, phi, t_ref=state.t_max)

@@ -1,8 +1,10 @@
 """The ``poem fit``, ``poem suggest`` and ``poem audit`` sub-commands (the man-hill layer of the CLI).
 
-``poem fit TRACES [--outcomes F] [--set name=value ...] [--engine memory|dask] [--scheduler ADDR] --out MODEL``
-reads traces with :func:`poem.io.read_traces`, fits a :class:`~poem.antcolony.ManHill` (or calls
+``poem fit TRACES [--outcomes F] [--catalog CATALOG] [--set name=value ...] [--engine memory|dask]
+[--scheduler ADDR] --out MODEL`` reads traces with :func:`poem.io.read_traces`, fits a :class:`~poem.antcolony.ManHill` (or calls
 :func:`poem.engines.dask.fit_dask` with ``--engine dask``), saves it and prints one summary line.
+``--catalog`` (columns ``item, title, kind, length``; ``kind`` video|quiz|page, ``length`` in seconds) reads
+the video visits as success / failure evidence from the seconds watched (:mod:`poem.colony.viewing`).
 ``--set`` values are read as JSON when they parse (``depth=3``, ``tour_quality=true``, ``session_gap=null``)
 and as text otherwise (``decay=erosion``); ``prior=FILE`` reads a syllabus order (a JSON list of item ids,
 or one id per line).
@@ -31,6 +33,9 @@ def register(subparsers) -> None:
                               description="Fit the pheromone colony (Φ⁺, Φ⁻, precedence, ELO) on traces.")
     p.add_argument("traces", metavar="TRACES", help="traces file or directory (any format poem import reads)")
     p.add_argument("--outcomes", help="learner outcomes table (learner,outcome)")
+    p.add_argument("--catalog", metavar="CATALOG",
+                   help="item catalogue (item,title,kind,length): video visits become evidence from the "
+                        "share watched")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="a ManHill parameter (repeatable), e.g. --set depth=3 --set decay=erosion")
     p.add_argument("--engine", choices=["memory", "dask"], default="memory")
@@ -106,6 +111,9 @@ def run_fit(args: argparse.Namespace) -> int:
             from poem.engines.dask import fit_dask
         except ImportError as exc:
             raise PoemError(f"--engine dask needs poem.engines.dask, which cannot be imported ({exc})") from None
+        if args.catalog:
+            raise ParameterError("--catalog (viewing evidence) is not supported with --engine dask yet; "
+                                 "use --engine memory")
         outcomes = _outcomes(args.outcomes)
         model = fit_dask(args.traces, scheduler=args.scheduler, outcomes=outcomes, **params)
         summary = model.dask_run_.summary
@@ -118,7 +126,7 @@ def run_fit(args: argparse.Namespace) -> int:
         summary = traces.summary()
         outcomes = _outcomes(args.outcomes)
         bar = _progress(traces.n_events)
-        model = ManHill(**params).fit(traces, outcomes=outcomes)
+        model = ManHill(**params).fit(traces, outcomes=outcomes, catalog=args.catalog)
         del traces
         if bar is not None:
             bar.update(1)
@@ -130,6 +138,9 @@ def run_fit(args: argparse.Namespace) -> int:
     used = int((model.arc_learners_ > 0).sum())
     # nothing is dropped silently: the import accounting (with rejects per reason) comes first
     print(summary)
+    if getattr(model, "viewing_", None) is not None:
+        counts = model.viewing_.counts()
+        print("viewing evidence: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "other"))
     print(f"fitted colony: {model.n_events_} events, {model.n_learners_} learners, {len(model.items_)} items, "
           f"{used} arcs used -> {args.out}")
     return 0

@@ -7,7 +7,8 @@
 ``poem evaluate PATH.json --truth truth.json [--graph EDGES.csv] [--promotion RESULTS.json]`` prints the
 metrics of :func:`poem.ordering.evaluation.evaluate` as JSON.
 
-``poem compare TRACES --truth truth.json [--seed N] [--set name=value ...] [--format text|csv|json]`` fits
+``poem compare TRACES --truth truth.json [--catalog CATALOG] [--seed N] [--set name=value ...]
+[--format text|csv|json]`` fits
 a colony on the traces and prints every path method and every baseline in one table (respect, Kendall
 tau, coverage, and the LOP objective on the colony's precedence evidence, so all rows compare), plus every
 prerequisite-graph method (contrast, precedence, and the sparse-logistic floor) with precision, recall
@@ -54,6 +55,8 @@ def register(subparsers) -> None:
     c.add_argument("traces", metavar="TRACES", help="traces file or benchmark course directory")
     c.add_argument("--truth", required=True, metavar="TRUTH.json")
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--catalog", metavar="CATALOG",
+                   help="item catalogue (item,title,kind,length): video visits become viewing evidence")
     c.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="a ManHill parameter (repeatable), as for poem fit")
     c.add_argument("--graph-threshold", type=float, default=2.0,
@@ -148,14 +151,14 @@ def graph_methods(model, traces, *, graph_threshold: float = 2.0, seed: int = 0)
 
 
 def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = None,
-                  graph_threshold: float = 2.0) -> pd.DataFrame:
+                  graph_threshold: float = 2.0, catalog=None) -> pd.DataFrame:
     """Fit a colony on ``traces`` and score every path method and baseline against ``truth``.
 
     Returns one row per method (``kind`` = ``man-hill``, ``baseline``, ``graph`` or ``graph floor``) with
-    ``respect``, ``tau``,
-    ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence) and, on the
-    ``graph:<method>`` rows (every method of :func:`graph_methods`), ``precision``, ``recall``, ``f1``
-    against the direct arcs and ``closure_*`` against the transitive closure of the truth.
+    ``respect``, ``tau``, ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence)
+    and, on the ``graph:<method>`` rows (every method of :func:`graph_methods`), ``precision``, ``recall``,
+    ``f1`` against the direct arcs and ``closure_*`` against the transitive closure of the truth.
+    ``catalog`` reads video visits as viewing evidence (:mod:`poem.colony.viewing`).
     """
     from poem.antcolony import ManHill
     from poem.ordering.baselines import BASELINES, baseline_path
@@ -163,7 +166,7 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
     from poem.paths import METHODS, learning_path, path_objective
 
     truth = load_truth(truth)
-    model = ManHill(**(model_params or {})).fit(traces)
+    model = ManHill(**(model_params or {})).fit(traces, catalog=catalog)
     rows = []
     for method in METHODS:
         path = learning_path(model, method=method, rng=seed)
@@ -193,7 +196,7 @@ def run_compare(args: argparse.Namespace) -> int:
     params = parse_settings(args.settings)
     traces = read_traces(args.traces)
     table = compare_table(traces, _read_json(args.truth, "truth"), seed=args.seed, model_params=params,
-                          graph_threshold=args.graph_threshold)
+                          graph_threshold=args.graph_threshold, catalog=args.catalog)
     if args.format == "csv":
         print(table.to_csv(index=False), end="")
     elif args.format == "json":

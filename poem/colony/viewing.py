@@ -1,0 +1,493 @@
+"""Evidence from watching: turn video visits into the success / failure scores the colony deposits on.
+
+The seed's course is 180 videos and no quiz: the colony only learns from what learners *do* with the
+videos. A video platform logs one visit per (learner, video, viewing session) with the seconds watched
+(the Open edX importer's ``video_sessions=True`` collapse gives exactly that in ``duration``), and the
+catalogue gives each video's ``length`` in seconds. This module reads the visits as evidence:
+
+**Mapping** (one score per visit, NaN meaning "no evidence", which extends the trail but deposits nothing):
+
+1. *Watched share* ``share = duration / length`` (:func:`watched_share`). The length comes from the
+   catalogue's ``length`` column (or ``traces.item_info``); a video without a known length gets the 90th
+   percentile of its visits' durations (most visits that finish a video last about its length). A visit
+   without a duration gives no evidence.
+2. *Background tab*: ``share > background_share`` (default 3: the video "played" three times its length
+   while nobody watched) gives no evidence.
+3. *Completion threshold per video*, learned from the data (:func:`completion_thresholds`): the shares of
+   one video are bimodal (abandoned early / watched to about the end) and where the two modes part
+   depends on the video (people stop before the credits of a 25-minute lecture, not of a 3-minute one).
+   The threshold is Otsu's split of the video's shares (capped at 1.2), shrunk toward the split of all the
+   videos with ``prior_views`` pseudo-visits, and kept within ``[min_threshold, max_threshold]``.
+   ``threshold=<number>`` fixes it for every video instead.
+4. Per learner and video, in time order, until the video is *understood*:
+
+   * a visit below the threshold is **abandoned**: score 0 (a failure; re-watches before the first
+     complete view are therefore failures too);
+   * a visit at or above the threshold is a **complete view**. It *did not land* (score 0) when the
+     learner comes back to the same video before having completed ``return_window`` other videos for
+     the first time (they left it for something else, usually an earlier video, and came straight back);
+     otherwise it **landed**: score 1, or ``struggle_score`` (default 0.75, still a success) when the
+     share exceeds ``overwatch_share`` (default 1.3: seeking back inside the video to re-watch parts).
+5. After the landed view every visit of that video is a **review**: no evidence (a review after
+   understanding is never a failure).
+
+Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
+already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
+quizzes with scores. :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
+later success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that
+relative weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
+
+:func:`viewing_summary` gives the per-video table a report shows on a viewing-only course instead of a
+success rate: completion and abandonment rates, median share, the learned threshold.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from poem.traces import Traces
+>>> frame = pd.DataFrame({
+...     "learner": ["a"] * 4, "item": ["v1", "v1", "v2", "v1"],
+...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10", "2024-01-01 10:30",
+...                                  "2024-02-01 10:00"], utc=True),
+...     "duration": [30.0, 290.0, 600.0, 50.0]})
+>>> catalog = pd.DataFrame({"item": ["v1", "v2"], "kind": "video", "length": [300.0, 600.0]})
+>>> ev = viewing_evidence(Traces.from_frame(frame), catalog, threshold=0.8, return_window=1)
+>>> ev.labels.tolist()
+['abandoned', 'complete', 'complete', 'review']
+>>> ev.score.tolist()
+[0.0, 1.0, 1.0, nan]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from poem.errors import ParameterError, TraceFormatError
+from poem.traces import Traces
+
+__all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_share", "video_lengths",
+           "completion_thresholds", "viewing_evidence", "evidence_weights", "apply_viewing",
+           "viewing_summary", "is_viewing_only"]
+
+#: every parameter of the mapping with its default (see the module docstring)
+VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
+                        background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2)
+
+#: visit labels, by code (``ViewingEvidence.label``)
+LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review")
+_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW = range(8)
+
+
+@dataclass(frozen=True, eq=False)
+class ViewingEvidence:
+    """The result of :func:`viewing_evidence`, aligned with the events of the traces.
+
+    Attributes
+    ----------
+    score : ndarray of float
+        The evidence per event: the viewing score for video visits, the event's own score otherwise.
+    share : ndarray of float
+        Watched share per event (NaN for non-videos and unknown durations).
+    label : ndarray of int8
+        Code into :data:`LABELS` per event; :attr:`labels` gives the names.
+    is_video : ndarray of bool
+        Events read as video visits.
+    length, threshold : ndarray of float
+        Per item (vocabulary order): the length used (seconds, NaN for non-videos) and the completion
+        threshold learned (NaN for non-videos).
+    params : dict
+        The mapping's parameters.
+    """
+
+    score: np.ndarray
+    share: np.ndarray
+    label: np.ndarray
+    is_video: np.ndarray
+    length: np.ndarray
+    threshold: np.ndarray
+    params: dict
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.asarray(LABELS, dtype=object)[self.label]
+
+    def counts(self) -> dict:
+        """Events per label (only labels that occur)."""
+        c = np.bincount(self.label, minlength=len(LABELS))
+        return {LABELS[k]: int(v) for k, v in enumerate(c) if v}
+
+
+def _check_params(params: dict) -> dict:
+    unknown = sorted(set(params) - set(VIEWING_DEFAULTS))
+    if unknown:
+        raise ParameterError(f"unknown viewing parameter(s) {unknown}; valid: {sorted(VIEWING_DEFAULTS)}")
+    out = {**VIEWING_DEFAULTS, **params}
+    th = out["threshold"]
+    if not (th == "auto" or (isinstance(th, (int, float)) and not isinstance(th, bool) and 0 < th <= 1.5)):
+        raise ParameterError(f"viewing threshold must be 'auto' or a share in (0, 1.5], got {th!r}")
+    for name in ("min_threshold", "max_threshold", "prior_views", "background_share", "overwatch_share",
+                 "struggle_score", "return_window"):
+        v = out[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
+            raise ParameterError(f"viewing parameter {name} must be a number >= 0, got {v!r}")
+    if not 0 < out["min_threshold"] <= out["max_threshold"]:
+        raise ParameterError(f"viewing min_threshold ({out['min_threshold']}) must be > 0 and <= max_threshold "
+                             f"({out['max_threshold']})")
+    if not 0.5 <= out["struggle_score"] <= 1:
+        raise ParameterError(f"viewing struggle_score must lie in [0.5, 1] (a completed view is a success), "
+                             f"got {out['struggle_score']!r}")
+    if int(out["return_window"]) != out["return_window"]:
+        raise ParameterError(f"viewing return_window must be an integer, got {out['return_window']!r}")
+    return out
+
+
+def _catalog_frame(traces: Traces, catalog) -> pd.DataFrame | None:
+    """The catalogue as a frame indexed by item id (text), from ``catalog`` or ``traces.item_info``."""
+    if catalog is None:
+        return traces.item_info
+    if isinstance(catalog, pd.DataFrame) and catalog.index.name == "item" and "item" not in catalog.columns:
+        frame = catalog
+    else:
+        from poem.importers.catalog import read_catalog
+        frame = read_catalog(catalog)
+    frame = frame.copy()
+    frame.index = frame.index.astype(str)
+    return frame
+
+
+def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(is_video_item, length)`` per item of the vocabulary.
+
+    An item is a video when the catalogue's ``kind`` says ``video`` (case-insensitive); without a ``kind``
+    column every item is a candidate and events that carry a score are left alone. ``length`` is the
+    catalogue's ``length`` (seconds) when present and positive, else the 90th percentile of the item's
+    visit durations (NaN when there are none).
+    """
+    n = traces.n_items
+    frame = _catalog_frame(traces, catalog)
+    ids = traces.items.astype(str)
+    video = np.ones(n, dtype=bool)
+    length = np.full(n, np.nan)
+    if frame is not None:
+        if "length" in frame.columns:
+            raw = pd.to_numeric(frame["length"], errors="coerce").to_numpy(dtype=float)
+            bad = pd.notna(frame["length"]).to_numpy() & ~(raw > 0)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise TraceFormatError(f"catalogue length {frame['length'].iloc[k]} of item {frame.index[k]!r} "
+                                       "is not a positive number of seconds; fix it or leave it blank to "
+                                       "estimate it from the visits")
+        cat = frame.reindex(pd.Index(ids))
+        if "kind" in cat.columns and cat["kind"].notna().any():
+            video = cat["kind"].astype(str).str.lower().eq("video").to_numpy()
+        if "length" in cat.columns:
+            raw = pd.to_numeric(cat["length"], errors="coerce").to_numpy(dtype=float)
+            length = np.where(raw > 0, raw, np.nan)
+    missing = video & np.isnan(length)
+    if missing.any():
+        dur = traces.duration
+        ok = ~np.isnan(dur) & missing[traces.item]
+        if ok.any():
+            est = pd.Series(dur[ok]).groupby(traces.item[ok]).quantile(0.9)
+            est = est[est > 0]
+            length[est.index.to_numpy()] = est.to_numpy()
+    return video, length
+
+
+def watched_share(traces: Traces, catalog=None) -> np.ndarray:
+    """Seconds watched over the video's length, per event (NaN when unknown or not a video).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"learner": ["a", "a"], "item": ["v", "v"], "duration": [60.0, 240.0],
+    ...                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+    >>> watched_share(Traces.from_frame(frame), pd.DataFrame({"item": ["v"], "length": [240]})).tolist()
+    [0.25, 1.0]
+    """
+    video, length = video_lengths(traces, catalog)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = traces.duration / length[traces.item]
+    return np.where(video[traces.item], share, np.nan)
+
+
+def _otsu(values: np.ndarray, bins: int = 60, top: float = 1.2) -> float:
+    """Otsu's two-class split of ``values`` clipped to ``[0, top]`` (NaN when fewer than 2 values)."""
+    v = np.clip(values[~np.isnan(values)], 0.0, top)
+    if len(v) < 2 or v.min() == v.max():
+        return float("nan")
+    hist, edges = np.histogram(v, bins=bins, range=(0.0, top))
+    mids = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(hist)[:-1].astype(float)
+    w1 = len(v) - w0
+    s0 = np.cumsum(hist * mids)[:-1]
+    m0 = np.divide(s0, w0, out=np.zeros_like(s0), where=w0 > 0)
+    m1 = np.divide(s0[-1] + hist[-1] * mids[-1] - s0, w1, out=np.zeros_like(s0), where=w1 > 0)
+    between = w0 * w1 * (m0 - m1) ** 2
+    # every cut inside the empty gap between two modes is as good: take the middle of that plateau
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    return float(edges[1:-1][best].mean())
+
+
+def completion_thresholds(share: np.ndarray, item: np.ndarray, n_items: int, *, prior_views: float = 20.0,
+                          min_threshold: float = 0.3, max_threshold: float = 0.95,
+                          background_share: float = 3.0) -> np.ndarray:
+    """Per-item completion threshold learned from the watched shares (see the module docstring, step 3).
+
+    >>> rng = np.random.default_rng(0)
+    >>> short = np.r_[rng.uniform(0.02, 0.3, 100), rng.uniform(0.93, 1.0, 100)]     # 3-minute video
+    >>> long = np.r_[rng.uniform(0.02, 0.3, 100), rng.uniform(0.7, 0.8, 100)]       # 25-minute lecture
+    >>> t = completion_thresholds(np.r_[short, long], np.repeat([0, 1], 200), 2)
+    >>> t.round(2).tolist()        # each cut in the middle of its video's gap
+    [0.6, 0.5]
+    """
+    ok = ~np.isnan(share) & (share <= background_share)
+    s, it = share[ok], item[ok]
+    overall = _otsu(s)
+    if np.isnan(overall):
+        overall = 0.8
+    out = np.full(n_items, overall)
+    if len(s):
+        order = np.argsort(it, kind="stable")
+        s, it = s[order], it[order]
+        cuts = np.flatnonzero(np.diff(it)) + 1
+        for chunk_s, j in zip(np.split(s, cuts), it[np.r_[0, cuts]]):
+            own = _otsu(chunk_s)
+            if not np.isnan(own):
+                k = len(chunk_s)
+                out[j] = (k * own + prior_views * overall) / (k + prior_views)
+    return np.clip(out, min_threshold, max_threshold)
+
+
+@njit(cache=True)
+def _classify(item, share, is_video, bounds, thr, n, background, overwatch, struggle, window):
+    """The per-learner pass of the mapping (steps 2, 4 and 5): labels and scores of the video visits."""
+    m = item.shape[0]
+    label = np.zeros(m, np.int8)
+    score = np.full(m, np.nan)
+    stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch
+    done = np.zeros(n, np.bool_)           # understood (a landed view)
+    seen_full = np.zeros(n, np.bool_)      # had a complete view (for the progress count)
+    pending = np.full(n, -1, np.int64)     # complete view waiting for its verdict
+    progress_at = np.zeros(n, np.int64)    # progress count when the pending view happened
+    for l in range(bounds.shape[0] - 1):
+        progress = 0  # videos completed for the first time so far in this trail
+        for e in range(bounds[l], bounds[l + 1]):
+            if not is_video[e]:
+                continue
+            j = item[e]
+            if stamp[j] != l:
+                stamp[j] = l
+                done[j] = False
+                seen_full[j] = False
+                pending[j] = -1
+            s = share[e]
+            if s != s:
+                label[e] = 1  # unknown
+                continue
+            if s > background:
+                label[e] = 2
+                continue
+            p = pending[j]
+            if p >= 0:
+                pending[j] = -1
+                if progress - progress_at[j] < window:
+                    label[p] = 4  # returned: the complete view did not land
+                    score[p] = 0.0
+                else:
+                    done[j] = True
+            if done[j]:
+                label[e] = 7
+                continue
+            if s < thr[j]:
+                label[e] = 3
+                score[e] = 0.0
+                continue
+            if s > overwatch:
+                label[e] = 6
+                score[e] = struggle
+            else:
+                label[e] = 5
+                score[e] = 1.0
+            pending[j] = e
+            if not seen_full[j]:
+                seen_full[j] = True
+                progress += 1
+            progress_at[j] = progress
+    return label, score
+
+
+def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
+    """Read the video visits of ``traces`` as evidence (see the module docstring for the mapping).
+
+    Parameters
+    ----------
+    traces : Traces
+        Events with ``duration`` (seconds watched) for the video visits.
+    catalog : path or DataFrame, optional
+        Catalogue with ``item``, ``kind`` (video, quiz, page) and ``length`` (seconds); default
+        ``traces.item_info``.
+    **params
+        Any of :data:`VIEWING_DEFAULTS`.
+
+    Raises
+    ------
+    TraceFormatError
+        When no event is a video visit with a known duration and length (nothing to read).
+    """
+    if not isinstance(traces, Traces):
+        raise TraceFormatError(f"viewing evidence needs a poem.traces.Traces, got {type(traces).__name__}")
+    p = _check_params(params)
+    video_item, length = video_lengths(traces, catalog)
+    is_video = video_item[traces.item]
+    frame = _catalog_frame(traces, catalog)
+    if frame is None or "kind" not in frame.columns or frame["kind"].isna().all():
+        is_video &= np.isnan(traces.score)  # no kinds: a scored event is a quiz, whatever its duration
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(is_video, traces.duration / length[traces.item], np.nan)
+    if not np.any(~np.isnan(share)):
+        raise TraceFormatError(
+            "no video visit with a known duration and length: viewing evidence needs a duration per visit "
+            "(e.g. read edX logs with video_sessions=True) and a catalogue with kind=video and length in "
+            "seconds")
+    n = traces.n_items
+    if p["threshold"] == "auto":
+        thr = completion_thresholds(share, traces.item, n, prior_views=float(p["prior_views"]),
+                                    min_threshold=float(p["min_threshold"]),
+                                    max_threshold=float(p["max_threshold"]),
+                                    background_share=float(p["background_share"]))
+    else:
+        thr = np.full(n, float(p["threshold"]))
+    label, vscore = _classify(traces.item, share, is_video, traces.trail_bounds(), thr, n,
+                              float(p["background_share"]), float(p["overwatch_share"]),
+                              float(p["struggle_score"]), int(p["return_window"]))
+    # a video event without a watched share that carries its own score (a graded video) keeps it
+    own = is_video & np.isnan(share) & ~np.isnan(traces.score)
+    label[own] = _OTHER
+    is_video = is_video & ~own
+    score = np.where(is_video, vscore, traces.score)
+    return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
+                           length=np.where(video_item, length, np.nan),
+                           threshold=np.where(video_item, thr, np.nan), params=p)
+
+
+def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:
+    """How well each kind of evidence predicts the learner's later success, as weights in [0.1, 1].
+
+    For every success or failure (score >= 0.5 or < 0.5) of a kind (``"video"``, ``"quiz"``), the later
+    success is the mean evidence score of the learner's next ``horizon`` evidence events on other items.
+    A kind's predictive value is the gap between that mean after a success and after a failure; weights
+    are the values over the largest one, floored at 0.1 (a kind with no contrast still counts a little).
+    A kind with no success or no failure gets weight 1 when it is the only kind.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"learner": ["a"] * 2, "item": ["x", "y"], "score": [1.0, 0.0],
+    ...                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+    >>> t = Traces.from_frame(frame)
+    >>> ev = ViewingEvidence(t.score, np.full(2, np.nan), np.zeros(2, np.int8), np.zeros(2, bool),
+    ...                      np.full(2, np.nan), np.full(2, np.nan), {})
+    >>> evidence_weights(t, ev)
+    {'quiz': 1.0}
+    """
+    score = evidence.score
+    has = ~np.isnan(score)
+    kinds = np.where(evidence.is_video, "video", "quiz")
+    present = sorted(set(kinds[has].tolist()))
+    if len(present) <= 1:
+        return {k: 1.0 for k in present}
+    idx = np.flatnonzero(has)
+    learner, item, sc, kd = traces.learner[idx], traces.item[idx], score[idx], kinds[idx]
+    later = np.full(len(idx), np.nan)
+    total = np.zeros(len(idx))
+    count = np.zeros(len(idx))
+    for k in range(1, horizon + 1):
+        nxt = np.arange(len(idx)) + k
+        ok = nxt < len(idx)
+        nxt = np.where(ok, nxt, 0)
+        ok &= (learner[nxt] == learner) & (item[nxt] != item)
+        total += np.where(ok, sc[nxt], 0.0)
+        count += ok
+    later = np.divide(total, count, out=later, where=count > 0)
+    value = {}
+    for kind in present:
+        sel = (kd == kind) & ~np.isnan(later)
+        win, lose = sel & (sc >= 0.5), sel & (sc < 0.5)
+        value[kind] = (float(later[win].mean() - later[lose].mean()) if win.any() and lose.any() else 0.0)
+    top = max(value.values())
+    if not top > 0:
+        return {k: 1.0 for k in present}
+    return {k: float(np.clip(v / top, 0.1, 1.0)) for k, v in value.items()}
+
+
+def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, **params):
+    """``(traces with the viewing evidence as scores, evidence, weights)``; what ``ManHill.fit(catalog=)``
+    uses. Video scores are shrunk toward ``mastery`` by their kind's relative weight (mixed courses only;
+    successes stay successes and failures failures)."""
+    evidence = viewing_evidence(traces, catalog, **params)
+    weights = evidence_weights(traces, evidence) if weigh else {}
+    score = evidence.score.copy()
+    w = weights.get("video", 1.0)
+    if w < 1.0:
+        vid = evidence.is_video & ~np.isnan(score)
+        score[vid] = mastery + w * (score[vid] - mastery)
+    wq = weights.get("quiz", 1.0)
+    if wq < 1.0:
+        quiz = ~evidence.is_video & ~np.isnan(score)
+        score[quiz] = mastery + wq * (score[quiz] - mastery)
+    frame = _catalog_frame(traces, catalog)
+    return replace(traces, score=score, item_info=frame if frame is not None else traces.item_info), evidence, weights
+
+
+def is_viewing_only(traces: Traces) -> bool:
+    """True when no event carries a score and some carry a duration: a course the colony can only read
+    through :func:`viewing_evidence`."""
+    return bool(np.isnan(traces.score).all() and (~np.isnan(traces.duration)).any())
+
+
+def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
+    """Per video: what a report shows on a viewing-only course instead of a success rate.
+
+    Columns: ``learners`` (distinct viewers), ``visits``, ``length`` (seconds), ``threshold`` (learned
+    completion share), ``median_share``, ``completion`` (share of viewers with a landed view: understood
+    by the mapping), ``abandonment`` (share of viewers whose every informative visit was abandoned),
+    ``returned`` (share of viewers with a complete view that did not land), ``reviews`` (review visits).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"learner": ["a", "b", "b"], "item": ["v"] * 3, "duration": [30.0, 10.0, 100.0],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02"], utc=True)})
+    >>> cat = pd.DataFrame({"item": ["v"], "kind": ["video"], "length": [100]})
+    >>> viewing_summary(Traces.from_frame(frame), cat, threshold=0.8)[["completion", "abandonment"]].values.tolist()
+    [[0.5, 0.5]]
+    """
+    ev = viewing_evidence(traces, catalog, **params)
+    n = traces.n_items
+    vid = ev.is_video
+    key = traces.learner.astype(np.int64) * n + traces.item
+
+    def learners_with(mask):
+        return np.bincount(np.unique(key[mask]) % n, minlength=n)
+
+    viewers = learners_with(vid)
+    landed = learners_with(vid & np.isin(ev.label, (_COMPLETE, _STRUGGLED)) & (ev.score >= 0.5))
+    returned = learners_with(vid & (ev.label == _RETURNED))
+    # viewers whose every informative visit was abandoned: abandoned some, completed none
+    abandoned = np.unique(key[vid & (ev.label == _ABANDONED)])
+    other = np.unique(key[vid & np.isin(ev.label, (_RETURNED, _COMPLETE, _STRUGGLED))])
+    only_abandoned = np.bincount(np.setdiff1d(abandoned, other) % n, minlength=n)
+    visits = np.bincount(traces.item[vid], minlength=n)
+    reviews = np.bincount(traces.item[vid & (ev.label == _REVIEW)], minlength=n)
+    share_ok = vid & ~np.isnan(ev.share)
+    median = pd.Series(ev.share[share_ok]).groupby(traces.item[share_ok]).median().reindex(range(n)).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame = pd.DataFrame({
+            "learners": viewers, "visits": visits, "length": ev.length, "threshold": ev.threshold,
+            "median_share": median,
+            "completion": np.where(viewers > 0, landed / np.maximum(viewers, 1), np.nan),
+            "abandonment": np.where(viewers > 0, only_abandoned / np.maximum(viewers, 1), np.nan),
+            "returned": np.where(viewers > 0, returned / np.maximum(viewers, 1), np.nan),
+            "reviews": reviews,
+        }, index=pd.Index(traces.items.astype(str), name="item"))
+    video_item = ~np.isnan(ev.threshold)
+    return frame[video_item]
+

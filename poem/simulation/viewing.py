@@ -1,0 +1,350 @@
+"""Viewing-only (and mixed) courses: what a video platform logs of the simulated learners.
+
+The seed's course is a set of videos and no quiz. :func:`simulate_viewing` runs the ordinary simulator
+(:func:`~poem.simulation.open_loop.simulate_course`: hidden prerequisites, BKT-like mastery, wandering
+learners) and replaces each attempt's quiz score by what a player logs: the seconds watched. Watching
+depends on the hidden readiness of the learner at that visit:
+
+* a visit during which the video **lands** (the learner masters it there) is watched to about the end:
+  the share is the video's own completion level (lower for long videos: people leave a 25-minute lecture
+  before its credits) minus a little; sometimes the learner seeks back to re-watch a passage (share above
+  1), sometimes skips ahead through parts they follow easily;
+* a visit that **does not land** (prerequisites missing, or not learned this time) is abandoned early
+  with probability ``abandon`` (default 0.6), else watched through without understanding, with more
+  seeking back; the learner's own sense of failure (the quiz outcome of the ordinary simulator, with its
+  guesses and slips) drives whether they come back, as in the scored simulation;
+* a visit to a video **already understood** (a review, or prior knowledge) is skimmed with probability
+  ``skim`` (default 0.5: partial viewing of easy material, skipping ahead) and otherwise watched through;
+* any visit is a **background tab** with probability ``background`` (default 0.03): the player ran while
+  nobody watched, and the counted time is several times the length.
+
+Lengths are log-normal around 8 minutes (2 to 30 minutes). The events, the course and the truth are the
+same as the scored simulation's (:attr:`ViewingCourse.scored`), so a benchmark compares the colony on the
+viewing log with the colony on the same course's quiz scores. With ``mixed=True`` every fourth item of the
+catalogue is a quiz that keeps its score and the other items are videos.
+
+Examples
+--------
+>>> vc = simulate_viewing(n_items=12, n_learners=40, seed=1)
+>>> list(vc.traces.columns), list(vc.catalog.columns)
+(['learner', 'item', 'timestamp', 'duration'], ['item', 'title', 'kind', 'length'])
+>>> bool(vc.traces["duration"].ge(0).all()), set(vc.catalog["kind"])
+(True, {'video'})
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from poem.errors import ParameterError
+from poem.simulation.learners import unstructured
+from poem.simulation.open_loop import SimulatedCourse, simulate_course
+from poem.simulation.policies import ColonyPolicy
+
+__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "path_by_learners", "watched_shares",
+           "video_lengths", "ViewingColonyPolicy", "viewing_closed_loop"]
+
+#: the watching behaviour's parameters (see the module docstring)
+WATCHING_DEFAULTS = dict(abandon=0.6, skim=0.5, background=0.03, seek_back=0.15, seek_back_lost=0.4,
+                         skip_ahead=0.1, median_length=480.0)
+
+
+@dataclass(eq=False)
+class ViewingCourse:
+    """The result of :func:`simulate_viewing`.
+
+    Attributes
+    ----------
+    traces : DataFrame
+        ``learner, item, timestamp, duration`` (seconds watched), plus ``score`` on quiz items when mixed.
+    catalog : DataFrame
+        ``item, title, kind, length`` (seconds; NaN for quizzes), in a shuffled order: no structure.
+    truth : dict
+        ``items``, ``true_order``, ``prerequisites`` (as the benchmark's ``truth.json``).
+    scored : SimulatedCourse
+        The same events with their quiz scores and hidden columns (``share`` added to its ``events``).
+    """
+
+    traces: pd.DataFrame
+    catalog: pd.DataFrame
+    truth: dict
+    scored: SimulatedCourse
+
+    def to_traces(self):
+        """The viewing log as canonical :class:`~poem.traces.Traces` with the catalogue as ``item_info``."""
+        from poem.traces import Traces
+
+        return Traces.from_frame(self.traces, items=self.scored.course.items,
+                                 item_info=self.catalog.set_index("item"))
+
+    def write(self, directory) -> Path:
+        """Write ``traces.csv`` (rows in time order per learner), ``catalog.csv`` and ``truth.json``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        frame = self.traces.copy()
+        frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S+00:00")
+        frame["duration"] = frame["duration"].round().astype("Int64")  # whole seconds, blank for quizzes
+        frame.to_csv(out / "traces.csv", index=False)
+        catalog = self.catalog.copy()
+        catalog["length"] = catalog["length"].round().astype("Int64")
+        catalog.to_csv(out / "catalog.csv", index=False)
+        (out / "truth.json").write_text(json.dumps(self.truth))
+        return out
+
+
+def simulate_viewing(n_items: int | None = 180, n_learners: int = 1000, seed: int = 0, graph=None, *,
+                     mixed: bool = False, populations=None, watching: dict | None = None,
+                     **options) -> ViewingCourse:
+    """Simulate a course and log it as a video platform does (see the module docstring).
+
+    Parameters
+    ----------
+    n_items, n_learners, seed, graph
+        As :func:`~poem.simulation.open_loop.simulate_course`.
+    mixed : bool
+        Every fourth catalogue item is a quiz keeping its score; the others are videos.
+    populations : sequence of Population, optional
+        Default: the default populations on a platform showing no structure
+        (:func:`~poem.simulation.learners.unstructured`), the seed's 180 videos without structure.
+    watching : dict, optional
+        Overrides of :data:`WATCHING_DEFAULTS`.
+    **options
+        Passed to :func:`~poem.simulation.open_loop.simulate_course`.
+
+    Examples
+    --------
+    >>> a = simulate_viewing(n_items=8, n_learners=20, seed=4, mixed=True)
+    >>> b = simulate_viewing(n_items=8, n_learners=20, seed=4, mixed=True)
+    >>> a.traces.equals(b.traces), sorted(set(a.catalog["kind"]))
+    (True, ['quiz', 'video'])
+    """
+    w = _check_watching(watching)
+    sim = simulate_course(n_items=n_items, n_learners=n_learners, seed=seed, graph=graph,
+                          populations=unstructured() if populations is None else populations, **options)
+    course = sim.course
+    rng = np.random.default_rng([int(seed), 16])
+    n = course.n_items
+    length = video_lengths(n, rng, w["median_length"])
+    order = rng.permutation(n)
+    kind = np.where((np.arange(n) % 4 == 3) & mixed, "quiz", "video").astype(object)
+    catalog = pd.DataFrame({"item": course.items[order].astype(object),
+                            "title": [f"Video {k + 1}" for k in range(n)],
+                            "kind": kind, "length": length[order]})
+    catalog.loc[catalog["kind"] == "quiz", "title"] = [f"Quiz {k + 1}" for k in
+                                                       range(int((catalog["kind"] == "quiz").sum()))]
+    catalog.loc[catalog["kind"] == "quiz", "length"] = np.nan
+    events = sim.events
+    j = course.codes(events["item"])
+    share = watched_shares(events["before"].to_numpy(), events["after"].to_numpy(), length[j], rng, w)
+    duration = np.round(share * length[j])
+    events["share"] = duration / length[j]
+    traces = pd.DataFrame({"learner": events["learner"].to_numpy(), "item": events["item"].to_numpy(),
+                           "timestamp": events["timestamp"].to_numpy(), "duration": duration})
+    traces["timestamp"] = events["timestamp"]
+    if mixed:
+        quiz = np.isin(events["item"].to_numpy(), catalog.loc[catalog["kind"] == "quiz", "item"].to_numpy())
+        traces["score"] = np.where(quiz, events["score"].to_numpy(), np.nan)
+        traces.loc[quiz, "duration"] = np.nan
+    return ViewingCourse(traces=traces, catalog=catalog, truth=sim.truth, scored=sim)
+
+
+def _check_watching(watching) -> dict:
+    w = {**WATCHING_DEFAULTS, **(watching or {})}
+    unknown = sorted(set(w) - set(WATCHING_DEFAULTS))
+    if unknown:
+        raise ParameterError(f"unknown watching parameter(s) {unknown}; valid: {sorted(WATCHING_DEFAULTS)}")
+    for name in ("abandon", "skim", "background", "seek_back", "seek_back_lost", "skip_ahead"):
+        if not 0 <= w[name] <= 1:
+            raise ParameterError(f"watching {name} must be a probability in [0, 1], got {w[name]!r}")
+    if not w["median_length"] > 0:
+        raise ParameterError(f"watching median_length must be > 0 seconds, got {w['median_length']!r}")
+    return w
+
+
+def video_lengths(n: int, rng: np.random.Generator, median: float = 480.0) -> np.ndarray:
+    """``n`` video lengths in whole seconds, log-normal around ``median``, within 2 to 30 minutes."""
+    return np.clip(np.round(median * np.exp(0.55 * rng.standard_normal(n))), 120, 1800)
+
+
+def watched_shares(before, after, length, rng: np.random.Generator, watching: dict | None = None) -> np.ndarray:
+    """The share of the video watched at each visit, from the learner's hidden state of the item before and
+    after the visit (see the module docstring); ``length`` is the visited video's length per visit.
+
+    >>> rng = np.random.default_rng(0)
+    >>> s = watched_shares(np.zeros(4000, bool), np.r_[np.ones(2000, bool), np.zeros(2000, bool)],
+    ...                    np.full(4000, 300.0), rng)
+    >>> bool(np.median(s[:2000]) > 0.8 > 0.5 > np.median(s[2000:]))
+    True
+    """
+    w = _check_watching(watching)
+    before = np.asarray(before, dtype=bool)
+    after = np.asarray(after, dtype=bool)
+    length = np.asarray(length, dtype=float)
+    m = len(before)
+    # the share at which people stop a video they followed: near 1 for short ones, lower for long lectures
+    level = 0.97 - 0.22 * (length - 120) / (1800 - 120)
+    landed = after & ~before
+    lost = ~after
+    u = rng.random((6, m))
+    full = level - np.abs(rng.normal(0.0, 0.04, m))
+    share = full.copy()
+    # understood during the visit: skip ahead a little, or seek back to re-watch a passage
+    skip = landed & (u[0] < w["skip_ahead"])
+    share[skip] = full[skip] * rng.uniform(0.65, 0.9, int(skip.sum()))
+    back = (landed & (u[1] < w["seek_back"])) | (lost & (u[1] < w["seek_back_lost"]))
+    share[back] = full[back] + rng.uniform(0.15, 0.6, int(back.sum()))
+    # did not land: mostly abandoned early, else watched through without understanding
+    quit_ = lost & (u[2] < w["abandon"])
+    share[quit_] = full[quit_] * rng.beta(1.2, 3.5, int(quit_.sum()))
+    # already understood: skimmed (partial viewing of easy material) or watched through again
+    skim = before & (u[3] < w["skim"])
+    share[skim] = full[skim] * rng.uniform(0.05, 0.7, int(skim.sum()))
+    tab = u[4] < w["background"]
+    share[tab] = rng.uniform(3.2, 12.0, int(tab.sum()))
+    return np.maximum(share, 0.0)
+
+
+def path_by_learners(traces, truth, sizes, *, catalog=None, seed: int = 0, viewing=None) -> pd.DataFrame:
+    """The path emerging as learners accumulate: the viewing colony fitted on the first ``n`` learners (by
+    arrival) for each ``n`` of ``sizes``, its LOP path's prerequisite respect against ``truth``, beside the
+    score-free baselines (popularity, mean first-view rank) on the same learners.
+
+    One row per size: ``learners``, ``events``, ``colony``, ``popularity``, ``first_view_rank``.
+
+    >>> vc = simulate_viewing(n_items=10, n_learners=60, seed=3)
+    >>> table = path_by_learners(vc.to_traces(), vc.truth, [20, 60])
+    >>> table["learners"].tolist(), list(table.columns)
+    ([20, 60], ['learners', 'events', 'colony', 'popularity', 'first_view_rank'])
+    """
+    from poem.antcolony import ManHill
+    from poem.ordering.baselines import baseline_path
+    from poem.ordering.evaluation import evaluate
+    from poem.paths import learning_path
+
+    arrival = np.full(traces.n_learners, np.iinfo(np.int64).max)
+    np.minimum.at(arrival, traces.learner, traces.timestamp)
+    order = np.argsort(arrival, kind="stable")
+    rows = []
+    for n in sizes:
+        if int(n) != n or n < 1:
+            raise ParameterError(f"sizes must be positive integers, got {n!r}")
+        mask = np.zeros(traces.n_learners, dtype=bool)
+        mask[order[:int(n)]] = True
+        sub = traces.select_learners(mask)
+        model = ManHill().fit(sub, catalog=catalog, viewing=True if viewing is None else viewing)
+        row = {"learners": int(mask.sum()), "events": sub.n_events,
+               "colony": evaluate(learning_path(model, rng=seed), truth)["respect"]}
+        for name in ("popularity", "first_view_rank"):
+            row[name] = evaluate(baseline_path(sub, name, rng=seed), truth)["respect"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["learners", "events", "colony", "popularity", "first_view_rank"])
+
+
+class ViewingColonyPolicy(ColonyPolicy):
+    """The colony policy on a video platform: it sees seconds watched, never a score.
+
+    Each visit of a guided cohort is logged as a viewing (:func:`watched_shares` from the learner's hidden
+    state before and after the visit). Between cohorts the colony is refitted on every cohort's viewing
+    log with the catalogue (:mod:`poem.colony.viewing`) and ``mastery_successes=1`` (one landed view is
+    all the evidence a video gives); the history handed to ``suggest`` carries, per visit, 0 below the
+    video's learned completion threshold (0.8 before any fit), 1 at the first view reaching it, nothing
+    after it (reviews) nor for a background tab.
+
+    Parameters
+    ----------
+    catalog : DataFrame
+        ``item, kind, length`` of the course's videos.
+    seed : int
+        Seed of the watching draws.
+    watching : dict, optional
+        Overrides of :data:`WATCHING_DEFAULTS`.
+    **options
+        As :class:`~poem.simulation.policies.ColonyPolicy` (``update`` is always a refit).
+    """
+
+    name = "colony-viewing"
+
+    def __init__(self, catalog: pd.DataFrame, seed: int = 0, watching: dict | None = None, **options):
+        options["update"] = "refit"
+        # one landed view is the whole evidence a video gives (later visits are reviews): mastered at once
+        options["params"] = {"mastery_successes": 1, **(options.get("params") or {})}
+        super().__init__(**options)
+        self.catalog = catalog
+        self.watching = _check_watching(watching)
+        self._rng = np.random.default_rng([int(seed), 17])
+
+    def start_cohort(self, course, state):
+        lengths = self.catalog.set_index("item")["length"].astype(float)
+        self._length = lengths.reindex(course.items.astype(str)).to_numpy()
+        if np.isnan(self._length).any():
+            raise ParameterError("ViewingColonyPolicy: the catalogue needs a length for every item of the course")
+        self._threshold = np.full(course.n_items, 0.8)
+        super().start_cohort(course, state)
+        self._state = state
+        self._known = state.mastered.copy()
+        self._completed = np.zeros_like(state.mastered)
+        self._durations = []
+
+    def observe(self, rows, items, scores):
+        before = self._known[rows, items]
+        after = self._state.mastered[rows, items]
+        self._known[rows, items] = after
+        share = watched_shares(before, after, self._length[items], self._rng, self.watching)
+        self._durations.append(np.round(share * self._length[items]))
+        complete = share >= self._threshold[items]
+        # as the mapping reads it: a failure below the threshold, a success at the first complete view,
+        # nothing afterwards (reviews) nor for a background tab
+        seen = np.where((share > 3.0) | self._completed[rows, items], np.nan, complete.astype(float))
+        self._completed[rows, items] |= complete & (share <= 3.0)
+        super().observe(rows, items, seen)
+
+    def _traces(self, frame):
+        from poem.traces import Traces
+
+        return Traces.from_frame(frame, items=self.course.items, item_info=self.catalog.set_index("item"))
+
+    def _fit(self, frame):
+        from poem.antcolony import ManHill
+
+        self._frames.append(frame)
+        data = pd.concat(self._frames, ignore_index=True) if len(self._frames) > 1 else frame
+        traces = self._traces(data)
+        self.model = ManHill(**self.params).fit(traces, viewing=True)
+        self._to_course = self.course.codes(self.model.items_)
+        self._from_course = np.empty(self.course.n_items, dtype=np.int64)
+        self._from_course[self._to_course] = np.arange(len(self._to_course))
+        self._threshold = np.nan_to_num(self.model.viewing_.threshold[self._from_course], nan=0.8)
+
+    def end_cohort(self, frame):
+        durations = np.concatenate(self._durations) if self._durations else np.zeros(0)
+        self._fit(frame.drop(columns="score").assign(duration=durations))
+
+
+def viewing_closed_loop(course, *, n_cohorts: int = 10, cohort_size: int = 200, seed: int = 0,
+                        policies=("none", "colony", "colony-viewing"), **options) -> pd.DataFrame:
+    """Closed-loop promotion with a colony that learns from viewing alone, beside unguided learners and a
+    colony that reads quiz scores, on the same learners (:func:`~poem.simulation.closed_loop.closed_loop`).
+
+    Returns the per-cohort records of every policy, with a ``policy`` column.
+
+    >>> from poem.simulation.course import make_course
+    >>> table = viewing_closed_loop(make_course(8, rng=np.random.default_rng(0)), n_cohorts=2, cohort_size=10)
+    >>> sorted(set(table["policy"]))
+    ['colony', 'colony-viewing', 'none']
+    """
+    from poem.simulation.closed_loop import closed_loop
+
+    rng = np.random.default_rng([int(seed), 18])
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, rng)})
+    tables = []
+    for name in policies:
+        policy = ViewingColonyPolicy(catalog, seed=seed) if name == "colony-viewing" else name
+        table = closed_loop(course, policy, n_cohorts=n_cohorts, cohort_size=cohort_size, seed=seed, **options)
+        tables.append(table.assign(policy=name))
+    return pd.concat(tables, ignore_index=True)

@@ -1,0 +1,315 @@
+"""Viewing evidence (poem.colony.viewing), the viewing-only simulator and the --catalog option."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from poem.antcolony import ManHill
+from poem.cli.main import main
+from poem.colony.viewing import (LABELS, apply_viewing, completion_thresholds, evidence_weights,
+                                 is_viewing_only, viewing_evidence, viewing_summary, watched_share)
+from poem.errors import ParameterError, TraceFormatError
+from poem.io import read_traces
+from poem.ordering.baselines import baseline_path
+from poem.ordering.evaluation import evaluate
+from poem.paths import learning_path
+from poem.simulation.viewing import simulate_viewing
+from poem.traces import Traces
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+EDX_VIDEO_LOG = REPO.parent / "shared" / "data" / "real_logs" / "edx" / "pipeline_video_timeline.log"
+
+
+def _traces(rows, items=None):
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "duration", "score"][:len(rows[0])])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    return Traces.from_frame(frame, items=items)
+
+
+CATALOG = pd.DataFrame({"item": ["a", "b", "c", "q"], "title": ["A", "B", "C", "Quiz"],
+                        "kind": ["video", "video", "video", "quiz"], "length": [100, 200, 600, None]})
+
+
+def test_hand_checked_small_log():
+    # one learner; threshold fixed at 0.8; a complete view "did not land" when the learner comes back to
+    # it before completing 2 other videos for the first time
+    t = _traces([
+        ("u", "a", "2024-01-01 10:00", 20.0),    # a: abandoned at 20 %                      -> failure
+        ("u", "a", "2024-01-01 10:05", 30.0),    # a: re-watch before the first complete view -> failure
+        ("u", "a", "2024-01-01 10:10", 95.0),    # a: complete view (1st completion)...
+        ("u", "b", "2024-01-01 10:20", 190.0),   # b: complete (2nd completion), never back soon: success
+        ("u", "a", "2024-01-01 10:30", 140.0),   # a: back after 1 new completion: 10:10 did not land;
+                                                 #    this one watched 1.4 x its length (seeking back)
+        ("u", "c", "2024-01-01 11:00", 590.0),   # c: complete (3rd)
+        ("u", "d", "2024-01-01 11:30", 295.0),   # d: complete (4th)
+        ("u", "a", "2024-01-09 09:00", 100.0),   # a: 2 new completions since 10:30: that one landed; review
+        ("u", "a", "2024-01-09 10:00", 10.0),    # a: partial review: no evidence, never a failure
+        ("u", "b", "2024-01-09 11:00", 2000.0),  # b: background tab (10 x the length): no evidence
+        ("u", "b", "2024-01-09 11:30", 20.0),    # b: back after 2 new completions: a review
+    ])
+    catalog = pd.concat([CATALOG, pd.DataFrame({"item": ["d"], "kind": ["video"], "length": [300]})])
+    ev = viewing_evidence(t, catalog, threshold=0.8, return_window=2)
+    assert ev.labels.tolist() == ["abandoned", "abandoned", "returned", "complete", "struggled", "complete",
+                                  "complete", "review", "review", "background", "review"]
+    np.testing.assert_array_equal(ev.score, [0.0, 0.0, 0.0, 1.0, 0.75, 1.0, 1.0] + [np.nan] * 4)
+    np.testing.assert_allclose(ev.share, [0.2, 0.3, 0.95, 0.95, 1.4, 590 / 600, 295 / 300, 1.0, 0.1, 10.0, 0.1])
+    assert ev.counts() == {"abandoned": 2, "returned": 1, "complete": 3, "struggled": 1, "review": 3,
+                           "background": 1}
+    # the same log read with a return window of 0: every complete view lands at once
+    now = viewing_evidence(t, catalog, threshold=0.8, return_window=0)
+    assert now.labels.tolist()[:5] == ["abandoned", "abandoned", "complete", "complete", "review"]
+
+
+def test_return_window_zero_and_a_review_after_completion():
+    t = _traces([("u", "a", "2024-01-01 10:00", 99.0), ("u", "a", "2024-01-01 10:05", 10.0)])
+    landed = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0)
+    assert landed.labels.tolist() == ["complete", "review"]
+    np.testing.assert_array_equal(landed.score, [1.0, np.nan])
+    returned = viewing_evidence(t, CATALOG, threshold=0.8, return_window=1)
+    assert returned.labels.tolist() == ["returned", "abandoned"] and returned.score.tolist() == [0.0, 0.0]
+
+
+def test_quiz_scores_are_kept_and_unknown_durations_give_no_evidence():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0, np.nan), ("u", "q", "2024-01-01 10:10", np.nan, 0.4),
+                 ("u", "b", "2024-01-01 10:20", np.nan, np.nan)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8)
+    assert ev.labels.tolist() == ["complete", "other", "unknown"]
+    np.testing.assert_array_equal(ev.score, [1.0, 0.4, np.nan])
+    assert ev.is_video.tolist() == [True, False, True]
+
+
+def test_length_is_estimated_without_a_catalogue():
+    t = _traces([(f"u{k}", "v", f"2024-01-01 10:0{k}", float(d)) for k, d in enumerate([10, 100, 100, 20])])
+    # 90th percentile of (10, 20, 100, 100) = 100
+    np.testing.assert_allclose(watched_share(t), [0.1, 1.0, 1.0, 0.2])
+
+
+def test_thresholds_are_learned_per_video():
+    rng = np.random.default_rng(3)
+    low = rng.uniform(0.02, 0.3, 300)
+    short = np.r_[low[:150], rng.uniform(0.92, 1.0, 150)]
+    long = np.r_[low[150:], rng.uniform(0.68, 0.78, 150)]
+    t = completion_thresholds(np.r_[short, long], np.repeat([0, 1], 300), 2)
+    # a fixed 0.8 would call every complete view of the long lecture abandoned; the learned cut does not
+    assert (long[150:] >= t[1]).all() and (long[:150] < t[1]).all()
+    assert (short[150:] >= t[0]).all() and (short[:150] < t[0]).all()
+    assert t[1] < t[0]
+    # few views: pulled toward the split of all videos
+    few = completion_thresholds(np.r_[short, [0.1, 0.95]], np.r_[np.zeros(300, int), [1, 1]], 2)
+    assert abs(few[1] - few[0]) < abs(few[1] - 0.525)
+
+
+def test_bad_parameters_and_inputs():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0)])
+    with pytest.raises(ParameterError, match="unknown viewing parameter"):
+        viewing_evidence(t, CATALOG, thresold=0.8)
+    with pytest.raises(ParameterError, match="threshold"):
+        viewing_evidence(t, CATALOG, threshold=2.0)
+    with pytest.raises(ParameterError, match="struggle_score"):
+        viewing_evidence(t, CATALOG, struggle_score=0.2)
+    bad = CATALOG.assign(length=[100, -5, 600, None])
+    with pytest.raises(TraceFormatError, match="length -5"):
+        viewing_evidence(t, bad)
+    scored = _traces([("u", "a", "2024-01-01 10:00", np.nan, 1.0)])
+    with pytest.raises(TraceFormatError, match="video_sessions=True"):
+        viewing_evidence(scored, CATALOG)
+    with pytest.raises(TraceFormatError, match="Traces"):
+        viewing_evidence(t.to_frame(), CATALOG)
+
+
+def test_edx_fixture_watched_shares_match_a_hand_computation():
+    t = read_traces(FIXTURES / "edx_tracking.log", video_sessions=True)
+    intro = "block-v1:POEMx+EDX101+2024+type@video+block@intro"
+    lesson2 = "block-v1:POEMx+EDX101+2024+type@video+block@lesson2"
+    catalog = pd.DataFrame({"item": [intro, lesson2], "kind": "video", "length": [240, 240]})
+    frame = t.to_frame().assign(share=watched_share(t, catalog))
+    # ann: 120 s + 180 s played (positions 0 -> 120, then back to 60 -> 240) of a 240 s video
+    ann = frame[(frame["learner"] == "ann") & (frame["item"] == intro)]
+    assert ann["share"].tolist() == [300 / 240]
+    # bob: 180 s one evening, 60 s the next morning
+    assert frame[frame["learner"] == "bob"].dropna(subset=["share"])["share"].tolist() == [0.75, 0.25]
+    ev = viewing_evidence(t, catalog, threshold=0.8)
+    got = dict(zip(zip(frame["learner"], frame["item"], frame["duration"]), ev.labels))
+    assert got[("ann", intro, 300.0)] == "complete"  # 1.25 < overwatch_share 1.3: a plain complete view
+
+
+def test_real_edx_video_timeline_shares():
+    if not EDX_VIDEO_LOG.is_file():
+        pytest.skip("../shared/data/real_logs/edx/ is not present")
+    t = read_traces(EDX_VIDEO_LOG, format="edx", video_sessions=True)
+    v3 = "i4x-edX-DemoX-video-3cb54a11efae4ccc8a0aade24d14b255"
+    v8 = "i4x-edX-DemoX-video-8c0028eb2a724f48a074bc184cd8635f"
+    vd = "0b9e39477cf34507a7a48f74be381fdd1"  # its events carry "duration": 444
+    catalog = pd.DataFrame({"item": [v3, v8, vd], "kind": "video", "length": [25, 60, 444]})
+    frame = t.to_frame().assign(share=watched_share(t, catalog)).set_index(["learner", "item"])["share"]
+    # user 1 on v3: play->seek 1 s, play->seek 1 s, play->pause 1 s, play->pause 1 s = 4 s of a 25 s video
+    assert frame.loc[("dummy_username_1", v3)] == pytest.approx(4 / 25)
+    assert frame.loc[("dummy_username_2", v3)] == pytest.approx(5 / 25)   # play -> pause 5 s
+    assert frame.loc[("dummy_username_3", v3)] == pytest.approx(17 / 25)  # play -> pause 17 s
+    assert frame.loc[("dummy_username_1", v8)] == pytest.approx(10 / 60)
+    assert frame.loc[("dummy_username_1", vd)] == pytest.approx(10 / 444)
+    # the other course's video is not in the catalogue: no kind, no length -> its share is estimated
+    assert np.isnan(watched_share(t, catalog)[t.items[t.item] == "0b9e39477cf34507a7a48f74be381fdd"]).all()
+
+
+def _random_viewing_log(seed, n_learners=30, n_videos=6):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for l in range(n_learners):
+        t0 = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(hours=l)
+        for k in range(rng.integers(3, 15)):
+            v = f"v{rng.integers(n_videos)}"
+            rows.append((f"u{l}", v, t0 + pd.Timedelta(minutes=10 * k), float(rng.uniform(0, 1.1) * 100)))
+    return pd.DataFrame(rows, columns=["learner", "item", "timestamp", "duration"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_viewing_log_and_completion_scores_give_the_same_colony(seed):
+    frame = _random_viewing_log(seed)
+    catalog = pd.DataFrame({"item": [f"v{k}" for k in range(6)], "kind": "video", "length": 100})
+    # the mapping with return_window=0 and no struggle/background: score 1 at the first complete view,
+    # 0 before it, no evidence after it. Computed here independently of the module.
+    frame = frame.sort_values(["learner", "timestamp"], kind="stable", ignore_index=True)
+    complete = frame["duration"] / 100 >= 0.7
+    first = complete.groupby([frame["learner"], frame["item"]]).transform(
+        lambda c: np.cumsum(c.to_numpy()) - c.to_numpy() > 0)
+    score = np.where(first, np.nan, np.where(complete, 1.0, 0.0))
+    scored = Traces.from_frame(frame.assign(score=score))
+    view = Traces.from_frame(frame)
+    options = dict(threshold=0.7, return_window=0, overwatch_share=2.0, background_share=2.0)
+    a = ManHill().fit(scored)
+    b = ManHill().fit(view, catalog=catalog, viewing=options)
+    for name in ("phi_plus_", "phi_minus_", "precedence_", "item_masters_", "cond_attempts_"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    np.testing.assert_allclose(a.item_difficulty_, b.item_difficulty_)
+    assert b.evidence_weights_ == {"video": 1.0}
+    # without the catalogue the viewing log deposits nothing at all
+    assert ManHill().fit(view).phi_plus_.sum() == 0 and is_viewing_only(view)
+
+
+def test_mixed_course_keeps_quiz_scores_and_weighs_kinds():
+    vc = simulate_viewing(n_items=16, n_learners=150, seed=5, mixed=True)
+    traces = vc.to_traces()
+    scored, ev, weights = apply_viewing(traces)
+    quiz = ~ev.is_video
+    np.testing.assert_array_equal(ev.score[quiz], traces.score[quiz])
+    assert set(weights) == {"video", "quiz"} and max(weights.values()) == 1.0
+    assert all(0.1 <= w <= 1 for w in weights.values())
+    # weighing only shrinks toward the mastery threshold: successes stay successes, failures failures
+    has = ~np.isnan(ev.score)
+    assert ((scored.score[has] >= 0.5) == (ev.score[has] >= 0.5)).all()
+    weights_again = evidence_weights(traces, ev)
+    assert weights_again == weights
+    model = ManHill().fit(traces, viewing=True)
+    assert model.precedence_.sum() > 0 and model.evidence_weights_ == weights
+
+
+def test_viewing_summary_hand_case():
+    t = _traces([("a", "a", "2024-01-01 10:00", 10.0), ("b", "a", "2024-01-01 10:00", 90.0),
+                 ("b", "a", "2024-03-01 10:00", 90.0), ("c", "a", "2024-01-01 10:00", 5.0),
+                 ("c", "a", "2024-01-01 11:00", 95.0), ("c", "b", "2024-01-01 12:00", 190.0)],
+                items=["a", "b", "c"])
+    table = viewing_summary(t, CATALOG, threshold=0.8, return_window=0)
+    row = table.loc["a"]
+    assert (row["learners"], row["visits"], row["reviews"]) == (3, 5, 1)
+    assert row["completion"] == pytest.approx(2 / 3) and row["abandonment"] == pytest.approx(1 / 3)
+    assert table.loc["b", "completion"] == 1.0 and list(table.index) == ["a", "b", "c"]
+    assert np.isnan(table.loc["c", "completion"])  # in the catalogue, never viewed
+
+
+def test_simulator_is_seeded_and_watching_follows_readiness():
+    a = simulate_viewing(n_items=20, n_learners=200, seed=9)
+    b = simulate_viewing(n_items=20, n_learners=200, seed=9)
+    assert a.traces.equals(b.traces) and a.catalog.equals(b.catalog)
+    assert "score" not in a.traces.columns and a.catalog["length"].between(120, 1800).all()
+    ev = a.scored.events
+    landed = ev["after"] & ~ev["before"]
+    lost = ~ev["after"]
+    visible = ev["share"] < 3  # background tabs aside
+    assert ev.loc[landed & visible, "share"].median() > 0.7 > ev.loc[lost & visible, "share"].median()
+    with pytest.raises(ParameterError, match="abandon"):
+        simulate_viewing(n_items=5, n_learners=5, watching={"abandon": 2})
+    with pytest.raises(ParameterError, match="unknown watching"):
+        simulate_viewing(n_items=5, n_learners=5, watching={"abandn": 0.5})
+
+
+def test_viewing_colony_beats_the_score_free_baselines_on_a_small_course():
+    vc = simulate_viewing(n_items=40, n_learners=500, seed=11)
+    traces = vc.to_traces()
+    model = ManHill().fit(traces, catalog=vc.catalog)
+    ours = evaluate(learning_path(model, rng=0), vc.truth)["respect"]
+    best = max(evaluate(baseline_path(traces, b), vc.truth)["respect"] for b in ("popularity", "first_view_rank"))
+    assert ours > best + 0.1
+
+
+def test_cli_fit_and_compare_with_catalog(tmp_path, capsys):
+    vc = simulate_viewing(n_items=10, n_learners=60, seed=2)
+    folder = vc.write(tmp_path / "course")
+    out = tmp_path / "colony.npz"
+    assert main(["fit", str(folder / "traces.csv"), "--catalog", str(folder / "catalog.csv"),
+                 "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1].startswith("viewing evidence: ") and "abandoned" in lines[1]
+    model = ManHill.load(out)
+    assert model.precedence_.sum() > 0
+    assert main(["compare", str(folder / "traces.csv"), "--truth", str(folder / "truth.json"),
+                 "--catalog", str(folder / "catalog.csv"), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    lop = next(r for r in rows if r["method"] == "lop")
+    assert lop["respect"] > 0.5
+
+
+def test_bundled_viewing_demo():
+    folder = REPO / "data" / "demo_video"
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size < 3_000_000
+    catalog = pd.read_csv(folder / "catalog.csv")
+    truth = json.loads((folder / "truth.json").read_text())
+    assert len(catalog) == 180 and set(catalog["kind"]) == {"video"} and sorted(truth["items"]) == sorted(catalog["item"])
+    assert "simulated by POEM" in (folder / "README.md").read_text()
+    head = pd.read_csv(folder / "traces.csv", nrows=5)
+    assert list(head.columns) == ["learner", "item", "timestamp", "duration"]
+
+
+def test_labels_are_complete():
+    assert len(LABELS) == len(set(LABELS)) == 8
+
+
+@pytest.mark.parametrize("name", ["poem.colony.viewing", "poem.simulation.viewing"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_scored_video_event_without_duration_keeps_its_score():
+    t = _traces([("u", "a", "2024-01-01 10:00", np.nan, 1.0), ("u", "b", "2024-01-01 10:10", 50.0, np.nan)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8)
+    assert ev.labels.tolist() == ["other", "abandoned"] and ev.score.tolist() == [1.0, 0.0]
+    assert ev.is_video.tolist() == [False, True]
+
+
+def test_viewing_colony_policy_learns_from_viewing_alone():
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, viewing_closed_loop
+
+    course = make_course(10, rng=np.random.default_rng(4))
+    a = viewing_closed_loop(course, n_cohorts=2, cohort_size=20, seed=4, policies=("colony-viewing",))
+    b = viewing_closed_loop(course, n_cohorts=2, cohort_size=20, seed=4, policies=("colony-viewing",))
+    pd.testing.assert_frame_equal(a, b)
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video", "length": 300.0})
+    from poem.simulation.closed_loop import closed_loop
+
+    policy = ViewingColonyPolicy(catalog, seed=1)
+    closed_loop(course, policy, n_cohorts=2, cohort_size=15, seed=1)
+    # the colony saw durations only: every deposit comes from the viewing mapping
+    assert policy.model.viewing_ is not None and policy.model.mastery_successes == 1
+    assert policy.model.n_events_ == sum(len(f) for f in policy._frames)
+    with pytest.raises(ParameterError, match="length for every item"):
+        closed_loop(course, ViewingColonyPolicy(catalog.iloc[:5]), n_cohorts=1, cohort_size=5)
