@@ -143,17 +143,17 @@ def test_demo_report_arrows_and_disagreements_against_the_truth(repo_dir):
     demo = repo_dir / "data" / "demo"
     traces = read_traces(demo / "traces.csv", catalog=str(demo / "catalog.csv"))
     truth = load_truth(demo / "truth.json")
-    # the report notebook's defaults: graph_confidence 0.9, graph_resamples 20, seed 0
-    graph = prerequisite_graph(None, traces=traces, min_confidence=0.9, n_resamples=20, rng=0)
+    # the report notebook's defaults: graph_confidence 0.8, graph_resamples 20, seed 0
+    graph = prerequisite_graph(None, traces=traces, min_confidence=0.8, n_resamples=20, rng=0)
     closure = nx.transitive_closure_dag(nx.DiGraph(truth["prerequisites"]))
     arrows = list(graph.edges)
-    assert len(arrows) >= 10
+    assert len(arrows) >= 8
     assert sum(closure.has_edge(a, b) for a, b in arrows) / len(arrows) >= 0.9
-    assert graph_scores(graph, truth)["precision"] >= 0.8          # direct arcs only
+    assert graph_scores(graph, truth)["precision"] >= 0.9          # direct arcs only
     disagree = rd.syllabus_disagreements(graph, traces.item_info)
     pairs = list(zip(disagree["prerequisite"], disagree["item"]))
     assert pairs and sum(closure.has_edge(a, b) for a, b in pairs) / len(pairs) >= 0.9
-    assert disagree["confidence"].min() >= 0.9
+    assert disagree["confidence"].min() >= 0.8
 
 
 def test_trust_says_high_only_when_every_measured_claim_holds():

@@ -39,7 +39,7 @@ def register(subparsers) -> None:
                                                       "when MODEL is a colony file)")
     g.add_argument("--method", choices=["contrast", "precedence"], default="contrast")
     g.add_argument("--min-confidence", type=float, default=None, metavar="X",
-                   help="keep arcs at least this confident (contrast; default 0.8)")
+                   help="keep arcs at least this confident (contrast; default 0.7)")
     g.add_argument("--format", choices=list(FORMATS), default="json")
     g.add_argument("--out", metavar="F", help="file to write (default: standard output)")
     g.add_argument("--seed", type=int, default=0, help="seed of the resamples (default 0)")
