@@ -18,7 +18,8 @@ into a *precedence evidence* matrix and orders the items to agree with as much o
   static heuristic (:func:`poem.ordering.aco.aco_order`): both report the same objective, so they compare;
 - ``method="greedy"``: follow the strongest success pheromone arc to an unvisited item (what a learner
   following the colony's trails step by step would do);
-- ``method="topological"``: a topological order of :func:`prerequisite_graph`, the item with most net
+- ``method="topological"``: a topological order of the precedence graph (:func:`prerequisite_graph` with
+  ``method="precedence"``: the colony alone, no traces), the item with most net
   evidence first among those free at each step.
 
 Every path can be restricted to a subset of ``items`` and can ``start`` from a learner's history (the
