@@ -86,7 +86,7 @@ def graph_to_dot(graph: nx.DiGraph) -> str:
     """graphviz DOT text; each arc labelled with its confidence (or strength when it has none).
 
     >>> g = nx.DiGraph(); g.add_edge("a", "b", strength=1.0, confidence=0.9, support=12)
-    >>> print(graph_to_dot(g).splitlines()[3])
+    >>> print(graph_to_dot(g).splitlines()[4])
       "a" -> "b" [label="0.90", strength=1.000, confidence=0.900, support=12];
     """
     lines = ["digraph prerequisites {", "  rankdir=LR;"]
