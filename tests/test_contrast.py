@@ -197,3 +197,32 @@ def test_graph_stability_and_success_accuracy_on_a_clear_course():
         rd.graph_stability(traces, graph, sample=0)
     with pytest.raises(ParameterError, match="split"):
         rd.success_accuracy(traces, split=1.5)
+
+
+@pytest.mark.parametrize("module", ["poem.ordering.contrast", "poem.simulation.scenarios", "poem.cli.graph",
+                                    "poem.ordering.evaluation"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_scenario_family_is_varied_and_seeded():
+    from poem.simulation.scenarios import GRAPH_KINDS, LEARNER_MODELS, SCENARIOS, simulate_scenario
+
+    assert {s.learner_model for s in SCENARIOS} == set(LEARNER_MODELS)
+    assert {s.graph for s in SCENARIOS} == set(GRAPH_KINDS)
+    assert {300, 1000, 5000} <= {s.n_learners for s in SCENARIOS}
+    assert len({s.follow_share for s in SCENARIOS}) >= 2 and len(SCENARIOS) >= 8
+    for model in LEARNER_MODELS:
+        a, truth = simulate_scenario("wide", model, n_learners=40, n_items=16, seed=3)
+        b, _ = simulate_scenario("wide", model, n_learners=40, n_items=16, seed=3)
+        assert a.equals(b) and set(a["item"]) <= set(truth["items"])
+        assert nx.is_directed_acyclic_graph(nx.DiGraph(truth["prerequisites"]))
+        # learners never retake an item they passed
+        passed = a[a["score"] == 1.0]
+        assert not passed.duplicated(["learner", "item"]).any()
+    with pytest.raises(ParameterError, match="learner model"):
+        simulate_scenario(learner_model="psychic")
