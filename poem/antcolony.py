@@ -72,12 +72,17 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from poem.colony.kernels import conditional_pass, erosion_pass, row_deposit_counts, session_firsts, trail_pass
 from poem.colony.state import DEPOSIT_PARAMS, ColonyState, plain_scalar
-from poem.colony.elo import fit_elo, learner_rating, success_probability
+from poem.colony.elo import fit_elo, learner_rating
+from poem.colony.success import (
+    LearnerState, StateCache, SuccessModel, UnknownItemWarning, checked_scores, encode_ids, fit_success_model,
+    item_code)
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
 from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, select, score_candidates
 from poem.traces import Traces
@@ -97,6 +102,8 @@ DEFAULTS = dict(
     combine="gain", w_remediate=1.0,
 )
 READINESS = ("share", "conditional")
+#: learner states kept by predict_success (a history one attempt longer than a cached one costs one update)
+_STATE_CACHE = 4096
 COMBINES = ("gain", "sum")
 
 
@@ -418,35 +425,101 @@ class ManHill:
         return [t.suggestion(j, current, total, terms, p) for j in chosen]
 
     def predict_success(self, learner_history, item, scores=None) -> float:
-        """P(success) of a learner on ``item``: σ(θ − d) with θ replayed from the history.
+        """P(success) of a learner's next attempt on ``item``, from the colony's fitted success model
+        (:mod:`poem.colony.success`: ELO level, a learner-and-item adjustment and PFA-style counts, weights
+        fitted on a validation share of the course's learners, so a new learner starts at the course's
+        success rate).
 
-        ``learner_history`` is a sequence of item ids with ``scores`` alongside, or of ``(item, score)``
-        pairs.
+        Parameters
+        ----------
+        learner_history : sequence
+            Item ids, oldest first, with ``scores`` alongside, or ``(item, score)`` pairs. Ids are looked up
+            as ids, never as positions: ``7`` means the item whose id is ``"7"``. Unknown items are left
+            out with an :class:`~poem.colony.success.UnknownItemWarning` naming them.
+        item : item id
+            The item to predict (an unknown one raises :class:`~poem.errors.ParameterError`).
+        scores : sequence of float, optional
+            Scores in [0, 1] (NaN: an unscored visit). Required when the history holds bare ids.
+
+        Notes
+        -----
+        The learner's state after each history is cached, so growing a history one attempt at a time
+        costs one update per call, not a replay. For many learners at once use :meth:`predict_trails`.
         """
         self._check_fitted()
         history = list(learner_history)
-        if scores is None and history and isinstance(history[0], (tuple, list)):
+        if scores is None and history and all(isinstance(h, (tuple, list)) and len(h) == 2 for h in history):
             history, scores = [h[0] for h in history], [h[1] for h in history]
+        if scores is None and history:
+            raise ParameterError(
+                f"predict_success: a history of {len(history)} items came without scores, and the prediction "
+                "rests on how those attempts went: pass scores=[...] alongside (NaN for an unscored visit) "
+                "or (item, score) pairs")
         codes, sc = self._history(history, scores, "predict_success")
-        j = self._tables.encode([item])[0]
-        return float(success_probability(self._ability(codes, sc), self.item_difficulty_[j]))
+        j = self._item_code(item, "predict_success")
+        return self._learner_state(codes, sc).predict(j)
+
+    def predict_trails(self, traces: Traces) -> np.ndarray:
+        """Next-attempt P(success) of every event of ``traces`` (in their order), each from the learner's
+        earlier events only: the vectorised form of :meth:`predict_success` for many learners.
+
+        Items the colony does not know are predicted as an average item (difficulty 0) and reported with
+        an :class:`~poem.colony.success.UnknownItemWarning`.
+        """
+        self._check_fitted()
+        traces = _check_traces(traces, None)
+        model = self.success_model()
+        known = np.array([self._tables.code_of.get(str(x), -1) for x in traces.items], dtype=np.int64)
+        codes = known[traces.item] if traces.n_events else np.zeros(0, np.int64)
+        unknown = codes < 0
+        if unknown.any():
+            names = sorted({str(traces.items[c]) for c in np.unique(traces.item[unknown])})
+            warnings.warn(UnknownItemWarning(
+                f"predict_trails: {len(names)} item(s) unknown to the colony (e.g. {names[0]!r}) are predicted "
+                "as an average item"), stacklevel=2)
+            model = model.with_average_item()
+            codes = np.where(unknown, len(self.items_), codes)
+        return model.predict_trails(codes, traces.score, traces.trail_bounds())
+
+    def success_model(self) -> SuccessModel:
+        """The fitted :class:`~poem.colony.success.SuccessModel`, fitted from the colony's log of scored
+        events on first use (and again after a refit or a change of the ELO parameters)."""
+        self._check_fitted()
+        key = (float(self.elo_theta0), float(self.elo_k0), float(self.elo_halflife), int(self.elo_iter))
+        cached = getattr(self, "_success", None)
+        if cached is None or cached[0] != key or cached[1] is not self.state_:
+            st = self.state_
+            model = fit_success_model(st.log_item, st.log_score, st.log_bounds, st.learners, len(self.items_),
+                                      theta0=key[0], k0=key[1], halflife=key[2], n_iter=key[3])
+            self._success = (key, self.state_, StateCache(model, _STATE_CACHE))
+        return self._success[2].model
+
+    @property
+    def success_replayed_(self) -> int:
+        """Attempts replayed by ``predict_success`` since the success model was fitted (see StateCache)."""
+        self.success_model()
+        return self._success[2].replayed
+
+    def _learner_state(self, codes, scores) -> LearnerState:
+        self.success_model()
+        return self._success[2].state(codes, scores)
+
+    def _item_code(self, item, where: str) -> int:
+        return item_code(self._tables.code_of, item, where)
 
     def _history(self, history, scores, where: str):
-        """``(codes, scores)`` of a learner history; scores default to NaN (unscored)."""
-        codes = self._tables.encode(history)
-        if scores is None:
-            return codes, [float("nan")] * len(codes)
-        try:
-            sc = [float(s) for s in scores]
-        except (TypeError, ValueError):
-            bad = next((s for s in scores if not _is_number(s)), None)
-            raise ParameterError(f"{where}: score {bad!r} is not a number (NaN: unscored)") from None
-        if len(sc) != len(codes):
-            raise ParameterError(f"{where}: {len(sc)} scores for {len(codes)} history items")
-        return codes, sc
+        """``(codes, scores)`` of a learner history; scores default to NaN and must lie in [0, 1].
+        ``suggest`` keeps its documented reading (ids or integer codes); ``predict_success`` reads ids only
+        and leaves unknown ones out with a warning."""
+        history = list(history)
+        sc = checked_scores(scores, len(history), where)
+        if where != "predict_success":
+            return self._tables.encode(history), sc
+        return encode_ids(self._tables.code_of, history, sc, where)
 
     def _ability(self, codes, scores) -> float:
-        """The learner's current ELO ability, replayed from their history (:func:`poem.colony.elo.learner_rating`)."""
+        """The learner's current ELO ability, replayed from their history (:func:`poem.colony.elo.learner_rating`);
+        the level ``suggest`` matches against ``target_success``."""
         return learner_rating(codes, scores, self.item_difficulty_, theta0=float(self.elo_theta0),
                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
                               halflife=float(self.elo_halflife))
@@ -472,14 +545,6 @@ class ManHill:
 
 
 # ---------------------------------------------------------------------- helpers (plain functions)
-def _is_number(value) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _check_params(model: ManHill) -> None:
     def num(name, lo=None, hi=None, lo_open=False, integer=False, allow_none=False):
         v = getattr(model, name)

@@ -9,11 +9,21 @@ csv        delimited text, optionally ``.gz``; columns found by name (see below)
 parquet    a Parquet table of events, or a canonical file written by :func:`write_traces`
 jsonl      JSON Lines of flat event records (same column rules as csv)
 edx        Open edX tracking logs (:mod:`poem.importers.edx`)
-xapi       xAPI statements, a JSON array or JSON Lines (:mod:`poem.importers.xapi`)
+xapi       xAPI statements, a JSON array, JSON Lines or LRS responses (:mod:`poem.importers.xapi`)
+caliper    IMS Caliper events (:mod:`poem.importers.caliper`)
 oulad      the Open University Learning Analytics Dataset tables (:mod:`poem.importers.oulad`)
 =========  ==================================================================================
 
-``format="auto"`` decides from the suffix and, for JSON, from the first record.
+``format="auto"`` decides from the suffix and, for JSON, from the first record. Several sources (a list,
+or a folder of daily logs) are read one after the other; an empty file among them is skipped with a
+warning that counts it.
+
+Platform files are read as written: a UTF-8 byte-order mark is skipped, a Python logging header before
+each JSON event (Tutor ``tracking.log``) is stripped, pretty-printed JSON documents and LRS responses
+are read whole, and lines that are not valid in the file's ``encoding`` are rejected as
+``bad_encoding`` with their line number (never replaced, which could merge two learners). Nothing usable
+left is not an error here: :func:`require_events` (called by ``poem import``, ``poem fit`` and
+``poem report``) raises one line naming the dominant reject reason and the likely fix.
 
 Columns (csv, parquet, jsonl, DataFrame) are named with ``learner=``, ``item=``, ``timestamp=``,
 ``score=``, ``duration=`` or found among well-known names: the benchmark format
@@ -61,16 +71,17 @@ from pathlib import Path
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.importers.batch import REASONS, assemble
+from poem.importers.batch import REASONS, assemble, require_events
 from poem.importers.canonical import is_canonical, read_canonical, write_traces
 from poem.importers.files import read_small_table
 from poem.importers.tabular import _chunksize, iter_csv_batches, iter_frame_batches, iter_parquet_batches
 from poem.traces import Traces
 
 __all__ = ["read_traces", "read_outcomes", "read_catalog", "write_traces", "iter_batches", "detect_format",
+           "require_events",
            "FORMATS", "REASONS", "bundled_oulad_dir"]
 
-FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad")
+FORMATS = ("auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad", "dkt")
 
 _COLUMN_ARGS = ("learner", "item", "timestamp", "score", "duration")
 _VALIDATION_ARGS = ("naive_timestamps", "timestamp_format", "timestamp_unit", "score_max")
@@ -88,7 +99,7 @@ def bundled_oulad_dir() -> Path:
 
 
 # ---------------------------------------------------------------------------------------------- formats
-def detect_format(path) -> str:
+def detect_format(path, encoding: str = "utf-8") -> str:
     """Guess the format of ``path`` from its suffix and, for JSON, its first record."""
     path = Path(path)
     if path.is_dir():
@@ -99,7 +110,9 @@ def detect_format(path) -> str:
         raise TraceFormatError(f"{path} is a directory with neither OULAD tables (studentVle.csv) nor "
                                f"traces.csv; found {sorted(p.name for p in path.iterdir())[:10]}")
     if not path.exists():
-        raise TraceFormatError(f"no such file: {path}")
+        from poem.importers.files import check_file
+
+        check_file(path)  # names a broken link or a symlink loop
     name = path.name.lower()
     stem = name[:-3] if name.endswith(".gz") else name
     if stem.endswith((".csv", ".tsv", ".txt")):
@@ -109,7 +122,7 @@ def detect_format(path) -> str:
     if stem.endswith((".json", ".jsonl", ".ndjson", ".log")) or name.endswith(".gz") or "tracking" in name:
         from poem.importers.jsonlines import sniff_json_kind
 
-        return sniff_json_kind(path)
+        return sniff_json_kind(path, encoding)
     raise TraceFormatError(f"cannot tell the format of {path} from its name; pass format= one of "
                            f"{', '.join(FORMATS[1:])}")
 
@@ -122,10 +135,13 @@ def _sources(source, format="auto") -> list:
         if path.is_dir() and format != "oulad" and not ((path / "studentVle.csv").exists()
                                                         or (path / "traces.csv").exists()):
             # a folder of logs (daily tracking-log files, statement exports): its files in name order
-            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+            try:
+                files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+            except OSError as exc:
+                raise TraceFormatError(f"cannot list the directory {path} ({exc})") from exc
             if not files:
                 raise TraceFormatError(f"{path} is an empty directory")
-            return files
+            return _skip_empty(files, path)
         return [path]
     if isinstance(source, (list, tuple)):
         if not source:
@@ -135,9 +151,24 @@ def _sources(source, format="auto") -> list:
             if isinstance(s, (list, tuple)):
                 raise TraceFormatError("sources must be paths or DataFrames, not nested lists")
             out.extend(_sources(s, format))
-        return out
+        return _skip_empty(out, "the sources") if len(out) > 1 else out
     raise TraceFormatError(f"cannot read traces from a {type(source).__name__}; give a path, a list of "
                            "paths or a pandas DataFrame")
+
+
+def _skip_empty(files: list, where) -> list:
+    """Drop empty files from several sources (a day without events in a folder of daily logs), with a
+    warning that counts them; all of them empty is an error."""
+    empty = [f for f in files if isinstance(f, Path) and f.is_file() and f.stat().st_size == 0]
+    if not empty:
+        return files
+    if len(empty) == len(files):
+        raise TraceFormatError(f"every file of {where} is empty ({len(files)} files)")
+    import warnings
+
+    names = ", ".join(f.name for f in empty[:5]) + (" ..." if len(empty) > 5 else "")
+    warnings.warn(f"skipped {len(empty)} empty file(s) of {where}: {names}", UserWarning, stacklevel=3)
+    return [f for f in files if not (isinstance(f, Path) and f in empty)]
 
 
 def iter_batches(source, format="auto", *, chunksize=None, **options):
@@ -154,13 +185,16 @@ def iter_batches(source, format="auto", *, chunksize=None, **options):
         yield from iter_frame_batches(source, chunksize=chunksize, source=name, **_table_options(options))
         return
     path = Path(source)
-    fmt = detect_format(path) if format == "auto" else format
+    fmt = detect_format(path, options.get("encoding") or "utf-8") if format == "auto" else format
     if path.is_dir() and fmt == "csv":
         path = path / "traces.csv"
     if fmt == "csv":
         yield from iter_csv_batches(path, chunksize=chunksize, delimiter=options.pop("delimiter", None),
-                                    engine=options.pop("engine", "auto"), **_table_options(options))
+                                    engine=options.pop("engine", "auto"),
+                                    encoding=options.pop("encoding", None) or "utf-8",
+                                    **_table_options(options))
     elif fmt == "parquet":
+        options.pop("encoding", None)  # Parquet stores UTF-8 text, whatever was asked
         yield from iter_parquet_batches(path, chunksize=chunksize, **_table_options(options))
     elif fmt == "jsonl":
         from poem.importers.jsonlines import iter_jsonl_batches
@@ -174,13 +208,18 @@ def iter_batches(source, format="auto", *, chunksize=None, **options):
         from poem.importers.xapi import iter_xapi_batches
 
         yield from iter_xapi_batches(path, chunksize=chunksize, **_format_options("xapi", options))
+    elif fmt == "caliper":
+        from poem.importers.caliper import iter_caliper_batches
+
+        yield from iter_caliper_batches(path, chunksize=chunksize, **_format_options("caliper", options))
     else:  # oulad is whole tables joined together, not a stream; read_traces handles it
         raise ParameterError("format 'oulad' is read with read_traces, not streamed")
 
 
 _FORMAT_OPTIONS = {
-    "edx": ("events", "video_sessions", "session_gap", "naive_timestamps"),
-    "xapi": ("verbs", "account_home_page", "naive_timestamps"),
+    "edx": ("events", "video_sessions", "session_gap", "naive_timestamps", "course", "encoding", "score_max"),
+    "xapi": ("verbs", "account_home_page", "naive_timestamps", "course", "encoding", "score_max"),
+    "caliper": ("events", "naive_timestamps", "course", "encoding", "score_max"),
 }
 
 
@@ -194,7 +233,7 @@ def _format_options(fmt: str, options: dict) -> dict:
 
 
 def _table_options(options: dict) -> dict:
-    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS)
+    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS) - {"encoding"}
     if unknown:
         raise ParameterError(f"unknown option(s) for a table of events: {sorted(unknown)}")
     return options
@@ -214,7 +253,7 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         A benchmark course directory reads its ``traces.csv`` and, unless ``outcomes`` is given, its
         ``outcomes.csv``; an OULAD directory reads the OULAD tables; any other directory reads its files
         in name order (e.g. daily tracking-log files).
-    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "oulad"}
+    format : {"auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad", "dkt"}
     learner, item, timestamp, score, duration : str, optional
         Column names (tables and JSON lines); recognised names are used when omitted.
     naive_timestamps : str, optional
@@ -239,9 +278,11 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
     progress : bool
         Show a progress bar (rows read, on stderr) while reading.
     **options
-        Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX, ``verbs=`` for xAPI,
-        ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and ``engine=`` ("auto", "arrow",
-        "pandas") for CSV.
+        Format-specific options, e.g. ``events=`` and ``video_sessions=`` for edX (``events=`` also for
+        Caliper), ``verbs=`` for xAPI (``"all"`` for every verb), ``course=`` (course ids to keep) for
+        edX, xAPI and Caliper, ``encoding=`` (default ``"utf-8"``; undecodable lines are rejected as
+        ``bad_encoding``) for CSV and JSON, ``module=`` / ``presentation=`` for OULAD, ``delimiter=`` and
+        ``engine=`` ("auto", "arrow", "pandas") for CSV.
 
     Returns
     -------
@@ -270,14 +311,23 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
     if chunksize is not None:
         _chunksize(chunksize)
-    srcs = _sources(source, format)
+    try:
+        srcs = _sources(source, format)
+    except OSError as exc:  # a folder on the way that cannot be entered (permissions), a broken mount
+        raise TraceFormatError(f"cannot read {exc.filename or source} ({exc.strerror or exc}); check its "
+                               "permissions") from exc
     cols = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration}
     cols = {k: v for k, v in cols.items() if v is not None}
     valid = {"naive_timestamps": naive_timestamps, "timestamp_format": timestamp_format,
              "timestamp_unit": timestamp_unit, "score_max": score_max}
     if score_max is not None and not (isinstance(score_max, (int, float)) and score_max > 0):
         raise ParameterError(f"score_max must be a positive number, got {score_max!r}")
-    fmts = [format if isinstance(s, pd.DataFrame) or format != "auto" else detect_format(s) for s in srcs]
+    try:
+        fmts = [format if isinstance(s, pd.DataFrame) or format != "auto"
+                else detect_format(s, options.get("encoding") or "utf-8") for s in srcs]
+    except OSError as exc:
+        raise TraceFormatError(f"cannot read {exc.filename} ({exc.strerror or exc}); check its "
+                               "permissions") from exc
     if outcomes is None:
         course_outcomes = [s / "outcomes.csv" for s, f in zip(srcs, fmts)
                            if isinstance(s, Path) and s.is_dir() and f == "csv"
@@ -291,6 +341,12 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
         item_info = read_catalog(catalog)
         items = item_info.index.astype(str).tolist()
 
+    if "dkt" in fmts:  # the knowledge-tracing three-line format: no columns, no timestamps to validate
+        from poem.importers.dkt import read_dkt
+
+        if len(srcs) != 1 or cols or options or catalog is not None:
+            raise ParameterError("format='dkt' reads one file and takes no column or format options")
+        return read_dkt(srcs[0], outcomes=outcomes, pseudonymise_key=pseudonymise_key, duplicates=duplicates)
     if "oulad" in fmts:
         if len(srcs) != 1:
             raise TraceFormatError("OULAD is read from one directory at a time")

@@ -560,12 +560,14 @@ def test_predict_success_monotone_in_history():
     bad = model.predict_success(["a", "b"], "e", scores=[0.0, 0.0])
     assert 0 < bad < good < 1
     assert model.predict_success([], "a") > model.predict_success([], "e")
-    # sigma(theta - d) with theta replayed from the history by poem.colony.elo.learner_rating
-    from poem.colony.elo import learner_rating
-    theta = learner_rating([0, 1], [1.0, 1.0], model.item_difficulty_, theta0=model.elo_theta0, k0=model.elo_k0,
-                           k_min=model.elo_k_min, halflife=model.elo_halflife)
-    e = list(model.items_).index("e")
-    assert good == pytest.approx(1 / (1 + np.exp(model.item_difficulty_[e] - theta)))
+    # the single-learner path agrees with the batch form of the same success model
+    from poem.colony.success import LearnerState
+    state = LearnerState(model.success_model())
+    codes = [list(model.items_).index(x) for x in ("a", "b", "e")]
+    trail = model.success_model().predict_trails(np.array(codes, np.int32), np.array([1.0, 1.0, np.nan]),
+                                                 np.array([0, 3]))
+    assert good == pytest.approx(trail[2])
+    assert state.update(codes[0], 1.0).update(codes[1], 1.0).predict(codes[2]) == pytest.approx(good)
 
 
 # ---------------------------------------------------------------- benchmark course (real signal)

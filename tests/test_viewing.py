@@ -141,9 +141,10 @@ def test_real_edx_video_timeline_shares():
     if not EDX_VIDEO_LOG.is_file():
         pytest.skip("../shared/data/real_logs/edx/ is not present")
     t = read_traces(EDX_VIDEO_LOG, format="edx", video_sessions=True)
-    v3 = "i4x-edX-DemoX-video-3cb54a11efae4ccc8a0aade24d14b255"
-    v8 = "i4x-edX-DemoX-video-8c0028eb2a724f48a074bc184cd8635f"
-    vd = "0b9e39477cf34507a7a48f74be381fdd1"  # its events carry "duration": 444
+    # video ids are scoped by their course (issue 13): bare hashes and i4x ids repeat across runs
+    v3 = "edX/DemoX/Demo_Course/i4x-edX-DemoX-video-3cb54a11efae4ccc8a0aade24d14b255"
+    v8 = "edX/DemoX/Demo_Course/i4x-edX-DemoX-video-8c0028eb2a724f48a074bc184cd8635f"
+    vd = "course-v1:edX+DemoX+Test_2015/0b9e39477cf34507a7a48f74be381fdd1"  # its events carry "duration": 444
     catalog = pd.DataFrame({"item": [v3, v8, vd], "kind": "video", "length": [25, 60, 444]})
     frame = t.to_frame().assign(share=watched_share(t, catalog)).set_index(["learner", "item"])["share"]
     # user 1 on v3: play->seek 1 s, play->seek 1 s, play->pause 1 s, play->pause 1 s = 4 s of a 25 s video
@@ -153,7 +154,8 @@ def test_real_edx_video_timeline_shares():
     assert frame.loc[("dummy_username_1", v8)] == pytest.approx(10 / 60)
     assert frame.loc[("dummy_username_1", vd)] == pytest.approx(10 / 444)
     # the other course's video is not in the catalogue: no kind, no length -> its share is estimated
-    assert np.isnan(watched_share(t, catalog)[t.items[t.item] == "0b9e39477cf34507a7a48f74be381fdd"]).all()
+    other = "course-v1:edX+DemoX+Test_2014/0b9e39477cf34507a7a48f74be381fdd"
+    assert np.isnan(watched_share(t, catalog)[t.items[t.item] == other]).all()
 
 
 def _random_viewing_log(seed, n_learners=30, n_videos=6):

@@ -120,9 +120,9 @@ def run_fit(args: argparse.Namespace) -> int:
     else:
         if args.scheduler:
             raise ParameterError("--scheduler only applies with --engine dask")
-        from poem.io import read_traces
+        from poem.io import read_traces, require_events
 
-        traces = read_traces(args.traces, progress=sys.stderr.isatty())
+        traces = require_events(read_traces(args.traces, progress=sys.stderr.isatty()), args.traces)
         summary = traces.summary()
         outcomes = _outcomes(args.outcomes)
         bar = _progress(traces.n_events)

@@ -13,7 +13,9 @@ re-rated by one Newton step of the Rasch likelihood against the learners' abilit
 attempt* (so a learner who failed early, before learning, does not make an item look hard to the learners
 who come later), with attempts by still-unsettled learners weighted down, and the difficulties are
 re-centred to an attempt-weighted mean of zero. The scale is thereby anchored and cannot drift; a few
-sweeps (``n_iter``) converge. Because every sweep treats learners independently, the result does not
+sweeps (``n_iter``) converge. An item every learner passed (or every learner failed) has no finite
+estimate; it keeps its count-based difficulty (:func:`initial_difficulty`), so that such items seen equally
+often get equal difficulties wherever they sit in the trails. Because every sweep treats learners independently, the result does not
 depend on the order in which learners (or partitions of learners) are processed, except for float
 rounding in the per-item sums.
 
@@ -127,12 +129,19 @@ def fit_elo(item, score, bounds, timestamp, n_items, *, theta0=0.0, k0=1.0, k_mi
         del stamps
     del scored
     d = initial_difficulty(attempts, successes)
+    start = d.copy()
+    # an item always passed (or always failed) has no finite Rasch estimate: Newton steps would only push it
+    # by amounts that depend on where it sits in the trails (the abilities of the learners who met it), so
+    # two such items seen equally often would get different difficulties. They keep the count-based value.
+    degenerate = (attempts > 0) & ((successes >= attempts) | (successes <= 0))
     late = timestamp > (t_lo + t_hi) // 2
     for _ in range(int(n_iter)):
         theta, n_att, g, h, g_half, h_half = elo_pass(
             item, score, bounds, d, float(theta0), float(k0), float(k_min), float(halflife), late, n_items)
         # ridge of 1 in the denominator: items seen a handful of times move little
-        d = _centre(d + np.clip(g / (h + 1.0), -MAX_STEP, MAX_STEP), attempts)
+        d = d + np.clip(g / (h + 1.0), -MAX_STEP, MAX_STEP)
+        d[degenerate] = start[degenerate]
+        d = _centre(d, attempts)
     # final abilities against the final difficulties
     theta, n_att, g, h, g_half, h_half = elo_pass(
         item, score, bounds, d, float(theta0), float(k0), float(k_min), float(halflife), late, n_items)

@@ -96,8 +96,21 @@ def load(path, cls):
     which passes itself from :meth:`~poem.antcolony.ManHill.load`); see the module docstring for the errors."""
 
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{str(path)!r} is a directory, not a colony file (.npz written by poem fit)")
     if not path.is_file():
         raise ModelFileError(f"colony file {str(path)!r} does not exist")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read colony file {str(path)!r} ({exc.strerror or exc})") from None
+    if magic == b"PAR1":
+        raise ModelFileError(f"{str(path)!r} is a traces file, not a colony: fit one first "
+                             "(poem fit TRACES --out colony.npz)")
+    if magic[:2] != b"PK":
+        raise ModelFileError(f"colony file {str(path)!r} is corrupt or truncated, or not a colony at all (a "
+                             "colony is the .npz file poem fit writes)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             data = {k: archive[k] for k in archive.files}

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,7 @@ import pandas as pd
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import REJECT_COLUMNS, Traces, empty_rejects
 
-__all__ = ["Batch", "assemble", "make_rejects", "trail_order", "REASONS"]
+__all__ = ["Batch", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events", "REASONS"]
 
 #: Stable reason codes used in every rejects table, with what they mean.
 REASONS = {
@@ -50,6 +51,10 @@ REASONS = {
     "unknown_verb": "xAPI verb not imported",
     "bad_record": "record lacks a required structure (e.g. xAPI actor/object)",
     "collapsed": "video event folded into the viewing-session visit named in the detail (edX)",
+    "bad_encoding": "line holds bytes that are not in the file's encoding (see encoding=)",
+    "bad_id": "learner or item id holds a NUL character, which no output can keep",
+    "voided": "xAPI statement voided by a later voiding statement",
+    "other_course": "event of a course not selected with course=",
 }
 
 
@@ -88,6 +93,14 @@ class Batch:
     n_read: int = 0
     n_naive: int = 0
     n_aware: int = 0
+    #: kind of each accepted event (edX event type, xAPI verb), part of the duplicate key when given:
+    #: a ``failed`` and a ``passed`` at the same time are two events, not one repeated
+    kind: pd.Categorical | None = None
+    #: raw learner ids met in the chunk, rejected rows included (scrubbed from rejects when pseudonymising)
+    seen_learners: set | None = None
+    #: course id of accepted items (edX ``course_id``, xAPI / Caliper course activity), first seen kept:
+    #: becomes the ``course`` column of ``traces.item_info``
+    item_course: dict | None = None
 
     @classmethod
     def from_columns(cls, source, row, learner, item, timestamp, score, duration, *, rejects=None,
@@ -177,6 +190,7 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
     rejects = [b.rejects for b in batches if len(b.rejects)]
     if extra_rejects is not None and len(extra_rejects):
         rejects.append(extra_rejects)
+    item_info = _with_courses(item_info, batches)
     pseudonymised = False
     if pseudonymise_key is not None:
         from poem.pseudonym import pseudonymise_vocabulary
@@ -191,11 +205,23 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
     sorted_learner = np.repeat(np.arange(len(learners), dtype=np.int32), np.diff(bounds))
     keep = None
     if duplicates == "reject" and len(ts):
+        kind = None
+        if any(b.kind is not None for b in batches):
+            _, kind_raw, kind_remap = _merge_codes([
+                b.kind if b.kind is not None else pd.Categorical(np.full(len(b.row), "", dtype=object))
+                for b in batches])
+            kind = (kind_raw, kind_remap)
         keep, dup_rejects = _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap, score,
-                                        duration)
+                                        duration, kind)
         if dup_rejects is not None:
             rejects.append(dup_rejects)
     all_rejects = _ordered_rejects(rejects, [b.source for b in batches])
+    if pseudonymise_key is not None and len(all_rejects):
+        raw_ids = set()
+        for b in batches:
+            raw_ids.update(str(c) for c in b.learner.categories)
+            raw_ids.update(b.seen_learners or ())
+        all_rejects["detail"] = scrub_details(all_rejects["detail"], raw_ids, pseudonymise_key)
     n_read = sum(b.n_read for b in batches) + n_extra_read + (
         len(extra_rejects) if extra_rejects is not None else 0)
     out_outcomes = None
@@ -210,6 +236,153 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         learners=learners, items=vocab, outcomes=out_outcomes, item_info=item_info,
         rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised,
     )
+
+
+_TOKEN = re.compile(r"[^\s/'\"?&=:,;|()\[\]{}<>]+")
+_JOINERS = re.compile(r"([.@+])")
+_URL = re.compile(r"""(?P<q>['"])(?P<url>(?:[a-z][a-z0-9+.-]*://|/)[^'"]*)(?P=q)""", re.IGNORECASE)
+
+
+def _scrub_token(token: str, hashed: dict) -> str:
+    """``token`` with every id of ``hashed`` it holds as a run of its ``.``/``@``/``+``-joined parts
+    (``edx.forum.j.doe.viewed`` holds ``j.doe``) replaced, longest run first."""
+    if token in hashed:
+        return hashed[token]
+    pieces = _JOINERS.split(token)
+    if len(pieces) == 1:
+        return token
+    words, seps = pieces[0::2], pieces[1::2]
+    out, i = [], 0
+    while i < len(words):
+        end, repl = i, words[i]
+        for j in range(len(words) - 1, i - 1, -1):
+            cand = words[i] + "".join(seps[k] + words[k + 1] for k in range(i, j))
+            if cand in hashed:
+                end, repl = j, hashed[cand]
+                break
+        out.append(repl)
+        if end + 1 < len(words):
+            out.append(seps[end])
+        i = end + 1
+    return "".join(out)
+
+
+def scrub_details(details: pd.Series, raw_ids, key) -> pd.Series:
+    """Reject details fit for a pseudonymised import: every raw learner id in ``raw_ids`` is replaced by
+    its pseudonym, and every quoted URL or path (edX page-view event types such as
+    ``/courses/.../submission_history/<username>/...`` may name a learner never seen as an actor) is
+    cut to its first segment.
+
+    >>> scrub_details(pd.Series(["type '/u/ann/x' dropped", "line 3: ann"]), {"ann"}, "k").tolist()
+    ["type '/u/…' (a URL, cut when pseudonymising) dropped", 'line 3: p9266175ac0e5692db793']
+    """
+    from poem.pseudonym import pseudonymise
+
+    ids = sorted(i for i in raw_ids if i)
+    hashed = dict(zip(ids, pseudonymise(ids, key))) if ids else {}
+    # ids holding a delimiter (a space, a slash...) are not tokens: replaced as substrings, longest first
+    spread = sorted((i for i in ids if _TOKEN.fullmatch(i) is None), key=len, reverse=True)
+
+    def url(m):
+        text = m.group("url")
+        head = re.match(r"(?:[a-z][a-z0-9+.-]*://[^/]*)?/?[^/]*/?", text, re.IGNORECASE).group(0)
+        return f"{m.group('q')}{head}…{m.group('q')} (a URL, cut when pseudonymising)"
+
+    def one(text):
+        if not isinstance(text, str):
+            return text
+        text = _URL.sub(url, text)
+        for i in spread:
+            text = text.replace(i, hashed[i])
+        return _TOKEN.sub(lambda m: _scrub_token(m.group(0), hashed), text)
+
+    codes, uniques = pd.factorize(details, use_na_sentinel=False)
+    cleaned = np.array([one(u) for u in uniques], dtype=object)
+    return pd.Series(cleaned[codes] if len(codes) else np.array([], dtype=object), index=details.index,
+                     dtype=object, name=details.name)
+
+
+def _with_courses(item_info, batches):
+    """``item_info`` with a ``course`` column (the course of each item, None when unknown) when the
+    batches know courses; a catalogue's own ``course`` column wins."""
+    courses = {}
+    for b in batches:
+        for item, course in (b.item_course or {}).items():
+            if course:
+                courses.setdefault(item, course)
+    if not courses:
+        return item_info
+    if item_info is None:
+        index = pd.Index(sorted(courses), dtype=object)
+        return pd.DataFrame({"course": pd.Series([courses[i] for i in index], index=index, dtype=object)})
+    if "course" in item_info.columns:
+        return item_info
+    out = item_info.copy()
+    out["course"] = pd.Series([courses.get(str(i)) for i in out.index], index=out.index, dtype=object)
+    return out
+
+
+#: the likely fix when every row was rejected for this reason
+_FIXES = {
+    "unknown_event": "wrong format, or no learning event of the types imported: check --format, or choose "
+                     "the event types with --events (events=)",
+    "unknown_verb": "no statement has a learning verb: choose the verbs with --verbs (verbs=)",
+    "malformed_json": "the file is not JSON of this shape: check --format (a CSV? a table?)",
+    "malformed_row": "rows do not match the header: check the delimiter and --format",
+    "bad_encoding": "the file is not UTF-8: pass --encoding (encoding=) with its encoding, e.g. latin-1",
+    "bad_timestamp": "timestamps cannot be read: epoch numbers need --timestamp-unit s|ms|us|ns "
+                     "(timestamp_unit=), other layouts a timestamp_format=",
+    "naive_timestamp": "timestamps have no UTC offset: pass --naive-timestamps ZONE (naive_timestamps=), "
+                       "e.g. utc or Europe/Paris",
+    "missing_timestamp": "no timestamp in the rows: name the column with --timestamp (timestamp=)",
+    "missing_learner": "no learner id in the rows: name the column with --learner (learner=)",
+    "missing_item": "no item id in the rows: name the column with --item (item=)",
+    "score_out_of_range": "scores lie outside [0, 1]: scores on 0-100 need --score-max 100 (score_max=)",
+    "bad_score": "scores are not numbers: decimal commas ('0,5') must be written with a point, or name "
+                 "another column with --score (score=)",
+    "bad_duration": "durations are not non-negative numbers of seconds: name another column with "
+                    "--duration (duration=)",
+    "duplicate": "every row repeats another: keep them with --keep-duplicates (duplicates='keep')",
+    "other_course": "no event belongs to the course(s) chosen with --course: check the course id",
+    "voided": "every statement was voided",
+    "bad_record": "records lack the structure of this format: check --format",
+    "bad_id": "ids hold NUL characters: the file is probably binary or corrupt",
+    "collapsed": "",
+}
+
+
+def require_events(traces: Traces, what: str = "input") -> Traces:
+    """Return ``traces`` when it holds events; otherwise raise :class:`TraceFormatError` in one line
+    naming the dominant reject reason, an example of it and the likely fix (the flag to use).
+
+    Every command that goes on from imported traces (``poem import``, ``poem fit``, ``poem report``)
+    calls it, so that nothing is built on zero events.
+
+    >>> import pandas as pd
+    >>> from poem.io import read_traces
+    >>> t = read_traces(pd.DataFrame({"learner": ["a"], "item": ["x"], "timestamp": ["2024-01-01T00:00Z"],
+    ...                               "score": [80]}))
+    >>> require_events(t)
+    Traceback (most recent call last):
+    ...
+    poem.errors.TraceFormatError: input: no usable event: read 1 rows, all rejected, mostly score_out_of_range (1 of 1: score '80' outside [0, 1]); scores lie outside [0, 1]: scores on 0-100 need --score-max 100 (score_max=)
+    """
+    if traces.n_events:
+        return traces
+    rejects = traces.rejects
+    if traces.n_read == 0 or not len(rejects):
+        raise TraceFormatError(f"{what}: no usable event: no rows were read (empty input?)")
+    counts = rejects["reason"].value_counts()
+    top = str(counts.index[0])
+    example = rejects.loc[rejects["reason"] == top, "detail"].iloc[0]
+    fix = _FIXES.get(top, "")
+    if top == "bad_timestamp" and isinstance(example, str) and re.search(r"'\d{9,}(\.\d*)?'", example):
+        fix = "timestamps are epoch numbers: pass --timestamp-unit s|ms|us|ns (timestamp_unit=)"
+    if top == "bad_score" and isinstance(example, str) and re.search(r"'-?\d+,\d+'", example):
+        fix = "scores use a decimal comma ('0,5'): write them with a point (0.5) before importing"
+    raise TraceFormatError(f"{what}: no usable event: read {traces.n_read} rows, all rejected, mostly {top} "
+                           f"({int(counts.iloc[0])} of {len(rejects)}: {example})"
+                           + (f"; {fix}" if fix else ""))
 
 
 def _gather(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):
@@ -298,7 +471,7 @@ def _float_key(values: np.ndarray) -> np.ndarray:
     return v.view(np.int64)
 
 
-def _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):
+def _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap, score, duration, kind=None):
     """Mask of sorted positions to keep (False for repeats of an earlier row) and the rejects of the
     repeats; ``(None, None)`` when there are none.
 
@@ -319,6 +492,8 @@ def _duplicates(batches, order, sorted_learner, sorted_ts, item_raw, item_remap,
     cand = order[pos]
     fields = (item_remap[item_raw[cand]].astype(np.int64), _float_key(score[cand]), _float_key(duration[cand]),
               run)
+    if kind is not None:  # the event kind (verb, event type) is part of what makes two events equal
+        fields = (kind[1][kind[0][cand]].astype(np.int64),) + fields
     by = np.lexsort((pos,) + fields)  # groups of equal events, earliest first
     same = np.ones(len(by), dtype=bool)
     for f in fields:

@@ -1,20 +1,38 @@
 """Open edX tracking logs (JSON Lines, optionally gzip-compressed) -> validated batches.
 
-What is read (field names from the Open edX "Events in the Tracking Logs" reference):
+What is read (field names from the Open edX "Events in the Tracking Logs" reference). Three shapes of an
+event are understood: the tracking-log line (``event_type``, ``time``, ``event``), the event as
+event-tracking hands it on (``name``, ``timestamp``, ``data``), and a mobile event exported in Segment's
+shape (``properties.name``, ``properties.data``, ``timestamp``, ``context.traits.username``). A Python
+logging header before each line (a Tutor/devstack ``tracking.log``), a byte-order mark and ``#`` comment
+lines (rejected as ``malformed_json``) are handled by :mod:`poem.importers.jsonlines`.
 
-* the learner is ``username``, or ``context.user_id`` when the username is blank; an event with neither is
-  rejected as ``missing_learner``;
+* the learner is ``username``, else ``context.username``, ``context.user_id`` or ``event.user_id``; an
+  event with none is rejected as ``missing_learner``; an id given as a JSON object gives its ``id`` /
+  ``name`` field or the row is rejected as ``bad_record``;
 * the time is ``time`` (ISO 8601 with offset);
 * ``event`` may be an object or a JSON-encoded string (browser events encode it, sometimes twice); both
-  are decoded;
+  are decoded (a string nested past the parser's depth is left undecoded, never a RecursionError);
 * video events (:data:`VIDEO_EVENTS`: ``load_video``, ``play_video``, ``pause_video``, ``seek_video``,
   ``stop_video``, ``speed_change_video`` and the mobile ``edx.video.*`` names): item = ``event.id``,
   no score;
 * ``problem_check`` from the server: item = ``event.problem_id``, score = ``grade / max_grade``; the
   browser's ``problem_check`` (answers only, no grade) is rejected as ``unknown_event`` because the
   server event of the same submission carries the grade;
+* ``edx.grades.problem.submitted`` (:data:`GRADE_EVENTS`, the grade of blocks other than classic
+  problems): item = ``event.problem_id``, score = ``weighted_earned / weighted_possible``; when a server
+  ``problem_check`` of the same learner and problem lies within :data:`SAME_SUBMISSION_S` seconds, it is
+  the same submission told twice and the grade event is rejected as ``duplicate`` naming that line;
+* completion (:data:`COMPLETION_EVENTS`): ``complete_video`` -> the video with score 1,
+  ``edx.completion.block_completion.changed`` -> ``event.block_id`` with score ``completion``;
 * every other event type is rejected as ``unknown_event`` naming the type (pass ``events=`` to choose the
   event types to import; a type outside it is rejected the same way).
+
+Items are unique within their course (``context.course_id``): ids that do not name their course run
+(bare video hashes, ``i4x://`` ids, which repeat across runs) are prefixed with the course id and ``/``
+(:func:`scope_item`); ``block-v1:`` usage keys already name it and are kept. ``course=`` keeps the events
+of the listed course ids and rejects the others as ``other_course``. The event type is part of the
+duplicate key: a ``play_video`` and a ``pause_video`` at one instant are two events.
 
 With ``video_sessions=True`` the many play/pause/seek events of one viewing session collapse into one visit
 per video: a session is a run of events of one learner on one video with gaps of at most ``session_gap``
@@ -47,10 +65,11 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import Batch, make_rejects
-from poem.importers.jsonlines import iter_json_records
+from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_edx_batches", "collapse_video_sessions", "VIDEO_EVENTS", "PROBLEM_EVENTS", "PLAY_EVENTS"]
+__all__ = ["iter_edx_batches", "collapse_video_sessions", "edx_fields", "scope_item", "VIDEO_EVENTS",
+           "PROBLEM_EVENTS", "PLAY_EVENTS", "GRADE_EVENTS", "COMPLETION_EVENTS", "DEFAULT_EVENTS"]
 
 VIDEO_EVENTS = frozenset({
     "load_video", "play_video", "pause_video", "seek_video", "stop_video", "speed_change_video",
@@ -59,6 +78,12 @@ VIDEO_EVENTS = frozenset({
 })
 PLAY_EVENTS = frozenset({"play_video", "edx.video.played"})
 PROBLEM_EVENTS = frozenset({"problem_check"})
+#: grade of a block other than a classic problem (``weighted_earned / weighted_possible``)
+GRADE_EVENTS = frozenset({"edx.grades.problem.submitted"})
+#: completion events: score 1 for a completed video, ``completion`` (0..1) for a block
+COMPLETION_EVENTS = frozenset({"complete_video", "edx.completion.block_completion.changed"})
+#: the event types imported by default
+DEFAULT_EVENTS = VIDEO_EVENTS | PROBLEM_EVENTS | GRADE_EVENTS | COMPLETION_EVENTS
 
 _COLUMNS = {"learner": "username/context.user_id", "item": "event.id/problem_id", "timestamp": "time",
             "score": "grade/max_grade", "duration": None}
@@ -74,34 +99,101 @@ def _decode(event):
             break
         try:
             event = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a string nested past the parser's depth is not an event
             break
     return event
 
 
-def _learner(rec):
-    name = rec.get("username")
-    if name not in (None, ""):
-        return str(name)
+def _learner(rec, event):
+    name = json_id(rec.get("username"))
+    if name:
+        return name
     ctx = rec.get("context")
-    uid = ctx.get("user_id") if isinstance(ctx, dict) else None
-    return "" if uid in (None, "") else str(uid)
+    if isinstance(ctx, dict):
+        for key in ("username", "user_id"):
+            uid = json_id(ctx.get(key))
+            if uid:
+                return uid
+    if isinstance(event, dict) and event.get("user_id") not in (None, ""):
+        return json_id(event.get("user_id"))
+    return ""
 
 
-def _grade(event) -> float:
+def _ratio(num, den) -> float:
     try:
-        grade, top = float(event.get("grade")), float(event.get("max_grade"))
+        num, den = float(num), float(den)
     except (TypeError, ValueError):
         return np.nan
-    return grade / top if top > 0 else np.nan
+    return num / den if den > 0 else np.nan
+
+
+def _course(rec, event) -> str:
+    for holder in (rec.get("context"), event):
+        if isinstance(holder, dict) and isinstance(holder.get("course_id"), str) and holder["course_id"]:
+            return holder["course_id"]
+    return ""
+
+
+def scope_item(item, course: str):
+    """``item`` made unique within ``course``: ids that already name their course run (``block-v1:``
+    usage keys) are kept, others (bare video hashes, ``i4x://`` ids, which repeat across runs) are
+    prefixed with the course id and ``/``.
+
+    >>> scope_item("0b9e39477cf3", "course-v1:edX+DemoX+2T2016")
+    'course-v1:edX+DemoX+2T2016/0b9e39477cf3'
+    >>> scope_item("block-v1:edX+DemoX+2T2016+type@video+block@ab", "course-v1:edX+DemoX+2T2016")
+    'block-v1:edX+DemoX+2T2016+type@video+block@ab'
+    """
+    if not course or not isinstance(item, str) or not item:
+        return item
+    key = course.split(":", 1)[1] if course.startswith("course-v1:") else course
+    return item if key in item else f"{course}/{item}"
+
+
+def _segment(rec):
+    """An event in Segment's export shape (the mobile apps): ``(type, event, time, learner, course)``."""
+    props = rec.get("properties") if isinstance(rec.get("properties"), dict) else {}
+    ctx = rec.get("context") if isinstance(rec.get("context"), dict) else {}
+    traits = ctx.get("traits") if isinstance(ctx.get("traits"), dict) else {}
+    pctx = props.get("context") if isinstance(props.get("context"), dict) else {}
+    learner = json_id(traits.get("username")) or json_id(rec.get("userId"))
+    return (props.get("name") or "", _decode(props.get("data")), json_scalar(rec.get("timestamp")), learner,
+            pctx.get("course_id") if isinstance(pctx.get("course_id"), str) else "")
+
+
+def edx_fields(rec):
+    """``(type, event, time, learner, course)`` of a tracking-log event, an event as event-tracking hands
+    it on (``name``, ``data``, ``timestamp``) or a mobile event in Segment's shape (``properties.name``)."""
+    if "properties" in rec and "event_type" not in rec and isinstance(rec.get("properties"), dict):
+        return _segment(rec)
+    etype = rec.get("event_type") or rec.get("name") or ""
+    event = _decode(rec["event"]) if "event" in rec else rec.get("data")
+    return (etype, event, json_scalar(rec.get("time") or rec.get("timestamp")), _learner(rec, event),
+            _course(rec, event))
+
+
+def _item_score(etype, event):
+    """``(item, score)`` of a wanted event, or ``(None, reason detail)`` when it carries no usable item."""
+    if etype in PROBLEM_EVENTS:
+        return event.get("problem_id"), _ratio(event.get("grade"), event.get("max_grade"))
+    if etype in GRADE_EVENTS:
+        return event.get("problem_id"), _ratio(event.get("weighted_earned"), event.get("weighted_possible"))
+    if etype == "edx.completion.block_completion.changed":
+        return event.get("block_id"), _ratio(event.get("completion"), 1.0)
+    if etype == "complete_video":
+        return event.get("id") or event.get("module_id"), 1.0
+    return event.get("id") or event.get("module_id"), np.nan
 
 
 def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False, session_gap=1800.0,
-                     naive_timestamps=None):
+                     naive_timestamps=None, course=None, encoding="utf-8", score_max=None):
     """Validated batches of an Open edX tracking log; see the module docstring for the rules."""
-    wanted = VIDEO_EVENTS | PROBLEM_EVENTS if events is None else frozenset(events)
     if isinstance(events, str):
         raise ParameterError("events must be a collection of event type names, not a single string")
+    if isinstance(course, str):
+        course = [course]
+    courses = None if course is None else frozenset(course)
+    wanted = DEFAULT_EVENTS if events is None else frozenset(events)
     try:
         gap = float(session_gap)
     except (TypeError, ValueError):
@@ -110,44 +202,65 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
         raise ParameterError(f"session_gap must be a positive number of seconds, got {session_gap!r}")
     source = str(path)
     held = []  # video events kept back for the session collapse, which needs the whole log
-    for chunk in iter_json_records(path, chunksize):
+    grades, checks = [], {}  # grade events, and the server problem_check of each (learner, problem)
+    for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, learners, items, times, scores, kinds = [], [], [], [], [], []
-        skip_rows, skip_details = [], []
+        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for rec, line in zip(chunk.records, chunk.lines.tolist()):
-            etype = rec.get("event_type") or rec.get("name") or ""
+            etype, event, time, learner, course_id = edx_fields(rec)
+            if isinstance(learner, str):
+                seen.add(learner)
             # a malformed log may carry a non-string type (a dict, a list): unhashable, and never wanted
             if not isinstance(etype, str) or etype not in wanted:
-                skip_rows.append(line)
+                skip_rows.append(line), skip_reasons.append("unknown_event")
                 skip_details.append(f"event type {etype!r} not imported")
                 continue
-            event = _decode(rec.get("event"))
+            if courses is not None and course_id not in courses:
+                skip_rows.append(line), skip_reasons.append("other_course")
+                skip_details.append(f"course {course_id!r} not selected" if course_id else "no course_id")
+                continue
+            if (etype in PROBLEM_EVENTS or etype in GRADE_EVENTS) and not isinstance(event, dict):
+                skip_rows.append(line), skip_reasons.append("unknown_event")
+                skip_details.append(f"{rec.get('event_source', '')} {etype} carries answers, not a grade "
+                                    "(the server event is imported)".strip())
+                continue
+            if not isinstance(event, dict):
+                event = {}
+            item, score = _item_score(etype, event)
+            item = json_id(item)
+            if learner is None or item is None:
+                skip_rows.append(line), skip_reasons.append("bad_record")
+                skip_details.append(("learner" if learner is None else "item") + " is a JSON object or array "
+                                    "without an id or name")
+                continue
+            item = scope_item(item, course_id)
+            if etype in GRADE_EVENTS:  # held back: it may repeat the grade of a problem_check
+                grades.append((line, learner, item, time, score, etype))
+                continue
+            if course_id and item:
+                item_courses.setdefault(item, course_id)
             if etype in PROBLEM_EVENTS:
-                if not isinstance(event, dict):
-                    skip_rows.append(line)
-                    skip_details.append(f"{rec.get('event_source', '')} {etype} carries answers, not a grade "
-                                        "(the server event is imported)".strip())
-                    continue
-                item, score = event.get("problem_id"), _grade(event)
-            else:
-                if not isinstance(event, dict):
-                    event = {}
-                item, score = event.get("id") or event.get("module_id"), np.nan
+                checks.setdefault((learner, item), []).append((time, line))
             rows.append(line)
-            learners.append(_learner(rec))
+            learners.append(learner)
             items.append(item)
-            times.append(rec.get("time"))
+            times.append(time)
             scores.append(score)
             kinds.append(etype)
-        skipped = make_rejects(source, skip_rows, "unknown_event", skip_details)
+        skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({_COLUMNS["learner"]: pd.Series(learners, dtype=object),
                               _COLUMNS["item"]: pd.Series(items, dtype=object),
                               _COLUMNS["timestamp"]: pd.Series(times, dtype=object),
                               _COLUMNS["score"]: pd.Series(scores, dtype=float)})
         batch = validate_frame(frame, _COLUMNS, source=source, rows=np.asarray(rows, np.int64),
-                               naive_timestamps=naive_timestamps)
+                               naive_timestamps=naive_timestamps, score_max=score_max)
         batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
                                   [batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
+        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
+                                                                            batch.row)])
+        batch.seen_learners = seen
+        batch.item_course = item_courses
         if video_sessions:
             kind = pd.Series(kinds, dtype=object).to_numpy()
             accepted = np.isin(np.asarray(rows, np.int64), batch.row)
@@ -155,8 +268,62 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             held.append((batch, is_video, np.isin(kind[accepted], list(PLAY_EVENTS))))
         else:
             yield batch
+    if grades:
+        batch = _grade_batch(grades, checks, source, naive_timestamps, score_max)
+        if video_sessions:
+            none = np.zeros(len(batch.row), dtype=bool)
+            held.append((batch, none, none))
+        else:
+            yield batch
     if video_sessions:
         yield from collapse_video_sessions(held, source, gap)
+
+
+#: a grade event this close to a server problem_check of the same learner and problem is that
+#: submission's grade told twice (Open edX emits both for classic problems)
+SAME_SUBMISSION_S = 60.0
+
+
+def _grade_batch(grades, checks, source, naive_timestamps, score_max):
+    """The held ``edx.grades.problem.submitted`` events as one batch: those repeating a server
+    ``problem_check`` of the same learner and problem within :data:`SAME_SUBMISSION_S` seconds are
+    rejected as ``duplicate`` naming its line (the grade event is read for the blocks that have no
+    problem_check). Their lines were counted as read by their own chunks, so this batch reads 0."""
+    from poem.importers.timestamps import OK, parse_timestamps
+
+    def when(values):
+        ns, state = parse_timestamps(pd.Series(values, dtype=object), naive_timestamps=naive_timestamps)
+        return np.where(state == OK, ns, np.iinfo(np.int64).min)
+
+    grade_ns = when([g[3] for g in grades])
+    keep, dup_rows, dup_details = [], [], []
+    for g, t in zip(grades, grade_ns.tolist()):
+        cands = checks.get((g[1], g[2]), [])
+        match = None
+        if cands and t != np.iinfo(np.int64).min:
+            check_ns = when([c[0] for c in cands])
+            near = np.abs(check_ns.astype(np.float64) - t) <= SAME_SUBMISSION_S * 1e9
+            if near.any():
+                match = cands[int(np.flatnonzero(near)[0])][1]
+        if match is None:
+            keep.append(g)
+        else:
+            dup_rows.append(g[0])
+            dup_details.append(f"{g[5]} repeats the grade of the problem_check at line {match}")
+    frame = pd.DataFrame({_COLUMNS["learner"]: pd.Series([g[1] for g in keep], dtype=object),
+                          _COLUMNS["item"]: pd.Series([g[2] for g in keep], dtype=object),
+                          _COLUMNS["timestamp"]: pd.Series([g[3] for g in keep], dtype=object),
+                          _COLUMNS["score"]: pd.Series([g[4] for g in keep], dtype=float)})
+    rows = np.asarray([g[0] for g in keep], np.int64)
+    batch = validate_frame(frame, _COLUMNS, source=source, rows=rows, naive_timestamps=naive_timestamps,
+                           score_max=score_max)
+    dups = make_rejects(source, dup_rows, "duplicate", dup_details)
+    batch.rejects = pd.concat([r for r in (dups, batch.rejects) if len(r)] or [batch.rejects],
+                              ignore_index=True)
+    batch.n_read = 0
+    batch.kind = pd.Categorical(np.asarray([g[5] for g in keep], dtype=object)[np.isin(rows, batch.row)])
+    batch.seen_learners = set()
+    return batch
 
 
 def _subset(batch: Batch, keep: np.ndarray) -> tuple:
@@ -170,9 +337,13 @@ def collapse_video_sessions(held, source: str, session_gap: float):
     parts = []
     for batch, is_video, is_play in held:
         other = _subset(batch, ~is_video)
-        yield Batch.from_columns(source, *other, rejects=batch.rejects,
-                                 n_read=batch.n_read - int(is_video.sum()), n_naive=batch.n_naive,
-                                 n_aware=batch.n_aware)
+        rest = Batch.from_columns(source, *other, rejects=batch.rejects,
+                                  n_read=batch.n_read - int(is_video.sum()), n_naive=batch.n_naive,
+                                  n_aware=batch.n_aware)
+        rest.seen_learners, rest.item_course = batch.seen_learners, batch.item_course
+        if batch.kind is not None:
+            rest.kind = batch.kind[~is_video]
+        yield rest
         parts.append((*_subset(batch, is_video), is_play[is_video]))
     if not parts:
         return

@@ -14,12 +14,34 @@ __all__ = ["check_file", "open_text", "sniff_delimiter", "read_small_table"]
 
 
 def check_file(path: Path) -> None:
-    """Raise :class:`TraceFormatError` naming the problem when ``path`` is missing, a folder or empty."""
-    if not path.exists():
+    """Raise :class:`TraceFormatError` naming the problem when ``path`` is missing, a broken link or a
+    symlink loop, a folder, empty, or not readable."""
+    path = Path(path)
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a folder on the way that cannot be entered
+        raise TraceFormatError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    if not exists:
+        if path.is_symlink():
+            try:
+                path.resolve(strict=True)
+            except RuntimeError as exc:  # Python < 3.13 raises RuntimeError for loops
+                raise TraceFormatError(f"{path} is a symbolic link loop ({exc})") from exc
+            except OSError as exc:
+                what = "loop" if "loop" in str(exc).lower() or getattr(exc, "errno", 0) == 40 else "target"
+                raise TraceFormatError(f"{path} is a symbolic link {'loop' if what == 'loop' else 'to nothing'}"
+                                       f" ({exc.strerror or exc})") from exc
+            raise TraceFormatError(f"{path} is a symbolic link to nothing")
         raise TraceFormatError(f"no such file: {path}")
     if path.is_dir():
         raise TraceFormatError(f"{path} is a directory, not a file")
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise TraceFormatError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    if size == 0:
         raise TraceFormatError(f"{path} is empty")
 
 
@@ -37,8 +59,12 @@ def open_text(path: Path, encoding: str = "utf-8", *, errors: str = "replace", n
 
 def sniff_delimiter(path: Path) -> str:
     """The delimiter of a text table from its header line (tab for ``.tsv``, comma when unsure)."""
-    with open_text(path) as fh:
-        head = fh.readline()
+    check_file(path)
+    try:
+        with open_text(path, "utf-8-sig") as fh:
+            head = fh.readline()
+    except (OSError, EOFError) as exc:
+        raise TraceFormatError(f"cannot read {path} ({exc})") from exc
     if path.name.endswith((".tsv", ".tsv.gz")):
         return "\t"
     try:

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ CANDIDATES = {
 REQUIRED = ("learner", "item", "timestamp")
 
 #: Row checks in priority order (the first failing one is the row's reason).
-CHECKS = ("missing_learner", "missing_item", "missing_timestamp", "bad_timestamp", "naive_timestamp",
+CHECKS = ("missing_learner", "missing_item", "bad_id", "missing_timestamp", "bad_timestamp", "naive_timestamp",
           "bad_score", "score_out_of_range", "bad_duration")
 
 _TRUE = {"true", "yes", "t", "y", "passed", "pass", "success", "correct"}
@@ -88,6 +89,11 @@ def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=N
             out[field] = name
             continue
         out[field] = next((lower[c] for c in CANDIDATES[field] if c in lower), None)
+        if out[field] is not None:
+            twins = [c for c in columns if c.lower() == out[field].lower()]
+            if len(twins) > 1:  # "Score" and "score": choosing one silently could drop the right one
+                raise TraceFormatError(f"{source}: columns {twins} could each be the {field}; name the right "
+                                       f"one with {field}=... (--{field})")
         if out[field] is None and field in REQUIRED:
             missing.append(field)
     if missing:
@@ -152,6 +158,16 @@ def _ids(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     if blank.any():  # one gather over the rows only when some distinct value is blank
         missing |= blank[np.maximum(codes, 0)]
     return codes, cats, missing, dense
+
+
+def _nul(codes: np.ndarray, cats: np.ndarray, mask=None):
+    """Rows whose id holds a NUL character (Parquet and C strings would cut it there, merging ids), or'ed
+    into ``mask``; None when there is none (checked on the distinct values only)."""
+    bad = np.fromiter(("\x00" in c for c in cats), dtype=bool, count=len(cats))
+    if not bad.any():
+        return mask
+    rows = bad[np.maximum(codes, 0)] & (codes >= 0)
+    return rows if mask is None else rows | mask
 
 
 def _categorical(codes: np.ndarray, cats: np.ndarray, dense: bool = False) -> pd.Categorical:
@@ -240,7 +256,8 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     # a check that no row fails is None: on a clean table most are, and no mask of n rows is built for them
     bad_state = [None, None, None] if not state.any() else [state == MISSING, state == UNPARSEABLE,
                                                               state == NAIVE]
-    conditions = [no_learner, no_item, *bad_state, bad_score, out_of_range, bad_duration]
+    bad_id = _nul(learner_codes, learner_cats, _nul(item_codes, item_cats))
+    conditions = [no_learner, no_item, bad_id, *bad_state, bad_score, out_of_range, bad_duration]
     present = [c for c in conditions if c is not None]
     failed = np.logical_or.reduce(present) if present and n else None
     if failed is not None and failed.any():
@@ -252,8 +269,10 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
         learner_dense = item_dense = False  # the rejected rows may have held the only use of a value
     else:  # every row is accepted: the arrays (fresh ones, none a view of ``frame``) are kept uncopied
         rejects = _rejects(frame, columns, source, rows, conditions, np.zeros(n, bool))
+    # the raw ids of rejected rows too, so that a pseudonymised import can scrub them from the details
+    seen = set(learner_cats.tolist()) if len(rejects) else None
     return Batch(
-        source=source, row=rows,
+        source=source, row=rows, seen_learners=seen,
         learner=_categorical(learner_codes, learner_cats, learner_dense),
         item=_categorical(item_codes, item_cats, item_dense),
         timestamp=ns, score=score, duration=duration, rejects=rejects, n_read=n,
@@ -270,6 +289,7 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
     shown = {
         "missing_learner": ("learner", "blank {col}"), "missing_item": ("item", "blank {col}"),
         "missing_timestamp": ("timestamp", "blank {col}"),
+        "bad_id": ("learner", "an id holds a NUL character (\\x00), which no output can keep"),
         "bad_timestamp": ("timestamp", "{col} {val} cannot be parsed"),
         "naive_timestamp": ("timestamp", "{col} {val} has no UTC offset; pass naive_timestamps='utc'"),
         "bad_score": ("score", "{col} {val} is not a number"),
@@ -281,7 +301,13 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
         if not sel.any():
             continue
         col = columns[field]
+        if code == "bad_id":
+            detail[sel] = template
+            continue
         vals = frame[col].iloc[idx[sel]].astype(str).map(repr).to_numpy(dtype=object)
+        if code == "bad_timestamp":
+            detail[sel] = [_bad_time(col, v) for v in vals]
+            continue
         detail[sel] = [template.format(col=col, val=v) for v in vals]
     return pd.DataFrame({
         "source": pd.Series(np.full(len(idx), source, dtype=object), dtype=object),
@@ -289,6 +315,18 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
         "reason": pd.Series(reason.astype(object), dtype=object),
         "detail": pd.Series(detail, dtype=object),
     })
+
+
+_YEAR = re.compile(r"^'\s*([+-]?\d{1,6})-\d\d-\d\d")
+
+
+def _bad_time(col: str, val: str) -> str:
+    """Detail of an unreadable timestamp: a well-formed date outside what nanoseconds since 1970 can
+    hold (years 1678 to 2261) is said to be out of range, not unparseable."""
+    m = _YEAR.match(val)
+    if m and not 1678 <= int(m.group(1)) <= 2261:
+        return f"{col} {val} is out of the supported range (years 1678 to 2261)"
+    return f"{col} {val} cannot be parsed"
 
 
 def iter_frame_batches(frame: pd.DataFrame, *, chunksize=None, source="DataFrame", columns=None,
@@ -349,18 +387,29 @@ def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", 
     yield from _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, size)
 
 
-def _open_text(path: Path, encoding: str):
-    """The file as the ``csv`` module reads it: strict decoding, no newline translation."""
-    return open_text(path, encoding, errors="strict", newline="")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _open_text(path: Path, encoding: str, errors: str = "strict"):
+    """The file as the ``csv`` module reads it: no newline translation, a UTF-8 byte-order mark skipped;
+    strict decoding (``errors="surrogateescape"`` lets the record reader reject undecodable lines)."""
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        encoding = "utf-8-sig"
+    return open_text(path, encoding, errors=errors, newline="")
 
 
 def _header(path: Path, source: str, delimiter: str, encoding: str) -> list:
     # read by the csv module: pandas would take the first column for an index when the first data
     # record has one field more than the header
     try:
-        with _open_text(path, encoding) as fh:
+        with _open_text(path, encoding, "surrogateescape") as fh:
             names = next(csv.reader(fh, delimiter=delimiter), None)
-    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        if names and _SURROGATE.search("".join(names)):
+            raise UnicodeDecodeError(encoding, b"", 0, 1, "undecodable bytes in the header line")
+    except UnicodeDecodeError as exc:
+        raise TraceFormatError(f"{source}: the header is not {encoding} ({exc}); pass encoding= (--encoding) "
+                               "with the encoding the file is written in") from exc
+    except (csv.Error, OSError, EOFError) as exc:
         raise TraceFormatError(f"{source}: not a readable CSV file ({exc})") from exc
     if not names or not any(n.strip() for n in names):
         raise TraceFormatError(f"{source}: no header line")
@@ -425,18 +474,26 @@ def _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, si
     positions = [names.index(c) for c in used]
     offset = 0
     try:
-        with _open_text(path, encoding) as fh:
+        with _open_text(path, encoding, "surrogateescape") as fh:
             reader = csv.reader(fh, delimiter=delimiter)
             next(reader, None)  # the header, already read
             while True:
-                records, rows, bad_rows, bad_details = [], [], [], []
+                records, rows, bad_rows, bad_details, bad_reasons = [], [], [], [], []
                 for record in reader:
                     if not record:  # a blank line is not a record (as for Arrow)
                         continue
                     if len(record) != width:
                         bad_rows.append(offset)
+                        bad_reasons.append("malformed_row")
                         bad_details.append(f"line {reader.line_num}: {len(record)} fields, "
                                            f"the header has {width}")
+                    elif not all(f.isascii() for f in record) and _SURROGATE.search("".join(record)):
+                        # bytes the encoding cannot decode: a reject, never a replacement character that
+                        # would merge two learners
+                        bad_rows.append(offset)
+                        bad_reasons.append("bad_encoding")
+                        bad_details.append(f"line {reader.line_num}: bytes that are not {encoding}; pass "
+                                           "encoding= (--encoding) if the file is written in another one")
                     else:
                         records.append([record[k] for k in positions])
                         rows.append(offset)
@@ -451,7 +508,7 @@ def _python_csv_batches(path, source, delimiter, encoding, names, cols, opts, si
                 frame = frame.where(frame != "", None)  # only "" is missing, as in the Arrow reader
                 batch = validate_frame(frame, cols, source=source, rows=np.asarray(rows, np.int64), **opts)
                 if bad_rows:
-                    bad = make_rejects(source, bad_rows, "malformed_row", bad_details)
+                    bad = make_rejects(source, bad_rows, np.asarray(bad_reasons, dtype=object), bad_details)
                     batch.rejects = pd.concat([bad, batch.rejects], ignore_index=True).sort_values(
                         "row", kind="stable", ignore_index=True)
                     batch.n_read += len(bad)

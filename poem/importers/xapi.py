@@ -6,14 +6,22 @@ Following the xAPI specification (1.0.3 / IEEE 9274.1.1):
   ``account.homePage`` + ``|`` only when ``account_home_page=True``), ``mbox`` (without ``mailto:``),
   ``mbox_sha1sum``, ``openid``; a statement with none is rejected as ``missing_learner``;
 * item = ``object.id``; statements about other statements (``StatementRef``, ``SubStatement``) and
-  voiding statements (verb ``.../voided``) are rejected as ``bad_record`` / ``unknown_verb``;
+  voiding statements (verb ``.../voided``) are rejected as ``bad_record`` / ``unknown_verb``, and the
+  statement a voiding statement names (anywhere in the file) is rejected as ``voided``;
+* statements are read from a JSON array, JSON Lines, one pretty-printed statement, or LRS responses
+  ``{"statements": [...], "more": ...}`` (several pages one after the other too);
 * time = ``timestamp``, or ``stored`` when the statement has no timestamp;
 * score = ``result.score.scaled`` when present (negative scaled scores are outside [0, 1] and rejected),
   else ``(raw - min) / (max - min)`` when those are given, else ``result.success`` (true 1, false 0), else
   ``result.completion`` true -> 1 (false leaves the score unknown: not finishing is not failing);
 * duration = ``result.duration`` (ISO 8601 duration such as ``PT1M30.5S``) in seconds;
-* ``verbs=`` keeps only the listed verb ids (or their last path segment: ``"played"``); others are rejected
-  as ``unknown_verb``. :data:`VIDEO_VERBS` lists the xAPI video profile's verbs.
+  ``passed`` and ``failed`` without a result score mean 1 and 0;
+* ``verbs=`` keeps only the listed verb ids (or their last path segment: ``"played"``; ``"all"`` keeps
+  every verb); others are rejected as ``unknown_verb``. By default only the learning verbs of
+  :data:`DEFAULT_VERBS` are read, so that enrolment, forum and navigation statements never become path
+  items. :data:`VIDEO_VERBS` lists the xAPI video profile's verbs. The verb is part of the duplicate key;
+* ``course=`` keeps the statements whose object, context parent or grouping id contains a listed course
+  id; others are rejected as ``other_course``.
 
 Examples
 --------
@@ -34,10 +42,10 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import make_rejects
-from poem.importers.jsonlines import iter_json_records
+from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_xapi_batches", "statement_row", "parse_iso_duration", "VIDEO_VERBS"]
+__all__ = ["iter_xapi_batches", "statement_row", "course_activity", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
 
 VIDEO_VERBS = frozenset({
     "https://w3id.org/xapi/video/verbs/played", "https://w3id.org/xapi/video/verbs/paused",
@@ -46,6 +54,11 @@ VIDEO_VERBS = frozenset({
     "http://adlnet.gov/expapi/verbs/interacted",
 })
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+#: verbs imported by default (matched on the verb id's last segment): learning verbs of ADL, the video
+#: profile's viewing verbs, and ``evaluated`` (Open edX's graded problem answer). Enrolment, forum and
+#: navigation verbs are rejected as ``unknown_verb`` so they never become path items.
+DEFAULT_VERBS = frozenset({"experienced", "attempted", "answered", "completed", "passed", "failed", "played",
+                           "paused", "seeked", "evaluated"})
 
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
                        r"(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -69,19 +82,23 @@ def parse_iso_duration(text) -> float:
     return d * 86400 + h * 3600 + mi * 60 + s
 
 
-def _actor(actor, home_page: bool) -> str:
+def _actor(actor, home_page: bool):
+    """The learner of a statement (see the module docstring); None when the identifier is an object or
+    array, which cannot be an id."""
     if not isinstance(actor, dict):
         return ""
     account = actor.get("account")
     if isinstance(account, dict) and account.get("name") not in (None, ""):
-        name = str(account["name"])
+        name = json_id(account["name"])
+        if name is None:
+            return None
         return f"{account.get('homePage', '')}|{name}" if home_page else name
     mbox = actor.get("mbox")
     if isinstance(mbox, str) and mbox:
         return mbox[7:] if mbox.lower().startswith("mailto:") else mbox
     for key in ("mbox_sha1sum", "openid"):
         if actor.get(key) not in (None, ""):
-            return str(actor[key])
+            return json_id(actor[key])
     return ""
 
 
@@ -91,13 +108,13 @@ def _score(result) -> object:
     score = result.get("score")
     if isinstance(score, dict):
         if score.get("scaled") is not None:
-            return score["scaled"]
+            return json_scalar(score["scaled"])
         raw, lo, hi = score.get("raw"), score.get("min"), score.get("max")
         try:
             if raw is not None and hi is not None and float(hi) > float(lo or 0):
                 return (float(raw) - float(lo or 0)) / (float(hi) - float(lo or 0))
         except (TypeError, ValueError):
-            return raw
+            return json_scalar(raw)
     if isinstance(result.get("success"), bool):
         return 1.0 if result["success"] else 0.0
     if result.get("completion") is True:
@@ -105,60 +122,171 @@ def _score(result) -> object:
     return None
 
 
+def _verb_name(vid) -> str:
+    return vid.rstrip("/").rsplit("/", 1)[-1] if isinstance(vid, str) else ""
+
+
 def statement_row(statement: dict, *, account_home_page: bool = False) -> dict:
-    """The canonical fields of one statement (values unvalidated: the batch checks do that)."""
+    """The canonical fields of one statement (values unvalidated: the batch checks do that).
+
+    ``passed`` and ``failed`` without a result score mean 1 and 0.
+    """
     obj = statement.get("object")
     result = statement.get("result")
+    score = _score(result)
+    if score is None:
+        verb = statement.get("verb")
+        name = _verb_name(verb.get("id") if isinstance(verb, dict) else None)
+        score = {"passed": 1.0, "failed": 0.0}.get(name)
     return {
         "learner": _actor(statement.get("actor"), account_home_page),
-        "item": obj.get("id") if isinstance(obj, dict) else None,
-        "timestamp": statement.get("timestamp") or statement.get("stored"),
-        "score": _score(result),
+        "item": json_id(obj.get("id")) if isinstance(obj, dict) else "",
+        "timestamp": json_scalar(statement.get("timestamp") or statement.get("stored")),
+        "score": json_scalar(score),
         "duration": parse_iso_duration(result.get("duration")) if isinstance(result, dict) else np.nan,
     }
 
 
 def _verb_matcher(verbs):
     if verbs is None:
-        return None
+        verbs = DEFAULT_VERBS
     if isinstance(verbs, str):
-        raise ParameterError("verbs must be a collection of verb ids or names, not a single string")
+        if verbs == "all":
+            return lambda vid: True
+        raise ParameterError("verbs must be a collection of verb ids or names (or 'all'), not a single string")
     verbs = frozenset(verbs)
-    return lambda vid: vid in verbs or vid.rstrip("/").rsplit("/", 1)[-1] in verbs
+    if "all" in verbs:
+        return lambda vid: True
+    return lambda vid: vid in verbs or _verb_name(vid) in verbs
 
 
-def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=False, naive_timestamps=None):
-    """Validated batches of xAPI statements; see the module docstring for the mapping."""
+def course_activity(st) -> str:
+    """The course a statement belongs to: the first context parent or grouping activity whose type is
+    ``.../activities/course`` or whose id names a course (``/course/``, ``course-v1:``); "" when none."""
+    ctx = st.get("context")
+    acts = ctx.get("contextActivities") if isinstance(ctx, dict) else None
+    if not isinstance(acts, dict):
+        return ""
+    for key in ("parent", "grouping"):
+        group = acts.get(key)
+        for a in group if isinstance(group, list) else [group]:
+            if not isinstance(a, dict) or not isinstance(a.get("id"), str):
+                continue
+            definition = a.get("definition") if isinstance(a.get("definition"), dict) else {}
+            kind = definition.get("type") if isinstance(definition.get("type"), str) else ""
+            if kind.endswith("/activities/course") or "/course/" in a["id"] or "course-v1:" in a["id"]:
+                return a["id"]
+    return ""
+
+
+def _course_of(st) -> str:
+    """Every id that can name the statement's course (object, context parent and grouping), joined."""
+    ids = []
+    obj = st.get("object")
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+        ids.append(obj["id"])
+    ctx = st.get("context")
+    acts = ctx.get("contextActivities") if isinstance(ctx, dict) else None
+    if isinstance(acts, dict):
+        for key in ("parent", "grouping"):
+            group = acts.get(key)
+            for a in group if isinstance(group, list) else [group]:
+                if isinstance(a, dict) and isinstance(a.get("id"), str):
+                    ids.append(a["id"])
+    return " ".join(ids)
+
+
+def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=False, naive_timestamps=None,
+                      course=None, encoding="utf-8", score_max=None):
+    """Validated batches of xAPI statements; see the module docstring for the mapping.
+
+    A statement voided by a voiding statement (verb ``voided``, object a ``StatementRef`` to its id)
+    anywhere in the file is rejected as ``voided``; the batches are then yielded once the file has been
+    read (the voiding statement may come after the statement it voids).
+    """
     keep_verb = _verb_matcher(verbs)
+    if isinstance(course, str):
+        course = [course]
+    courses = None if course is None else [str(c) for c in course]
     source = str(path)
-    for chunk in iter_json_records(path, chunksize):
-        rows, fields = [], []
-        skip_rows, skip_reasons, skip_details = [], [], []
+    held, voided = [], {}
+    for chunk in iter_json_records(path, chunksize, encoding=encoding):
+        rows, fields, kinds = [], [], []
+        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for st, line in zip(chunk.records, chunk.lines.tolist()):
             verb = st.get("verb")
             vid = verb.get("id") if isinstance(verb, dict) else None
             obj = st.get("object")
             otype = obj.get("objectType", "Activity") if isinstance(obj, dict) else None
+            actor = _actor(st.get("actor"), account_home_page)
+            if actor:
+                seen.add(actor)
+            if vid == VOIDED and otype == "StatementRef" and isinstance(obj.get("id"), str):
+                voided.setdefault(obj["id"], line)
             if not isinstance(vid, str) or not vid:
                 skip_rows.append(line), skip_reasons.append("bad_record")
                 skip_details.append("statement has no verb id")
-            elif vid == VOIDED or (keep_verb is not None and not keep_verb(vid)):
+            elif vid == VOIDED or not keep_verb(vid):
                 skip_rows.append(line), skip_reasons.append("unknown_verb")
-                skip_details.append(f"verb {vid!r} not imported" + (" (voiding statement)" if vid == VOIDED
-                                                                     else ""))
+                skip_details.append(f"verb {vid!r} not imported" + (
+                    " (voiding statement)" if vid == VOIDED else " (pass verbs= / --verbs to choose)"))
             elif otype in ("StatementRef", "SubStatement"):
                 skip_rows.append(line), skip_reasons.append("bad_record")
                 skip_details.append(f"object is a {otype}, not an activity")
+            elif courses is not None and not any(c in _course_of(st) for c in courses):
+                skip_rows.append(line), skip_reasons.append("other_course")
+                skip_details.append("statement of no selected course")
             else:
+                row = statement_row(st, account_home_page=account_home_page)
+                if row["learner"] is None or row["item"] is None:
+                    skip_rows.append(line), skip_reasons.append("bad_record")
+                    skip_details.append(("actor" if row["learner"] is None else "object") + " id is a JSON "
+                                        "object or array without an id or name")
+                    continue
                 rows.append(line)
-                fields.append(statement_row(st, account_home_page=account_home_page))
+                fields.append(row)
+                kinds.append(vid)
+                course_id = course_activity(st)
+                if course_id and row["item"]:
+                    item_courses.setdefault(row["item"], course_id)
         skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({
             _COLUMNS[k]: pd.Series([f[k] for f in fields], dtype=float if k == "duration" else object)
             for k in ("learner", "item", "timestamp", "score", "duration")})
         batch = validate_frame(frame, _COLUMNS, source=source, rows=np.asarray(rows, np.int64),
-                               naive_timestamps=naive_timestamps)
+                               naive_timestamps=naive_timestamps, score_max=score_max)
         batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
                                   [batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
-        yield batch
+        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
+                                                                            batch.row)])
+        batch.seen_learners = seen
+        batch.item_course = item_courses
+        held.append(batch)
+    if voided:
+        _drop_voided(held, path, chunksize, encoding, voided, source)
+    yield from held
+
+
+def _drop_voided(held, path, chunksize, encoding, voided, source):
+    """Reject the accepted statements whose id a voiding statement names (a second pass finds their
+    lines; it runs only when the file voids something)."""
+    lines = {}
+    for chunk in iter_json_records(path, chunksize, encoding=encoding):
+        for st, line in zip(chunk.records, chunk.lines.tolist()):
+            sid = st.get("id")
+            if isinstance(sid, str) and sid in voided:
+                lines[line] = voided[sid]
+    for batch in held:
+        drop = np.isin(batch.row, np.fromiter(lines, dtype=np.int64, count=len(lines)))
+        if not drop.any():
+            continue
+        gone = batch.row[drop]
+        rej = make_rejects(source, gone, "voided", [f"voided by the statement at line {lines[int(r)]}"
+                                                     for r in gone])
+        keep = ~drop
+        batch.rejects = pd.concat([batch.rejects, rej], ignore_index=True)
+        batch.row, batch.timestamp = batch.row[keep], batch.timestamp[keep]
+        batch.score, batch.duration = np.asarray(batch.score)[keep], np.asarray(batch.duration)[keep]
+        batch.learner, batch.item = batch.learner[keep], batch.item[keep]
+        batch.kind = batch.kind[keep]

@@ -283,7 +283,9 @@ def path_vs_plan(path, item_info) -> tuple[pd.DataFrame, float]:
 def outcomes_by_agreement(agreement: pd.DataFrame, bins=(-1.0, 0.0, 0.3, 0.6, 1.0)) -> pd.DataFrame:
     """Mean outcome of learners grouped by how well their trail agrees with the path (bins of tau)."""
     known = agreement.dropna(subset=["agreement"])
-    groups = pd.cut(known["agreement"], bins=list(bins), include_lowest=True)
+    # readable labels ("-1 to 0"), not pandas' interval text ("(-1.001, 0.0]")
+    labels = [f"{lo:g} to {hi:g}" for lo, hi in zip(bins[:-1], bins[1:])]
+    groups = pd.cut(known["agreement"], bins=list(bins), include_lowest=True, labels=labels)
     table = known.groupby(groups, observed=False).agg(learners=("learner", "size"),
                                                       mean_outcome=("outcome", "mean"),
                                                       mean_items=("items", "mean"))

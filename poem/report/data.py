@@ -47,7 +47,7 @@ from poem.errors import ParameterError
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
     "path_stability", "trust_summary", "outcome_contrast", "display_ids", "reached_items", "AT_RISK_COLUMNS",
-    "graph_stability", "success_accuracy",
+    "graph_stability", "success_accuracy", "prediction_check",
 ]
 
 AT_RISK_COLUMNS = ["learner", "status", "events", "mastered", "path_items", "days_inactive", "recent_success",
@@ -573,3 +573,30 @@ def outcome_contrast(traces, path_items, *, threshold: float = 0.5, min_items: i
         return None
     return {"good": float(table.loc[good, "outcome"].mean()), "poor": float(table.loc[~good, "outcome"].mean()),
             "n_good": int(good.sum()), "n_poor": int((~good).sum())}
+
+
+def prediction_check(traces, *, params=None, test_share: float = 0.2) -> dict | None:
+    """How well the colony's success predictions held on the course's own latest attempts: the colony is
+    refitted on the events before a cut and predicts each of the latest ``test_share`` of scored attempts
+    from the learner's earlier events (:func:`poem.ordering.validation.validate`, ``split="time"``).
+
+    Returns ``{"auc", "rmse", "predicted", "observed", "n", "successes", "failures", "enough", "share",
+    "baseline_auc"}`` (``baseline_auc``: the AUC of the items' plain success rates on the same attempts)
+    (``enough`` False when fewer than :data:`~poem.ordering.validation.MIN_CLASS` successes or failures were
+    held out: not enough evidence), or None when the traces cannot be split that way (no scores, or
+    timestamps that do not spread).
+    """
+    from poem.ordering.validation import MIN_CLASS, ItemRate, validate
+
+    try:
+        res = validate(traces, "time", test_share, peers=(ItemRate,), poem_params=params)
+    except ParameterError:
+        return None
+    row = res.table.set_index("model").loc["POEM"]
+    successes = int(np.sum(res.y >= 0.5))
+    failures = len(res.y) - successes
+    peer = res.table.set_index("model")["auc"].get(ItemRate.name, math.nan)
+    return {"auc": float(row["auc"]), "rmse": float(row["rmse"]), "predicted": float(row["mean_predicted"]),
+            "observed": float(row["observed"]), "n": int(row["n"]), "successes": successes,
+            "failures": failures, "enough": min(successes, failures) >= MIN_CLASS, "share": float(test_share),
+            "baseline_auc": float(peer)}

@@ -184,6 +184,22 @@ TEXTS = {
               "- accord du parcours avec lui-même, recalculé sur {n_seeds} échantillons aléatoires de 80 % des "
               "apprenants (1 = ordre identique) : {stability}",
     },
+    "trust_predictions": {
+        "en": "- predicted chances of success, checked on the course's own latest {share} of attempts "
+              "({n} attempts, predicted from what happened before them): a success got a higher predicted "
+              "chance than a failure {auc} of the time (50% would be chance), and the predictions said "
+              "{predicted} success where {observed} happened",
+        "fr": "- chances de réussite prédites, vérifiées sur les {share} dernières tentatives du cours "
+              "({n} tentatives, prédites à partir de ce qui les précédait) : une réussite avait une chance "
+              "prédite plus élevée qu'un échec dans {auc} des cas (50 % serait le hasard), et les prédictions "
+              "annonçaient {predicted} de réussite pour {observed} observées",
+    },
+    "trust_predictions_thin": {
+        "en": "- predicted chances of success: not enough evidence to check them on the course's latest "
+              "attempts ({successes} successes and {failures} failures)",
+        "fr": "- chances de réussite prédites : pas assez d'éléments pour les vérifier sur les dernières "
+              "tentatives du cours ({successes} réussites et {failures} échecs)",
+    },
     "method_heading": {"en": "## How this report was made", "fr": "## Comment ce rapport a été produit"},
     "method_text": {
         "en": "Each learner is treated as an ant of a *man-hill* (an ant colony made of people): every move "
