@@ -11,13 +11,14 @@ DEMO_OUT ?= reports
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "POEM needs Python >= 3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# papermill always asks for kernel "python3": register this virtualenv's interpreter under that name
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (POEM)"
+	# papermill always asks for kernel "python3": register this virtualenv's interpreter under that name, with
+	# the display name stored in the notebooks, so that JupyterLab does not mark them modified on opening
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $(STAMP)
 
 demo: $(STAMP)

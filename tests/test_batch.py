@@ -126,6 +126,7 @@ def test_rerun_skips_done_runs_and_force_reruns_them(notebook, tmp_path):
     ok_record = (out / "runs" / first.loc[0, "run"] / "run.json").read_text()
     again = run_batch(notebook, runs, out, progress=False, timeout=60)
     assert (out / "runs" / first.loc[0, "run"] / "run.json").read_text() == ok_record  # skipped
+    assert first.attrs["skipped"] == 0 and again.attrs["skipped"] == 1
     assert again["status"].tolist() == ["ok", "failed"]  # the failed run was retried and failed again
     forced = run_batch(notebook, runs[:1], out, force=True, progress=False, timeout=60)
     assert (out / "runs" / first.loc[0, "run"] / "run.json").read_text() != ok_record
@@ -157,3 +158,24 @@ def test_cli_batch_reports_the_failure(notebook, grid, tmp_path, capsys):
     assert "4 runs: 3 ok, 1 failed" in captured.out
     assert "fails on purpose" in captured.err
     assert len(pd.read_csv(tmp_path / "cli" / "results.csv")) == 4
+    # a rerun says what it did not execute again, and no kernel writes its own log lines to the terminal
+    code = main(["batch", str(notebook), "--grid", str(grid), "--out", str(tmp_path / "cli"), "--jobs", "2",
+                 "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1 and "4 runs: 0 ok, 3 skipped (already done; --force reruns them), 1 failed" in captured.out
+
+
+def test_batch_with_two_jobs_is_quiet(notebook, tmp_path):
+    """`poem batch --jobs 2` where every run succeeds: the summary line only, no kernel noise on stderr."""
+    import subprocess
+    import sys
+
+    grid = tmp_path / "ok.yaml"
+    grid.write_text("runs:\n  - {x: 1, y: 1}\n  - {x: 3, y: 1}\n")
+    done = subprocess.run([sys.executable, "-c", "import sys; from poem.cli.main import main; sys.exit(main())",
+                           "batch", str(notebook), "--grid", str(grid), "--out", str(tmp_path / "b"), "--jobs", "2",
+                           "--no-progress"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 runs: 2 ok, 0 failed")
+    for noise in ("IPKernelApp", "KeyboardInterrupt", "Traceback"):
+        assert noise not in done.stderr, done.stderr

@@ -4,6 +4,7 @@ Chromium is the Debian package ``chromium``. When it is missing and the tests ru
 available (as in CI), the set-up installs it; otherwise these tests skip and say why.
 """
 
+import itertools
 import os
 import re
 import shutil
@@ -137,3 +138,66 @@ def test_team_report_in_chromium(chromium, team_report, tmp_path):
     assert shot.std() > 0.05
     # the path drawing (red-to-green steps) sits in the first screen: it must be on the screenshot
     assert colourful_share(shot) > 0.005
+
+
+def artefacts_dir():
+    """Where screenshots are kept for people to look at: ``$POEM_TEST_ARTIFACTS``, else ``test-artifacts/`` at
+    the repository root (ignored by git; CI uploads it)."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("POEM_TEST_ARTIFACTS") or Path(__file__).resolve().parents[1] / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def course_180(tmp_path_factory):
+    """A simulated 180-item course with a catalogue, as `poem simulate` writes it."""
+    from poem.cli.main import main
+
+    out = tmp_path_factory.mktemp("c180")
+    assert main(["simulate", "--items", "180", "--learners", "600", "--seed", "3", "--catalog", "--out",
+                 str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("size", [40, 180])
+def test_report_at_40_and_180_items_in_chromium(chromium, course_180, size, tmp_path):
+    """The report on the 40-item demo and on a 180-item course: it loads quietly, its screenshot is kept
+    as a test artefact, and no two item labels of its prerequisite drawings overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from poem.antcolony import ManHill
+    from poem.io import read_traces
+    from poem.lab.runner import data_path
+    from poem.paths import prerequisite_graph
+    from poem.report import data as rd
+    from poem.report import plots
+    from poem.report.build import build_report
+
+    course = data_path("demo") if size == 40 else course_180
+    out = tmp_path / f"report_{size}.html"
+    build_report(course / "traces.csv", out, outcomes=course / "outcomes.csv", catalog=course / "catalog.csv",
+                 lang="fr", parameters={"n_seeds": 1, "max_learners_listed": 5}, timeout=300)
+    dom, shot, console = open_in_chromium(chromium, out, tmp_path, height=9000)
+    matplotlib.image.imsave(str(artefacts_dir() / f"report_{size}_items.png"), shot)
+    assert console == [], console
+    assert "Ce qui doit venir avant quoi" in dom and shot.std() > 0.05
+    # the drawings the report embeds are those of prerequisite_figures on the same data: check their layout
+    traces = read_traces(course / "traces.csv", catalog=course / "catalog.csv")
+    model = ManHill(prior=rd.syllabus_order(traces.item_info)).fit(traces)
+    graph = prerequisite_graph(model, threshold=2.0)
+    figures, rest = plots.prerequisite_figures(graph, labels=plots.item_labels(traces.items, traces.item_info))
+    assert figures
+    for fig in figures:
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        boxes = []
+        for text in (t for t in fig.axes[0].texts if t.get_gid() == plots.NODE_LABEL_GID):
+            text.draw(renderer)
+            boxes.append(text.get_bbox_patch().get_window_extent(renderer))
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b), (a, b)
+    n_images = len(embedded_images(out.read_text(encoding="utf-8")))
+    assert n_images >= 2 + len(figures)  # path, learners' status and one drawing per group
+    if size == 180:
+        assert len(rest) and "autres liens sont listés dans le tableau" in dom

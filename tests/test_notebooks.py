@@ -98,3 +98,22 @@ def test_notebook_runs_end_to_end_on_tiny_parameters(name, tmp_path):
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert images, f"{name} shows no figure"
+    # a notebook ends on what it shows, not on a stray value returned by its last publish() (06 is out of scope)
+    last = [c for c in executed.cells if c.cell_type == "code"][-1]
+    if name != "06_real_data_oulad":
+        assert not [o for o in last.outputs if o.output_type == "execute_result"], last.outputs
+
+
+def test_kernel_display_name_agrees_with_the_makefile(repo_dir):
+    """JupyterLab marks a notebook modified as soon as it opens it when the kernel's display name (set by
+    the Makefile's `ipykernel install`) differs from the one stored in the notebook."""
+    import re
+
+    from poem.lab.runner import make_notebook
+
+    installed = re.search(r'ipykernel install .*--display-name "([^"]+)"', (repo_dir / "Makefile").read_text())
+    assert installed, "the Makefile no longer registers the kernel"
+    stored = {p.stem: nbformat.read(str(p), as_version=4).metadata["kernelspec"]["display_name"]
+              for p in list_notebooks()}
+    assert set(stored.values()) == {installed.group(1)}, stored
+    assert make_notebook([]).metadata["kernelspec"]["display_name"] == installed.group(1)

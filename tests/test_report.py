@@ -342,8 +342,13 @@ def test_failed_report_keeps_its_notebook_beside_the_output(tmp_path):
     from poem.report.build import build_report
 
     (tmp_path / "naive.csv").write_text("learner,item,timestamp,score\na,x,2024-01-01 10:00:00,1\n")
-    with pytest.raises(NotebookError, match=r"TraceFormatError: .*naive_timestamps.*kept at .*r.failed.ipynb"):
+    # the input check catches this before any notebook starts; without it, the notebook fails in a cell
+    with pytest.raises(NotebookError, match=r"^the dates carry no time zone: .*--naive-timestamps Europe/Paris"):
         build_report(tmp_path / "naive.csv", tmp_path / "out" / "r.html", parameters={"n_seeds": 0})
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(NotebookError, match=r"^the report could not be computed: .*TraceFormatError: "
+                                            r".*details in .*r.failed.ipynb"):
+        build_report(tmp_path / "naive.csv", tmp_path / "out" / "r.html", parameters={"n_seeds": 0}, check=False)
     kept = nbformat.read(str(tmp_path / "out" / "r.failed.ipynb"), as_version=4)
     assert any(o.output_type == "error" for c in kept.cells if c.cell_type == "code" for o in c.outputs)
     assert not (tmp_path / "out" / "r.html").exists()
@@ -357,3 +362,176 @@ def test_cli_report_bad_param_and_timeout_are_usage_errors(tmp_path, capsys):
         with pytest.raises(SystemExit) as exit_:
             main(["report", str(tmp_path / "t.csv"), "--out", str(tmp_path / "r.html"), *extra])
         assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the input check, in the report's language
+def _french_export(path, rows=200):
+    """The bundled course as a French spreadsheet exports it: ';', dd/mm/yyyy dates, decimal commas."""
+    import pandas as pd
+
+    from poem.lab.runner import data_path
+
+    frame = pd.read_csv(data_path("demo", "traces.csv"), nrows=rows)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).dt.strftime("%d/%m/%Y %H:%M")
+    frame["score"] = frame["score"].map(lambda v: str(v).replace(".", ","))
+    frame.to_csv(path, sep=";", index=False)
+    return path
+
+
+def _poem(*args, cwd=None):
+    """Run the `poem` command line in a fresh interpreter; return (exit code, stdout, stderr)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys; from poem.cli.main import main; sys.exit(main())",
+                           *map(str, args)], capture_output=True, text=True, timeout=600, cwd=cwd)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_all_rejected_report_fails_in_one_line_in_its_language(tmp_path):
+    export = _french_export(tmp_path / "export.csv")
+    code, out, err = _poem("report", export, "--out", tmp_path / "r.html", "--lang", "fr")
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err                                  # one line: no traceback, no kernel noise
+    assert "Traceback" not in err and "IPKernelApp" not in err and "KeyboardInterrupt" not in err
+    assert lines[0].startswith("poem report: error: aucune des 200 lignes lues n'est utilisable")
+    assert "--timestamp-format '%d/%m/%Y %H:%M' --naive-timestamps Europe/Paris" in lines[0]
+    assert "naive_timestamps=" not in err                        # the flag, not the Python spelling
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.failed.ipynb").exists()
+    # following the advice leads to the next problem, named the same way
+    code, _, err = _poem("report", export, "--out", tmp_path / "r.html", "--lang", "fr", "--timestamp-format",
+                         "%d/%m/%Y %H:%M", "--naive-timestamps", "Europe/Paris")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "virgule décimale (par exemple « 0,0 »)" in err and "point décimal (0.0)" in err
+    code, _, err = _poem("report", export, "--out", tmp_path / "r.html", "--timestamp-format", "%d/%m/%Y %H:%M")
+    assert code == 1 and err.strip() == ("poem report: error: the dates carry no time zone: give the zone they "
+                                         "were written in with --naive-timestamps Europe/Paris (or "
+                                         "--naive-timestamps utc)")
+
+
+def test_check_inputs_names_the_fix_for_each_reason(tmp_path):
+    from poem.report.build import check_inputs
+
+    header = "learner,item,timestamp,score\n"
+    cases = {"score": ("a,x,2024-01-01T10:00Z,150\n", "en", "--score-max 100"),
+             "learner": (",x,2024-01-01T10:00Z,1\n", "fr", "colonne `learner`"),
+             "iso": ("a,x,2024/13/45,1\n", "en", "--timestamp-format '%d/%m/%Y %H:%M'")}
+    for name, (row, lang, fix) in cases.items():
+        (tmp_path / f"{name}.csv").write_text(header + row * 3)
+        with pytest.raises(NotebookError, match=re.escape(fix)):
+            check_inputs(tmp_path / f"{name}.csv", lang=lang)
+    (tmp_path / "good.csv").write_text(header + "a,x,2024-01-01T10:00Z,1\n")
+    assert check_inputs(tmp_path / "good.csv").n_events == 1
+    with pytest.raises(NotebookError, match="le fichier de traces .*nope.csv n'existe pas"):
+        check_inputs(tmp_path / "nope.csv", lang="fr")
+
+
+def test_kernels_start_quiet(tmp_path):
+    """The kernel's own log (``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel``...) is switched
+    off: what reaches the terminal of `poem report` / `poem batch` is the command's own output."""
+    nb = make_notebook(["from ipykernel.kernelapp import IPKernelApp\n"
+                        "print('level', IPKernelApp.instance().log_level)"])
+    nbformat.write(nb, str(tmp_path / "k.ipynb"))
+    out = nbformat.read(str(run_notebook(tmp_path / "k.ipynb", tmp_path / "k.out.ipynb")), as_version=4)
+    assert out.cells[0].outputs[0]["text"].strip() == "level 50"  # logging.CRITICAL
+
+
+# ---------------------------------------------------------------- the French text
+#: English words that never appear in French prose (the, and, of ... and the report's own vocabulary)
+ENGLISH = set("""the and of to with for from this that these those is are was were be been has have had not no
+which who what when where why how than then there their they them it its an as at by into onto only also more
+most less few many some any every each other others same such very learner learners item items path paths step
+steps success failure rate report reports course trust high low medium file files row rows none found shown
+list listed full next drawing drawings link links group groups week syllabus outcome outcomes
+seed sample samples stalled drifting dropped completed attempts mastered reached opened""".split())
+
+
+def _prose(text):
+    """The words of a sentence a reader reads as prose: placeholders, code spans, flags, quoted patterns
+    and Markdown out."""
+    text = re.sub(r"\{[a-z_]+\}", " ", text)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"--[a-z-]+(\s+[A-Za-z/]+)?", " ", text)
+    text = re.sub(r"'[^']*'", " ", text)
+    return re.findall(r"[a-zà-ÿœ]+", text.lower())
+
+
+def test_french_texts_have_no_english_left():
+    from poem.report.texts import COLUMNS, LABELS, MONTHS, TEXTS
+
+    leftovers = {}
+    for table in (TEXTS, LABELS, COLUMNS):
+        for key, versions in table.items():
+            english = sorted(set(_prose(versions["fr"])) & ENGLISH)
+            if english:
+                leftovers[key] = english
+    assert leftovers == {}
+    # the check is not vacuous: the English versions are full of such words
+    assert sum(bool(set(_prose(v["en"])) & ENGLISH) for v in TEXTS.values()) > 0.8 * len(TEXTS)
+    assert not set(" ".join(MONTHS["fr"]).split()) & ENGLISH
+    # French typography: a (narrow or plain) no-break space or a space before ; : ! ? and none after «
+    for table in (TEXTS, LABELS, COLUMNS):
+        for key, versions in table.items():
+            assert not re.search(r"[^\s\u00a0\u202f][;!?]", _strip_code(versions["fr"])), key
+            assert not re.search(r"[A-Za-zÀ-ÿ)*][:](?!//)", _strip_code(versions["fr"])), key
+
+
+def _strip_code(text):
+    return re.sub(r"`[^`]*`|'[^']*'|\{[a-z_]+\}|https?://\S+", "", text)
+
+
+def test_counts_and_dates_read_naturally():
+    from poem.report.texts import count_text, date
+
+    assert count_text("completed", 0, "fr") == "aucun n'a maîtrisé tout le parcours"
+    assert count_text("completed", 1, "fr") == "1 a maîtrisé tout le parcours"
+    assert count_text("completed", 12, "fr") == "12 ont maîtrisé tout le parcours"
+    assert count_text("dropped", 0, "en", days="28") == "none has been inactive for 28 days or more"
+    assert date("2024-01-08", "fr") == "8 janvier 2024" and date("2024-03-05T23:00Z", "en") == "5 March 2024"
+    assert date("2024-08-01", "fr") == "1er août 2024"
+
+
+@pytest.mark.slow
+def test_the_files_a_report_names_exist(demo_reports):
+    """Every file the report points its readers to is there, next to it (not only with `make demo`)."""
+    out = demo_reports["dir"]
+    for html, folder in ((demo_reports["fr"], out), (demo_reports["en"], out / "en")):
+        text = re.sub(r"<[^>]+>", " ", html.split("</head>", 1)[1])
+        named = set(re.findall(r"[\w./-]+\.(?:csv|json)\b", text))
+        assert "**" not in text and "\\*" not in text  # no Markdown left raw by an escaped value
+        assert {"learners_at_risk.csv", "steps.csv", "audit.csv", "prerequisites.csv"} <= {
+            name.rsplit("/", 1)[-1] for name in named}
+        for name in named:
+            assert (folder / name).is_file(), name
+    assert (out / "fr_files" / "learners_at_risk.csv").is_file()
+    assert "carnet" not in demo_reports["fr"]
+
+
+@pytest.mark.slow
+def test_report_pseudonyms_follow_the_key(tmp_path, capsys):
+    """With the platform's key the at-risk list keeps its pseudonyms from one run to the next, and
+    `poem reidentify` maps it back to the learners; the report itself holds no raw id and no key."""
+    import pandas as pd
+
+    from poem.cli.main import main
+    from poem.lab.runner import data_path
+
+    demo = data_path("demo")
+    key = tmp_path / "poem.key"
+    assert main(["reidentify", "--new-key", str(key)]) == 0
+    lists = []
+    for run in ("a", "b"):
+        assert main(["report", str(demo / "traces.csv"), "--out", str(tmp_path / f"{run}.html"), "--n-seeds", "0",
+                     "--pseudonym-key", str(key)]) == 0
+        lists.append(pd.read_csv(tmp_path / f"{run}_files" / "learners_at_risk.csv"))
+    assert len(lists[0]) and lists[0]["learner"].tolist() == lists[1]["learner"].tolist()
+    html = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert key.read_text().strip() not in html and "poem reidentify" in html
+    raw = pd.read_csv(demo / "traces.csv", usecols=["learner"])["learner"]
+    assert not [learner for learner in raw.unique() if learner in html]
+    capsys.readouterr()
+    assert main(["reidentify", str(tmp_path / "a_files" / "learners_at_risk.csv"), "--key", str(key),
+                 "--learners", str(demo / "traces.csv"), "--out", str(tmp_path / "named.csv")]) == 0
+    named = pd.read_csv(tmp_path / "named.csv")
+    assert named["learner_id"].notna().all() and set(named["learner_id"]) <= set(raw)

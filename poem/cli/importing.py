@@ -40,7 +40,8 @@ def register(subparsers) -> None:
                     "into a canonical Parquet file; every row is accepted or reported with a reason.")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or directories to read")
     p.add_argument("--format", default="auto",
-                   choices=["auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad"])
+                   choices=["auto", "csv", "parquet", "jsonl", "edx", "xapi", "caliper", "oulad", "dkt"],
+                   help="input format (default auto: guessed from the file names and contents)")
     p.add_argument("--out", required=True, help="canonical traces file to write (.parquet)")
     p.add_argument("--rejects", help="write the rejected rows (source,row,reason,detail) to this CSV")
     p.add_argument("--pseudonymise", action="store_true",

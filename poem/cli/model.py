@@ -38,24 +38,38 @@ def register(subparsers) -> None:
                         "share watched")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="a ManHill parameter (repeatable), e.g. --set depth=3 --set decay=erosion")
-    p.add_argument("--engine", choices=["memory", "dask"], default="memory")
+    p.add_argument("--engine", choices=["memory", "dask"], default="memory",
+                   help="memory: fit in this process (default); dask: out-of-core on a Dask cluster, for logs "
+                        "larger than memory")
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (with --engine dask)")
     p.add_argument("--out", required=True, metavar="MODEL", help="colony file to write (.npz)")
     p.set_defaults(func=run_fit)
 
-    s = subparsers.add_parser("suggest", help="suggest next items for one learner from a saved colony")
-    s.add_argument("model", metavar="MODEL")
+    s = subparsers.add_parser("suggest", help="suggest next items for one learner from a saved colony",
+                              description="Suggest the next items for a learner with the given history, from the "
+                                          "colony's pheromone memory: one row per suggestion with its score, the "
+                                          "learners behind it, the observed and predicted success, and the term "
+                                          "that weighed most.")
+    s.add_argument("model", metavar="MODEL", help="colony file written by poem fit (.npz)")
     s.add_argument("--history", default="", help="items seen, oldest first, comma-separated")
     s.add_argument("--scores", help="scores of the history items, comma-separated (empty or nan: none)")
-    s.add_argument("--k", type=int, default=5)
-    s.add_argument("--operator", default="greedy", choices=["greedy", "roulette", "tournament", "ranking"])
+    s.add_argument("--k", type=int, default=5, help="number of suggestions (default 5)")
+    s.add_argument("--operator", default="greedy", choices=["greedy", "roulette", "tournament", "ranking"],
+                   help="how suggestions are picked from the scores: greedy takes the best (default); roulette, "
+                        "tournament and ranking draw at random in proportion to, or by rank of, the score")
     s.add_argument("--seed", type=int, help="seed of the stochastic operators")
-    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.add_argument("--format", choices=["table", "json"], default="table",
+                   help="table: aligned text for people (default); json: for programs")
     s.set_defaults(func=run_suggest)
 
-    a = subparsers.add_parser("audit", help="audit a saved colony for the pedagogical team")
-    a.add_argument("model", metavar="MODEL")
-    a.add_argument("--format", choices=["csv", "json"], default="csv")
+    a = subparsers.add_parser("audit", help="audit a saved colony for the pedagogical team",
+                              description="List the items worth a second look in a saved colony: abnormal "
+                                          "failures, unreached items, rating drift... one row per finding "
+                                          "(kind, item, target, value, expected, support, detail). With no "
+                                          "finding, says so and how many items were checked.")
+    a.add_argument("model", metavar="MODEL", help="colony file written by poem fit (.npz)")
+    a.add_argument("--format", choices=["csv", "json"], default="csv",
+                   help="csv (default) or json; numbers are rounded to 4 significant digits")
     a.set_defaults(func=run_audit)
 
 
@@ -187,7 +201,13 @@ def run_suggest(args: argparse.Namespace) -> int:
 def run_audit(args: argparse.Namespace) -> int:
     from poem.antcolony import ManHill
 
-    table = ManHill.load(args.model).audit()
+    model = ManHill.load(args.model)
+    table = model.audit()
+    # 16-digit floats say nothing more to a team than 4 significant digits
+    for col in table.select_dtypes("float").columns:
+        table[col] = table[col].map(lambda v: float(f"{v:.4g}"))
+    if not len(table):
+        print(f"no findings: {len(model.items_)} items checked", file=sys.stderr)
     if args.format == "json":
         print(table.to_json(orient="records", indent=2))
     else:

@@ -33,11 +33,15 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("path", help="the learning path a saved colony supports",
                               description="Order the items of a saved colony into a learning path.")
     p.add_argument("model", metavar="MODEL", help="colony file written by poem fit")
-    p.add_argument("--method", choices=["aco", "lop", "greedy", "topological"], default="lop")
+    p.add_argument("--method", choices=["aco", "lop", "greedy", "topological"], default="lop",
+                   help="lop: best linear order of the precedence evidence (default); aco: ant-colony search; "
+                        "greedy: likeliest next item step by step; topological: order of the prerequisite graph")
     p.add_argument("--seed", type=int, default=0, help="seed of the stochastic searches (default 0)")
     p.add_argument("--items", help="restrict the path to these items (comma-separated)")
     p.add_argument("--start", help="a learner's mastered items, comma-separated: the remaining path")
-    p.add_argument("--format", choices=["json", "csv", "text"], default="json")
+    p.add_argument("--format", choices=["json", "csv", "text"], default="json",
+                   help="json: the path with its per-step table (default); csv: the per-step table; text: a "
+                        "numbered list with each step's support and success")
     p.set_defaults(func=run_path)
 
     e = subparsers.add_parser("evaluate", help="score a path (and a graph) against a known truth",
@@ -53,15 +57,16 @@ def register(subparsers) -> None:
                               description="Fit a colony on TRACES and compare every path method and "
                                           "baseline against the truth.")
     c.add_argument("traces", metavar="TRACES", help="traces file or benchmark course directory")
-    c.add_argument("--truth", required=True, metavar="TRUTH.json")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--truth", required=True, metavar="TRUTH.json", help="benchmark truth.json")
+    c.add_argument("--seed", type=int, default=0, help="seed of the stochastic methods (default 0)")
     c.add_argument("--catalog", metavar="CATALOG",
                    help="item catalogue (item,title,kind,length): video visits become viewing evidence")
     c.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="a ManHill parameter (repeatable), as for poem fit")
     c.add_argument("--graph-threshold", type=float, default=2.0,
                    help="z-score of an arc of the precedence graph (default 2)")
-    c.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    c.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text: aligned table for people (default); csv or json: for programs")
     c.set_defaults(func=run_compare)
 
 

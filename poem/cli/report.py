@@ -46,14 +46,20 @@ def _report(args) -> int:
     from poem.report.build import build_report
 
     params = dict(args.param or [])
-    for name in ("seed", "n_seeds", "method", "naive_timestamps"):
+    for name in ("seed", "n_seeds", "method", "naive_timestamps", "timestamp_format", "score_max"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
+    if args.pseudonym_key:
+        from poem.pseudonym import load_key
+
+        load_key(key_file=args.pseudonym_key)  # a missing or empty key file fails now, not in the notebook
+        params["pseudonym_key_file"] = str(Path(args.pseudonym_key).resolve())  # the path, never the key
     with _one_line_warnings("report"):
         out = build_report(args.traces, args.out, outcomes=args.outcomes, catalog=args.catalog, lang=args.lang,
                            parameters=params, timeout=args.timeout, keep_notebook=args.keep_notebook)
-    print(f"report written to {out}")
+    files = Path(params.get("artifacts_dir") or out.with_name(f"{out.stem}_files"))
+    print(f"report written to {out}; its tables as CSV files in {files}")
     return 0
 
 
@@ -63,8 +69,10 @@ def _batch(args) -> int:
     table = run_batch(args.notebook, args.grid, args.out, jobs=args.jobs, force=args.force,
                       timeout=args.timeout, progress=not args.no_progress)
     failed = table[table["status"] != "ok"]
-    print(f"{len(table)} runs: {len(table) - len(failed)} ok, {len(failed)} failed; "
-          f"results in {Path(args.out) / 'results.csv'}")
+    reused = int(table.attrs.get("skipped", 0))
+    done = f"{len(table) - len(failed) - reused} ok" + (
+        f", {reused} skipped (already done; --force reruns them)" if reused else "")
+    print(f"{len(table)} runs: {done}, {len(failed)} failed; results in {Path(args.out) / 'results.csv'}")
     for _, row in failed.iterrows():
         print(f"  failed {row['run']}: {row['error']}", file=sys.stderr)
     return 1 if len(failed) else 0
@@ -83,8 +91,8 @@ def _demo(args) -> int:
                  outcomes=optional["outcomes"] if optional["outcomes"].exists() else None,
                  catalog=optional["catalog"] if optional["catalog"].exists() else None,
                  lang=args.lang, timeout=args.timeout, keep_notebook=out_dir / "report.ipynb",
-                 parameters={"artifacts_dir": str(out_dir.resolve())})
-    print(f"demo report written to {report} (executed notebook: {out_dir / 'report.ipynb'})")
+                 parameters={"artifacts_dir": str(out_dir.resolve()), "report_dir": str(out_dir.resolve())})
+    print(f"demo report written to {report}; its tables as CSV files and the executed notebook in {out_dir}")
     return 0
 
 
@@ -100,9 +108,14 @@ def register(subparsers) -> None:
     from poem.lab.runner import DEFAULT_TIMEOUT
     from poem.report.build import LANGUAGES
 
-    p = subparsers.add_parser("report", help="HTML learning-path report for a pedagogical team (no code)",
-                              description="Execute the learning-path notebook on TRACES and render it as one "
-                                          "self-contained HTML file, without code.")
+    p = subparsers.add_parser(
+        "report", help="HTML learning-path report for a pedagogical team (no code)",
+        description="Check TRACES, execute the learning-path notebook on them and render it as one "
+                    "self-contained HTML file, without code; its tables are also written as CSV files in the "
+                    "folder <OUT stem>_files/ beside it. Learners appear under pseudonyms only: with "
+                    "--pseudonym-key (or $POEM_PSEUDONYM_KEY / $POEM_PSEUDONYM_KEY_FILE) a learner keeps the "
+                    "same pseudonym from one report to the next and `poem reidentify` can map a list back to "
+                    "learner ids; without a key, each report draws a new random one.")
     p.add_argument("traces", help="traces file (CSV, Parquet, edX, xAPI... anything `poem import` reads)")
     p.add_argument("--outcomes", help="learner outcomes CSV (learner,outcome)")
     p.add_argument("--catalog", help="course catalogue CSV: items in syllabus order")
@@ -110,12 +123,20 @@ def register(subparsers) -> None:
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     p.add_argument("--naive-timestamps", dest="naive_timestamps", metavar="ZONE",
                    help="zone of timestamps written without UTC offset (e.g. utc, Europe/Paris)")
-    p.add_argument("--seed", type=int, help="random seed of the colony and path search")
+    p.add_argument("--timestamp-format", dest="timestamp_format", metavar="PATTERN",
+                   help="strftime pattern of the dates when they are not ISO 8601, e.g. '%%d/%%m/%%Y %%H:%%M'")
+    p.add_argument("--score-max", dest="score_max", type=float, metavar="MAX",
+                   help="divide scores by MAX (e.g. 100 for percentages) so they lie in [0, 1]")
+    p.add_argument("--pseudonym-key", dest="pseudonym_key", metavar="KEYFILE",
+                   help="file holding the platform's pseudonym key (create one with `poem reidentify "
+                        "--new-key KEYFILE`); default $POEM_PSEUDONYM_KEY, then $POEM_PSEUDONYM_KEY_FILE")
+    p.add_argument("--seed", type=int, help="random seed of the path search (same data and seed, same report)")
     p.add_argument("--n-seeds", dest="n_seeds", type=int, help="seeds used to measure the path's stability")
     p.add_argument("--method", help="path method: aco, lop, greedy or topological")
     p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
                    help="any other report-notebook parameter (repeatable)")
-    p.add_argument("--keep-notebook", dest="keep_notebook", help="also keep the executed notebook here")
+    p.add_argument("--keep-notebook", dest="keep_notebook", metavar="IPYNB",
+                   help="also keep the executed notebook here")
     p.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")
     p.set_defaults(func=_report)
 
@@ -127,12 +148,16 @@ def register(subparsers) -> None:
     b.add_argument("--grid", required=True, help="YAML batch file (grid: / runs: / parameters:)")
     b.add_argument("--out", required=True, help="output folder")
     b.add_argument("--jobs", type=int, default=1, help="runs executed in parallel (default 1)")
-    b.add_argument("--force", action="store_true", help="rerun runs that already succeeded")
+    b.add_argument("--force", action="store_true",
+                   help="rerun runs that already succeeded (by default they are skipped and reported so)")
     b.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")
     b.add_argument("--no-progress", dest="no_progress", action="store_true", help="hide the progress bar")
     b.set_defaults(func=_batch)
 
-    d = subparsers.add_parser("demo", help="the report on the bundled demo course (what `make demo` runs)")
+    d = subparsers.add_parser("demo", help="the report on the bundled demo course (what `make demo` runs)",
+                              description="Build the team report on the bundled 40-item demo course: "
+                                          "OUT/report.html (or report_fr.html), the executed notebook "
+                                          "OUT/report.ipynb and the report's tables as CSV files in OUT.")
     d.add_argument("--out", default="reports", help="output folder (default reports)")
     d.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report (default en)")
     d.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, help="seconds per notebook cell")

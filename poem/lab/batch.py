@@ -199,7 +199,8 @@ def run_batch(notebook, runs, out_dir, *, jobs=1, force=False, timeout=DEFAULT_T
     Returns
     -------
     DataFrame
-        The results table (also written to disk), one row per run in the order of ``runs``.
+        The results table (also written to disk), one row per run in the order of ``runs``;
+        ``table.attrs["skipped"]`` counts the runs that had already succeeded and were not executed again.
 
     Raises
     ------
@@ -254,6 +255,8 @@ def run_batch(notebook, runs, out_dir, *, jobs=1, force=False, timeout=DEFAULT_T
     out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "results.csv", index=False)
     _parquet_safe(table).to_parquet(out_dir / "results.parquet", index=False)
+    # successful runs of an earlier call that were not executed again (callers say so: "3 skipped")
+    table.attrs["skipped"] = len(runs) - len(todo)
     return table
 
 

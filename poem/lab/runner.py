@@ -56,6 +56,10 @@ KERNEL_NAME = "python3"
 DEFAULT_TIMEOUT = 600
 #: seconds allowed for the kernel to start
 START_TIMEOUT = 120
+#: command-line options of every kernel: its own log lines (``[IPKernelApp] ERROR | KeyboardInterrupt caught
+#: in kernel`` when it is stopped, connection notices) go to the terminal of whoever ran ``poem report`` or
+#: ``poem batch`` and mean nothing to them; what the notebook prints still goes into the executed notebook
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class UnknownParameterWarning(UserWarning):
@@ -270,6 +274,7 @@ def run_notebook(notebook, output, parameters=None, *, timeout=DEFAULT_TIMEOUT, 
                 str(path), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
                 execution_timeout=timeout, start_timeout=START_TIMEOUT, progress_bar=progress,
                 log_output=log_output, cwd=None if cwd is None else str(cwd), config=config,
+                extra_arguments=list(KERNEL_ARGUMENTS),
             )
     except PapermillExecutionError as exc:
         raise _failure(f"{path.name} failed in cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}", output) from exc

@@ -502,8 +502,9 @@ def _build_graph(items, keep, strength, confidence, support, acyclic: bool) -> n
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     for u, v in zip(src.tolist(), dst.tolist()):
+        # weight = confidence: what drawings and tables that rank arcs by weight should rank by
         graph.add_edge(names[u], names[v], strength=float(strength[u, v]), confidence=float(confidence[u, v]),
-                       support=int(support[u, v]))
+                       support=int(support[u, v]), weight=float(confidence[u, v]))
     if acyclic:
         while True:
             try:

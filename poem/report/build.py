@@ -34,10 +34,13 @@ from poem.lab.runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
 from poem.report.texts import LANGUAGES  # the languages the texts exist in
 from poem.report.texts import _check as _check_lang
 
-__all__ = ["render_html", "build_report", "REPORT_NOTEBOOK", "LANGUAGES", "HIDE_TAG", "embedded_images"]
+__all__ = ["render_html", "build_report", "check_inputs", "REPORT_NOTEBOOK", "LANGUAGES", "HIDE_TAG",
+           "embedded_images", "ARTIFACTS"]
 
 #: the notebook that the ``poem report`` command executes
 REPORT_NOTEBOOK = "03_learning_path_report"
+#: the files the report writes beside the HTML (in ``<report stem>_files/``), named in its text
+ARTIFACTS = ("steps.csv", "audit.csv", "learners_at_risk.csv", "path.json")
 #: cells with this tag (notes for researchers) are left out of the rendered report
 HIDE_TAG = "report-hide"
 
@@ -140,9 +143,107 @@ def embedded_images(html: str) -> list[bytes]:
     return [base64.b64decode(m.group(2)) for m in _IMG.finditer(html)]
 
 
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(:\d{2})?)?$")
+
+
+def _timestamp_pattern(example: str) -> str:
+    """A ``--timestamp-format`` pattern for a day-first date such as ``16/01/2024 09:23``, else a template."""
+    match = _DAY_FIRST.match(example.strip())
+    if not match:
+        return "%d/%m/%Y %H:%M"
+    sep = example.strip()[len(match.group(1))]
+    pattern = f"%d{sep}%m{sep}%Y"
+    if match.group(4):
+        pattern += " %H:%M" + (":%S" if match.group(6) else "")
+    return pattern
+
+
+def _quoted(detail) -> str:
+    """The value a reject's detail quotes (``timestamp '16/01/2024' cannot be parsed`` -> ``16/01/2024``)."""
+    found = re.search(r"'([^']*)'", str(detail))
+    return found.group(1) if found else ""
+
+
+def _reject_advice(traces, lang: str) -> str:
+    """One sentence naming the most common reason rows were rejected and the flag (or export change) that
+    fixes it, in ``lang``."""
+    from poem.report.texts import number, text
+
+    summary = traces.summary()
+    if not summary.reasons:
+        return text("error_no_rows", lang)
+    reason, count = max(summary.reasons.items(), key=lambda kv: (kv[1], kv[0]))
+    details = traces.rejects.loc[traces.rejects["reason"] == reason, "detail"]
+    example = _quoted(details.iloc[0]) if len(details) else ""
+    values = {"n": number(count, lang), "read": number(summary.n_read, lang), "example": example}
+    if reason == "bad_timestamp":
+        return text("error_bad_timestamp", lang, pattern=_timestamp_pattern(example), **values)
+    if reason == "bad_score" and "," in example:
+        return text("error_decimal_comma", lang, fixed=example.replace(",", "."), **values)
+    key = f"error_{reason}"
+    from poem.report.texts import TEXTS
+
+    if key in TEXTS:
+        return text(key, lang, **values)
+    return text("error_other_reason", lang, reason=reason, **values)
+
+
+def check_inputs(traces, *, outcomes=None, catalog=None, naive_timestamps=None, timestamp_format=None,
+                 score_max=None, lang="en"):
+    """Read the report's inputs as the report notebook will, and fail early, in one sentence of the report's
+    language naming what to change, when they cannot give a report.
+
+    Returns the :class:`~poem.traces.Traces` read (the caller may report its import accounting).
+
+    Raises
+    ------
+    NotebookError
+        If an input file is missing, the traces cannot be read, or no row of them could be used (the
+        message names the most common reason and the ``poem report`` flag, or the export change, that
+        fixes it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_text("learner,item,timestamp,score\\na,x,16/01/2024 09:23,1\\n")
+    >>> try:
+    ...     check_inputs(f, lang="fr")
+    ... except NotebookError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    aucune des 1 lignes ... --timestamp-format '%d/%m/%Y %H:%M'...
+    """
+    from poem.errors import PoemError, TraceFormatError
+    from poem.io import read_traces
+    from poem.report.texts import text
+
+    _check_lang(lang)
+    for what, value in (("traces", traces), ("outcomes", outcomes), ("catalog", catalog)):
+        if value is not None and not Path(value).exists():
+            raise NotebookError(text("error_missing_file", lang, what=text(f"input_{what}", lang), path=value))
+    try:
+        read = read_traces(traces, outcomes=outcomes, catalog=catalog, naive_timestamps=naive_timestamps,
+                           timestamp_format=timestamp_format, score_max=score_max)
+    except TraceFormatError as exc:
+        message = str(exc)
+        if "no UTC offset" in message:
+            raise NotebookError(text("error_naive_timestamps", lang)) from None
+        raise NotebookError(text("error_unreadable", lang, path=traces, problem=message)) from None
+    except PoemError as exc:
+        raise NotebookError(text("error_unreadable", lang, path=traces, problem=str(exc))) from None
+    if read.n_events == 0:
+        raise NotebookError(_reject_advice(read, lang))
+    return read
+
+
 def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", parameters=None,
-                 timeout=DEFAULT_TIMEOUT, keep_notebook=None, notebook=REPORT_NOTEBOOK) -> Path:
+                 timeout=DEFAULT_TIMEOUT, keep_notebook=None, notebook=REPORT_NOTEBOOK, check=True) -> Path:
     """Execute the learning-path report notebook on a traces file and write the HTML report.
+
+    The inputs are read and checked first (:func:`check_inputs`), so unusable traces fail in one sentence
+    before any notebook starts. The report's tables are also written as CSV files in the folder
+    ``<out_html stem>_files/`` beside it (:data:`ARTIFACTS`; the report names them), unless the
+    ``artifacts_dir`` parameter says where.
 
     Parameters
     ----------
@@ -153,15 +254,18 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     outcomes, catalog : str or Path, optional
         Learner outcomes (``learner,outcome``) and the course catalogue (items in syllabus order).
     lang : {"en", "fr"}
-        Language of the report's text.
+        Language of the report's text and of its error messages.
     parameters : dict, optional
-        Further notebook parameters (``seed``, ``n_seeds``, ``method`` ...).
+        Further notebook parameters (``seed``, ``n_seeds``, ``method``, ``naive_timestamps``,
+        ``timestamp_format``, ``pseudonym_key_file`` ...).
     timeout : float
         Seconds a notebook cell may run.
     keep_notebook : str or Path, optional
         Where to keep the executed notebook; by default it is discarded.
     notebook : str
         The notebook to run (a name or a path).
+    check : bool
+        Check the inputs before starting the notebook (the check reads the traces once more).
 
     Returns
     -------
@@ -171,37 +275,42 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     Raises
     ------
     NotebookError
-        If an input file is missing or the notebook fails (the message carries the notebook's error; the
-        failed notebook is kept as ``<out_html stem>.failed.ipynb`` unless ``keep_notebook`` says where).
+        If an input is missing or unusable, or the notebook fails (the message carries the notebook's error;
+        the failed notebook is kept as ``<out_html stem>.failed.ipynb`` unless ``keep_notebook`` says where).
     ParameterError
         If ``lang`` is not supported.
     """
+    from poem.report.texts import text
+
     _check_lang(lang)
+    params = dict(parameters or {})
     inputs = {"traces_path": traces, "outcomes_path": outcomes, "catalog_path": catalog}
-    params = {}
     for key, value in inputs.items():
-        if value is None:
-            params[key] = ""
-            continue
-        value = Path(value)
-        if not value.exists():
-            raise NotebookError(f"report input {key.removesuffix('_path')} file {value} does not exist")
-        params[key] = str(value.resolve())
+        if value is not None and not Path(value).exists():
+            what = text(f"input_{key.removesuffix('_path')}", lang)
+            raise NotebookError(text("error_missing_file", lang, what=what, path=value))
+    if check:
+        check_inputs(traces, outcomes=outcomes, catalog=catalog, lang=lang,
+                     naive_timestamps=params.get("naive_timestamps") or None,
+                     timestamp_format=params.get("timestamp_format") or None,
+                     score_max=params.get("score_max") or None)
+    for key, value in inputs.items():
+        params[key] = "" if value is None else str(Path(value).resolve())
     params["lang"] = lang
-    params.update(parameters or {})
     out_html = Path(out_html)
+    params.setdefault("artifacts_dir", str((out_html.parent / f"{out_html.stem}_files").resolve()))
+    params.setdefault("report_dir", str(out_html.parent.resolve()))
     with tempfile.TemporaryDirectory(prefix="poem-report-") as tmp:
         executed = Path(keep_notebook) if keep_notebook else Path(tmp) / "report.ipynb"
         try:
             run_notebook(find_notebook(notebook), executed, params, timeout=timeout)
         except NotebookError as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
             if keep_notebook or not executed.exists():
-                raise
+                raise NotebookError(text("error_notebook", lang, reason=reason, kept=executed)) from exc
             # the temporary folder is about to go: keep the failed notebook beside the report asked for
             kept = out_html.with_name(out_html.stem + ".failed.ipynb")
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(executed, kept)
-            raise NotebookError(f"{exc.reason} (executed notebook kept at {kept})") from exc
-        from poem.report.texts import text
-
+            raise NotebookError(text("error_notebook", lang, reason=reason, kept=kept)) from exc
         return render_html(executed, out_html, title=text("report_title", lang), lang=lang)

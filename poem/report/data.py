@@ -35,7 +35,6 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 import secrets
 
 import networkx as nx
@@ -194,15 +193,17 @@ def syllabus_disagreements(graph: nx.DiGraph, item_info) -> pd.DataFrame:
 def display_ids(ids, *, pseudonymised: bool, key=None) -> np.ndarray:
     """Learner ids safe to print: kept when already pseudonymised, otherwise keyed hashes.
 
-    The key is ``key``, else ``$POEM_PSEUDONYM_KEY`` (so a team holding the key can find the learners),
-    else a random key drawn for this call (the pseudonyms then link to nobody).
+    The key is ``key``, else the platform's key from the environment (:func:`poem.pseudonym.load_key`:
+    ``$POEM_PSEUDONYM_KEY``, then the file named by ``$POEM_PSEUDONYM_KEY_FILE``), so pseudonyms are stable
+    across runs and staff holding the key can re-identify them; else a random key drawn for this call (the
+    pseudonyms then link to nobody).
     """
-    from poem.pseudonym import KEY_ENV, pseudonymise
+    from poem.pseudonym import load_key, pseudonymise
 
     ids = np.asarray(ids, dtype=object)
     if pseudonymised:
         return ids
-    key = key or os.environ.get(KEY_ENV) or secrets.token_hex(16)
+    key = load_key(key) or secrets.token_hex(16)
     return pseudonymise(ids, key)
 
 
