@@ -7,6 +7,11 @@
    (``ManHill.suggest``, partial_fit between cohorts) -- and the target ratios: colony's last cohort
    against unguided learners (target >= 2) and against the oracle (goal >= 0.8).
 3. Semet's test: learners needed to correct deliberately wrong arcs of a teacher prior.
+4. ``--family``: the scenario family of :mod:`poem.simulation.family` (learner models, graphs, behaviours),
+   each with none / oracle / observable ceiling / colony (defaults: calibrated mastery, exploration bonus,
+   Thompson sampling) / the variants of ``--compare`` (by default greedy: no bonus, no sampling; and the
+   old fixed rule, two passes), and the targets per scenario; plus the time of one ``suggest`` call with a
+   60-item history.
 
 Usage::
 
@@ -302,5 +307,114 @@ def main(argv=None):
           f" ({time.perf_counter() - t:.1f} s)")
 
 
+def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000) -> pd.DataFrame:
+    """Time of ``suggest`` with a 60-item history on a colony fitted on 2 000 simulated learners, against
+    ``predict_success`` on the same history (its peer: the ELO replay every call also does)."""
+    from poem.antcolony import ManHill
+
+    sim = simulate_course(n_items=n_items, n_learners=2000, seed=seed)
+    model = ManHill().fit(sim.to_traces())
+    rng = np.random.default_rng(seed)
+    items = [str(x) for x in model.items_]
+    hists = [([items[k] for k in rng.integers(0, len(items), 60)], [float(v) for v in rng.random(60) < 0.6])
+             for _ in range(50)]
+    out = {}
+    for label, fn in (("suggest k=1", lambda h, s: model.suggest(h, s, k=1)),
+                      ("suggest k=5", lambda h, s: model.suggest(h, s, k=5)),
+                      ("predict_success (peer)", lambda h, s: model.predict_success(h, items[0], scores=s))):
+        t = time.perf_counter()
+        for c in range(calls):
+            h, s = hists[c % len(hists)]
+            fn(h, s)
+        out[label] = (time.perf_counter() - t) / calls * 1e3
+    return pd.DataFrame([{"call": k, "ms_per_call": round(v, 3), "x_peer": round(v / out["predict_success (peer)"], 2)}
+                         for k, v in out.items()])
+
+
+def family_variants(args) -> None:
+    """Only the colony variants given by ``--variants`` (JSON ``{label: params}``) on the family, with the
+    same learners as the full run (same seed): last-cohort and first-guided NRP, to set beside it."""
+    from poem.simulation.family import FAMILY, run_scenario
+
+    names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
+    variants = json.loads(args.variants)
+    rows = []
+    for sc in FAMILY:
+        if sc.name not in names:
+            continue
+        t = time.perf_counter()
+        table = run_scenario(sc, (), n_cohorts=args.cohorts, cohort_size=args.cohort_size, seed=args.seed,
+                             follow_prob=args.follow, colony_variants=variants)
+        nrp = table.pivot_table(index="cohort", columns="policy", values="NRP")
+        row = {"scenario": sc.name}
+        for v in variants:
+            row[f"{v} first guided"] = float(nrp[v].iloc[1])
+            row[f"{v} last"] = float(nrp[v].iloc[-1])
+        row["seconds"] = round(time.perf_counter() - t, 1)
+        rows.append(row)
+        print(md(pd.DataFrame([row]).round(3), index=False), flush=True)
+    print("\n## Variants (last cohort)\n")
+    print(md(pd.DataFrame(rows).round(3), index=False))
+
+
+def family_main(args) -> None:
+    from poem.simulation.family import FAMILY, run_scenario, summarise
+
+    if args.variants:
+        return family_variants(args)
+    names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
+    variants = json.loads(args.compare)
+    print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
+          f"follow {args.follow}\n")
+    rows, curves = [], []
+    for sc in FAMILY:
+        if sc.name not in names:
+            continue
+        t = time.perf_counter()
+        table = run_scenario(sc, ("none", "oracle", "graph", "colony"), n_cohorts=args.cohorts,
+                             cohort_size=args.cohort_size, seed=args.seed, follow_prob=args.follow,
+                             colony_variants=variants)
+        row = {"scenario": sc.name, "model": sc.model.kind + (f"+forget {sc.model.forgetting}"
+                                                              if sc.model.forgetting else ""),
+               "graph": sc.graph, "behaviour": sc.behaviour, "n": sc.n_items, **summarise(table)}
+        for v in variants:
+            row[v] = summarise(table, v)["colony"]
+        row["ceiling_is_oracle"] = sc.ceiling_is_oracle
+        row["seconds"] = round(time.perf_counter() - t, 1)
+        rows.append(row)
+        nrp = table.pivot_table(index="cohort", columns="policy", values="NRP")
+        nrp.insert(0, "scenario", sc.name)
+        curves.append(nrp.reset_index())
+        print(f"## {sc.name}\n\n{md(nrp.drop(columns='scenario').round(3))}\n", flush=True)
+    summary = pd.DataFrame(rows)
+    print("## Summary (last cohort)\n")
+    print(md(summary.round(3), index=False))
+    ok = summary.assign(
+        ceiling_ok=summary["of_ceiling"] >= 0.9,
+        oracle_ok=np.where(summary["ceiling_is_oracle"], summary["of_oracle"] >= 0.7, True),
+        x_none_ok=summary["x_none"] >= 2.5)
+    print("\n## Targets met\n")
+    print(md(ok[["scenario", "ceiling_ok", "oracle_ok", "x_none_ok", "never_below_none", "rising"]], index=False))
+    if args.family_csv:
+        pd.concat(curves, ignore_index=True).to_csv(args.family_csv, index=False)
+    print("\n## suggest speed (60-item history, 180-item colony fitted on 2 000 learners)\n")
+    print(md(suggest_speed(args.seed), index=False))
+
+
 if __name__ == "__main__":
-    main()
+    if "--family" in sys.argv:
+        fp = argparse.ArgumentParser(description="closed-loop scenario family")
+        fp.add_argument("--family", default="all", help="comma-separated scenario names, or all")
+        fp.add_argument("--cohorts", type=int, default=8)
+        fp.add_argument("--cohort-size", type=int, default=200)
+        fp.add_argument("--seed", type=int, default=0)
+        fp.add_argument("--follow", type=float, default=0.8)
+        fp.add_argument("--family-csv", default=None, help="write the per-cohort NRP curves here")
+        fp.add_argument("--compare", default='{"greedy": {"exploration": 0.0, "sampling": "none"}, '
+                        '"fixed2": {"mastery_successes": 2}}',
+                        help="JSON {label: ManHill params}: colony variants run beside the default")
+        fp.add_argument("--variants", default=None,
+                        help="JSON {label: ManHill params}: run only these colony variants on the family")
+        family_main(fp.parse_args())
+    else:
+        main()

@@ -459,7 +459,7 @@ def chain_model(**params):
 
 
 def test_suggest_follows_the_trail_and_mastered_items_are_tabu():
-    model = chain_model()
+    model = chain_model(mastery_successes=2)
     # mastery at the second success (mastery_successes=2): a and b are mastered, c comes next
     out = model.suggest(["a", "a", "b", "b"], scores=[1.0] * 4, k=3)
     assert out[0].item == "c"
@@ -480,7 +480,8 @@ def test_failed_items_may_come_back_and_k_caps():
 
 
 def test_one_success_is_confirmed_before_counting_as_mastery():
-    model = chain_model()
+    # a fixed rule (the calibrated default finds one pass is mastery on this clean course)
+    model = chain_model(mastery_successes=2)
     once = model.suggest(["a"], scores=[1.0], k=5)
     # a single pass (guess rates of 8-25 % are common) leaves a allowed, and the learner, who just passed
     # it, is the likeliest to pass it again: the colony asks to confirm it before moving on
@@ -596,7 +597,8 @@ def empty_traces(items=("a", "b")):
 def test_empty_log_then_a_cohort(decay):
     model = ManHill(decay=decay).fit(empty_traces())
     assert model.n_events_ == 0 and model.phi_plus_.shape == (3, 2)
-    assert [s.item for s in model.suggest([], k=2)] == ["a", "b"]
+    # no evidence at all: Thompson sampling (the default) breaks the tie at random, seeded
+    assert sorted(s.item for s in model.suggest([], k=2)) == ["a", "b"]
     assert set(model.audit()["kind"]) == {"unreached"}
     model.partial_fit(make_traces([("x", "a", 0, 1.0)], items=["a", "b"]))
     assert model.n_events_ == 1 and model.phi_plus_[2, 0] == 1.0

@@ -222,3 +222,95 @@ def test_colony_variants_run(course):
     for options in ({"mastery_passes": 2}, {"rerank": "gain"}):
         table = closed_loop(course, "colony", n_cohorts=2, cohort_size=10, step_budget=8, seed=2, **options)
         assert len(table) == 2 and table.loc[1, "followed"] > 0
+
+
+# ------------------------------------------------------------------------------ the scenario family
+from poem.simulation.engine import run_learners  # noqa: E402
+from poem.simulation.family import FAMILY, Scenario, run_scenario, scenario, summarise  # noqa: E402
+from poem.simulation.learners import LearnerModel, init_learners  # noqa: E402
+
+
+@pytest.mark.parametrize("kind", ["bkt", "first_success", "soft_gate"])
+@pytest.mark.parametrize("forgetting", [0.0, 0.01])
+def test_learner_models_keep_the_state_consistent(kind, forgetting):
+    zero = kind == "first_success"
+    course = make_course(15, rng=np.random.default_rng(1), guess=(0.0, 0.0) if zero else (0.08, 0.25),
+                         slip=(0.0, 0.0) if zero else (0.03, 0.12))
+    rng = np.random.default_rng(2)
+    state = init_learners(40, course, rng, model=LearnerModel(kind, forgetting=forgetting))
+    rec = run_learners(state, course, rng, max_steps=30, dropout=0)
+    # the ready counts always equal the mastered direct prerequisites, forgetting included
+    np.testing.assert_array_equal(state.ready_count, state.mastered.astype(int) @ course.prereq.astype(int))
+    learned = rec["after"] & ~rec["before"]
+    if kind == "bkt":
+        assert not (learned & ~rec["gate"]).any()          # the hard gate
+    if kind == "first_success":
+        # a pass is mastery, and nothing is learned without a pass
+        assert (rec["after"][rec["score"] > 0]).all() and not (learned & (rec["score"] == 0)).any()
+    if kind == "soft_gate":
+        assert learned.any()
+    if forgetting == 0:
+        assert state.mastered.sum() >= state.initial_mastery.sum() * 15 - 1e-9
+
+
+def test_bad_learner_model():
+    with pytest.raises(ParameterError, match="kind"):
+        LearnerModel("nope")
+    with pytest.raises(ParameterError, match="forgetting"):
+        LearnerModel(forgetting=1.0)
+    with pytest.raises(ParameterError, match="graph"):
+        Scenario("x", graph="ring")
+    with pytest.raises(ParameterError, match="unknown scenario"):
+        scenario("nope")
+
+
+def test_family_courses_are_valid_dags():
+    import networkx as nx
+
+    names = [sc.name for sc in FAMILY]
+    assert len(set(names)) == len(names)
+    graphs = {sc.graph for sc in FAMILY}
+    assert graphs == {"local", "wide", "chain", "junyi"}
+    for sc in FAMILY:
+        if sc.graph == "junyi" and sc.name != "junyi":
+            continue
+        course = sc.course(seed=0)
+        assert course.n_items == sc.n_items and nx.is_directed_acyclic_graph(course.graph())
+        if sc.graph == "chain":
+            assert int(course.prereq.sum()) == sc.n_items - 1
+    assert [sc.name for sc in FAMILY if sc.ceiling_is_oracle] == ["first_success", "junyi_first_success"]
+
+
+@pytest.mark.parametrize("name,one_pass", [("first_success", True), ("guess30", False)])
+def test_calibration_reads_the_learner_model_from_unguided_traces(name, one_pass):
+    from poem.antcolony import ManHill
+
+    sc = scenario(name)
+    course = sc.course(seed=0)
+    _, frame = closed_loop(course, "none", n_cohorts=1, cohort_size=200, seed=0, return_traces=True,
+                           **sc.options())
+    need = ManHill().fit(ColonyPolicy._traces_of(frame, course)).calibration_.successes_needed
+    if one_pass:
+        assert (need == 1).all()
+    else:
+        assert (need >= 2).mean() > 0.9
+
+
+def test_colony_last_cohort_beats_unguided_with_fixed_seeds():
+    sc = Scenario("small", LearnerModel("first_success"), n_items=30, guess=(0.0, 0.0), slip=(0.0, 0.0))
+    table = run_scenario(sc, ("none", "oracle", "graph", "colony"), n_cohorts=4, cohort_size=100, seed=3)
+    s = summarise(table)
+    assert s["colony"] > 1.5 * s["none"] and s["never_below_none"]
+    # the same seed gives the same run
+    again = run_scenario(sc, ("colony",), n_cohorts=4, cohort_size=100, seed=3)
+    np.testing.assert_allclose(again["NRP"].to_numpy(), table[table["policy"] == "colony"]["NRP"].to_numpy())
+
+
+def test_semet_until_corrected_stops_or_says_when_it_gave_up(course):
+    table, summary = semet_test(course, n_wrong=2, n_cohorts=6, cohort_size=30, seed=1, until_corrected=True,
+                                step_budget=15)
+    left = table["wrong_left"].to_numpy()
+    if summary["gave_up_after"] is None:
+        assert left[-1] == 0 and (left[1:-1] > 0).all()     # stopped at the first probe with none left
+    else:
+        assert left[-1] > 0 and len(table) == 7 and summary["gave_up_after"] == 180

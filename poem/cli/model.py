@@ -9,8 +9,11 @@ the video visits as success / failure evidence from the seconds watched (:mod:`p
 and as text otherwise (``decay=erosion``); ``prior=FILE`` reads a syllabus order (a JSON list of item ids,
 or one id per line).
 
-``poem suggest MODEL --history a,b,c [--scores 1,0,1] [--k 5] [--operator greedy] [--seed N] [--format json]``
-and ``poem audit MODEL [--format csv|json]`` use a saved colony.
+``poem suggest MODEL --history a,b,c [--scores 1,0,1] [--catalog FILE] [--k 5] [--operator greedy] [--seed N]
+[--format json]`` and ``poem audit MODEL [--format csv|json]`` use a saved colony. ``suggest`` says in words
+why each item is suggested (a retry, a confirmation of a pass that may be a guess, a remediation, ready
+because named prerequisites are mastered...); scores must lie in [0, 1]; with ``--catalog`` the history may
+name items by their catalogue titles, and titles are shown.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from poem.errors import ParameterError, PoemError
 
-__all__ = ["register", "run_fit", "run_suggest", "run_audit", "parse_settings"]
+__all__ = ["register", "run_fit", "run_suggest", "run_audit", "parse_settings", "resolve_history"]
 
 #: logs at least this large get a progress bar on stderr
 PROGRESS_EVENTS = 1_000_000
@@ -48,11 +51,13 @@ def register(subparsers) -> None:
     s = subparsers.add_parser("suggest", help="suggest next items for one learner from a saved colony",
                               description="Suggest the next items for a learner with the given history, from the "
                                           "colony's pheromone memory: one row per suggestion with its score, the "
-                                          "learners behind it, the observed and predicted success, and the term "
-                                          "that weighed most.")
+                                          "learners behind it, the observed and predicted success, and why it is "
+                                          "suggested, in words.")
     s.add_argument("model", metavar="MODEL", help="colony file written by poem fit (.npz)")
-    s.add_argument("--history", default="", help="items seen, oldest first, comma-separated")
-    s.add_argument("--scores", help="scores of the history items, comma-separated (empty or nan: none)")
+    s.add_argument("--history", default="", help="items seen, oldest first, comma-separated (ids, or titles "
+                                                 "with --catalog)")
+    s.add_argument("--scores", help="scores in [0, 1] of the history items, comma-separated (empty or nan: none)")
+    s.add_argument("--catalog", metavar="FILE", help="item catalogue (id, title...): --history may use titles")
     s.add_argument("--k", type=int, default=5, help="number of suggestions (default 5)")
     s.add_argument("--operator", default="greedy", choices=["greedy", "roulette", "tournament", "ranking"],
                    help="how suggestions are picked from the scores: greedy takes the best (default); roulette, "
@@ -178,24 +183,75 @@ def _progress(n_events: int):
 
 def run_suggest(args: argparse.Namespace) -> int:
     from poem.antcolony import ManHill
+    from poem.colony.suggestion import check_scores
 
     model = ManHill.load(args.model)
     history = [h.strip() for h in args.history.split(",") if h.strip()]
+    titles = {}
+    if args.catalog:
+        from poem.io import read_catalog
+
+        catalog = read_catalog(args.catalog)
+        titles = {str(k): str(v) for k, v in catalog["title"].items() if v is not None and v == v}
+        history = resolve_history(history, titles, set(map(str, model.items_)))
     scores = None
     if args.scores is not None:
         try:
             scores = [float(s) if s.strip() else float("nan") for s in args.scores.split(",")]
         except ValueError:
             raise ParameterError(f"--scores must be numbers separated by commas, got {args.scores!r}") from None
+        check_scores(scores, "--scores")
     out = model.suggest(history, scores=scores, k=args.k, operator=args.operator, rng=args.seed)
     if args.format == "json":
-        print(json.dumps([s.to_dict() for s in out], indent=2))
+        rows = []
+        for s in out:
+            row = s.to_dict()
+            if titles:
+                row["title"] = titles.get(s.item)
+            rows.append(row)
+        print(json.dumps(rows, indent=2))
     else:
         print(f"{'item':<20} {'score':>7} {'support':>8} {'success':>8} {'predicted':>9}  dominant")
         for s in out:
             print(f"{s.item:<20} {s.score:7.3f} {s.support:8d} {s.success_rate:8.2f} {s.predicted_success:9.2f}"
                   f"  {s.dominant_term}")
+            label = f" ({titles[s.item]})" if s.item in titles else ""
+            print(f"    why{label}: {_titled(s.reason, s.because, titles)}")
+        print(f"mastery rule: {model.calibration_.summary()}")
     return 0
+
+
+def resolve_history(history: list, titles: dict, known: set) -> list:
+    """History entries to item ids: an id of the colony stays; a catalogue title (exact, else
+    case-insensitive) becomes its id; anything else raises :class:`ParameterError` naming it.
+
+    >>> resolve_history(["Intro", "q2", "basics"], {"v1": "Intro", "v2": "Basics"}, {"v1", "v2", "q2"})
+    ['v1', 'q2', 'v2']
+    """
+    exact, folded = {}, {}
+    for item, title in titles.items():
+        exact.setdefault(title, []).append(item)
+        folded.setdefault(title.casefold(), []).append(item)
+    out = []
+    for h in history:
+        if h in known:
+            out.append(h)
+            continue
+        hits = exact.get(h) or folded.get(h.casefold()) or []
+        if len(hits) > 1:
+            raise ParameterError(f"--history: the title {h!r} names several items {sorted(hits)[:5]}; "
+                                 "use the item id instead")
+        if not hits:
+            raise ParameterError(f"--history: {h!r} is neither an item id of the colony nor a catalogue title; "
+                                 "check the spelling or the --catalog file")
+        out.append(hits[0])
+    return out
+
+
+def _titled(reason: str, because, titles: dict) -> str:
+    """The reason followed by the catalogue titles of the items it names."""
+    named = [f"{item} = {titles[item]!r}" for item in dict.fromkeys(because) if item in titles]
+    return reason + (f" [{'; '.join(named)}]" if named else "")
 
 
 def run_audit(args: argparse.Namespace) -> int:

@@ -88,7 +88,8 @@ def _cohort_record(record, state, course, policy_name, cohort, before, budget) -
 def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: int = 200,
                 step_budget: int | None = None, seed: int = 0, follow_prob: float = 0.8,
                 populations=DEFAULT_POPULATIONS, dropout: float = 1.0, cohort_gap_days: float = 7.0,
-                start="2024-01-08", return_traces: bool = False, on_cohort=None, **policy_options):
+                start="2024-01-08", return_traces: bool = False, on_cohort=None, learner_model=None,
+                **policy_options):
     """Run cohorts guided by ``policy`` and record, per cohort, promotion and time to mastery.
 
     Parameters
@@ -108,8 +109,12 @@ def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: in
         Probability that a learner takes the recommendation at a step.
     dropout : float
         Multiplier of the dropout hazards (0: everyone uses the whole budget unless done).
+    learner_model : LearnerModel, optional
+        How attempts teach and score (:class:`poem.simulation.learners.LearnerModel`; default BKT with a
+        hard prerequisite gate).
     on_cohort : callable(cohort, policy, record), optional
-        Called after each cohort, once the policy has learned from it (used by :func:`semet_test`).
+        Called after each cohort, once the policy has learned from it (used by :func:`semet_test`); when
+        it returns True no further cohort runs.
     return_traces : bool
         Also return the canonical traces frame of every cohort (learner ids ``c<cohort>-<k>``).
     **policy_options
@@ -146,7 +151,8 @@ def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: in
         step_rng = np.random.default_rng([int(seed), c, 1])
         start_c = t0 + int(c * cohort_gap_days * 86400)
         arrivals = start_c + (learner_rng.random(int(cohort_size)) * 86400 * 2).astype(np.int64)
-        state = init_learners(int(cohort_size), course, learner_rng, populations, start_clock=arrivals)
+        state = init_learners(int(cohort_size), course, learner_rng, populations, start_clock=arrivals,
+                              model=learner_model)
         pol.start_cohort(course, state)
         record = run_learners(state, course, step_rng, max_steps=int(budget),
                               recommend=pol.recommend if pol.guides else None, follow_prob=follow_prob,
@@ -163,8 +169,8 @@ def closed_loop(course, policy="colony", *, n_cohorts: int = 10, cohort_size: in
             frames.append(frame)
         pol.end_cohort(frame)
         before += int(cohort_size)
-        if on_cohort is not None:
-            on_cohort(c, pol, rows[-1])
+        if on_cohort is not None and on_cohort(c, pol, rows[-1]) is True:
+            break  # the callback asked to stop (Semet's test once every mistake is corrected)
     table = pd.DataFrame(rows, columns=RECORD_COLUMNS)
     if return_traces:
         return table, (pd.concat(frames, ignore_index=True) if frames else frame)
@@ -229,15 +235,17 @@ def _probe(model, course: Course, mistake) -> bool:
     if mistake["x"] is not None and mistake["x"] in prefix:
         prefix.remove(mistake["x"])
         prefix.append(mistake["x"])
-    # "knows" = mastered in the colony's own sense: as many successes as it needs (mastery_successes)
-    reps = int(getattr(model, "mastery_successes", 1))
-    history = [it for it in prefix for _ in range(reps)]
+    # "knows" = mastered in the colony's own sense: as many successes as it needs on each item (calibrated
+    # per item, or ``mastery_successes``)
+    need = model.calibration_.successes_needed
+    code = {str(it): k for k, it in enumerate(model.items_)}
+    history = [it for it in prefix for _ in range(int(need[code[str(it)]]))]
     got = model.suggest(history, [1.0] * len(history), k=1)
     return bool(got) and got[0].item == mistake["b"]
 
 
 def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: int = 50, seed: int = 0,
-               params=None, update: str = "partial", **options):
+               params=None, update: str = "partial", until_corrected: bool = False, **options):
     """Semet's test: a colony starting from a partly wrong teacher prior, and the learners it takes to
     correct the mistakes.
 
@@ -252,6 +260,9 @@ def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: in
         Mistakes planted in the prior.
     params : dict, optional
         Other ``ManHill`` parameters (``prior_weight`` sets how hard the prior is to overturn).
+    until_corrected : bool
+        Stop as soon as no mistake is followed any more; ``n_cohorts`` is then the most cohorts tried
+        before giving up.
     **options
         Passed to :func:`closed_loop` (``follow_prob``, ``step_budget``, ``dropout``...).
 
@@ -262,7 +273,8 @@ def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: in
         still followed) and, for cohorts, their promotion record (``NRP``...).
     summary : dict
         ``n_wrong``, ``wrong_at_start``, ``learners_to_correct`` (learners seen from which no mistake is
-        followed any more until the end; None if never), ``per_mistake`` (the same per mistake) and
+        followed any more until the end; None if never), ``per_mistake`` (the same per mistake),
+        ``gave_up_after`` (learners seen when the test stopped with mistakes left, else None) and
         ``mistakes`` (the planted ``x, a, b``).
     """
     from poem.antcolony import ManHill
@@ -278,6 +290,7 @@ def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: in
         rows.append({"cohort": c, "learners_seen": (c + 1) * int(cohort_size),
                      **_probe_all(pol.model, course, mistakes),
                      **{k: record[k] for k in (*METRICS, "final", "ready_share", "followed")}})
+        return bool(until_corrected) and rows[-1]["wrong_left"] == 0
 
     closed_loop(course, ColonyPolicy(params=params, update=update), n_cohorts=n_cohorts,
                 cohort_size=cohort_size, seed=seed, on_cohort=probe, **options)
@@ -298,6 +311,7 @@ def semet_test(course, *, n_wrong: int = 5, n_cohorts: int = 10, cohort_size: in
         "wrong_at_start": int(wrong[0].sum()),
         "learners_to_correct": settled(wrong.any(axis=1)),
         "per_mistake": [settled(wrong[:, k]) for k in range(len(mistakes))],
+        "gave_up_after": int(seen[-1]) if wrong[-1].any() else None,
         "mistakes": mistakes,
     }
     return table, summary

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError
-from poem.simulation.learners import advance_clock, attempt, wander
+from poem.simulation.learners import advance_clock, attempt, forget, wander
 
 __all__ = ["run_learners", "EVENT_COLUMNS", "to_epoch_seconds"]
 
@@ -96,6 +96,7 @@ def run_learners(state, course, rng: np.random.Generator, *, max_steps: int, rec
                 guided[idx] = True
         advance_clock(state, rows, rng, holidays=holidays, **clock_options)
         out = attempt(state, course, rows, items, rng, prereq_int, n_prereq)
+        forget(state, rows, rng, prereq_int)  # a no-op (no draws) unless the learner model forgets
         if observe is not None:
             observe(rows, items, out["score"])
         for name, value in (("row", rows), ("item", items), ("clock", state.clock[rows].copy()),

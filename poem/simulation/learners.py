@@ -24,7 +24,8 @@ import numpy as np
 from poem.errors import ParameterError
 
 __all__ = ["Population", "DEFAULT_POPULATIONS", "unstructured", "LearnerState", "init_learners", "attempt", "wander",
-           "first_unpassed", "advance_clock", "ready_mask"]
+           "first_unpassed", "advance_clock", "ready_mask", "LearnerModel", "LEARNER_MODELS", "forget",
+           "FAST_SLOW"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,57 @@ def unstructured(populations=DEFAULT_POPULATIONS, insight: float | None = None) 
                          **({} if insight is None else {"insight": float(insight)})) for p in populations)
 
 
+#: fast and slow learners mixed (half and half): what one pass is worth differs between them
+FAST_SLOW = (
+    Population("fast", 0.5, ability_mean=1.0, ability_sd=0.5, learn_rate=0.8, insight=1.0, browse=0.0,
+               syllabus_follow=0.0, retry=0.5, dropout_base=0.004, dropout_per_failure=0.008),
+    Population("slow", 0.5, ability_mean=-1.0, ability_sd=0.5, learn_rate=0.25, insight=1.0, browse=0.0,
+               syllabus_follow=0.0, retry=0.3, dropout_base=0.01, dropout_per_failure=0.02),
+)
+
+#: the kinds of learner model :class:`LearnerModel` knows
+LEARNER_MODELS = ("bkt", "first_success", "soft_gate")
+
+
+@dataclass(frozen=True)
+class LearnerModel:
+    """How an attempt turns into learning and a score (the hidden learner model of a scenario).
+
+    ``kind``:
+
+    * ``"bkt"`` (default, the simulator's original model): an attempt may teach the item (probability
+      ``learn_rate · σ(θ − d + 1) / σ(1)``) only when every direct prerequisite is mastered (a hard gate);
+      the score then follows BKT's emission: ``1 − slip`` when mastered, ``guess`` otherwise.
+    * ``"first_success"``: the success probability depends smoothly on the share ``r`` of the item's
+      direct prerequisites mastered, ``learn_rate · σ(θ − d + 1 + steepness·(r − 1)) / σ(1)``, and a
+      learner masters the item at their first success (no guessing, no slip afterwards): one pass is
+      mastery, as on a graded exam.
+    * ``"soft_gate"``: like ``"bkt"`` but the gate is a logistic in the share of prerequisites mastered,
+      the learning probability multiplied by ``σ(steepness·(r − 1) + 3) / σ(3)`` (all prerequisites: 1,
+      none: nearly 0), with the course's guess and slip.
+
+    ``forgetting``: per step, each mastered item of an active learner is lost with this probability (and
+    with it the readiness of its dependents); 0 means mastery is never lost.
+
+    >>> LearnerModel("first_success").kind
+    'first_success'
+    """
+
+    kind: str = "bkt"
+    steepness: float = 6.0
+    forgetting: float = 0.0
+
+    def __post_init__(self):
+        if self.kind not in LEARNER_MODELS:
+            raise ParameterError(f"LearnerModel kind must be one of {list(LEARNER_MODELS)}, got {self.kind!r}")
+        if not 0 <= self.forgetting < 1:
+            raise ParameterError(f"LearnerModel forgetting must lie in [0, 1), got {self.forgetting!r}")
+        if self.steepness < 0:
+            raise ParameterError(f"LearnerModel steepness must be >= 0, got {self.steepness!r}")
+
+
+BKT = LearnerModel()
+
 _PER_LEARNER = ("learn_rate", "insight", "browse", "syllabus_follow", "retry", "dropout_base",
                 "dropout_per_failure")
 
@@ -134,6 +186,7 @@ class LearnerState:
     last_failed: np.ndarray     # (m,) bool
     clock: np.ndarray           # (m,) int64 seconds since the epoch
     initial_mastery: np.ndarray  # (m,) float share mastered on arrival
+    model: LearnerModel = BKT   # how attempts teach and score
 
     @property
     def n_learners(self) -> int:
@@ -146,7 +199,7 @@ def ready_mask(state: LearnerState, n_prereq: np.ndarray, rows=slice(None)) -> n
 
 
 def init_learners(m: int, course, rng: np.random.Generator, populations=DEFAULT_POPULATIONS, *,
-                  start_clock=None) -> LearnerState:
+                  start_clock=None, model: LearnerModel = BKT) -> LearnerState:
     """``m`` fresh learners drawn from ``populations`` (shares normalised), with prior knowledge applied
     along the course's true order so that it respects the prerequisite gate.
 
@@ -185,6 +238,7 @@ def init_learners(m: int, course, rng: np.random.Generator, populations=DEFAULT_
         ability=ability, params=params, active=np.ones(m, dtype=bool), steps=np.zeros(m, dtype=np.int64),
         failures=np.zeros(m), last_item=np.full(m, -1, dtype=np.int64), last_failed=np.zeros(m, dtype=bool),
         clock=clock, initial_mastery=mastered.mean(axis=1) if n else np.zeros(m),
+        model=model if model is not None else BKT,
     )
 
 
@@ -192,18 +246,35 @@ def attempt(state: LearnerState, course, rows: np.ndarray, items: np.ndarray, rn
             prereq_int: np.ndarray, n_prereq: np.ndarray) -> dict:
     """One attempt of learner ``rows[k]`` at item ``items[k]`` (rows distinct); updates ``state``.
 
-    Returns the per-attempt record: ``score`` (0/1), ``gate`` (prerequisites all mastered), ``before`` and
-    ``after`` (hidden mastery of the item before and after the attempt).
+    The learner model is ``state.model`` (:class:`LearnerModel`). Returns the per-attempt record:
+    ``score`` (0/1), ``gate`` (prerequisites all mastered), ``before`` and ``after`` (hidden mastery of
+    the item before and after the attempt).
     """
-    gate = state.ready_count[rows, items] == n_prereq[items]
+    model = state.model
+    have = state.ready_count[rows, items]
+    gate = have == n_prereq[items]
     before = state.mastered[rows, items]
     logit = state.ability[rows] - course.difficulty[items] + 1.0
-    p_learn = np.clip(state.params["learn_rate"][rows] / (1.0 + np.exp(-logit)) / _SIG1, 0.0, 1.0)
     draw = rng.random((2, len(rows)))
-    learn = ~before & gate & (draw[0] < p_learn)
-    after = before | learn
-    p_pass = np.where(after, 1.0 - course.slip[items], course.guess[items])
-    score = (draw[1] < p_pass).astype(float)
+    if model.kind == "first_success":
+        share = np.where(n_prereq[items] > 0, have / np.maximum(n_prereq[items], 1), 1.0)
+        p_pass = np.clip(state.params["learn_rate"][rows] / (1.0 + np.exp(-(logit + model.steepness * (share - 1.0))))
+                         / _SIG1, 0.0, 1.0)
+        p_pass = np.where(before, 1.0, p_pass)
+        score = (draw[1] < p_pass).astype(float)
+        learn = ~before & (score > 0)
+        after = before | learn
+    else:
+        p_learn = np.clip(state.params["learn_rate"][rows] / (1.0 + np.exp(-logit)) / _SIG1, 0.0, 1.0)
+        if model.kind == "soft_gate":
+            share = np.where(n_prereq[items] > 0, have / np.maximum(n_prereq[items], 1), 1.0)
+            p_learn = p_learn / (1.0 + np.exp(-(model.steepness * (share - 1.0) + 3.0))) * (1.0 + np.exp(-3.0))
+            learn = ~before & (draw[0] < p_learn)
+        else:
+            learn = ~before & gate & (draw[0] < p_learn)
+        after = before | learn
+        p_pass = np.where(after, 1.0 - course.slip[items], course.guess[items])
+        score = (draw[1] < p_pass).astype(float)
     new_rows, new_items = rows[learn], items[learn]
     state.mastered[new_rows, new_items] = True
     state.ready_count[new_rows] += prereq_int[new_items]  # rows are distinct: no lost updates
@@ -213,6 +284,19 @@ def attempt(state: LearnerState, course, rows: np.ndarray, items: np.ndarray, rn
     state.last_failed[rows] = score == 0
     state.steps[rows] += 1
     return {"score": score, "gate": gate, "before": before, "after": after}
+
+
+def forget(state: LearnerState, rows: np.ndarray, rng: np.random.Generator, prereq_int: np.ndarray) -> None:
+    """Each mastered item of ``rows`` is lost with probability ``state.model.forgetting`` (no-op at 0);
+    the dependents' ready counts follow."""
+    rate = state.model.forgetting
+    if rate <= 0 or not len(rows):
+        return
+    lost = state.mastered[rows] & (rng.random((len(rows), state.mastered.shape[1])) < rate)
+    if not lost.any():
+        return
+    state.mastered[rows] &= ~lost
+    state.ready_count[rows] -= (lost.astype(np.int16) @ prereq_int).astype(np.int16)
 
 
 def first_unpassed(passed_rows: np.ndarray, order_codes: np.ndarray) -> np.ndarray:

@@ -122,6 +122,8 @@ class GraphPolicy(Policy):
         self._rank = course.true_rank
         self._prereq = course.prereq.astype(np.int32)
         self._belief = np.full((state.n_learners, course.n_items), self.p_known)
+        # the right learner model: forgetting erodes every belief a little at each step
+        self._forget = float(getattr(getattr(state, "model", None), "forgetting", 0.0))
 
     def _known(self, rows):
         return self._belief[rows] >= self.threshold
@@ -138,9 +140,12 @@ class GraphPolicy(Policy):
         c = self.course
         known = self._known(rows)
         gate = (known.astype(np.int32) @ self._prereq)[np.arange(len(rows)), items] == self._n_prereq[items]
+        if self._forget > 0:
+            self._belief[rows] *= 1.0 - self._forget
         b = self._belief[rows, items]
-        # the simulator learns first, then emits the score: transition, then Bayes on the observation
-        b = b + (1 - b) * self.p_learn * gate
+        # the simulator learns first, then emits the score: transition, then Bayes on the observation;
+        # the floor keeps Bayes defined when guess or slip is 0 (a pass then proves mastery)
+        b = np.clip(b + (1 - b) * self.p_learn * gate, 1e-6, 1 - 1e-6)
         like_m = np.where(scores > 0, 1 - c.slip[items], c.slip[items])
         like_n = np.where(scores > 0, c.guess[items], 1 - c.guess[items])
         self._belief[rows, items] = b * like_m / (b * like_m + (1 - b) * like_n)
