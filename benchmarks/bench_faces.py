@@ -34,13 +34,15 @@ def in_process(demo: Path, n_seeds: int) -> float:
     syllabus = rd.syllabus_order(traces.item_info)
     model = ManHill(prior=syllabus).fit(traces)
     path = learning_path(model, method="lop", rng=0)
-    graph = prerequisite_graph(model, threshold=2.0)
+    graph = prerequisite_graph(model, traces=traces, min_confidence=0.8)
     rd.path_steps(model, path, traces.item_info)
     rd.item_audit(model)
     rd.syllabus_disagreements(graph, traces.item_info)
     rd.learners_at_risk(rd.learner_status(traces, path.items, graph))
     stability = rd.path_stability(traces, path.items, params={"prior": syllabus}, seeds=range(1, 1 + n_seeds))
-    rd.trust_summary(traces, model, path, stability)
+    graph_check = rd.graph_stability(traces, graph, seeds=range(1, 1 + n_seeds), min_confidence=0.8)
+    success = rd.success_accuracy(traces, params={"prior": syllabus})
+    rd.trust_summary(traces, model, path, stability, graph_stability=graph_check, success=success)
     return time.perf_counter() - started
 
 

@@ -39,6 +39,8 @@ READERS = {
     "poem.read_traces parquet": ("parquet", "from poem.io import read_traces; r = read_traces(PATH)"),
     "pandas.read_parquet": ("parquet", "import pandas as pd; r = pd.read_parquet(PATH)"),
     "poem.read_traces edx log": ("edx", "from poem.io import read_traces; r = read_traces(PATH)"),
+    "poem.read_traces edx log video_sessions": (
+        "edx", "from poem.io import read_traces; r = read_traces(PATH, video_sessions=True)"),
     "pandas.read_json lines=True": ("edx", "import pandas as pd; r = pd.read_json(PATH, lines=True)"),
 }
 PEER = {"csv": "pandas.read_csv", "parquet": "pandas.read_parquet", "edx": "pandas.read_json lines=True"}

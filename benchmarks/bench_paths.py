@@ -105,7 +105,7 @@ def respect_rows(name: str, traces: Traces, truth: dict, seed: int = 0) -> dict:
     best = max(baselines, key=baselines.get)
     row["best baseline"] = f"{baselines[best]:.3f} ({best})"
     row["lop - best"] = row["lop"] - baselines[best]
-    graph = evaluate(prerequisite_graph(model), truth)
+    graph = evaluate(prerequisite_graph(model, traces=traces), truth)
     row["graph F1"] = graph["f1"]
     return row
 

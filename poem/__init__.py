@@ -9,7 +9,7 @@ The promised surface is small; everything else is importable from its module but
     traces = poem.read_traces("traces.csv")          # poem.io
     model = poem.ManHill().fit(traces)               # poem.antcolony
     path = poem.learning_path(model, method="lop")   # poem.paths
-    graph = poem.prerequisite_graph(model)
+    graph = poem.prerequisite_graph(model, traces=traces)
     metrics = poem.evaluate(path, truth)
     course = poem.simulation.simulate_course(...)      # poem.simulation (module)
 

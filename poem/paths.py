@@ -18,7 +18,8 @@ into a *precedence evidence* matrix and orders the items to agree with as much o
   static heuristic (:func:`poem.ordering.aco.aco_order`): both report the same objective, so they compare;
 - ``method="greedy"``: follow the strongest success pheromone arc to an unvisited item (what a learner
   following the colony's trails step by step would do);
-- ``method="topological"``: a topological order of :func:`prerequisite_graph`, the item with most net
+- ``method="topological"``: a topological order of the precedence graph (:func:`prerequisite_graph` with
+  ``method="precedence"``: the colony alone, no traces), the item with most net
   evidence first among those free at each step.
 
 Every path can be restricted to a subset of ``items`` and can ``start`` from a learner's history (the
@@ -41,7 +42,7 @@ Examples
 ['a', 'b', 'c']
 >>> learning_path(model, method="lop", start=["a"]).items
 ['b', 'c']
->>> sorted(prerequisite_graph(model, threshold=1.0).edges)
+>>> sorted(prerequisite_graph(model, threshold=1.0, method="precedence").edges)
 [('a', 'b'), ('b', 'c')]
 """
 
@@ -60,8 +61,8 @@ from poem.ordering.aco import aco_order
 from poem.errors import NotFittedError, ParameterError
 from poem.ordering.lop import lop_objective, solve_lop
 
-__all__ = ["Path", "STEP_COLUMNS", "METHODS", "learning_path", "prerequisite_graph", "precedence_evidence",
-           "path_objective"]
+__all__ = ["Path", "STEP_COLUMNS", "METHODS", "GRAPH_METHODS", "learning_path", "prerequisite_graph",
+           "precedence_evidence", "path_objective"]
 
 #: methods of :func:`learning_path`
 METHODS = ("aco", "lop", "greedy", "topological")
@@ -418,36 +419,57 @@ def _significant_arcs(model, threshold: float, min_ratio: float, smoothing: floa
     return np.where((z >= threshold) & (z > 0) & (ratio >= min_ratio), z, 0.0)
 
 
-def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, min_ratio: float = GRAPH_MIN_RATIO,
-                       reduce: bool = True, rng=0, **evidence) -> nx.DiGraph:
-    """The prerequisite graph the colony supports: an arc i→j wherever the precedence z-score of i before
-    j reaches ``threshold``, at least ``min_ratio`` of the learners who mastered both mastered *i* first,
-    and the arc agrees with the best linear order (so the graph is acyclic by construction); transitively
-    reduced when ``reduce`` (an arc implied by a longer chain is dropped).
+#: methods of :func:`prerequisite_graph`
+GRAPH_METHODS = ("contrast", "precedence")
 
-    The ratio guards precision: between items many learners meet, a 55/45 split of no pedagogical
-    meaning is already "significant"; a prerequisite shows as a lopsided split (guesses aside, nobody
-    masters *j* before *i*).
 
-    Edge attributes: ``weight`` (z-score), ``precedence`` (learners who mastered i then j) and
-    ``against`` (learners who mastered j then i).
+def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, method: str = "contrast", traces=None,
+                       min_confidence: float | None = None, min_ratio: float = GRAPH_MIN_RATIO,
+                       reduce: bool = True, rng=0, **options) -> nx.DiGraph:
+    """The prerequisite graph the traces support: direct arcs, acyclic, each with ``strength``,
+    ``confidence`` and ``support``.
+
+    ``method="contrast"`` (the default) finds a prerequisite as a *contrast*: success on j is higher when
+    i was mastered before than when not, the learner's other mastered items and level held fixed
+    (:class:`poem.ordering.contrast.ContrastGraph`: per-item sparse logistic model, stability selection
+    over learner halves for ``confidence``). It needs the ``traces`` (the colony's sums cannot hold a
+    per-item regression); ``model`` may also be an already fitted ``ContrastGraph``. Measured on both
+    public courses and the scenario family of ``benchmarks/bench_graph.py``; see
+    ``benchmarks/results/graph.md``. ``options`` go to ``ContrastGraph`` (``alpha``, ``n_resamples``,
+    ``min_support``, ``min_strength``, ...); ``rng`` seeds the resamples.
+
+    ``method="precedence"`` is the earlier graph, evidence of *order* only: an arc i→j wherever the
+    precedence z-score of i before j reaches ``threshold``, at least ``min_ratio`` of the learners who
+    mastered both mastered *i* first, and the arc agrees with the best linear order (so the graph is
+    acyclic by construction); transitively reduced when ``reduce``. Learners who share any common order
+    leave lopsided precedence between unrelated items, so its precision is low (kept to compare).
+
+    Edge attributes: ``strength`` (log odds ratio for contrast, z-score for precedence), ``confidence``
+    (share of the resamples keeping the arc; NaN for precedence, which has none), ``support`` (learners
+    with an attempt on j after mastering i; for precedence, learners who mastered i then j), plus for
+    precedence ``weight`` (z), ``precedence`` and ``against``.
 
     Examples
     --------
     >>> class Colony:  # stands in for a fitted ManHill
     ...     items_ = np.array(["a", "b", "c"], dtype=object)
     ...     precedence_ = np.array([[0, 30, 30], [1, 0, 30], [0, 2, 0]], dtype=float)
-    >>> sorted(prerequisite_graph(Colony).edges)
+    >>> sorted(prerequisite_graph(Colony, method="precedence").edges)
     [('a', 'b'), ('b', 'c')]
-    >>> sorted(prerequisite_graph(Colony, reduce=False).edges)
+    >>> sorted(prerequisite_graph(Colony, method="precedence", reduce=False).edges)
     [('a', 'b'), ('a', 'c'), ('b', 'c')]
     """
+    if method not in GRAPH_METHODS:
+        raise ParameterError(f"unknown graph method {method!r}; choose one of {list(GRAPH_METHODS)}")
+    if method == "contrast":
+        return _contrast_graph(model, traces, min_confidence, rng, options)
     for name in ("items_", "precedence_"):
         if not hasattr(model, name):
             raise NotFittedError(f"prerequisite_graph needs a fitted colony; missing {name}")
-    unknown = sorted(set(evidence) - set(EVIDENCE_DEFAULTS))
+    unknown = sorted(set(options) - set(EVIDENCE_DEFAULTS))
     if unknown:
         raise ParameterError(f"unknown option(s) {unknown}; valid: {sorted(EVIDENCE_DEFAULTS)}")
+    evidence = options
     z = _significant_arcs(model, float(threshold), float(min_ratio),
                           evidence.get("smoothing", EVIDENCE_DEFAULTS["smoothing"]))
     order = solve_lop(precedence_evidence(model, **evidence), rng=rng).order
@@ -462,6 +484,36 @@ def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, min_ratio: 
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     for u, v, data in arcs.edges(data=True):
-        graph.add_edge(names[u], names[v], weight=float(data["weight"]), precedence=float(P[u, v]),
-                       against=float(P[v, u]))
+        z_uv = float(data["weight"])
+        graph.add_edge(names[u], names[v], weight=z_uv, precedence=float(P[u, v]), against=float(P[v, u]),
+                       strength=z_uv, confidence=math.nan, support=int(P[u, v]))
+    return graph
+
+
+def _contrast_graph(model, traces, min_confidence, rng, options) -> nx.DiGraph:
+    from poem.ordering.contrast import ContrastGraph
+
+    if isinstance(model, ContrastGraph):
+        if options:
+            raise ParameterError(f"options {sorted(options)} cannot change an already fitted ContrastGraph; "
+                                 "refit it with them")
+        return model.to_graph(min_confidence)
+    if traces is None:
+        raise ParameterError("the contrast prerequisite graph needs the traces: "
+                             "prerequisite_graph(model, traces=traces), or method='precedence' for the "
+                             "order-only graph of the colony's sums")
+    options.setdefault("random_state", rng)
+    try:
+        estimator = ContrastGraph(**options)
+    except TypeError:
+        valid = sorted(p for p in ContrastGraph.__init__.__code__.co_varnames[1:] if p != "random_state")
+        raise ParameterError(f"unknown option(s) {sorted(options)} for the contrast graph; valid: {valid}") \
+            from None
+    mastery = getattr(model, "mastery", None)
+    if mastery is not None and "mastery" not in options:
+        estimator.mastery = float(mastery)
+    estimator.fit(traces)
+    graph = estimator.to_graph(min_confidence)
+    known = {str(x) for x in getattr(model, "items_", [])}
+    graph.add_nodes_from(sorted(known - set(graph.nodes)))
     return graph

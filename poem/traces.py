@@ -36,11 +36,18 @@ import pandas as pd
 
 from poem.errors import TraceFormatError
 
-__all__ = ["Traces", "ImportSummary", "REJECT_COLUMNS", "empty_rejects"]
+__all__ = ["Traces", "ImportSummary", "REJECT_COLUMNS", "VIDEO_FIELDS", "empty_rejects"]
 
 #: Columns of every rejects table: where the row came from, its position there (0-based data row or
 #: 1-based line number, as ``row_kind`` says), the reason (a short stable code) and a human detail.
 REJECT_COLUMNS = ["source", "row", "reason", "detail"]
+
+
+#: Optional per-event columns of what video events say about a visit (:attr:`Traces.video`), all float64
+#: and NaN where unknown: ``length`` (the video's length in seconds as the events give it), ``covered``
+#: (seconds of distinct content actually played), ``position_max`` (furthest position played to, seconds)
+#: and ``seeks_back`` (backward seeks inside the visit).
+VIDEO_FIELDS = ("length", "covered", "position_max", "seeks_back")
 
 
 def empty_rejects() -> pd.DataFrame:
@@ -102,6 +109,11 @@ class Traces:
         Rows read from the sources, so that ``n_read == n_events + len(rejects)``.
     pseudonymised : bool
         True when learner ids are keyed hashes, never raw ids.
+    video : dict of str to ndarray of float64, or None
+        Optional per-event columns named in :data:`VIDEO_FIELDS` (what video events said about the visit);
+        None when the source carried none. Events keep their order, so a copy that subsets events must
+        subset these too (:meth:`select_events`); a copy built with other event columns drops them with a
+        warning rather than misalign them.
     """
 
     learner: np.ndarray
@@ -116,12 +128,27 @@ class Traces:
     rejects: pd.DataFrame = field(default_factory=empty_rejects)
     n_read: int | None = None
     pseudonymised: bool = False
+    video: dict | None = None
 
     def __post_init__(self):
         n = len(self.learner)
         for name in ("item", "timestamp", "score", "duration"):
             if len(getattr(self, name)) != n:
                 raise TraceFormatError(f"Traces column {name!r} has {len(getattr(self, name))} rows, expected {n}")
+        if self.video is not None:
+            unknown = sorted(set(self.video) - set(VIDEO_FIELDS))
+            if unknown:
+                raise TraceFormatError(f"Traces video columns {unknown} are not among {list(VIDEO_FIELDS)}")
+            video = {k: np.asarray(self.video[k], dtype=np.float64) for k in VIDEO_FIELDS if k in self.video}
+            if any(len(v) != n for v in video.values()):
+                # a copy made with replace(...) on other event columns: the video columns no longer line
+                # up with the events, and misaligned evidence is worse than none
+                import warnings
+
+                warnings.warn("Traces video columns do not match the events (a copy that subsets events "
+                              "should use Traces.select_events); they are dropped", stacklevel=3)
+                video = None
+            object.__setattr__(self, "video", video or None)
         if self.outcomes is not None and len(self.outcomes) != len(self.learners):
             raise TraceFormatError("Traces outcomes must align with the learner vocabulary")
         if self.n_read is None:
@@ -156,6 +183,7 @@ class Traces:
             raise TraceFormatError("canonical scores must lie in [0, 1]")
         duration = (frame["duration"].to_numpy(dtype="float64", na_value=np.nan) if "duration" in frame
                     else np.full(n, np.nan))
+        video = {k: frame[k].to_numpy(dtype="float64", na_value=np.nan) for k in VIDEO_FIELDS if k in frame}
         learner_ids = frame["learner"].astype(str).to_numpy(dtype=object)
         item_ids = frame["item"].astype(str).to_numpy(dtype=object)
         learners, learner_code = np.unique(learner_ids, return_inverse=True)
@@ -181,6 +209,7 @@ class Traces:
             rejects=empty_rejects() if rejects is None else rejects,
             n_read=n_read,
             pseudonymised=pseudonymised,
+            video={k: v[order] for k, v in video.items()} or None,
         )
 
     # ------------------------------------------------------------------ views
@@ -215,14 +244,24 @@ class Traces:
                              {str(k): int(v) for k, v in reasons.items()})
 
     def to_frame(self) -> pd.DataFrame:
-        """Decode into the canonical table (learner, item, timestamp UTC, score, duration)."""
+        """Decode into the canonical table (learner, item, timestamp UTC, score, duration, then the
+        :attr:`video` columns when present)."""
         return pd.DataFrame({
             "learner": self.learners[self.learner],
             "item": self.items[self.item],
             "timestamp": pd.to_datetime(self.timestamp, unit="ns", utc=True),
             "score": self.score,
             "duration": self.duration,
+            **(self.video or {}),
         })
+
+    def video_column(self, name: str) -> np.ndarray:
+        """The :attr:`video` column ``name`` (one of :data:`VIDEO_FIELDS`), all NaN when absent."""
+        if name not in VIDEO_FIELDS:
+            raise ValueError(f"unknown video column {name!r}; valid: {list(VIDEO_FIELDS)}")
+        if self.video is not None and name in self.video:
+            return self.video[name]
+        return np.full(self.n_events, np.nan)
 
     def outcomes_frame(self) -> pd.DataFrame:
         """Learner-level outcomes as a ``learner, outcome`` table (only learners with a known outcome)."""
@@ -241,10 +280,26 @@ class Traces:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != (self.n_learners,):
             raise ValueError(f"mask must have shape ({self.n_learners},), got {mask.shape}")
-        keep = mask[self.learner]
-        return replace(self, learner=self.learner[keep], item=self.item[keep], timestamp=self.timestamp[keep],
-                       score=self.score[keep], duration=self.duration[keep], n_read=int(keep.sum()),
-                       rejects=empty_rejects())
+        return self.select_events(mask[self.learner], rejects=empty_rejects())
+
+    def select_events(self, keep: np.ndarray, **changes) -> "Traces":
+        """A copy keeping the events where ``keep`` (length ``n_events``) is true, every per-event column
+        (the :attr:`video` ones too) subset alike; vocabularies are kept. ``changes`` replace other fields.
+
+        >>> import pandas as pd
+        >>> t = Traces.from_frame(pd.DataFrame({"learner": ["a", "a"], "item": ["x", "y"], "covered": [3.0, 4.0],
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)}))
+        >>> t.select_events(np.array([False, True])).video["covered"].tolist()
+        [4.0]
+        """
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != (self.n_events,):
+            raise ValueError(f"keep must have shape ({self.n_events},), got {keep.shape}")
+        video = None if self.video is None else {k: v[keep] for k, v in self.video.items()}
+        return replace(self, **{"learner": self.learner[keep], "item": self.item[keep],
+                                "timestamp": self.timestamp[keep], "score": self.score[keep],
+                                "duration": self.duration[keep], "n_read": int(keep.sum()), "video": video,
+                                **changes})
 
 
 def _align_outcomes(outcomes, learners: np.ndarray) -> np.ndarray:

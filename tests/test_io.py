@@ -30,6 +30,10 @@ def _assert_same_traces(a: Traces, b: Traces, *, rejects=True):
             assert np.array_equal(x, y), name
     assert a.n_read == b.n_read
     assert a.pseudonymised == b.pseudonymised
+    assert (a.video is None) == (b.video is None) and sorted(a.video or {}) == sorted(b.video or {})
+    for name in a.video or {}:
+        assert a.video[name].dtype == b.video[name].dtype == np.float64, name
+        np.testing.assert_array_equal(a.video[name], b.video[name], err_msg=name)
     if a.outcomes is None:
         assert b.outcomes is None
     else:

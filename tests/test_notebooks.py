@@ -13,7 +13,8 @@ from poem.lab.runner import (KERNEL_NAME, find_notebook, has_outputs, list_noteb
 from poem.lab.publish import read_published
 
 NOTEBOOKS = ["01_explore_traces", "02_fit_colony", "03_learning_path_report", "04_parameter_sweep",
-             "05_manhill_experiment", "06_real_data_oulad", "07_validation_real_data", "08_viewing_only"]
+             "05_manhill_experiment", "06_real_data_oulad", "07_validation_real_data", "08_viewing_only",
+             "09_prerequisite_graph"]
 
 #: tiny parameters so that every notebook runs in a few seconds under pytest, and what each must publish
 TINY = {
@@ -27,6 +28,8 @@ TINY = {
     "06_real_data_oulad": ({"min_learners": 50}, {"n_learners", "path_length", "tau_vs_planned_weeks"}),
     "07_validation_real_data": ({"assistments_dir": "skip"}, {"oulad_auc_poem", "oulad_rmse_poem"}),
     "08_viewing_only": ({"sizes": [30, 120]}, {"n_videos", "respect", "best_baseline", "respect_by_learners"}),
+    "09_prerequisite_graph": ({"scenarios": ["local-soft-1000"], "n_learners": 150, "n_resamples": 4,
+                               "thresholds": [0.5, 0.7, 1.0]}, {"precision_at_default", "floor_precision"}),
 }
 
 

@@ -62,7 +62,7 @@ def test_topological_path_respects_every_arc_of_the_graph(threshold):
     model = ManHill().fit(chain_traces(n_learners=30, seed=4, noise=0.4))
     path = learning_path(model, method="topological", graph_threshold=threshold)
     position = {item: k for k, item in enumerate(path.items)}
-    graph = prerequisite_graph(model, threshold=threshold, reduce=False)  # same arcs, unreduced
+    graph = prerequisite_graph(model, threshold=threshold, reduce=False, method="precedence")  # same arcs, unreduced
     assert all(position[a] < position[b] for a, b in graph.edges)
 
 
@@ -150,13 +150,13 @@ def test_path_validation():
 
 def test_prerequisite_graph_is_acyclic_chain():
     chain_model = ManHill().fit(chain_traces(n_learners=80, noise=0.05))
-    graph = prerequisite_graph(chain_model, threshold=1.0)
+    graph = prerequisite_graph(chain_model, threshold=1.0, method="precedence")
     assert nx.is_directed_acyclic_graph(graph)
     assert set(graph.nodes) == set(CHAIN)
     assert sorted(graph.edges) == sorted(zip(CHAIN[:-1], CHAIN[1:]))
     data = graph.edges["intro", "basics"]
     assert data["weight"] > 1.0 and data["precedence"] > data["against"]
-    full = prerequisite_graph(chain_model, threshold=1.0, reduce=False)
+    full = prerequisite_graph(chain_model, threshold=1.0, reduce=False, method="precedence")
     assert set(graph.edges) <= set(full.edges) and len(full.edges) > len(graph.edges)
 
 
@@ -164,7 +164,7 @@ def test_prerequisite_graph_is_acyclic_chain():
 @given(st.integers(0, 10_000), st.floats(0, 3))
 def test_prerequisite_graph_always_acyclic(seed, threshold):
     model = ManHill().fit(chain_traces(n_learners=15, seed=seed, noise=0.7))
-    graph = prerequisite_graph(model, threshold=threshold)
+    graph = prerequisite_graph(model, threshold=threshold, method="precedence")
     assert nx.is_directed_acyclic_graph(graph)
     assert all(d["weight"] >= threshold - 1e-9 for _, _, d in graph.edges(data=True))
 
@@ -312,7 +312,7 @@ def test_graph_needs_a_lopsided_split_not_just_significance():
         # a-b: 550 vs 450 learners (z about 3.2, ratio 0.55); b-c: 60 vs 10 (z about 6, ratio 0.86)
         precedence_ = np.array([[0, 550, 0], [450, 0, 60], [0, 10, 0]], dtype=float)
 
-    assert sorted(prerequisite_graph(Colony).edges) == [("b", "c")]
-    assert sorted(prerequisite_graph(Colony, min_ratio=0.5).edges) == [("a", "b"), ("b", "c")]
+    assert sorted(prerequisite_graph(Colony, method="precedence").edges) == [("b", "c")]
+    assert sorted(prerequisite_graph(Colony, min_ratio=0.5, method="precedence").edges) == [("a", "b"), ("b", "c")]
     with pytest.raises(ParameterError, match="min_ratio"):
-        prerequisite_graph(Colony, min_ratio=0.2)
+        prerequisite_graph(Colony, min_ratio=0.2, method="precedence")

@@ -127,14 +127,20 @@ def test_edx_fixture_watched_shares_match_a_hand_computation():
     lesson2 = "block-v1:POEMx+EDX101+2024+type@video+block@lesson2"
     catalog = pd.DataFrame({"item": [intro, lesson2], "kind": "video", "length": [240, 240]})
     frame = t.to_frame().assign(share=watched_share(t, catalog))
-    # ann: 120 s + 180 s played (positions 0 -> 120, then back to 60 -> 240) of a 240 s video
+    # ann: positions 0 -> 120 (pause), seek back to 60, 60 -> 240 (stop): the content covered is
+    # [0, 240], all of the 240 s video, although 300 s were played (wall clock, the old reading: 1.25)
     ann = frame[(frame["learner"] == "ann") & (frame["item"] == intro)]
-    assert ann["share"].tolist() == [300 / 240]
-    # bob: 180 s one evening, 60 s the next morning
-    assert frame[frame["learner"] == "bob"].dropna(subset=["share"])["share"].tolist() == [0.75, 0.25]
+    assert ann["share"].tolist() == [1.0] and ann["duration"].tolist() == [300.0]
+    assert ann["seeks_back"].tolist() == [1.0] and ann["position_max"].tolist() == [240.0]
+    # bob: 0 -> 180 one evening; the next morning 180 -> 240 (60 s)
+    bob = frame[frame["learner"] == "bob"].dropna(subset=["share"])
+    assert bob["share"].tolist() == [0.75, 0.25] and bob["position_max"].tolist() == [180.0, 240.0]
     ev = viewing_evidence(t, catalog, threshold=0.8)
     got = dict(zip(zip(frame["learner"], frame["item"], frame["duration"]), ev.labels))
-    assert got[("ann", intro, 300.0)] == "complete"  # 1.25 < overwatch_share 1.3: a plain complete view
+    # a complete view with a seek back inside it: a success, but a struggled one
+    assert got[("ann", intro, 300.0)] == "struggled"
+    assert viewing_evidence(t, catalog, threshold=0.8, struggle_seeks=0).labels[
+        (frame["learner"] == "ann").to_numpy() & (frame["item"] == intro).to_numpy()].tolist() == ["complete"]
 
 
 def test_real_edx_video_timeline_shares():
@@ -147,12 +153,19 @@ def test_real_edx_video_timeline_shares():
     vd = "course-v1:edX+DemoX+Test_2015/0b9e39477cf34507a7a48f74be381fdd1"  # its events carry "duration": 444
     catalog = pd.DataFrame({"item": [v3, v8, vd], "kind": "video", "length": [25, 60, 444]})
     frame = t.to_frame().assign(share=watched_share(t, catalog)).set_index(["learner", "item"])["share"]
-    # user 1 on v3: play->seek 1 s, play->seek 1 s, play->pause 1 s, play->pause 1 s = 4 s of a 25 s video
-    assert frame.loc[("dummy_username_1", v3)] == pytest.approx(4 / 25)
-    assert frame.loc[("dummy_username_2", v3)] == pytest.approx(5 / 25)   # play -> pause 5 s
-    assert frame.loc[("dummy_username_3", v3)] == pytest.approx(17 / 25)  # play -> pause 17 s
-    assert frame.loc[("dummy_username_1", v8)] == pytest.approx(10 / 60)
-    assert frame.loc[("dummy_username_1", vd)] == pytest.approx(10 / 444)
+    # user 1 on v3 (lines 4-11): play 0, seek 14.23 -> 7.345 (a seek back), play 7.345, seek 14.23 -> 17,
+    # play 14, pause 21.4, play 21.4, pause 24.9: segments [0, 14.23], [7.345, 14.23], [14, 21.4],
+    # [21.4, 24.9], whose union is [0, 24.9] (the wall clock said 4 s)
+    assert frame.loc[("dummy_username_1", v3)] == pytest.approx(24.9 / 25)
+    assert frame.loc[("dummy_username_2", v3)] == pytest.approx(9.9 / 25)   # play 0 -> pause 9.9
+    assert frame.loc[("dummy_username_3", v3)] == pytest.approx(9.6 / 25)   # play 15.3 -> pause 24.9
+    assert frame.loc[("dummy_username_1", v8)] == pytest.approx(10 / 60)    # play 10 -> pause 20
+    assert frame.loc[("dummy_username_1", vd)] == pytest.approx(4 / 444)    # play 0 -> stop 4
+    seeks = t.to_frame().set_index(["learner", "item"])["seeks_back"]
+    assert seeks.loc[("dummy_username_1", v3)] == 1 and seeks.drop(("dummy_username_1", v3)).eq(0).all()
+    # without a catalogue, the video whose events carry "duration": 444 takes that length from them
+    alone = watched_share(t)
+    assert alone[t.items[t.item] == vd] == pytest.approx(4 / 444)
     # the other course's video is not in the catalogue: no kind, no length -> its share is estimated
     other = "course-v1:edX+DemoX+Test_2014/0b9e39477cf34507a7a48f74be381fdd"
     assert np.isnan(watched_share(t, catalog)[t.items[t.item] == other]).all()
@@ -278,7 +291,7 @@ def test_bundled_viewing_demo():
 
 
 def test_labels_are_complete():
-    assert len(LABELS) == len(set(LABELS)) == 8
+    assert len(LABELS) == len(set(LABELS)) == 9 and LABELS[-1] == "folded"  # codes of old labels kept
 
 
 @pytest.mark.parametrize("name", ["poem.colony.viewing", "poem.simulation.viewing"])

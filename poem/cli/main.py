@@ -1,4 +1,4 @@
-"""The ``poem`` command line: ``poem import | fit | suggest | audit | path | simulate | evaluate | compare |
+"""The ``poem`` command line: ``poem import | fit | suggest | audit | path | graph | simulate | evaluate | compare |
 report | batch | demo | validate | reidentify``.
 
 Each area of the workbench registers its own sub-commands (``poem.cli.importing``, ``poem.cli.model``,
@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser"]
 
 #: modules that contribute sub-commands through a ``register(subparsers)`` function
 COMMAND_MODULES = ["poem.cli.importing", "poem.cli.model", "poem.cli.paths", "poem.cli.simulate", "poem.cli.report",
-                   "poem.cli.validate", "poem.cli.reidentify"]
+                   "poem.cli.validate", "poem.cli.reidentify", "poem.cli.graph"]
 
 #: exit code for unusable input or a failed command (argparse itself uses 2 for bad usage)
 EXIT_ERROR = 1

@@ -10,8 +10,9 @@ metrics of :func:`poem.ordering.evaluation.evaluate` as JSON.
 ``poem compare TRACES --truth truth.json [--catalog CATALOG] [--seed N] [--set name=value ...]
 [--format text|csv|json]`` fits
 a colony on the traces and prints every path method and every baseline in one table (respect, Kendall
-tau, coverage, and the LOP objective on the colony's precedence evidence, so all rows compare), plus the
-prerequisite graph's precision, recall and F1.
+tau, coverage, and the LOP objective on the colony's precedence evidence, so all rows compare), plus every
+prerequisite-graph method (contrast, precedence, and the sparse-logistic floor) with precision, recall
+and F1 against the direct arcs and against the transitive closure.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
 
-__all__ = ["register", "run_path", "run_evaluate", "run_compare", "compare_table"]
+__all__ = ["register", "run_path", "run_evaluate", "run_compare", "compare_table", "graph_methods"]
 
 
 def register(subparsers) -> None:
@@ -62,7 +63,8 @@ def register(subparsers) -> None:
                    help="item catalogue (item,title,kind,length): video visits become viewing evidence")
     c.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                    help="a ManHill parameter (repeatable), as for poem fit")
-    c.add_argument("--graph-threshold", type=float, default=2.0, help="z-score of a graph arc (default 2)")
+    c.add_argument("--graph-threshold", type=float, default=2.0,
+                   help="z-score of an arc of the precedence graph (default 2)")
     c.add_argument("--format", choices=["text", "csv", "json"], default="text",
                    help="text: aligned table for people (default); csv or json: for programs")
     c.set_defaults(func=run_compare)
@@ -141,19 +143,32 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def graph_methods(model, traces, *, graph_threshold: float = 2.0, seed: int = 0) -> dict:
+    """Every prerequisite-graph method on the same data: ``contrast`` (the default of
+    :func:`poem.paths.prerequisite_graph`), ``precedence`` (the order-only graph) and ``sparse_logistic``
+    (the plain per-item L1 logistic floor, :func:`poem.ordering.contrast.sparse_logistic_graph`)."""
+    from poem.ordering.contrast import sparse_logistic_graph
+    from poem.paths import prerequisite_graph
+
+    return {"contrast": prerequisite_graph(model, traces=traces, rng=seed),
+            "precedence": prerequisite_graph(model, graph_threshold, method="precedence", rng=seed),
+            "sparse_logistic": sparse_logistic_graph(traces)}
+
+
 def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = None,
                   graph_threshold: float = 2.0, catalog=None) -> pd.DataFrame:
     """Fit a colony on ``traces`` and score every path method and baseline against ``truth``.
 
-    Returns one row per method (``kind`` = ``man-hill`` or ``baseline``) with ``respect``, ``tau``,
-    ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence) and, on the ``graph``
-    row, ``precision``, ``recall``, ``f1``. ``catalog`` reads video visits as viewing evidence
-    (:mod:`poem.colony.viewing`).
+    Returns one row per method (``kind`` = ``man-hill``, ``baseline``, ``graph`` or ``graph floor``) with
+    ``respect``, ``tau``, ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence)
+    and, on the ``graph:<method>`` rows (every method of :func:`graph_methods`), ``precision``, ``recall``,
+    ``f1`` against the direct arcs and ``closure_*`` against the transitive closure of the truth.
+    ``catalog`` reads video visits as viewing evidence (:mod:`poem.colony.viewing`).
     """
     from poem.antcolony import ManHill
     from poem.ordering.baselines import BASELINES, baseline_path
     from poem.ordering.evaluation import evaluate, load_truth
-    from poem.paths import METHODS, learning_path, path_objective, prerequisite_graph
+    from poem.paths import METHODS, learning_path, path_objective
 
     truth = load_truth(truth)
     model = ManHill(**(model_params or {})).fit(traces, catalog=catalog)
@@ -169,11 +184,13 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
             continue
         rows.append({"method": name, "kind": "baseline", **evaluate(path, truth),
                      "objective": path_objective(model, path)})
-    graph = prerequisite_graph(model, threshold=graph_threshold)
-    rows.append({"method": f"graph(z>={graph_threshold:g})", "kind": "man-hill",
-                 **evaluate(graph, truth)})
+    graphs = graph_methods(model, traces, graph_threshold=graph_threshold, seed=seed)
+    for name, graph in graphs.items():
+        scores = evaluate(graph, truth)
+        rows.append({"method": f"graph:{name}", "kind": "graph floor" if name == "sparse_logistic" else "graph",
+                     **scores})
     columns = ["method", "kind", "respect", "tau", "coverage", "objective", "precision", "recall", "f1",
-               "n_items", "n_arcs", "n_graph_arcs"]
+               "closure_precision", "closure_recall", "closure_f1", "n_items", "n_arcs", "n_graph_arcs"]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
@@ -190,6 +207,6 @@ def run_compare(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(json.dumps(_plain(table.to_dict(orient="records"))))
     else:
-        shown = table.drop(columns=["n_items", "n_arcs", "n_graph_arcs"])
+        shown = table.drop(columns=["n_items", "n_arcs", "closure_recall", "closure_f1"])
         print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     return 0

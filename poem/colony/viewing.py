@@ -7,10 +7,24 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
 
 **Mapping** (one score per visit, NaN meaning "no evidence", which extends the trail but deposits nothing):
 
-1. *Watched share* ``share = duration / length`` (:func:`watched_share`). The length comes from the
-   catalogue's ``length`` column (or ``traces.item_info``); a video without a known length gets the 90th
-   percentile of its visits' durations (most visits that finish a video last about its length). A visit
-   without a duration gives no evidence.
+0. *Seconds watched*: what the player says when the events carry it (:attr:`Traces.video
+   <poem.traces.Traces.video>`), else the wall-clock ``duration``. ``covered`` (seconds of distinct content
+   played: the edX importer measures it from the positions of play, pause, seek, stop and speed events; the
+   xAPI video profile gives ``played-segments``, or ``progress`` times ``length``) is preferred: a video
+   left playing in a background tab or paused for an hour no longer looks watched, and a skip ahead to the
+   end no longer looks complete. Consecutive events of one learner on one video with nothing else between
+   and less than ``session_gap`` seconds apart (default 1800, the edX collapse's gap) that carry such
+   fields are *one visit* (xAPI statements ``played``, ``paused``, ``seeked``, ``completed`` of one
+   session; Caliper media events, whose session's ``covered`` sits on its last event): the last event of
+   the run holds the visit, with the largest share of the run (the profile's progress is cumulative) and
+   the sum of its backward seeks; the others are labelled ``folded`` and give no evidence. Open edX visits
+   collapsed with the same ``session_gap`` are never folded again (pass the importer's gap here when it
+   was changed).
+1. *Watched share* ``share = seconds watched / length`` (:func:`watched_share`). The length comes from the
+   catalogue's ``length`` column (or ``traces.item_info``); else from the events themselves (the median of
+   the ``length`` they carry: Open edX ``duration``, the xAPI ``length`` extension, Caliper's
+   ``mediaObject.duration``); else the 90th percentile of the video's seconds watched per visit (most
+   visits that finish a video last about its length). A visit without seconds watched gives no evidence.
 2. *Background tab*: ``share > background_share`` (default 3: the video "played" three times its length
    while nobody watched) gives no evidence.
 3. *Completion threshold per video*, learned from the data (:func:`completion_thresholds`): the shares of
@@ -27,7 +41,10 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
      learner comes back to the same video before having completed ``return_window`` other videos for
      the first time (they left it for something else, usually an earlier video, and came straight back);
      otherwise it **landed**: score 1, or ``struggle_score`` (default 0.75, still a success) when the
-     share exceeds ``overwatch_share`` (default 1.3: seeking back inside the video to re-watch parts).
+     learner sought back inside the video to re-watch parts: at least ``struggle_seeks`` backward seeks
+     in the visit (default 1; 0 turns this off; counted by the events, see
+     :data:`poem.importers.edx.SEEK_BACK_TOLERANCE_S`), or, from wall-clock durations that cannot see
+     seeks, a share above ``overwatch_share`` (default 1.3).
 5. After the landed view every visit of that video is a **review**: no evidence (a review after
    understanding is never a failure).
 
@@ -68,17 +85,19 @@ from numba import njit
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import Traces
 
-__all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_share", "video_lengths",
+__all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "watched_share", "video_lengths",
            "completion_thresholds", "viewing_evidence", "evidence_weights", "apply_viewing",
            "viewing_summary", "is_viewing_only"]
 
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
-                        background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2)
+                        background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
+                        struggle_seeks=1, session_gap=1800.0)
 
 #: visit labels, by code (``ViewingEvidence.label``)
-LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review")
-_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW = range(8)
+LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
+          "folded")
+_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED = range(9)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +109,8 @@ class ViewingEvidence:
     score : ndarray of float
         The evidence per event: the viewing score for video visits, the event's own score otherwise.
     share : ndarray of float
-        Watched share per event (NaN for non-videos and unknown durations).
+        Watched share per visit (NaN for non-videos, unknown durations and ``folded`` events, whose share
+        is held by the last event of their visit).
     label : ndarray of int8
         Code into :data:`LABELS` per event; :attr:`labels` gives the names.
     is_video : ndarray of bool
@@ -129,7 +149,7 @@ def _check_params(params: dict) -> dict:
     if not (th == "auto" or (isinstance(th, (int, float)) and not isinstance(th, bool) and 0 < th <= 1.5)):
         raise ParameterError(f"viewing threshold must be 'auto' or a share in (0, 1.5], got {th!r}")
     for name in ("min_threshold", "max_threshold", "prior_views", "background_share", "overwatch_share",
-                 "struggle_score", "return_window"):
+                 "struggle_score", "return_window", "struggle_seeks", "session_gap"):
         v = out[name]
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
             raise ParameterError(f"viewing parameter {name} must be a number >= 0, got {v!r}")
@@ -139,8 +159,9 @@ def _check_params(params: dict) -> dict:
     if not 0.5 <= out["struggle_score"] <= 1:
         raise ParameterError(f"viewing struggle_score must lie in [0.5, 1] (a completed view is a success), "
                              f"got {out['struggle_score']!r}")
-    if int(out["return_window"]) != out["return_window"]:
-        raise ParameterError(f"viewing return_window must be an integer, got {out['return_window']!r}")
+    for name in ("return_window", "struggle_seeks"):
+        if int(out[name]) != out[name]:
+            raise ParameterError(f"viewing {name} must be an integer, got {out[name]!r}")
     return out
 
 
@@ -163,8 +184,9 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
 
     An item is a video when the catalogue's ``kind`` says ``video`` (case-insensitive); without a ``kind``
     column every item is a candidate and events that carry a score are left alone. ``length`` is the
-    catalogue's ``length`` (seconds) when present and positive, else the 90th percentile of the item's
-    visit durations (NaN when there are none).
+    catalogue's ``length`` (seconds) when present and positive, else the median of the positive lengths
+    the item's events carry (``traces.video["length"]``), else the 90th percentile of the item's seconds
+    watched per visit (:func:`watched_seconds`; NaN when there are none).
     """
     n = traces.n_items
     frame = _catalog_frame(traces, catalog)
@@ -187,8 +209,14 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
             raw = pd.to_numeric(cat["length"], errors="coerce").to_numpy(dtype=float)
             length = np.where(raw > 0, raw, np.nan)
     missing = video & np.isnan(length)
+    told = traces.video_column("length")
+    ok = missing[traces.item] & (told > 0)
+    if ok.any():
+        med = pd.Series(told[ok]).groupby(traces.item[ok]).median()
+        length[med.index.to_numpy()] = med.to_numpy()
+        missing = video & np.isnan(length)
     if missing.any():
-        dur = traces.duration
+        dur = watched_seconds(traces)
         ok = ~np.isnan(dur) & missing[traces.item]
         if ok.any():
             est = pd.Series(dur[ok]).groupby(traces.item[ok]).quantile(0.9)
@@ -197,8 +225,24 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
     return video, length
 
 
+def watched_seconds(traces: Traces) -> np.ndarray:
+    """Seconds watched per event: ``covered`` (content played, from the events' positions) where the
+    events tell it, else the wall-clock ``duration`` (NaN when neither is known).
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"learner": ["a", "a"], "item": ["v", "v"], "duration": [600.0, 90.0],
+    ...                       "covered": [40.0, np.nan],
+    ...                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+    >>> watched_seconds(Traces.from_frame(frame)).tolist()     # 600 s open, 40 s of it played
+    [40.0, 90.0]
+    """
+    covered = traces.video_column("covered")
+    return np.where(np.isnan(covered), traces.duration, covered)
+
+
 def watched_share(traces: Traces, catalog=None) -> np.ndarray:
-    """Seconds watched over the video's length, per event (NaN when unknown or not a video).
+    """Seconds watched (:func:`watched_seconds`) over the video's length, per event (NaN when unknown or
+    not a video). Events are not folded into visits here (:func:`viewing_evidence` does that).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"learner": ["a", "a"], "item": ["v", "v"], "duration": [60.0, 240.0],
@@ -208,8 +252,33 @@ def watched_share(traces: Traces, catalog=None) -> np.ndarray:
     """
     video, length = video_lengths(traces, catalog)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = traces.duration / length[traces.item]
+        share = watched_seconds(traces) / length[traces.item]
     return np.where(video[traces.item], share, np.nan)
+
+
+def _fold_visits(traces: Traces, share: np.ndarray, is_video: np.ndarray, gap: float):
+    """``(share, seeks, folded)``: runs of events that carry video fields, of one learner on one video
+    with nothing between and at most ``gap`` seconds apart, folded onto their last event (largest share,
+    backward seeks summed); ``folded`` marks the other events of each run (step 0 of the mapping)."""
+    seeks = traces.video_column("seeks_back")
+    n = traces.n_events
+    if traces.video is None or n == 0:
+        return share, np.where(np.isnan(seeks), 0.0, seeks), np.zeros(n, dtype=bool)
+    info = is_video & np.any([~np.isnan(v) for v in traces.video.values()], axis=0)
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = (info[1:] & info[:-1] & (traces.learner[1:] == traces.learner[:-1])
+                & (traces.item[1:] == traces.item[:-1])
+                & (np.diff(traces.timestamp) <= np.int64(gap * 1e9)))
+    run = np.cumsum(~cont) - 1
+    folded = np.append(cont[1:], False)  # a later event of the run follows
+    if not folded.any():
+        return share, np.where(np.isnan(seeks), 0.0, seeks), folded
+    frame = pd.DataFrame({"run": run, "share": share, "seeks": seeks})
+    agg = frame.groupby("run").agg(share=("share", "max"), seeks=("seeks", "sum"))
+    last = ~folded
+    share = np.where(last, agg["share"].to_numpy()[run], np.nan)
+    seeks = np.where(last, agg["seeks"].to_numpy()[run], 0.0)
+    return share, seeks, folded
 
 
 def _otsu(values: np.ndarray, bins: int = 60, top: float = 1.2) -> float:
@@ -261,7 +330,8 @@ def completion_thresholds(share: np.ndarray, item: np.ndarray, n_items: int, *, 
 
 
 @njit(cache=True)
-def _classify(item, share, is_video, bounds, thr, n, background, overwatch, struggle, window):
+def _classify(item, share, seeks, is_video, bounds, thr, n, background, overwatch, struggle, window,
+              struggle_seeks):
     """The per-learner pass of the mapping (steps 2, 4 and 5): labels and scores of the video visits."""
     m = item.shape[0]
     label = np.zeros(m, np.int8)
@@ -304,7 +374,7 @@ def _classify(item, share, is_video, bounds, thr, n, background, overwatch, stru
                 label[e] = 3
                 score[e] = 0.0
                 continue
-            if s > overwatch:
+            if s > overwatch or (struggle_seeks > 0 and seeks[e] >= struggle_seeks):
                 label[e] = 6
                 score[e] = struggle
             else:
@@ -324,7 +394,9 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     Parameters
     ----------
     traces : Traces
-        Events with ``duration`` (seconds watched) for the video visits.
+        Events with ``duration`` (seconds watched) for the video visits, or the video columns the
+        importers fill from the events (``covered``, ``length``, ``seeks_back``: :attr:`Traces.video
+        <poem.traces.Traces.video>`), preferred where present.
     catalog : path or DataFrame, optional
         Catalogue with ``item``, ``kind`` (video, quiz, page) and ``length`` (seconds); default
         ``traces.item_info``.
@@ -345,12 +417,13 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     if frame is None or "kind" not in frame.columns or frame["kind"].isna().all():
         is_video &= np.isnan(traces.score)  # no kinds: a scored event is a quiz, whatever its duration
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(is_video, traces.duration / length[traces.item], np.nan)
+        share = np.where(is_video, watched_seconds(traces) / length[traces.item], np.nan)
     if not np.any(~np.isnan(share)):
         raise TraceFormatError(
             "no video visit with a known duration and length: viewing evidence needs a duration per visit "
             "(e.g. read edX logs with video_sessions=True) and a catalogue with kind=video and length in "
             "seconds")
+    share, seeks, folded = _fold_visits(traces, share, is_video, float(p["session_gap"]))
     n = traces.n_items
     if p["threshold"] == "auto":
         thr = completion_thresholds(share, traces.item, n, prior_views=float(p["prior_views"]),
@@ -359,11 +432,12 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
                                     background_share=float(p["background_share"]))
     else:
         thr = np.full(n, float(p["threshold"]))
-    label, vscore = _classify(traces.item, share, is_video, traces.trail_bounds(), thr, n,
+    label, vscore = _classify(traces.item, share, seeks, is_video, traces.trail_bounds(), thr, n,
                               float(p["background_share"]), float(p["overwatch_share"]),
-                              float(p["struggle_score"]), int(p["return_window"]))
+                              float(p["struggle_score"]), int(p["return_window"]), int(p["struggle_seeks"]))
+    label[folded] = _FOLDED
     # a video event without a watched share that carries its own score (a graded video) keeps it
-    own = is_video & np.isnan(share) & ~np.isnan(traces.score)
+    own = is_video & np.isnan(share) & ~folded & ~np.isnan(traces.score)
     label[own] = _OTHER
     is_video = is_video & ~own
     score = np.where(is_video, vscore, traces.score)
@@ -440,9 +514,9 @@ def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: 
 
 
 def is_viewing_only(traces: Traces) -> bool:
-    """True when no event carries a score and some carry a duration: a course the colony can only read
-    through :func:`viewing_evidence`."""
-    return bool(np.isnan(traces.score).all() and (~np.isnan(traces.duration)).any())
+    """True when no event carries a score and some carry seconds watched (a duration, or ``covered`` from
+    the video events): a course the colony can only read through :func:`viewing_evidence`."""
+    return bool(np.isnan(traces.score).all() and (~np.isnan(watched_seconds(traces))).any())
 
 
 def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
@@ -462,7 +536,7 @@ def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
     """
     ev = viewing_evidence(traces, catalog, **params)
     n = traces.n_items
-    vid = ev.is_video
+    vid = ev.is_video & (ev.label != _FOLDED)  # a visit told by several statements counts once
     key = traces.learner.astype(np.int64) * n + traces.item
 
     def learners_with(mask):

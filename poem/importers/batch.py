@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.traces import REJECT_COLUMNS, Traces, empty_rejects
+from poem.traces import REJECT_COLUMNS, VIDEO_FIELDS, Traces, empty_rejects
 
 __all__ = ["Batch", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events",
            "dominant_reject", "no_events_message", "REASONS"]
@@ -107,6 +107,8 @@ class Batch:
     #: a statement voided from another file of the same import
     voids: dict | None = None
     reread: object = None
+    #: optional per-event video columns (:data:`poem.traces.VIDEO_FIELDS`), aligned with ``row``
+    video: dict | None = None
 
     @classmethod
     def from_columns(cls, source, row, learner, item, timestamp, score, duration, *, rejects=None,
@@ -235,13 +237,29 @@ def assemble(batches: list[Batch], *, duplicates: str = "reject", items=None, ou
         from poem.traces import _align_outcomes  # the one definition of outcome alignment
 
         out_outcomes = _align_outcomes(outcomes, learners)
+    video = _video_columns(batches, order, keep)
     learner_out, ts_out, item_out, score_out, duration_out = _gather(
         order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration)
     return Traces(
         learner=learner_out, item=item_out, timestamp=ts_out, score=score_out, duration=duration_out,
         learners=learners, items=vocab, outcomes=out_outcomes, item_info=item_info,
-        rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised,
+        rejects=all_rejects, n_read=int(n_read), pseudonymised=pseudonymised, video=video,
     )
+
+
+def _video_columns(batches, order, keep):
+    """The batches' video columns in trail order, duplicates dropped (None when no batch has any); done
+    before :func:`_gather`, which compacts ``order`` in place."""
+    names = [k for k in VIDEO_FIELDS if any(b.video and k in b.video for b in batches)]
+    if not names:
+        return None
+    take = order if keep is None else order[keep]
+    out = {}
+    for k in names:
+        col = np.concatenate([np.asarray(b.video[k], dtype=np.float64) if b.video and k in b.video
+                              else np.full(len(b.row), np.nan) for b in batches])
+        out[k] = col[take]
+    return out
 
 
 _TOKEN = re.compile(r"[^\s/'\"?&=:,;|()\[\]{}<>]+")

@@ -4,7 +4,17 @@ Open edX (event-routing-backends) and many LMSs emit Caliper 1.1/1.2 events. Wha
 
 * the learner is ``actor.id`` (or ``actor`` when it is a bare IRI); none -> ``missing_learner``;
 * the time is ``eventTime``;
-* ``MediaEvent`` (Started, Paused, Resumed, JumpedTo, Ended...): item = ``object.id``, no score;
+* ``MediaEvent`` (Started, Paused, Resumed, JumpedTo, Ended...): item = ``object.id``, no score; the
+  video columns (:attr:`poem.traces.Traces.video`, :func:`media_fields`) get ``length`` from the media
+  object's ``duration`` (ISO 8601, the object itself or a ``MediaLocation``'s ``mediaObject``) and
+  ``position_max`` from the ``currentTime`` of the ``target`` (or object) ``MediaLocation`` of a
+  ``Paused`` or ``Ended`` event. A Caliper event gives no seconds played on its own: the media events of
+  one learner on one video with gaps of at most :data:`SESSION_GAP_S` seconds are a session, read like an
+  Open edX one (:func:`poem.importers.edx.video_session_stats`: ``Started`` / ``Resumed`` play from the
+  target's ``currentTime``, ``Paused`` / ``Ended`` stop there, ``JumpedTo`` moves to it, ``ChangedSpeed``
+  keeps playing), and the session's last event carries its ``covered`` seconds (the others NaN; the viewing
+  evidence folds the session into that visit). A ``JumpedTo`` does not say where the jump started, so the
+  content played just before it is not counted (``covered`` is then a lower bound);
 * ``AssessmentItemEvent`` (Started, Skipped, Completed): item = ``object.id``, or the attempt's
   ``assignable.id`` when the object is an ``Attempt``;
 * ``GradeEvent`` (Graded): item = the attempt's ``assignable.id`` (also found under
@@ -33,7 +43,12 @@ from poem.importers.batch import make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_caliper_batches", "caliper_row", "CALIPER_EVENTS"]
+__all__ = ["iter_caliper_batches", "caliper_row", "media_fields", "CALIPER_EVENTS", "SESSION_GAP_S"]
+
+#: media events of one learner on one video closer than this (seconds) belong to one viewing session
+SESSION_GAP_S = 1800.0
+#: Caliper media actions as the player actions of :func:`poem.importers.edx.video_session_stats`
+_ACTIONS = {"Started": 1, "Resumed": 1, "Paused": 2, "JumpedTo": 3, "Ended": 4, "ChangedSpeed": 5}
 
 #: the event types imported by default
 CALIPER_EVENTS = frozenset({"AssessmentItemEvent", "MediaEvent", "GradeEvent"})
@@ -79,6 +94,77 @@ def caliper_row(event: dict) -> dict:
             "score": _score(event.get("generated")) if kind == "GradeEvent" else np.nan}
 
 
+def media_fields(event: dict) -> dict | None:
+    """``length`` and ``position_max`` of a ``MediaEvent`` (NaN where it does not say); None for other
+    events.
+
+    >>> media_fields({"type": "MediaEvent", "action": "Paused", "object": {"duration": "PT3M15S"},
+    ...               "target": {"type": "MediaLocation", "currentTime": "PT1M0.5S"}})
+    {'length': 195.0, 'position_max': 60.5}
+    """
+    from poem.importers.xapi import parse_iso_duration
+
+    if event.get("type") != "MediaEvent":
+        return None
+    obj, target = event.get("object"), event.get("target")
+    media = obj
+    if isinstance(obj, dict) and obj.get("type") == "MediaLocation" and isinstance(obj.get("mediaObject"), dict):
+        media = obj["mediaObject"]
+    length = parse_iso_duration(media.get("duration")) if isinstance(media, dict) else np.nan
+    where = np.nan
+    if event.get("action") in ("Paused", "Ended"):
+        for node in (target, obj):
+            if isinstance(node, dict) and node.get("type") == "MediaLocation":
+                where = parse_iso_duration(node.get("currentTime"))
+                break
+    return {"length": length if length > 0 else np.nan, "position_max": where}
+
+
+def _media_mark(event) -> tuple:
+    """``(action, position, old, new, length)`` of a media event for the session pass (NaN if unsaid)."""
+    from poem.importers.xapi import parse_iso_duration
+
+    fields = media_fields(event)
+    obj, target = event.get("object"), event.get("target")
+    where = np.nan
+    for node in (target, obj):
+        if isinstance(node, dict) and node.get("type") == "MediaLocation":
+            where = parse_iso_duration(node.get("currentTime"))
+            break
+    act = _ACTIONS.get(event.get("action"), 0)
+    if act == 3:
+        return (3.0, np.nan, np.nan, where, fields["length"])
+    return (float(act), where, np.nan, np.nan, fields["length"])
+
+
+def _media_sessions(held) -> None:
+    """Set ``covered`` on the last media event of each session (see the module docstring)."""
+    from poem.importers.edx import video_session_stats
+
+    picks = [(k, np.flatnonzero(~np.isnan(mark[:, 0]))) for k, (_, mark) in enumerate(held)]
+    if not sum(len(idx) for _, idx in picks):
+        return
+    frame = pd.DataFrame({
+        "l": np.concatenate([np.asarray(held[k][0].learner, dtype=object)[idx] for k, idx in picks]),
+        "i": np.concatenate([np.asarray(held[k][0].item, dtype=object)[idx] for k, idx in picks]),
+        "t": np.concatenate([held[k][0].timestamp[idx] for k, idx in picks]),
+        "batch": np.concatenate([np.full(len(idx), k) for k, idx in picks]),
+        "at": np.concatenate([idx for _, idx in picks])})
+    mark = np.concatenate([held[k][1][idx] for k, idx in picks])
+    frame = frame.sort_values(["l", "i", "t"], kind="stable")  # reading order among equal times
+    mark = mark[frame.index.to_numpy()]
+    same = (frame["l"].eq(frame["l"].shift()) & frame["i"].eq(frame["i"].shift())).to_numpy()
+    new = ~same | (frame["t"].diff().to_numpy() > np.int64(SESSION_GAP_S * 1e9))
+    first = np.flatnonzero(new)
+    stats = video_session_stats(np.r_[first, len(frame)].astype(np.int64), mark)
+    last = np.r_[first[1:], len(frame)] - 1
+    for k, (batch, _) in enumerate(held):
+        batch.video.setdefault("covered", np.full(len(batch.row), np.nan))
+    batches, ats = frame["batch"].to_numpy()[last], frame["at"].to_numpy()[last]
+    for k, at, cov in zip(batches.tolist(), ats.tolist(), stats["covered"].tolist()):
+        held[k][0].video["covered"][at] = cov
+
+
 def _part_of(event) -> str:
     """The ``isPartOf`` id of the event's object (or of the attempt's assignable): its course."""
     obj = event.get("object")
@@ -113,8 +199,9 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
         course = [course]
     courses = None if course is None else [str(c) for c in course]
     source = str(path)
+    held = []  # batches kept back: a viewing session may span chunks
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
-        rows, fields, kinds = [], [], []
+        rows, fields, kinds, media, marks = [], [], [], [], []
         skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for ev, line in zip(chunk.records, chunk.lines.tolist()):
             kind = ev.get("type")
@@ -137,6 +224,8 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
                 rows.append(line)
                 fields.append(row)
                 kinds.append(f"{kind}:{ev.get('action')}")
+                media.append(media_fields(ev))
+                marks.append(_media_mark(ev) if kind == "MediaEvent" else (np.nan,) * 5)
                 course_id = _part_of(ev)
                 if course_id and row["item"]:
                     item_courses.setdefault(row["item"], course_id)
@@ -149,8 +238,15 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
         batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
                                   [batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
-        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
-                                                                            batch.row)])
+        accepted = np.isin(np.asarray(rows, np.int64), batch.row)
+        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[accepted])
+        batch.video = {k: np.array([np.nan if m is None else m[k] for m in media], dtype=np.float64)[accepted]
+                       for k in ("length", "position_max")}
         batch.seen_learners = seen
         batch.item_course = item_courses
+        held.append((batch, np.asarray(marks, dtype=np.float64).reshape(-1, 5)[accepted]))
+    _media_sessions(held)
+    for batch, _ in held:
+        if not any(np.any(~np.isnan(v)) for v in batch.video.values()):
+            batch.video = None  # no media event: no video columns
         yield batch

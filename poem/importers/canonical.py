@@ -1,7 +1,10 @@
 """The canonical traces file: a :class:`~poem.traces.Traces` as one Parquet file, read back exactly.
 
 Events are stored sorted, ``learner`` and ``item`` as dictionary columns over the full vocabularies,
-``timestamp`` as ``timestamp[ns, UTC]``, ``score`` and ``duration`` as float64. The vocabularies,
+``timestamp`` as ``timestamp[ns, UTC]``, ``score`` and ``duration`` as float64, then the optional
+video columns of :data:`~poem.traces.VIDEO_FIELDS` (``length``, ``covered``, ``position_max``,
+``seeks_back``, float64) only when the traces carry them (a reader that does not know them sees extra
+columns; a file without them reads back with ``video=None``). The vocabularies,
 outcomes, item attributes, rejects, ``n_read`` and the pseudonymisation flag travel in the schema metadata
 under :data:`CANONICAL_KEY` (a JSON document with a format version), so that
 ``read_traces(write_traces(t, path))`` equals ``t`` in every field. Any Parquet reader sees an ordinary
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.traces import Traces
+from poem.traces import VIDEO_FIELDS, Traces
 
 __all__ = ["write_traces", "read_canonical", "is_canonical", "CANONICAL_KEY", "CANONICAL_VERSION"]
 
@@ -96,6 +99,7 @@ def write_traces(traces: Traces, path) -> Path:
         "timestamp": pa.array(traces.timestamp, pa.int64()).cast(pa.timestamp("ns", tz="UTC")),
         "score": pa.array(traces.score, pa.float64(), from_pandas=False),
         "duration": pa.array(traces.duration, pa.float64(), from_pandas=False),
+        **{k: pa.array(v, pa.float64(), from_pandas=False) for k, v in (traces.video or {}).items()},
     })
     table = table.replace_schema_metadata({CANONICAL_KEY: json.dumps(meta).encode("utf-8")})
     try:
@@ -146,6 +150,8 @@ def read_canonical(path: Path) -> Traces:
     outcomes = None if meta["outcomes"] is None else np.array(
         [np.nan if v is None else v for v in meta["outcomes"]], dtype=float)
     ts = table.column("timestamp").cast("int64").to_numpy()
+    video = {k: table.column(k).to_numpy().astype(np.float64) for k in VIDEO_FIELDS
+             if k in table.column_names}
     return Traces(
         learner=_codes(table.column("learner"), learners.astype(str)),
         item=_codes(table.column("item"), items.astype(str)),
@@ -154,5 +160,5 @@ def read_canonical(path: Path) -> Traces:
         duration=table.column("duration").to_numpy().astype(np.float64),
         learners=learners, items=items, outcomes=outcomes,
         item_info=_frame_from(meta["item_info"]), rejects=_frame_from(meta["rejects"]),
-        n_read=int(meta["n_read"]), pseudonymised=bool(meta["pseudonymised"]),
+        n_read=int(meta["n_read"]), pseudonymised=bool(meta["pseudonymised"]), video=video or None,
     )

@@ -42,6 +42,26 @@ is the wall-clock time from each play event to the next event of the session (ea
 session are listed in the rejects as ``collapsed`` with the line of their visit, so read = accepted +
 rejected still holds.
 
+The visit also carries what the player said (:attr:`poem.traces.Traces.video`, see
+:func:`video_session_stats`), from the positions in the events: ``currentTime`` of ``play_video``,
+``pause_video``, ``stop_video`` (and their ``edx.video.*`` mobile names), ``current_time`` of
+``speed_change_video``, ``old_time`` / ``new_time`` of ``seek_video`` / ``edx.video.position.changed``,
+and ``duration`` (the video's length) when an event carries it:
+
+* ``covered``: seconds of distinct content played, the union of the played segments; a segment runs from
+  a play (its ``currentTime``) to the next pause, stop, seek (``old_time``) or speed change of the
+  session while playing; a seek while playing starts the next segment at ``new_time``. A play with
+  nothing after it adds nothing (its end is unknown), as for ``duration``. NaN when a play carries no
+  position and none is known before it (nothing can be placed on the video's timeline);
+* ``position_max``: the furthest position played to (the largest end of a played segment; a seek ahead is not
+  playing, so skipping to the end does not reach it); NaN when nothing was played;
+* ``seeks_back``: seeks whose ``new_time`` lies more than :data:`SEEK_BACK_TOLERANCE_S` before
+  ``old_time``;
+* ``length``: the largest ``duration`` an event of the session gives (NaN when none does).
+
+Positions are in seconds of content, so a speed change does not change ``covered``; segments are clipped
+to ``[0, length]`` when the length is known.
+
 Examples
 --------
 >>> import json, tempfile, os
@@ -62,13 +82,15 @@ import json
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from poem.errors import ParameterError
 from poem.importers.batch import Batch, make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_edx_batches", "collapse_video_sessions", "edx_fields", "scope_item", "VIDEO_EVENTS",
+__all__ = ["iter_edx_batches", "collapse_video_sessions", "video_session_stats", "SEEK_BACK_TOLERANCE_S",
+           "edx_fields", "scope_item", "VIDEO_EVENTS",
            "PROBLEM_EVENTS", "PLAY_EVENTS", "GRADE_EVENTS", "COMPLETION_EVENTS", "DEFAULT_EVENTS"]
 
 VIDEO_EVENTS = frozenset({
@@ -82,6 +104,15 @@ PROBLEM_EVENTS = frozenset({"problem_check"})
 GRADE_EVENTS = frozenset({"edx.grades.problem.submitted"})
 #: completion events: score 1 for a completed video, ``completion`` (0..1) for a block
 COMPLETION_EVENTS = frozenset({"complete_video", "edx.completion.block_completion.changed"})
+#: a seek counts as backward when it lands this many seconds or more before where it started (a shorter
+#: jump back is the scrubbing noise of a slider, not a re-watch)
+SEEK_BACK_TOLERANCE_S = 1.0
+#: the player action of each video event type, as codes for :func:`video_session_stats`
+_LOAD, _PLAY, _PAUSE, _SEEK, _STOP, _SPEED = range(6)
+_ACTION = {"load_video": _LOAD, "edx.video.loaded": _LOAD, "play_video": _PLAY, "edx.video.played": _PLAY,
+           "pause_video": _PAUSE, "edx.video.paused": _PAUSE, "seek_video": _SEEK,
+           "edx.video.position.changed": _SEEK, "stop_video": _STOP, "edx.video.stopped": _STOP,
+           "speed_change_video": _SPEED, "edx.video.speed.changed": _SPEED}
 #: the event types imported by default
 DEFAULT_EVENTS = VIDEO_EVENTS | PROBLEM_EVENTS | GRADE_EVENTS | COMPLETION_EVENTS
 
@@ -172,6 +203,26 @@ def edx_fields(rec):
             _course(rec, event))
 
 
+def _number(value) -> float:
+    """A finite non-negative float from a JSON number or numeric string, else NaN."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return np.nan
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
+    return v if np.isfinite(v) and v >= 0 else np.nan
+
+
+def _video_marks(etype, event) -> tuple:
+    """``(action, position, old_time, new_time, duration)`` of a video event (NaN where absent)."""
+    pos = event.get("currentTime")
+    if pos is None:
+        pos = event.get("current_time")
+    return (_ACTION.get(etype, -1), _number(pos), _number(event.get("old_time")),
+            _number(event.get("new_time")), _number(event.get("duration")))
+
+
 def _item_score(etype, event):
     """``(item, score)`` of a wanted event, or ``(None, reason detail)`` when it carries no usable item."""
     if etype in PROBLEM_EVENTS:
@@ -204,7 +255,7 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
     held = []  # video events kept back for the session collapse, which needs the whole log
     grades, checks = [], {}  # grade events, and the server problem_check of each (learner, problem)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
-        rows, learners, items, times, scores, kinds = [], [], [], [], [], []
+        rows, learners, items, times, scores, kinds, marks = [], [], [], [], [], [], []
         skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for rec, line in zip(chunk.records, chunk.lines.tolist()):
             etype, event, time, learner, course_id = edx_fields(rec)
@@ -247,6 +298,8 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             times.append(time)
             scores.append(score)
             kinds.append(etype)
+            if video_sessions:
+                marks.append(_video_marks(etype, event) if etype in VIDEO_EVENTS else _NO_MARKS)
         skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({_COLUMNS["learner"]: pd.Series(learners, dtype=object),
                               _COLUMNS["item"]: pd.Series(items, dtype=object),
@@ -265,19 +318,22 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             kind = pd.Series(kinds, dtype=object).to_numpy()
             accepted = np.isin(np.asarray(rows, np.int64), batch.row)
             is_video = np.isin(kind[accepted], list(VIDEO_EVENTS))
-            held.append((batch, is_video, np.isin(kind[accepted], list(PLAY_EVENTS))))
+            mark = np.asarray(marks, dtype=np.float64).reshape(-1, 5)[accepted]
+            held.append((batch, is_video, np.isin(kind[accepted], list(PLAY_EVENTS)), mark))
         else:
             yield batch
     if grades:
         batch = _grade_batch(grades, checks, source, naive_timestamps, score_max)
         if video_sessions:
             none = np.zeros(len(batch.row), dtype=bool)
-            held.append((batch, none, none))
+            held.append((batch, none, none, np.full((len(batch.row), 5), np.nan)))
         else:
             yield batch
     if video_sessions:
         yield from collapse_video_sessions(held, source, gap)
 
+
+_NO_MARKS = (-1.0, np.nan, np.nan, np.nan, np.nan)
 
 #: a grade event this close to a server problem_check of the same learner and problem is that
 #: submission's grade told twice (Open edX emits both for classic problems)
@@ -335,7 +391,7 @@ def collapse_video_sessions(held, source: str, session_gap: float):
     """Fold video events into one visit per (learner, video, session); yields the non-video events of
     each batch, then one batch of visits whose rejects list the folded events as ``collapsed``."""
     parts = []
-    for batch, is_video, is_play in held:
+    for batch, is_video, is_play, mark in held:
         other = _subset(batch, ~is_video)
         rest = Batch.from_columns(source, *other, rejects=batch.rejects,
                                   n_read=batch.n_read - int(is_video.sum()), n_naive=batch.n_naive,
@@ -344,12 +400,15 @@ def collapse_video_sessions(held, source: str, session_gap: float):
         if batch.kind is not None:
             rest.kind = batch.kind[~is_video]
         yield rest
-        parts.append((*_subset(batch, is_video), is_play[is_video]))
+        parts.append((*_subset(batch, is_video), is_play[is_video], mark[is_video]))
     if not parts:
         return
     row, learner, item, ts, score, _, play = (np.concatenate([p[k] for p in parts]) for k in range(7))
+    mark = np.concatenate([p[7] for p in parts])
     frame = pd.DataFrame({"l": learner, "i": item, "t": ts, "row": row, "play": play})
-    frame = frame.sort_values(["l", "i", "t", "row"], kind="stable", ignore_index=True)
+    frame = frame.sort_values(["l", "i", "t", "row"], kind="stable")
+    mark = np.ascontiguousarray(mark[frame.index.to_numpy()])
+    frame = frame.reset_index(drop=True)
     gap_ns = int(session_gap * 1e9)
     same = (frame["l"].eq(frame["l"].shift()) & frame["i"].eq(frame["i"].shift())).to_numpy()
     step = frame["t"].diff().to_numpy()
@@ -365,7 +424,107 @@ def collapse_video_sessions(held, source: str, session_gap: float):
     rejects = make_rejects(source, frame["row"].to_numpy()[folded], "collapsed",
                            ["folded into the visit at line " + str(r) for r in visit_row[session[folded]]])
     order = np.argsort(visit_row, kind="stable")  # visits in reading order of their first event
-    yield Batch.from_columns(
+    stats = video_session_stats(np.r_[first, len(frame)].astype(np.int64), mark)
+    out = Batch.from_columns(
         source, visit_row[order], frame["l"].to_numpy()[first][order], frame["i"].to_numpy()[first][order],
         frame["t"].to_numpy()[first][order], np.full(len(first), np.nan), duration[order],
         rejects=rejects, n_read=len(frame), n_naive=0, n_aware=0)
+    out.video = {k: v[order] for k, v in stats.items()}
+    yield out
+
+
+def video_session_stats(bounds: np.ndarray, mark: np.ndarray) -> dict:
+    """``length``, ``covered``, ``position_max``, ``seeks_back`` per session (see the module docstring).
+
+    ``bounds`` delimits the sessions (session ``k`` is events ``bounds[k]:bounds[k+1]``, in time order);
+    ``mark`` has one row per event: ``(action, position, old_time, new_time, duration)`` with the action
+    codes of ``_ACTION`` (NaN where the event does not say).
+
+    >>> nan = np.nan
+    >>> mark = np.array([[1, 0, nan, nan, 300],      # play at 0 s of a 300 s video
+    ...                  [3, nan, 100, 40, nan],     # seek back 100 -> 40 while playing
+    ...                  [2, 90, nan, nan, nan],     # pause at 90
+    ...                  [3, nan, 90, 280, nan]])    # skip ahead to 280, not played
+    >>> {k: v.tolist() for k, v in video_session_stats(np.array([0, 4]), mark).items()}
+    {'length': [300.0], 'covered': [100.0], 'position_max': [100.0], 'seeks_back': [1.0]}
+    """
+    length, covered, reach, back = _session_stats(np.ascontiguousarray(bounds, dtype=np.int64),
+                                                  np.ascontiguousarray(mark, dtype=np.float64),
+                                                  SEEK_BACK_TOLERANCE_S)
+    return {"length": length, "covered": covered, "position_max": reach, "seeks_back": back}
+
+
+@njit(cache=True)
+def _session_stats(bounds, mark, tolerance):
+    """The per-session pass of :func:`video_session_stats`: the player's state machine is sequential."""
+    n = bounds.shape[0] - 1
+    length = np.full(n, np.nan)
+    covered = np.full(n, np.nan)
+    reach = np.full(n, np.nan)
+    back = np.zeros(n)
+    seg_a = np.empty(max(mark.shape[0], 1))
+    seg_b = np.empty(max(mark.shape[0], 1))
+    for k in range(n):
+        playing = False
+        start = np.nan     # position where the current segment began
+        here = np.nan      # last known position
+        lost = False       # a play with no position anywhere before it: segments cannot be placed
+        m = 0
+        for e in range(bounds[k], bounds[k + 1]):
+            act, pos, old, new, dur = mark[e, 0], mark[e, 1], mark[e, 2], mark[e, 3], mark[e, 4]
+            if dur == dur and dur > 0 and not (length[k] >= dur):
+                length[k] = dur
+            if act == 3:  # seek: old -> new
+                if old == old and new == new and new < old - tolerance:
+                    back[k] += 1
+                end = old if old == old else here
+                if playing and end == end and start == start and end > start:
+                    seg_a[m], seg_b[m] = start, end
+                    m += 1
+                if new == new:
+                    here = new
+                start = here
+                continue
+            if act == 1 or act == 2 or act == 4 or act == 5:
+                end = pos if pos == pos else np.nan
+                if playing and end == end and start == start and end > start:
+                    seg_a[m], seg_b[m] = start, end
+                    m += 1
+                if pos == pos:
+                    here = pos
+                if act == 1:
+                    if here != here:
+                        lost = True
+                    playing = True
+                    start = here
+                elif act == 2 or act == 4:
+                    playing = False
+                else:
+                    start = here
+        if lost:
+            continue
+        top = length[k]
+        total = 0.0
+        far = np.nan
+        if m:
+            order = np.argsort(seg_a[:m])
+            cur_a, cur_b = -1.0, -1.0
+            for q in range(m):
+                a, b = seg_a[order[q]], seg_b[order[q]]
+                if top == top:
+                    a, b = min(a, top), min(b, top)
+                if b <= a:
+                    continue
+                if not (far >= b):
+                    far = b
+                if a > cur_b:
+                    if cur_b > cur_a:
+                        total += cur_b - cur_a
+                    cur_a, cur_b = a, b
+                elif b > cur_b:
+                    cur_b = b
+            if cur_b > cur_a:
+                total += cur_b - cur_a
+        covered[k] = total
+        reach[k] = far
+    return length, covered, reach, back

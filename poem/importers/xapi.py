@@ -17,6 +17,15 @@ Following the xAPI specification (1.0.3 / IEEE 9274.1.1):
   ``result.completion`` true -> 1 (false leaves the score unknown: not finishing is not failing);
 * duration = ``result.duration`` (ISO 8601 duration such as ``PT1M30.5S``) in seconds;
   ``passed`` and ``failed`` without a result score mean 1 and 0;
+* the xAPI video profile's extensions fill the video columns (:attr:`poem.traces.Traces.video`, see
+  :func:`video_fields`): ``length`` from the context extension ``.../video/extensions/length`` (0 means
+  unknown); ``covered`` from the result (or context) extension ``played-segments`` (the union of its ``start[.]end``
+  segments), else ``progress`` times the length (``progress`` is a fraction in [0, 1]; a value in
+  (1, 100] is read as a percentage); ``position_max`` the furthest end of a played segment, else the
+  ``time`` of a ``paused``, ``completed`` or ``terminated`` statement; ``seeks_back`` 1 for a ``seeked``
+  statement whose ``time-to`` lies more than a second before its ``time-from``, 0 for other seeks.
+  The profile's ``progress`` and ``played-segments`` are cumulative over a session, which the viewing
+  evidence folds into one visit (:mod:`poem.colony.viewing`);
 * ``verbs=`` keeps only the listed verb ids (or their last path segment: ``"played"``; ``"all"`` keeps
   every verb); others are rejected as ``unknown_verb``. By default only the learning verbs of
   :data:`DEFAULT_VERBS` are read, so that enrolment, forum and navigation statements never become path
@@ -46,7 +55,8 @@ from poem.importers.batch import make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
-__all__ = ["iter_xapi_batches", "statement_row", "course_activity", "parse_iso_duration", "VIDEO_VERBS", "DEFAULT_VERBS"]
+__all__ = ["iter_xapi_batches", "statement_row", "video_fields", "course_activity", "parse_iso_duration",
+           "VIDEO_VERBS", "DEFAULT_VERBS"]
 
 VIDEO_VERBS = frozenset({
     "https://w3id.org/xapi/video/verbs/played", "https://w3id.org/xapi/video/verbs/paused",
@@ -148,6 +158,92 @@ def statement_row(statement: dict, *, account_home_page: bool = False) -> dict:
     }
 
 
+_VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
+
+
+def _ext_number(holder, name) -> float:
+    ext = holder.get("extensions") if isinstance(holder, dict) else None
+    value = ext.get(_VIDEO_EXT + name) if isinstance(ext, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return np.nan
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
+    return v if np.isfinite(v) and v >= 0 else np.nan
+
+
+def _segments(text) -> list:
+    """The ``(start, end)`` pairs of a ``played-segments`` value such as ``"0[.]5.5[,]10[.]20"``."""
+    if not isinstance(text, str) or len(text) > 100_000:
+        return []
+    out = []
+    for part in text.split("[,]"):
+        ends = part.split("[.]")
+        if len(ends) != 2:
+            continue
+        try:
+            a, b = float(ends[0]), float(ends[1])
+        except ValueError:
+            continue
+        if np.isfinite(a) and np.isfinite(b) and 0 <= a < b:
+            out.append((a, b))
+    return out
+
+
+def video_fields(statement: dict) -> dict:
+    """The video columns of a statement of the xAPI video profile (NaN where it does not say; see the
+    module docstring).
+
+    >>> st = {"verb": {"id": "https://w3id.org/xapi/video/verbs/paused"},
+    ...       "context": {"extensions": {"https://w3id.org/xapi/video/extensions/length": 200}},
+    ...       "result": {"extensions": {"https://w3id.org/xapi/video/extensions/played-segments":
+    ...                                 "0[.]50[,]40[.]90[,]150[.]160",
+    ...                                 "https://w3id.org/xapi/video/extensions/progress": 0.5}}}
+    >>> video_fields(st)
+    {'length': 200.0, 'covered': 100.0, 'position_max': 160.0, 'seeks_back': nan}
+    """
+    ctx, result, obj = statement.get("context"), statement.get("result"), statement.get("object")
+    length = _ext_number(ctx, "length")
+    if not length > 0:
+        definition = obj.get("definition") if isinstance(obj, dict) else None
+        length = _ext_number(definition, "length")
+    length = length if length > 0 else np.nan
+    verb = statement.get("verb")
+    name = _verb_name(verb.get("id") if isinstance(verb, dict) else None)
+    covered = reach = back = np.nan
+    segs = []
+    for holder in (result, ctx):  # the profile puts it in the result, some players in the context
+        ext = holder.get("extensions") if isinstance(holder, dict) else None
+        segs = segs or (_segments(ext.get(_VIDEO_EXT + "played-segments")) if isinstance(ext, dict) else [])
+    if segs:
+        segs.sort()
+        covered, cur_a, cur_b = 0.0, segs[0][0], segs[0][1]
+        for a, b in segs[1:]:
+            if a > cur_b:
+                covered += cur_b - cur_a
+                cur_a, cur_b = a, b
+            else:
+                cur_b = max(cur_b, b)
+        covered += cur_b - cur_a
+        reach = max(b for _, b in segs)
+    else:
+        progress = _ext_number(result, "progress")
+        if progress != progress:
+            progress = _ext_number(ctx, "progress")
+        if progress > 1:
+            progress = progress / 100 if progress <= 100 else np.nan
+        if progress >= 0 and length > 0:
+            covered = progress * length
+        if name in ("paused", "completed", "terminated"):
+            reach = _ext_number(result, "time")
+    if name == "seeked":
+        t_from, t_to = _ext_number(result, "time-from"), _ext_number(result, "time-to")
+        if t_from == t_from and t_to == t_to:
+            back = 1.0 if t_to < t_from - 1.0 else 0.0
+    return {"length": length, "covered": covered, "position_max": reach, "seeks_back": back}
+
+
 def _verb_matcher(verbs):
     if verbs is None:
         verbs = DEFAULT_VERBS
@@ -212,7 +308,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
     source = str(path)
     held, voided = [], {}
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
-        rows, fields, kinds = [], [], []
+        rows, fields, kinds, videos = [], [], [], []
         skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
         for st, line in zip(chunk.records, chunk.lines.tolist()):
             verb = st.get("verb")
@@ -247,6 +343,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
                 rows.append(line)
                 fields.append(row)
                 kinds.append(vid)
+                videos.append(video_fields(st))
                 course_id = course_activity(st)
                 if course_id and row["item"]:
                     item_courses.setdefault(row["item"], course_id)
@@ -259,8 +356,9 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
         batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
                                   [batch.rejects], ignore_index=True)
         batch.n_read = chunk.n_read
-        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
-                                                                            batch.row)])
+        accepted = np.isin(np.asarray(rows, np.int64), batch.row)
+        batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[accepted])
+        batch.video = _video_columns(videos, accepted)
         batch.seen_learners = seen
         batch.item_course = item_courses
         held.append(batch)
@@ -315,3 +413,15 @@ def _drop_voided(held, reread, voided, source):
         batch.score, batch.duration = np.asarray(batch.score)[keep], np.asarray(batch.duration)[keep]
         batch.learner, batch.item = batch.learner[keep], batch.item[keep]
         batch.kind = batch.kind[keep]
+        if batch.video is not None:
+            batch.video = {k: v[keep] for k, v in batch.video.items()}
+
+
+def _video_columns(videos, accepted) -> dict | None:
+    """The statements' video fields as columns of the accepted rows; None when no statement has any."""
+    out = {}
+    for k in ("length", "covered", "position_max", "seeks_back"):
+        col = np.fromiter((v[k] for v in videos), dtype=np.float64, count=len(videos))[accepted]
+        if not np.isnan(col).all():
+            out[k] = col
+    return out or None

@@ -39,7 +39,7 @@ from scipy.stats import kendalltau
 
 from poem.errors import ParameterError, TraceFormatError
 
-__all__ = ["evaluate", "graph_scores", "load_truth", "path_items", "respect", "kendall_tau", "coverage"]
+__all__ = ["evaluate", "graph_scores", "graph_table", "load_truth", "path_items", "respect", "kendall_tau", "coverage"]
 
 
 def load_truth(truth) -> dict:
@@ -200,6 +200,38 @@ def graph_scores(graph, truth, *, closure: bool = False) -> dict:
             "n_true": n_true}
 
 
+def graph_table(graphs, truth) -> pd.DataFrame:
+    """Precision, recall and F1 of several prerequisite graphs, against the direct arcs and against the
+    transitive closure, one row per graph.
+
+    Parameters
+    ----------
+    graphs : mapping name -> graph (anything :func:`graph_scores` accepts)
+    truth : mapping or path, as for :func:`load_truth`
+
+    Returns
+    -------
+    DataFrame with ``method, n_arcs, precision, recall, f1, closure_precision, closure_recall, closure_f1``.
+
+    Examples
+    --------
+    >>> truth = {"prerequisites": [["a", "b"], ["b", "c"]]}
+    >>> t = graph_table({"g": [("a", "b"), ("a", "c")]}, truth)
+    >>> t[["precision", "closure_precision"]].values.tolist()
+    [[0.5, 1.0]]
+    """
+    truth = load_truth(truth)
+    rows = []
+    for name, graph in graphs.items():
+        direct = graph_scores(graph, truth)
+        closed = graph_scores(graph, truth, closure=True)
+        rows.append({"method": str(name), "n_arcs": direct["n_predicted"],
+                     **{k: direct[k] for k in ("precision", "recall", "f1")},
+                     **{f"closure_{k}": closed[k] for k in ("precision", "recall", "f1")}})
+    return pd.DataFrame(rows, columns=["method", "n_arcs", "precision", "recall", "f1", "closure_precision",
+                                       "closure_recall", "closure_f1"])
+
+
 def _promotion_dict(promotion) -> dict:
     """Closed-loop promotion results as plain data, whatever the simulator handed back."""
     if isinstance(promotion, Mapping):
@@ -230,7 +262,8 @@ def evaluate(path_or_order, truth, *, graph=None, promotion=None, closure: bool 
         Closed-loop promotion metrics computed by the simulator (``poem.simulation.promotion``); passed through
         unchanged under the ``"promotion"`` key.
     closure : bool, default False
-        Passed to :func:`graph_scores`.
+        Passed to :func:`graph_scores` for ``precision``, ``recall``, ``f1``; the scores against the
+        transitive closure are always added as ``closure_precision``, ``closure_recall``, ``closure_f1``.
 
     Returns
     -------
@@ -263,6 +296,8 @@ def evaluate(path_or_order, truth, *, graph=None, promotion=None, closure: bool 
         scores = graph_scores(graph, truth, closure=closure)
         out.update({k: scores[k] for k in ("precision", "recall", "f1")})
         out["n_graph_arcs"] = scores["n_predicted"]
+        closed = graph_scores(graph, truth, closure=True)
+        out.update({f"closure_{k}": closed[k] for k in ("precision", "recall", "f1")})
     if promotion is not None:
         out["promotion"] = _promotion_dict(promotion)
     return out

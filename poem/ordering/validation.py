@@ -117,11 +117,6 @@ def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- splits
-def _select_events(traces: Traces, keep: np.ndarray) -> Traces:
-    return replace(traces, learner=traces.learner[keep], item=traces.item[keep], timestamp=traces.timestamp[keep],
-                   score=traces.score[keep], duration=traces.duration[keep], n_read=int(keep.sum()))
-
-
 def split_traces(traces: Traces, split: str = "learners", test_share: float = 0.2, seed=0):
     """``(train, evaluate, mask)``: training traces, the held-out learners' traces to replay, and the mask
     of their events that are scored (the other events only serve as history)."""
@@ -150,7 +145,7 @@ def split_traces(traces: Traces, split: str = "learners", test_share: float = 0.
     who = np.zeros(traces.n_learners, bool)
     who[traces.learner[late & scored]] = True
     evaluate = traces.select_learners(who)
-    return _select_events(traces, ~late), evaluate, (evaluate.timestamp > cut) & ~np.isnan(evaluate.score)
+    return traces.select_events(~late), evaluate, (evaluate.timestamp > cut) & ~np.isnan(evaluate.score)
 
 
 def _binarise(traces: Traces, pass_mark: float) -> Traces:

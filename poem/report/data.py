@@ -46,7 +46,7 @@ from poem.errors import ParameterError
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
     "path_stability", "trust_summary", "outcome_contrast", "display_ids", "reached_items", "AT_RISK_COLUMNS",
-    "prediction_check",
+    "graph_stability", "success_accuracy", "prediction_check",
 ]
 
 AT_RISK_COLUMNS = ["learner", "status", "events", "mastered", "path_items", "days_inactive", "recent_success",
@@ -156,28 +156,38 @@ def item_audit(model, *, rare_share: float = 0.05, **thresholds) -> pd.DataFrame
 
 
 def syllabus_disagreements(graph: nx.DiGraph, item_info) -> pd.DataFrame:
-    """Prerequisite arcs a→b the learners support where the syllabus nevertheless places b before a.
+    """Prerequisite arcs a→b of the graph where the syllabus nevertheless places b before a.
 
-    Columns: ``prerequisite``, ``item``, ``prerequisite_position``, ``item_position`` (syllabus), ``before``
-    (learners who mastered the prerequisite first), ``after`` (the other way round), ``weight`` (z-score).
+    The graph's arcs are the evidence: with the contrast graph (the default of
+    :func:`poem.paths.prerequisite_graph`) each is already a confident contrast, so only confident
+    disagreements are listed. Columns: ``prerequisite``, ``item``, ``prerequisite_position``,
+    ``item_position`` (syllabus), ``confidence``, ``strength``, ``arc_support`` (the arc's ``support``:
+    learners with an attempt on the item after mastering the prerequisite), and for a precedence graph
+    ``before`` / ``after`` (learners who mastered the prerequisite first / the other way round); most
+    confident first.
 
     Examples
     --------
     >>> g = nx.DiGraph()
-    >>> g.add_edge("a", "b", weight=3.0, precedence=20.0, against=2.0)
+    >>> g.add_edge("a", "b", strength=1.2, confidence=0.95, support=20)
     >>> info = pd.DataFrame({"position": [2, 1]}, index=pd.Index(["a", "b"], name="item"))
-    >>> syllabus_disagreements(g, info)[["prerequisite", "item", "before", "after"]].values.tolist()
-    [['a', 'b', 20.0, 2.0]]
+    >>> syllabus_disagreements(g, info)[["prerequisite", "item", "confidence", "arc_support"]].values.tolist()
+    [['a', 'b', 0.95, 20]]
     """
-    columns = ["prerequisite", "item", "prerequisite_position", "item_position", "before", "after", "weight"]
+    columns = ["prerequisite", "item", "prerequisite_position", "item_position", "confidence", "strength",
+               "arc_support", "before", "after", "weight"]
     order = syllabus_order(item_info)
     if not order:
         return pd.DataFrame(columns=columns)
     pos = {item: k + 1 for k, item in enumerate(order)}
-    rows = [(a, b, pos[a], pos[b], d.get("precedence", np.nan), d.get("against", np.nan), d.get("weight", np.nan))
+    rows = [(a, b, pos[a], pos[b], d.get("confidence", np.nan), d.get("strength", d.get("weight", np.nan)),
+             d.get("support", np.nan), d.get("precedence", np.nan), d.get("against", np.nan),
+             d.get("weight", np.nan))
             for a, b, d in graph.edges(data=True) if a in pos and b in pos and pos[b] < pos[a]]
     table = pd.DataFrame(rows, columns=columns)
-    return table.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
+    key = table["confidence"].fillna(0.0) if len(table) else table["confidence"]
+    return (table.assign(_key=key).sort_values(["_key", "strength"], ascending=False, kind="stable")
+            .drop(columns="_key").reset_index(drop=True))
 
 
 def display_ids(ids, *, pseudonymised: bool, key=None) -> np.ndarray:
@@ -376,7 +386,118 @@ def path_stability(traces, reference, *, params=None, method="lop", seeds=(0, 1,
     return pd.DataFrame(rows)
 
 
-def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *, min_support: int = 10) -> dict:
+def graph_stability(traces, graph: nx.DiGraph, *, seeds=(0, 1, 2), sample: float = 0.8,
+                    min_confidence: float | None = None) -> pd.DataFrame:
+    """Refit the contrast prerequisite graph on random subsamples of the learners and count how many of
+    ``graph``'s arcs each refit finds again.
+
+    Returns one row per seed: ``seed``, ``learners``, ``arcs`` (arcs of the refit), ``reproduced``
+    (share of ``graph``'s arcs present in the refit; NaN when ``graph`` has none) and ``new`` (share of
+    the refit's arcs absent from ``graph``).
+
+    Raises
+    ------
+    ParameterError
+        If ``sample`` is not in (0, 1] or no seed is given.
+    """
+    from poem.paths import prerequisite_graph
+
+    if not 0 < sample <= 1:
+        raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ParameterError("graph_stability needs at least one seed")
+    reference = set(graph.edges)
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        mask = rng.random(traces.n_learners) < sample
+        sub = prerequisite_graph(None, traces=traces.select_learners(mask), min_confidence=min_confidence,
+                                 rng=seed)
+        arcs = set(sub.edges)
+        rows.append({"seed": seed, "learners": int(mask.sum()), "arcs": len(arcs),
+                     "reproduced": len(arcs & reference) / len(reference) if reference else math.nan,
+                     "new": len(arcs - reference) / len(arcs) if arcs else math.nan})
+    return pd.DataFrame(rows)
+
+
+def _auc(score: np.ndarray, label: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half); NaN without both classes."""
+    from scipy.stats import rankdata
+
+    pos = label.astype(bool)
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    if not n1 or not n0:
+        return math.nan
+    ranks = rankdata(score)
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def success_accuracy(traces, *, split: float = 0.8, max_attempts: int = 2000, params=None, seed: int = 0,
+                     mastery: float = 0.5) -> dict:
+    """Held-out accuracy of the colony's success model on this course's own later attempts.
+
+    The colony is fitted on the events before the ``split`` quantile of the timestamps; up to
+    ``max_attempts`` scored attempts after it (a seeded sample) are predicted with
+    :meth:`~poem.antcolony.ManHill.predict_success` from the learner's history up to the attempt. Returns
+    ``{"auc", "baseline_auc", "n"}``: the AUC of those predictions, and that of the plain success rate of
+    each item on the earlier events (the baseline the model must beat). NaNs when too few attempts.
+    """
+    from poem.antcolony import ManHill
+
+    if not 0 < split < 1:
+        raise ParameterError(f"split must lie in (0, 1), got {split!r}")
+    empty = {"auc": math.nan, "baseline_auc": math.nan, "n": 0}
+    scored = ~np.isnan(traces.score)
+    if scored.sum() < 20:
+        return empty
+    cut = np.quantile(traces.timestamp[scored], split)
+    early = traces.timestamp < cut
+    late = np.flatnonzero(~early & scored)
+    if len(late) < 20 or early.sum() < 20:
+        return empty
+    model = ManHill(**(params or {})).fit(_events(traces, early))
+    rng = np.random.default_rng(seed)
+    if len(late) > max_attempts:
+        late = np.sort(rng.choice(late, size=max_attempts, replace=False))
+    bounds = traces.trail_bounds()
+    known = {str(x): k for k, x in enumerate(model.items_)}
+    items = traces.items.astype(str)
+    rate = (np.asarray(model.item_successes_) + 1.0) / (np.asarray(model.item_attempts_) + 2.0)
+    pred, base, label = [], [], []
+    for e in late:
+        item = items[traces.item[e]]
+        if item not in known:
+            continue
+        l = traces.learner[e]
+        lo = bounds[l]
+        hist = [items[k] for k in traces.item[lo:e]]
+        keep = [h in known for h in hist]
+        hist = [h for h, k in zip(hist, keep) if k]
+        scores = [float(x) for x, k in zip(traces.score[lo:e], keep) if k]
+        pred.append(model.predict_success(hist, item, scores=scores))
+        base.append(rate[known[item]])
+        label.append(traces.score[e] >= mastery)
+    if len(label) < 20:
+        return empty
+    label = np.asarray(label)
+    return {"auc": _auc(np.asarray(pred, dtype=float), label),
+            "baseline_auc": _auc(np.asarray(base, dtype=float), label), "n": int(len(label))}
+
+
+def _events(traces, mask):
+    """The traces restricted to the events of ``mask`` (vocabularies kept)."""
+    from dataclasses import replace
+
+    from poem.traces import empty_rejects
+
+    return replace(traces, learner=traces.learner[mask], item=traces.item[mask],
+                   timestamp=traces.timestamp[mask], score=traces.score[mask], duration=traces.duration[mask],
+                   n_read=int(mask.sum()), rejects=empty_rejects())
+
+
+def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *, min_support: int = 10,
+                  graph_stability: pd.DataFrame | None = None, success: dict | None = None) -> dict:
     """Figures telling how far the path can be trusted, and a level ``"high" | "medium" | "low"``.
 
     Keys: ``learners``, ``events``, ``items``, ``coverage`` (share of catalogue items some learner
@@ -387,6 +508,13 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
     ``reasons`` (short codes of what lowered the level; three or more make it low). A path can be perfectly
     stable and still say nothing, when no learner's success orders its items: hence ``scored`` and
     ``evidence_steps``.
+
+    Each further claim of the report is measured when its table is given, and "high" needs every one to
+    hold: ``graph_reproduced`` (mean share of the prerequisite arcs found again on learner subsamples,
+    :func:`graph_stability`; below 0.8: ``graph_unstable``; not given: ``graph_stability_unknown``) and
+    ``success_auc`` / ``success_baseline_auc`` (held-out AUC of the success model on the course's later
+    attempts and of the items' plain success rates, :func:`success_accuracy`; below 0.65 or not above the
+    baseline: ``success_weak``; not given or not measurable: ``success_unknown``).
 
     Examples
     --------
@@ -408,15 +536,25 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
     evidence = (float((path.steps["evidence_for"].to_numpy(dtype=float)[1:] > 0).mean())
                 if "evidence_for" in path.steps and len(path.steps) > 1 else math.nan)
     tau = float(stability["tau"].mean()) if stability is not None and len(stability) else math.nan
+    reproduced = (float(graph_stability["reproduced"].mean()) if graph_stability is not None
+                  and len(graph_stability) and graph_stability["reproduced"].notna().any() else math.nan)
+    auc = float(success["auc"]) if success else math.nan
+    base_auc = float(success["baseline_auc"]) if success else math.nan
     checks = [("few_learners", traces.n_learners < 200), ("coverage", coverage < 0.9),
               ("unscored", scored < 0.2), ("support", supported < 0.5), ("weak_evidence", evidence < 0.5),
               ("unstable", np.isfinite(tau) and tau < 0.8), ("stability_unknown", not np.isfinite(tau))]
+    if graph_stability is not None or success is not None:
+        checks += [("graph_unstable", np.isfinite(reproduced) and reproduced < 0.8),
+                   ("graph_stability_unknown", not np.isfinite(reproduced)),
+                   ("success_weak", np.isfinite(auc) and (auc < 0.65 or not auc > base_auc)),
+                   ("success_unknown", not np.isfinite(auc))]
     reasons = [code for code, failed in checks if failed]
     severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5 or scored < 0.05
     level = "low" if severe or len(reasons) >= 3 else ("medium" if reasons else "high")
     return {"learners": int(traces.n_learners), "events": int(traces.n_events), "items": int(traces.n_items),
             "coverage": coverage, "scored": scored, "supported_steps": supported, "evidence_steps": evidence,
-            "stability": tau, "level": level, "reasons": reasons}
+            "stability": tau, "graph_reproduced": reproduced, "success_auc": auc,
+            "success_baseline_auc": base_auc, "level": level, "reasons": reasons}
 
 
 def outcome_contrast(traces, path_items, *, threshold: float = 0.5, min_items: int = 3) -> dict | None:
@@ -443,7 +581,8 @@ def prediction_check(traces, *, params=None, test_share: float = 0.2) -> dict | 
     refitted on the events before a cut and predicts each of the latest ``test_share`` of scored attempts
     from the learner's earlier events (:func:`poem.ordering.validation.validate`, ``split="time"``).
 
-    Returns ``{"auc", "rmse", "predicted", "observed", "n", "successes", "failures", "enough", "share"}``
+    Returns ``{"auc", "rmse", "predicted", "observed", "n", "successes", "failures", "enough", "share",
+    "baseline_auc"}`` (``baseline_auc``: the AUC of the items' plain success rates on the same attempts)
     (``enough`` False when fewer than :data:`~poem.ordering.validation.MIN_CLASS` successes or failures were
     held out: not enough evidence), or None when the traces cannot be split that way (no scores, or
     timestamps that do not spread).
@@ -457,6 +596,8 @@ def prediction_check(traces, *, params=None, test_share: float = 0.2) -> dict | 
     row = res.table.set_index("model").loc["POEM"]
     successes = int(np.sum(res.y >= 0.5))
     failures = len(res.y) - successes
+    peer = res.table.set_index("model")["auc"].get(ItemRate.name, math.nan)
     return {"auc": float(row["auc"]), "rmse": float(row["rmse"]), "predicted": float(row["mean_predicted"]),
             "observed": float(row["observed"]), "n": int(row["n"]), "successes": successes,
-            "failures": failures, "enough": min(successes, failures) >= MIN_CLASS, "share": float(test_share)}
+            "failures": failures, "enough": min(successes, failures) >= MIN_CLASS, "share": float(test_share),
+            "baseline_auc": float(peer)}

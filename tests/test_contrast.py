@@ -1,0 +1,228 @@
+"""The prerequisite graph by contrast (poem.ordering.contrast): hand-checked small DAGs, invariants,
+determinism, and the demo report's arrows against the demo's known prerequisites."""
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from poem.errors import NotFittedError, ParameterError
+from poem.ordering.contrast import ContrastGraph, arcs_table, l1_logistic, sparse_logistic_graph
+from poem.ordering.evaluation import graph_scores, graph_table
+from poem.paths import prerequisite_graph
+from poem.traces import Traces
+
+
+def simulate(arcs, items, n_learners=600, seed=0, guess=0.1, slip=0.1, passes=3):
+    """Learners take the items in a random order, several passes; an attempt succeeds with 1 - slip when
+    every prerequisite was passed before (first success = mastery), else with the guess rate."""
+    rng = np.random.default_rng(seed)
+    parents = {j: [a for a, b in arcs if b == j] for j in items}
+    rows = []
+    for k in range(n_learners):
+        passed, t = set(), 0
+        for _ in range(passes):
+            for j in rng.permutation(items):
+                if j in passed:
+                    continue
+                ready = all(p in passed for p in parents[j])
+                ok = rng.random() < ((1 - slip) if ready else guess)
+                rows.append((f"u{k:04d}", str(j), t, float(ok)))
+                t += 1
+                if ok:
+                    passed.add(j)
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    return frame
+
+
+def fit(frame, **params):
+    return ContrastGraph(random_state=0, **params).fit(Traces.from_frame(frame))
+
+
+@pytest.mark.parametrize("name, arcs, items", [
+    ("chain", [("a", "b"), ("b", "c")], ["a", "b", "c", "d"]),
+    ("fork", [("a", "b"), ("a", "c")], ["a", "b", "c", "d"]),
+    ("collider", [("a", "c"), ("b", "c")], ["a", "b", "c", "d"]),
+])
+def test_small_dags_are_recovered_exactly(name, arcs, items):
+    graph = fit(simulate(arcs, items)).graph_
+    # the chain's indirect a -> c, the collider's a - b, and anything touching d (nobody needs it) are absent
+    assert set(graph.edges) == set(arcs), name
+    assert graph.degree("d") == 0
+    assert set(graph.nodes) == set(items)
+
+
+def test_collider_yields_no_arc_between_its_parents():
+    est = fit(simulate([("a", "c"), ("b", "c")], ["a", "b", "c"], seed=3))
+    codes = {x: k for k, x in enumerate(est.items_)}
+    assert est.confidence_[codes["a"], codes["b"]] < 0.5 and est.confidence_[codes["b"], codes["a"]] < 0.5
+
+
+def random_dag(n, p, rng):
+    order = rng.permutation(n)
+    arcs = [(f"i{order[a]}", f"i{order[b]}") for a in range(n) for b in range(a + 1, min(n, a + 4))
+            if rng.random() < p]
+    return arcs, [f"i{k}" for k in range(n)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_invariants_on_random_dags(seed):
+    rng = np.random.default_rng(seed)
+    arcs, items = random_dag(12, 0.5, rng)
+    est = fit(simulate(arcs, items, n_learners=300, seed=seed), min_confidence=0.0, min_strength=0.0)
+    graph = est.graph_
+    assert nx.is_directed_acyclic_graph(graph)
+    assert not any(graph.has_edge(v, u) for u, v in graph.edges)
+    assert np.all((est.confidence_ >= 0) & (est.confidence_ <= 1))
+    assert np.all(np.diag(est.strength_) == 0) and np.all(est.support_ >= 0)
+    for u, v, d in graph.edges(data=True):
+        assert d["strength"] > 0 and 0 < d["confidence"] <= 1 and d["support"] >= 10
+    # the default thresholds keep a subset of the permissive graph
+    assert set(est.to_graph(0.8, 0.5).edges) <= set(graph.edges)
+
+
+def test_defaults_are_precise_on_a_random_dag():
+    rng = np.random.default_rng(5)
+    arcs, items = random_dag(15, 0.5, rng)
+    graph = fit(simulate(arcs, items, n_learners=800, seed=5)).graph_
+    scores = graph_scores(graph, {"prerequisites": [list(a) for a in arcs]})
+    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.6
+
+
+def test_same_seed_same_graph_whatever_the_row_order():
+    frame = simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=200, seed=2)
+    one = fit(frame)
+    two = fit(frame.sample(frac=1.0, random_state=7))
+    assert np.array_equal(one.confidence_, two.confidence_)
+    assert np.allclose(one.strength_, two.strength_)
+    assert arcs_table(one.graph_).equals(arcs_table(two.graph_))
+
+
+def test_sparse_logistic_floor_and_graph_table():
+    arcs = [("a", "b"), ("b", "c")]
+    traces = Traces.from_frame(simulate(arcs, ["a", "b", "c", "d"], n_learners=300))
+    floor = sparse_logistic_graph(traces)
+    assert set(arcs) <= set(floor.edges)          # the floor finds the arcs, with extra ones allowed
+    table = graph_table({"floor": floor, "contrast": prerequisite_graph(None, traces=traces)},
+                        {"prerequisites": [list(a) for a in arcs]})
+    assert table["method"].tolist() == ["floor", "contrast"]
+    assert table.loc[1, "precision"] == 1.0 and table.loc[1, "closure_precision"] == 1.0
+
+
+def test_l1_logistic_recovers_a_sparse_signal():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, size=(3000, 6)).astype(float)
+    y = (rng.random(3000) < np.where(X[:, 2] > 0, 0.85, 0.15)).astype(float)
+    coef, _ = l1_logistic(X, y, lam=0.02)
+    assert coef[2] > 2 and np.count_nonzero(np.abs(coef) > 0.1) == 1
+    coef_big, _ = l1_logistic(X, y, lam=10.0)
+    assert np.all(coef_big == 0)
+
+
+def test_bad_parameters_and_unfitted():
+    with pytest.raises(ParameterError, match="min_confidence"):
+        ContrastGraph(min_confidence=2).fit(Traces.from_frame(simulate([], ["a", "b"], n_learners=5)))
+    with pytest.raises(ParameterError, match="Traces"):
+        ContrastGraph().fit(pd.DataFrame())
+    with pytest.raises(NotFittedError):
+        ContrastGraph().to_graph()
+    with pytest.raises(ParameterError, match="traces"):
+        prerequisite_graph(object())
+    with pytest.raises(ParameterError, match="graph method"):
+        prerequisite_graph(object(), method="magic")
+
+
+def test_demo_report_arrows_and_disagreements_against_the_truth(repo_dir):
+    """What the demo report draws and lists, checked against data/demo/truth.json: every arrow and every
+    syllabus disagreement must be a real prerequisite (direct or indirect) at least 9 times in 10."""
+    from poem.io import read_traces
+    from poem.ordering.evaluation import load_truth
+    from poem.report import data as rd
+
+    demo = repo_dir / "data" / "demo"
+    traces = read_traces(demo / "traces.csv", catalog=str(demo / "catalog.csv"))
+    truth = load_truth(demo / "truth.json")
+    # the report notebook's defaults: graph_confidence 0.8, graph_resamples 20, seed 0
+    graph = prerequisite_graph(None, traces=traces, min_confidence=0.8, n_resamples=20, rng=0)
+    closure = nx.transitive_closure_dag(nx.DiGraph(truth["prerequisites"]))
+    arrows = list(graph.edges)
+    assert len(arrows) >= 8
+    assert sum(closure.has_edge(a, b) for a, b in arrows) / len(arrows) >= 0.9
+    assert graph_scores(graph, truth)["precision"] >= 0.9          # direct arcs only
+    disagree = rd.syllabus_disagreements(graph, traces.item_info)
+    pairs = list(zip(disagree["prerequisite"], disagree["item"]))
+    assert pairs and sum(closure.has_edge(a, b) for a, b in pairs) / len(pairs) >= 0.9
+    assert disagree["confidence"].min() >= 0.8
+
+
+def test_trust_says_high_only_when_every_measured_claim_holds():
+    from poem.report import data as rd
+
+    class Colony:
+        item_learners_ = np.array([10, 10])
+
+    class Tr:
+        n_learners, n_events, n_items, score = 300, 4, 2, np.array([1.0, 0.0, 1.0, 0.0])
+
+    class P:
+        steps = pd.DataFrame({"support": [50.0, 40.0], "evidence_for": [0.0, 3.2]})
+
+    stable = pd.DataFrame({"tau": [0.9, 0.95]})
+    good_graph = pd.DataFrame({"reproduced": [0.9, 0.95]})
+    good_success = {"auc": 0.8, "baseline_auc": 0.7, "n": 500}
+    assert rd.trust_summary(Tr, Colony, P, stable, graph_stability=good_graph, success=good_success)["level"] == "high"
+    cases = [(pd.DataFrame({"reproduced": [0.5, 0.6]}), good_success, "graph_unstable"),
+             (pd.DataFrame({"reproduced": [np.nan]}), good_success, "graph_stability_unknown"),
+             (good_graph, {"auc": 0.6, "baseline_auc": 0.55, "n": 500}, "success_weak"),
+             (good_graph, {"auc": 0.7, "baseline_auc": 0.75, "n": 500}, "success_weak"),
+             (good_graph, {"auc": np.nan, "baseline_auc": np.nan, "n": 0}, "success_unknown")]
+    for graph_check, success, reason in cases:
+        summary = rd.trust_summary(Tr, Colony, P, stable, graph_stability=graph_check, success=success)
+        assert summary["level"] != "high" and reason in summary["reasons"], reason
+
+
+def test_graph_stability_and_success_accuracy_on_a_clear_course():
+    from poem.report import data as rd
+
+    traces = Traces.from_frame(simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=400, seed=4))
+    graph = prerequisite_graph(None, traces=traces)
+    table = rd.graph_stability(traces, graph, seeds=[1, 2])
+    assert table["seed"].tolist() == [1, 2] and table["reproduced"].between(0, 1).all()
+    assert table["reproduced"].mean() >= 0.5
+    success = rd.success_accuracy(traces, max_attempts=300)
+    assert 0 < success["n"] <= 300
+    assert 0.5 < success["auc"] <= 1 and 0 <= success["baseline_auc"] <= 1
+    with pytest.raises(ParameterError, match="sample"):
+        rd.graph_stability(traces, graph, sample=0)
+    with pytest.raises(ParameterError, match="split"):
+        rd.success_accuracy(traces, split=1.5)
+
+
+@pytest.mark.parametrize("module", ["poem.ordering.contrast", "poem.simulation.scenarios", "poem.cli.graph",
+                                    "poem.ordering.evaluation"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_scenario_family_is_varied_and_seeded():
+    from poem.simulation.scenarios import GRAPH_KINDS, LEARNER_MODELS, SCENARIOS, simulate_scenario
+
+    assert {s.learner_model for s in SCENARIOS} == set(LEARNER_MODELS)
+    assert {s.graph for s in SCENARIOS} == set(GRAPH_KINDS)
+    assert {300, 1000, 5000} <= {s.n_learners for s in SCENARIOS}
+    assert len({s.follow_share for s in SCENARIOS}) >= 2 and len(SCENARIOS) >= 8
+    for model in LEARNER_MODELS:
+        a, truth = simulate_scenario("wide", model, n_learners=40, n_items=16, seed=3)
+        b, _ = simulate_scenario("wide", model, n_learners=40, n_items=16, seed=3)
+        assert a.equals(b) and set(a["item"]) <= set(truth["items"])
+        assert nx.is_directed_acyclic_graph(nx.DiGraph(truth["prerequisites"]))
+        # learners never retake an item they passed
+        passed = a[a["score"] == 1.0]
+        assert not passed.duplicated(["learner", "item"]).any()
+    with pytest.raises(ParameterError, match="learner model"):
+        simulate_scenario(learner_model="psychic")
