@@ -233,7 +233,7 @@ def _format_options(fmt: str, options: dict) -> dict:
 
 
 def _table_options(options: dict) -> dict:
-    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS) - {"encoding"}
+    unknown = set(options) - set(_COLUMN_ARGS) - set(_VALIDATION_ARGS) - {"encoding", "course", "course_column"}
     if unknown:
         raise ParameterError(f"unknown option(s) for a table of events: {sorted(unknown)}")
     return options
@@ -379,6 +379,10 @@ def read_traces(source, format: str = "auto", *, learner=None, item=None, timest
             batches.append(batch)
             if bar is not None:
                 bar.update(batch.n_read)
+    if any(b.voids for b in batches):  # xAPI: a statement voided from another file of this import
+        from poem.importers.xapi import void_across_files
+
+        void_across_files(batches)
     if bar is not None:
         bar.set_postfix_str("encoding and sorting")
         bar.close()

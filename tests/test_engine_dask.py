@@ -227,8 +227,23 @@ def test_read_options_rename_columns_and_accept_naive_stamps(client, tmp_path):
 def test_all_rows_rejected_is_an_error_naming_the_counts(client, tmp_path):
     directory = _write(tmp_path / "ds", {"bad.parquet": pd.DataFrame(
         {"learner": [None], "item": ["x"], "timestamp": [T0]})})
-    with pytest.raises(TraceFormatError, match="read 1 rows: accepted 0, rejected 1"):
+    with pytest.raises(TraceFormatError, match="no usable event: read 1 rows, all rejected, mostly "
+                                               "missing_learner .*--learner"):
         fit_dask(directory, scheduler=client, progress=False)
+
+
+def test_cli_fit_with_dask_engine_stops_in_one_line_naming_the_fix(client, tmp_path, capsys):
+    from poem.cli.main import main
+
+    directory = _write(tmp_path / "ds", {"bad.parquet": pd.DataFrame(
+        {"learner": ["a", "b"], "item": ["x", "x"], "timestamp": [T0, T0], "score": [80.0, 90.0]})})
+    out = tmp_path / "m.npz"
+    assert main(["fit", str(directory), "--engine", "dask", "--scheduler", client.scheduler.address,
+                 "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()  # the survey's progress bar, then the error
+    assert "Traceback" not in "\n".join(err) and "no usable event" not in "\n".join(err[:-1])
+    assert "mostly score_out_of_range" in err[-1] and "--score-max 100" in err[-1], err
+    assert not out.exists()
 
 
 def test_catalogue_items_join_the_vocabulary(client, tmp_path):

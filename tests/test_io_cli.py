@@ -69,12 +69,14 @@ def test_import_pseudonymise_key_from_env_or_flag(tmp_path, capsys, monkeypatch)
     src = _csv(tmp_path, f"learner,item,timestamp\nann,x,{T0}\nbob,y,{T0}\n")
     out = tmp_path / "t.parquet"
     monkeypatch.delenv("POEM_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("POEM_PSEUDONYM_KEY_FILE", raising=False)
     assert main(["import", str(src), "--out", str(out), "--pseudonymise"]) == 1
     assert "POEM_PSEUDONYM_KEY" in capsys.readouterr().err
     monkeypatch.setenv("POEM_PSEUDONYM_KEY", "s3cret")
     assert main(["import", str(src), "--out", str(out), "--pseudonymise"]) == 0
     env_ids = read_traces(out).learners.tolist()
     assert main(["import", str(src), "--out", str(out), "--pseudonymise", "--key", "s3cret"]) == 0
+    assert "warning: --key puts the key in the process list" in capsys.readouterr().err  # discouraged
     t = read_traces(out)
     assert t.pseudonymised and t.learners.tolist() == env_ids
     raw = out.read_bytes()
@@ -104,3 +106,56 @@ def test_poem_import_as_a_real_command(tmp_path):
     bad = subprocess.run([str(exe), "import", str(tmp_path / "missing.csv"), "--out", str(out)],
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_import_pseudonym_key_file_flag_and_env_give_the_same_pseudonyms(tmp_path, capsys, monkeypatch):
+    from poem.pseudonym import pseudonymise
+
+    monkeypatch.delenv("POEM_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("POEM_PSEUDONYM_KEY_FILE", raising=False)
+    src = _csv(tmp_path, f"learner,item,timestamp\nann,x,{T0}\nbob,y,{T0}\n")
+    keyfile = tmp_path / "poem.key"
+    assert main(["reidentify", "--new-key", str(keyfile)]) == 0
+    key = keyfile.read_text().strip()
+    by_flag, by_env = tmp_path / "flag.parquet", tmp_path / "env.parquet"
+    assert main(["import", str(src), "--out", str(by_flag), "--pseudonymise", "--pseudonym-key", str(keyfile)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    monkeypatch.setenv("POEM_PSEUDONYM_KEY_FILE", str(keyfile))
+    assert main(["import", str(src), "--out", str(by_env), "--pseudonymise"]) == 0
+    expected = sorted(pseudonymise(["ann", "bob"], key).tolist())
+    assert read_traces(by_flag).learners.tolist() == expected == read_traces(by_env).learners.tolist()
+    # misuse is one clear error
+    assert main(["import", str(src), "--out", str(by_flag), "--pseudonym-key", str(keyfile)]) == 1
+    assert main(["import", str(src), "--out", str(by_flag), "--pseudonymise", "--pseudonym-key",
+                 str(keyfile), "--key", "k"]) == 1
+    assert main(["import", str(src), "--out", str(by_flag), "--pseudonymise", "--pseudonym-key",
+                 str(tmp_path / "missing.key")]) == 1
+    err = capsys.readouterr().err
+    assert "only used with --pseudonymise" in err and "both give a key" in err and "does not exist" in err
+    assert key not in err
+
+
+def test_import_and_report_with_one_key_file_show_the_same_pseudonyms(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("nbconvert")
+    monkeypatch.delenv("POEM_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("POEM_PSEUDONYM_KEY_FILE", raising=False)
+    assert main(["simulate", "--items", "12", "--learners", "150", "--seed", "0", "--out",
+                 str(tmp_path / "sim")]) == 0
+    traces = tmp_path / "sim" / "traces.csv"
+    keyfile = tmp_path / "poem.key"
+    assert main(["reidentify", "--new-key", str(keyfile)]) == 0
+    assert main(["report", str(traces), "--pseudonym-key", str(keyfile), "--out", str(tmp_path / "r.html")]) == 0
+    at_risk = pd.read_csv(tmp_path / "r_files" / "learners_at_risk.csv")["learner"].astype(str)
+    assert len(at_risk) > 0  # the comparison below is not empty
+    out = tmp_path / "t.parquet"
+    assert main(["import", str(traces), "--pseudonymise", "--pseudonym-key", str(keyfile), "--out", str(out)]) == 0
+    imported = set(read_traces(out).learners.tolist())
+    raw = set(pd.read_csv(traces)["learner"].astype(str))
+    assert len(imported) == len(raw) and not imported & raw
+    assert set(at_risk) <= imported  # the report's learners are the import's pseudonyms
+    # and another key gives other pseudonyms: the check above depends on the key
+    other = tmp_path / "other.key"
+    assert main(["reidentify", "--new-key", str(other)]) == 0
+    assert main(["import", str(traces), "--pseudonymise", "--pseudonym-key", str(other), "--out", str(out)]) == 0
+    assert not set(at_risk) & set(read_traces(out).learners.tolist())
+    capsys.readouterr()

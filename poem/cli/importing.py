@@ -11,9 +11,13 @@ An output is never written onto an input (a source, a file of a source folder, `
 through a temporary file renamed into place, so a failed write leaves neither half-written nor one
 without the other.
 
-With ``--pseudonymise`` the key comes from ``--key`` or the ``POEM_PSEUDONYM_KEY`` environment variable;
-raw learner ids then appear in no output: the rejects table names sources, rows and reasons, and its
-details have every learner id met in the input replaced by its pseudonym and every URL-shaped value (edX
+With ``--pseudonymise`` the key is the one ``poem report --pseudonym-key`` and ``poem reidentify`` use
+(:mod:`poem.pseudonym`), so an import and a report with the same key give the same pseudonyms: a key
+file ``--pseudonym-key FILE`` (made by ``poem reidentify --new-key FILE``), else the
+``POEM_PSEUDONYM_KEY`` environment variable, else the file named by ``POEM_PSEUDONYM_KEY_FILE``.
+``--key KEY`` still works but is discouraged, with a warning: a key on the command line is visible to
+other users in the process list. Raw learner ids then appear in no output: the rejects table names
+sources, rows and reasons, and its details have every learner id met in the input replaced by its pseudonym and every URL-shaped value (edX
 page-view event types can hold a username) cut to its first segment.
 """
 
@@ -45,8 +49,13 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="canonical traces file to write (.parquet)")
     p.add_argument("--rejects", help="write the rejected rows (source,row,reason,detail) to this CSV")
     p.add_argument("--pseudonymise", action="store_true",
-                   help="replace learner ids by keyed hashes (key: --key or $POEM_PSEUDONYM_KEY)")
-    p.add_argument("--key", help="pseudonymisation key (prefer the POEM_PSEUDONYM_KEY variable)")
+                   help="replace learner ids by keyed hashes (key: --pseudonym-key FILE, else "
+                        "$POEM_PSEUDONYM_KEY, else the file named by $POEM_PSEUDONYM_KEY_FILE)")
+    p.add_argument("--pseudonym-key", dest="pseudonym_key", metavar="KEYFILE",
+                   help="file holding the pseudonymisation key (poem reidentify --new-key KEYFILE makes one); "
+                        "the same file as poem report --pseudonym-key gives the same pseudonyms")
+    p.add_argument("--key", help="discouraged: the key itself, visible to other users in the process list; "
+                                 "use --pseudonym-key FILE or $POEM_PSEUDONYM_KEY_FILE")
     for name in ("learner", "item", "timestamp", "score", "duration"):
         p.add_argument(f"--{name}", help=f"column holding the {name}")
     p.add_argument("--naive-timestamps", metavar="ZONE",
@@ -64,7 +73,11 @@ def register(subparsers) -> None:
                         "verbs experienced, attempted, answered, completed, passed, failed, evaluated, "
                         "played, paused, seeked)")
     p.add_argument("--course", type=_list, metavar="C1,C2",
-                   help="edX / xAPI / Caliper: keep only the events of these course ids")
+                   help="keep only the events of these course ids (edX, xAPI, Caliper, and tables with a course "
+                        "column)")
+    p.add_argument("--course-column", metavar="COLUMN",
+                   help="tables: column holding each event's course (default: course_id, course or course_key "
+                        "when present); items are then made unique within their course")
     p.add_argument("--outcomes", help="learner outcomes table (learner,outcome)")
     p.add_argument("--catalog", help="item catalogue (item,title,kind,position,week)")
     p.add_argument("--keep-duplicates", action="store_true", help="keep exact duplicate events")
@@ -132,13 +145,18 @@ def _write_atomic(path: Path, write) -> Path:
 
 def run_import(args: argparse.Namespace) -> int:
     from poem.io import read_traces, require_events, write_traces
-    from poem.pseudonym import key_from_env
+    from poem.pseudonym import key_from_env, load_key
 
     key = None
+    if args.key and args.pseudonym_key:
+        raise ParameterError("--key and --pseudonym-key both give a key; keep --pseudonym-key FILE")
     if args.pseudonymise:
-        key = args.key or key_from_env()
-    elif args.key:
-        raise ParameterError("--key is only used with --pseudonymise")
+        if args.key:
+            print("poem import: warning: --key puts the key in the process list, visible to other users; "
+                  "use --pseudonym-key FILE or the POEM_PSEUDONYM_KEY_FILE variable instead", file=sys.stderr)
+        key = load_key(args.key, key_file=args.pseudonym_key) or key_from_env()
+    elif args.key or args.pseudonym_key:
+        raise ParameterError(f"{'--key' if args.key else '--pseudonym-key'} is only used with --pseudonymise")
     out = Path(args.out)
     if not out.name.lower().endswith((".parquet", ".pq")):
         raise ParameterError(f"--out must name a .parquet file, got {args.out!r}")
@@ -148,7 +166,7 @@ def run_import(args: argparse.Namespace) -> int:
         if args.format not in ("edx", "auto"):
             raise ParameterError("--video-sessions applies to Open edX logs only")
         options["video_sessions"] = True
-    for name in ("events", "verbs", "course", "encoding"):
+    for name in ("events", "verbs", "course", "course_column", "encoding"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     sources = [Path(s) for s in args.sources]

@@ -196,10 +196,10 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
 
 def run_compare(args: argparse.Namespace) -> int:
     from poem.cli.model import parse_settings
-    from poem.io import read_traces
+    from poem.io import read_traces, require_events
 
     params = parse_settings(args.settings)
-    traces = read_traces(args.traces)
+    traces = require_events(read_traces(args.traces), args.traces)
     table = compare_table(traces, _read_json(args.truth, "truth"), seed=args.seed, model_params=params,
                           graph_threshold=args.graph_threshold, catalog=args.catalog)
     if args.format == "csv":

@@ -35,12 +35,12 @@ def register(subparsers) -> None:
 
 
 def run_validate(args) -> int:
-    from poem.io import read_traces
+    from poem.io import read_traces, require_events
     from poem.ordering.validation import validate
 
     opts = {} if args.naive_timestamps is None else {"naive_timestamps": args.naive_timestamps}
-    traces = read_traces(args.traces, format=args.format, **opts)
-    held = read_traces(args.test, format=args.format, **opts) if args.test else None
+    traces = require_events(read_traces(args.traces, format=args.format, **opts), args.traces)
+    held = require_events(read_traces(args.test, format=args.format, **opts), args.test) if args.test else None
     res = validate(traces, split=args.split, test_share=args.test_share, seed=args.seed,
                    pass_mark=args.pass_mark, evaluate=held)
     rel = res.reliability["POEM"]

@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.importers.batch import _ordered_rejects
+from poem.importers.batch import _ordered_rejects, no_events_message
 from poem.traces import REJECT_COLUMNS, ImportSummary, Traces, empty_rejects
 from poem.engines.cluster import dask_client, progress_bar, wait_for
 from poem.engines.parquet import find_pieces
@@ -194,8 +194,8 @@ class StagedDataset:
         del futures, results
         timings["survey"] = time.perf_counter() - started
         if n_clean == 0:
-            summary = ImportSummary(n_read, 0, len(rejects), rejects["reason"].value_counts().to_dict())
-            raise TraceFormatError(f"no event accepted from {source!s}: {summary}")
+            # the one line poem import and poem fit give: dominant reject reason and its likely fix
+            raise TraceFormatError(no_events_message(int(n_read), rejects, str(source)))
         aligned = _align_outcomes(outcomes, learners)
         if stage not in ("disk", "memory"):
             Path(stage).mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,8 @@ import pandas as pd
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import REJECT_COLUMNS, VIDEO_FIELDS, Traces, empty_rejects
 
-__all__ = ["Batch", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events", "REASONS"]
+__all__ = ["Batch", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events",
+           "dominant_reject", "no_events_message", "REASONS"]
 
 #: Stable reason codes used in every rejects table, with what they mean.
 REASONS = {
@@ -101,6 +102,11 @@ class Batch:
     #: course id of accepted items (edX ``course_id``, xAPI / Caliper course activity), first seen kept:
     #: becomes the ``course`` column of ``traces.item_info``
     item_course: dict | None = None
+    #: xAPI: statement id -> line of the statement of this source that voids it, and a callable that
+    #: reads the source's records again; :func:`poem.importers.xapi.void_across_files` uses them to reject
+    #: a statement voided from another file of the same import
+    voids: dict | None = None
+    reread: object = None
     #: optional per-event video columns (:data:`poem.traces.VIDEO_FIELDS`), aligned with ``row``
     video: dict | None = None
 
@@ -387,20 +393,40 @@ def require_events(traces: Traces, what: str = "input") -> Traces:
     """
     if traces.n_events:
         return traces
-    rejects = traces.rejects
-    if traces.n_read == 0 or not len(rejects):
-        raise TraceFormatError(f"{what}: no usable event: no rows were read (empty input?)")
-    counts = rejects["reason"].value_counts()
-    top = str(counts.index[0])
-    example = rejects.loc[rejects["reason"] == top, "detail"].iloc[0]
+    raise TraceFormatError(no_events_message(traces.n_read, traces.rejects, what))
+
+
+def dominant_reject(rejects) -> tuple:
+    """``(reason, count, example detail, fix)`` of the most common reject reason (ties: the greater
+    reason name, as the report does), or ``None`` when there is no reject; the one place the likely fix
+    of a reason is chosen (:func:`require_events`, the Dask engine and the report use it).
+
+    >>> import pandas as pd
+    >>> dominant_reject(pd.DataFrame({"reason": ["bad_score", "duplicate", "bad_score"],
+    ...                               "detail": ["score '0,5' is not a number", "", "score 'x'"]}))[:3]
+    ('bad_score', 2, "score '0,5' is not a number")
+    """
+    if rejects is None or not len(rejects):
+        return None
+    counts = rejects["reason"].astype(str).value_counts()
+    top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    example = rejects.loc[rejects["reason"].astype(str) == top, "detail"].iloc[0]
     fix = _FIXES.get(top, "")
     if top == "bad_timestamp" and isinstance(example, str) and re.search(r"'\d{9,}(\.\d*)?'", example):
         fix = "timestamps are epoch numbers: pass --timestamp-unit s|ms|us|ns (timestamp_unit=)"
     if top == "bad_score" and isinstance(example, str) and re.search(r"'-?\d+,\d+'", example):
         fix = "scores use a decimal comma ('0,5'): write them with a point (0.5) before importing"
-    raise TraceFormatError(f"{what}: no usable event: read {traces.n_read} rows, all rejected, mostly {top} "
-                           f"({int(counts.iloc[0])} of {len(rejects)}: {example})"
-                           + (f"; {fix}" if fix else ""))
+    return top, int(counts[top]), example, fix
+
+
+def no_events_message(n_read: int, rejects, what: str = "input") -> str:
+    """The one line :func:`require_events` raises when nothing usable is left of ``n_read`` rows."""
+    found = dominant_reject(rejects) if n_read else None
+    if found is None:
+        return f"{what}: no usable event: no rows were read (empty input?)"
+    top, count, example, fix = found
+    return (f"{what}: no usable event: read {n_read} rows, all rejected, mostly {top} "
+            f"({count} of {len(rejects)}: {example})" + (f"; {fix}" if fix else ""))
 
 
 def _gather(order, keep, sorted_learner, sorted_ts, item_raw, item_remap, score, duration):

@@ -43,7 +43,7 @@ from poem.importers.batch import Batch, make_rejects
 from poem.importers.files import check_file, open_text, sniff_delimiter
 from poem.importers.timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
 
-__all__ = ["resolve_columns", "validate_frame", "iter_frame_batches", "iter_csv_batches",
+__all__ = ["resolve_columns", "validate_frame", "scope_items", "iter_frame_batches", "iter_csv_batches",
            "iter_parquet_batches", "CANDIDATES", "CHECKS", "DEFAULT_CHUNKSIZE"]
 
 DEFAULT_CHUNKSIZE = 1_000_000
@@ -57,20 +57,24 @@ CANDIDATES = {
     "timestamp": ("timestamp", "time:timestamp", "time", "datetime", "date_time", "event_time", "ts"),
     "score": ("score", "success", "correct", "outcome:score"),
     "duration": ("duration", "duration_s", "elapsed", "time_spent"),
+    "course": ("course_id", "course", "course_key", "context.course_id"),
 }
 REQUIRED = ("learner", "item", "timestamp")
 
 #: Row checks in priority order (the first failing one is the row's reason).
 CHECKS = ("missing_learner", "missing_item", "bad_id", "missing_timestamp", "bad_timestamp", "naive_timestamp",
-          "bad_score", "score_out_of_range", "bad_duration")
+          "bad_score", "score_out_of_range", "bad_duration", "other_course")
 
 _TRUE = {"true", "yes", "t", "y", "passed", "pass", "success", "correct"}
 _FALSE = {"false", "no", "f", "n", "failed", "fail", "failure", "incorrect"}
 
 
 def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=None, duration=None,
-                    source: str = "input") -> dict:
+                    course_column=None, source: str = "input") -> dict:
     """Map canonical fields to the table's column names; optional fields absent map to None.
+
+    ``course`` (the course of each event; ``course_column=`` or a recognised name such as ``course_id``)
+    is optional: with it, items are made unique within their course (:func:`scope_items`).
 
     Raises :class:`TraceFormatError` naming the columns found when a required field has no column, and
     when a column named by the caller does not exist.
@@ -79,7 +83,8 @@ def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=N
     lower = {}
     for c in columns:
         lower.setdefault(c.lower(), c)
-    given = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration}
+    given = {"learner": learner, "item": item, "timestamp": timestamp, "score": score, "duration": duration,
+             "course": course_column}
     out, missing = {}, []
     for field, name in given.items():
         if name is not None:
@@ -92,8 +97,9 @@ def resolve_columns(columns, *, learner=None, item=None, timestamp=None, score=N
         if out[field] is not None:
             twins = [c for c in columns if c.lower() == out[field].lower()]
             if len(twins) > 1:  # "Score" and "score": choosing one silently could drop the right one
+                flag = "course_column" if field == "course" else field
                 raise TraceFormatError(f"{source}: columns {twins} could each be the {field}; name the right "
-                                       f"one with {field}=... (--{field})")
+                                       f"one with {flag}=... (--{flag.replace('_', '-')})")
         if out[field] is None and field in REQUIRED:
             missing.append(field)
     if missing:
@@ -223,17 +229,32 @@ def _outside(values: np.ndarray, *, upper_inclusive: bool):
 
 def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input", row_offset: int = 0,
                    rows=None, naive_timestamps=None, timestamp_format=None, timestamp_unit=None,
-                   score_max=None) -> Batch:
+                   score_max=None, course=None) -> Batch:
     """Validate one chunk of a table; never modifies ``frame``.
 
     ``rows`` gives each row's position in its source (default ``row_offset + 0..n-1``). ``score_max``
-    rescales scores (``score / score_max``, e.g. 100 for percentages) before the [0, 1] check.
+    rescales scores (``score / score_max``, e.g. 100 for percentages) before the [0, 1] check. With a
+    ``course`` column in ``columns``, items are scoped by their course (:func:`scope_items`) and
+    ``course=`` (course ids) rejects the rows of other courses as ``other_course``.
     """
     n = len(frame)
     # the caller's ``rows`` are copied: the batch keeps its arrays and must not share them
     rows = np.arange(row_offset, row_offset + n, dtype=np.int64) if rows is None else np.array(rows, np.int64)
+    course_col = columns.get("course")
+    if course is not None and course_col is None:
+        raise TraceFormatError(f"{source}: course= (--course) needs a course column; none of "
+                               f"{', '.join(CANDIDATES['course'])} is in the table: name it with course_column= "
+                               "(--course-column)")
+    item_col, item_course, other_course = frame[columns["item"]], None, None
+    if course_col is not None:
+        courses = pd.Series([_course_text(v) for v in frame[course_col].tolist()], index=frame.index,
+                            dtype=object)
+        item_col, item_course = scope_items(item_col, courses)
+        if course is not None:
+            wanted = {str(c) for c in ([course] if isinstance(course, str) else course)}
+            other_course = ~courses.map(lambda c: c is not None and str(c) in wanted).to_numpy(dtype=bool)
     learner_codes, learner_cats, no_learner, learner_dense = _ids(frame[columns["learner"]])
-    item_codes, item_cats, no_item, item_dense = _ids(frame[columns["item"]])
+    item_codes, item_cats, no_item, item_dense = _ids(item_col)
     ts_col = frame[columns["timestamp"]]
     ns, state = parse_timestamps(ts_col, naive_timestamps=naive_timestamps,
                                  timestamp_format=timestamp_format, timestamp_unit=timestamp_unit)
@@ -257,7 +278,7 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     bad_state = [None, None, None] if not state.any() else [state == MISSING, state == UNPARSEABLE,
                                                               state == NAIVE]
     bad_id = _nul(learner_codes, learner_cats, _nul(item_codes, item_cats))
-    conditions = [no_learner, no_item, bad_id, *bad_state, bad_score, out_of_range, bad_duration]
+    conditions = [no_learner, no_item, bad_id, *bad_state, bad_score, out_of_range, bad_duration, other_course]
     present = [c for c in conditions if c is not None]
     failed = np.logical_or.reduce(present) if present and n else None
     if failed is not None and failed.any():
@@ -271,13 +292,53 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
         rejects = _rejects(frame, columns, source, rows, conditions, np.zeros(n, bool))
     # the raw ids of rejected rows too, so that a pseudonymised import can scrub them from the details
     seen = set(learner_cats.tolist()) if len(rejects) else None
-    return Batch(
+    if item_course is not None:  # the course of every accepted item, for traces.item_info
+        kept = set(item_cats[np.unique(item_codes[item_codes >= 0])].tolist()) if len(item_codes) else set()
+        item_course = {i: c for i, c in item_course.items() if i in kept}
+    batch = Batch(
         source=source, row=rows, seen_learners=seen,
         learner=_categorical(learner_codes, learner_cats, learner_dense),
         item=_categorical(item_codes, item_cats, item_dense),
         timestamp=ns, score=score, duration=duration, rejects=rejects, n_read=n,
         n_naive=int(np.count_nonzero(state == NAIVE)), n_aware=int(np.count_nonzero(state == OK)),
     )
+    batch.item_course = item_course
+    return batch
+
+
+def scope_items(items: pd.Series, courses: pd.Series) -> tuple:
+    """``(scoped items, {scoped item: course})``: an item id is made unique within its course, as the Open
+    edX reader does: ids that already name their course run are kept, others are prefixed with the course
+    id and ``/``; rows without a course keep their item.
+
+    >>> items, of = scope_items(pd.Series(["q1", "q1", "block-v1:X+Y+1+type@problem+block@q2", "q3"]),
+    ...                         pd.Series(["course-v1:X+Y+1", "course-v1:X+Y+2", "course-v1:X+Y+1", None]))
+    >>> items.tolist()
+    ['course-v1:X+Y+1/q1', 'course-v1:X+Y+2/q1', 'block-v1:X+Y+1+type@problem+block@q2', 'q3']
+    >>> of["course-v1:X+Y+2/q1"]
+    'course-v1:X+Y+2'
+    """
+    scoped, of, out = {}, {}, []
+    for item, course in zip(items.tolist(), (_course_text(c) for c in courses.tolist())):
+        if not course or item is None or item != item or item == "":  # no course, or a blank item
+            out.append(item)
+            continue
+        new = scoped.get((item, course))
+        if new is None:
+            text = str(item)
+            key = course.split(":", 1)[1] if course.startswith("course-v1:") else course
+            new = scoped[(item, course)] = text if key in text else f"{course}/{text}"
+            of.setdefault(new, course)
+        out.append(new)
+    return pd.Series(out, index=items.index, dtype=object), of
+
+
+def _course_text(value):
+    """A course cell as text; None for a missing or blank one."""
+    if value is None or value != value:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
@@ -295,6 +356,7 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
         "bad_score": ("score", "{col} {val} is not a number"),
         "score_out_of_range": ("score", "{col} {val} outside [0, 1]"),
         "bad_duration": ("duration", "{col} {val} is not a non-negative number"),
+        "other_course": ("course", "{col} {val} is not a course chosen with course= (--course)"),
     }
     for code, (field, template) in shown.items():
         sel = reason == code
@@ -305,6 +367,11 @@ def _rejects(frame, columns, source, rows, conditions, failed) -> pd.DataFrame:
             detail[sel] = template
             continue
         vals = frame[col].iloc[idx[sel]].astype(str).map(repr).to_numpy(dtype=object)
+        if code == "other_course":  # an event of no course is of no chosen course either
+            missing = frame[col].iloc[idx[sel]].map(_course_text).isna().to_numpy()
+            detail[sel] = [f"blank {col}, not a course chosen with course= (--course)" if m
+                           else template.format(col=col, val=v) for m, v in zip(missing, vals)]
+            continue
         if code == "bad_timestamp":
             detail[sel] = [_bad_time(col, v) for v in vals]
             continue
@@ -346,12 +413,12 @@ def _chunksize(chunksize):
 
 
 def _col_args(options):
-    return {k: options.get(k) for k in ("learner", "item", "timestamp", "score", "duration")}
+    return {k: options.get(k) for k in ("learner", "item", "timestamp", "score", "duration", "course_column")}
 
 
 def _validation_args(options):
     return {k: options.get(k) for k in ("naive_timestamps", "timestamp_format", "timestamp_unit",
-                                        "score_max")}
+                                        "score_max", "course")}
 
 
 def iter_csv_batches(path, *, chunksize=None, delimiter=None, encoding="utf-8", engine="auto", **options):

@@ -7,7 +7,8 @@ Following the xAPI specification (1.0.3 / IEEE 9274.1.1):
   ``mbox_sha1sum``, ``openid``; a statement with none is rejected as ``missing_learner``;
 * item = ``object.id``; statements about other statements (``StatementRef``, ``SubStatement``) and
   voiding statements (verb ``.../voided``) are rejected as ``bad_record`` / ``unknown_verb``, and the
-  statement a voiding statement names (anywhere in the file) is rejected as ``voided``;
+  statement a voiding statement names (anywhere in the file, or in another file of the same import) is
+  rejected as ``voided``;
 * statements are read from a JSON array, JSON Lines, one pretty-printed statement, or LRS responses
   ``{"statements": [...], "more": ...}`` (several pages one after the other too);
 * time = ``timestamp``, or ``stored`` when the statement has no timestamp;
@@ -361,16 +362,40 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
         batch.seen_learners = seen
         batch.item_course = item_courses
         held.append(batch)
+    def reread():
+        return iter_json_records(path, chunksize, encoding=encoding)
+
     if voided:
-        _drop_voided(held, path, chunksize, encoding, voided, source)
+        _drop_voided(held, reread, {sid: f"line {line}" for sid, line in voided.items()}, source)
+    for batch in held:  # for a voiding statement in another file of the same import
+        batch.voids, batch.reread = voided, reread
     yield from held
 
 
-def _drop_voided(held, path, chunksize, encoding, voided, source):
-    """Reject the accepted statements whose id a voiding statement names (a second pass finds their
-    lines; it runs only when the file voids something)."""
+def void_across_files(batches: list) -> None:
+    """Reject, in place, the accepted xAPI statements voided by a voiding statement of another file of the
+    same import (a folder of daily LRS exports): each such statement becomes a reject ``voided`` naming
+    the line and file of its voiding statement, so read = accepted + rejected still holds. Files are read
+    a second time only when another file voids something.
+    """
+    by_source, where = {}, {}
+    for batch in batches:
+        if batch.voids is None:
+            continue
+        by_source.setdefault(batch.source, []).append(batch)
+        for sid, line in batch.voids.items():
+            where.setdefault(sid, (batch.source, line))
+    for source, held in by_source.items():
+        foreign = {sid: f"line {line} of {src}" for sid, (src, line) in where.items() if src != source}
+        if foreign:
+            _drop_voided(held, held[0].reread, foreign, source)
+
+
+def _drop_voided(held, reread, voided, source):
+    """Reject the accepted statements whose id a voiding statement names (``voided``: id -> where that
+    statement is); a second pass (``reread()``) finds their lines; it runs only when something is voided."""
     lines = {}
-    for chunk in iter_json_records(path, chunksize, encoding=encoding):
+    for chunk in reread():
         for st, line in zip(chunk.records, chunk.lines.tolist()):
             sid = st.get("id")
             if isinstance(sid, str) and sid in voided:
@@ -380,7 +405,7 @@ def _drop_voided(held, path, chunksize, encoding, voided, source):
         if not drop.any():
             continue
         gone = batch.row[drop]
-        rej = make_rejects(source, gone, "voided", [f"voided by the statement at line {lines[int(r)]}"
+        rej = make_rejects(source, gone, "voided", [f"voided by the statement at {lines[int(r)]}"
                                                      for r in gone])
         keep = ~drop
         batch.rejects = pd.concat([batch.rejects, rej], ignore_index=True)
