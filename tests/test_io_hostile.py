@@ -242,10 +242,7 @@ def test_6_every_command_reading_traces_stops_in_one_line(tmp_path, capsys, comm
     assert "no usable event" in err[0] and f"mostly {reason}" in err[0] and fix in err[0]
 
 
-@pytest.mark.parametrize("case", ["score", "comma", "learner",
-                                  pytest.param("epoch", marks=pytest.mark.xfail(
-                                      strict=True, reason="poem report has no --timestamp-unit: its advice "
-                                                          "names --timestamp-format instead"))])
+@pytest.mark.parametrize("case", ["score", "comma", "learner", "epoch"])
 def test_6_report_input_check_gives_the_same_reason_and_fix(tmp_path, case):
     from poem.importers.batch import dominant_reject
     from poem.report.build import NotebookError, check_inputs

@@ -46,7 +46,8 @@ def _report(args) -> int:
     from poem.report.build import build_report
 
     params = dict(args.param or [])
-    for name in ("seed", "n_seeds", "method", "naive_timestamps", "timestamp_format", "score_max"):
+    for name in ("seed", "n_seeds", "method", "naive_timestamps", "timestamp_format", "timestamp_unit",
+                 "score_max"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
@@ -125,6 +126,8 @@ def register(subparsers) -> None:
                    help="zone of timestamps written without UTC offset (e.g. utc, Europe/Paris)")
     p.add_argument("--timestamp-format", dest="timestamp_format", metavar="PATTERN",
                    help="strftime pattern of the dates when they are not ISO 8601, e.g. '%%d/%%m/%%Y %%H:%%M'")
+    p.add_argument("--timestamp-unit", dest="timestamp_unit", choices=["s", "ms", "us", "ns"],
+                   help="the unit of timestamps written as epoch numbers (e.g. s for 1704103200)")
     p.add_argument("--score-max", dest="score_max", type=float, metavar="MAX",
                    help="divide scores by MAX (e.g. 100 for percentages) so they lie in [0, 1]")
     p.add_argument("--pseudonym-key", dest="pseudonym_key", metavar="KEYFILE",

@@ -396,6 +396,10 @@ def require_events(traces: Traces, what: str = "input") -> Traces:
     raise TraceFormatError(no_events_message(traces.n_read, traces.rejects, what))
 
 
+#: the fix :func:`dominant_reject` names when unreadable timestamps are epoch numbers
+EPOCH_FIX = "timestamps are epoch numbers: pass --timestamp-unit s|ms|us|ns (timestamp_unit=)"
+
+
 def dominant_reject(rejects) -> tuple:
     """``(reason, count, example detail, fix)`` of the most common reject reason (ties: the greater
     reason name, as the report does), or ``None`` when there is no reject; the one place the likely fix
@@ -413,7 +417,7 @@ def dominant_reject(rejects) -> tuple:
     example = rejects.loc[rejects["reason"].astype(str) == top, "detail"].iloc[0]
     fix = _FIXES.get(top, "")
     if top == "bad_timestamp" and isinstance(example, str) and re.search(r"'\d{9,}(\.\d*)?'", example):
-        fix = "timestamps are epoch numbers: pass --timestamp-unit s|ms|us|ns (timestamp_unit=)"
+        fix = EPOCH_FIX
     if top == "bad_score" and isinstance(example, str) and re.search(r"'-?\d+,\d+'", example):
         fix = "scores use a decimal comma ('0,5'): write them with a point (0.5) before importing"
     return top, int(counts[top]), example, fix

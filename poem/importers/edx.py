@@ -87,7 +87,7 @@ from numba import njit
 from poem.errors import ParameterError
 from poem.importers.batch import Batch, make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
-from poem.importers.tabular import validate_frame
+from poem.importers.tabular import scope_item, validate_frame
 
 __all__ = ["iter_edx_batches", "collapse_video_sessions", "video_session_stats", "SEEK_BACK_TOLERANCE_S",
            "edx_fields", "scope_item", "VIDEO_EVENTS",
@@ -163,22 +163,6 @@ def _course(rec, event) -> str:
         if isinstance(holder, dict) and isinstance(holder.get("course_id"), str) and holder["course_id"]:
             return holder["course_id"]
     return ""
-
-
-def scope_item(item, course: str):
-    """``item`` made unique within ``course``: ids that already name their course run (``block-v1:``
-    usage keys) are kept, others (bare video hashes, ``i4x://`` ids, which repeat across runs) are
-    prefixed with the course id and ``/``.
-
-    >>> scope_item("0b9e39477cf3", "course-v1:edX+DemoX+2T2016")
-    'course-v1:edX+DemoX+2T2016/0b9e39477cf3'
-    >>> scope_item("block-v1:edX+DemoX+2T2016+type@video+block@ab", "course-v1:edX+DemoX+2T2016")
-    'block-v1:edX+DemoX+2T2016+type@video+block@ab'
-    """
-    if not course or not isinstance(item, str) or not item:
-        return item
-    key = course.split(":", 1)[1] if course.startswith("course-v1:") else course
-    return item if key in item else f"{course}/{item}"
 
 
 def _segment(rec):

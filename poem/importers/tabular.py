@@ -43,7 +43,7 @@ from poem.importers.batch import Batch, make_rejects
 from poem.importers.files import check_file, open_text, sniff_delimiter
 from poem.importers.timestamps import MISSING, NAIVE, OK, UNPARSEABLE, parse_timestamps
 
-__all__ = ["resolve_columns", "validate_frame", "scope_items", "iter_frame_batches", "iter_csv_batches",
+__all__ = ["resolve_columns", "validate_frame", "scope_item", "scope_items", "iter_frame_batches", "iter_csv_batches",
            "iter_parquet_batches", "CANDIDATES", "CHECKS", "DEFAULT_CHUNKSIZE"]
 
 DEFAULT_CHUNKSIZE = 1_000_000
@@ -306,6 +306,22 @@ def validate_frame(frame: pd.DataFrame, columns: dict, *, source: str = "input",
     return batch
 
 
+def scope_item(item, course: str):
+    """``item`` made unique within ``course``: ids that already name their course run (``block-v1:``
+    usage keys) are kept, others (bare video hashes, ``i4x://`` ids, which repeat across runs) are
+    prefixed with the course id and ``/``.
+
+    >>> scope_item("0b9e39477cf3", "course-v1:edX+DemoX+2T2016")
+    'course-v1:edX+DemoX+2T2016/0b9e39477cf3'
+    >>> scope_item("block-v1:edX+DemoX+2T2016+type@video+block@ab", "course-v1:edX+DemoX+2T2016")
+    'block-v1:edX+DemoX+2T2016+type@video+block@ab'
+    """
+    if not course or not isinstance(item, str) or not item:
+        return item
+    key = course.split(":", 1)[1] if course.startswith("course-v1:") else course
+    return item if key in item else f"{course}/{item}"
+
+
 def scope_items(items: pd.Series, courses: pd.Series) -> tuple:
     """``(scoped items, {scoped item: course})``: an item id is made unique within its course, as the Open
     edX reader does: ids that already name their course run are kept, others are prefixed with the course
@@ -325,9 +341,7 @@ def scope_items(items: pd.Series, courses: pd.Series) -> tuple:
             continue
         new = scoped.get((item, course))
         if new is None:
-            text = str(item)
-            key = course.split(":", 1)[1] if course.startswith("course-v1:") else course
-            new = scoped[(item, course)] = text if key in text else f"{course}/{text}"
+            new = scoped[(item, course)] = scope_item(str(item), course)
             of.setdefault(new, course)
         out.append(new)
     return pd.Series(out, index=items.index, dtype=object), of

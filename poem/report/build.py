@@ -166,30 +166,31 @@ def _quoted(detail) -> str:
 
 def _reject_advice(traces, lang: str) -> str:
     """One sentence naming the most common reason rows were rejected and the flag (or export change) that
-    fixes it, in ``lang``."""
-    from poem.report.texts import number, text
+    fixes it, in ``lang``; the reason and its example are chosen by
+    :func:`poem.importers.batch.dominant_reject`, as for every other command."""
+    from poem.importers.batch import EPOCH_FIX, dominant_reject
+    from poem.report.texts import TEXTS, number, text
 
-    summary = traces.summary()
-    if not summary.reasons:
+    found = dominant_reject(traces.rejects)
+    if found is None:
         return text("error_no_rows", lang)
-    reason, count = max(summary.reasons.items(), key=lambda kv: (kv[1], kv[0]))
-    details = traces.rejects.loc[traces.rejects["reason"] == reason, "detail"]
-    example = _quoted(details.iloc[0]) if len(details) else ""
-    values = {"n": number(count, lang), "read": number(summary.n_read, lang), "example": example}
+    reason, count, detail, fix = found
+    example = _quoted(detail)
+    values = {"n": number(count, lang), "read": number(traces.summary().n_read, lang), "example": example}
+    if fix == EPOCH_FIX:
+        return text("error_epoch_timestamp", lang, **values)
     if reason == "bad_timestamp":
         return text("error_bad_timestamp", lang, pattern=_timestamp_pattern(example), **values)
     if reason == "bad_score" and "," in example:
         return text("error_decimal_comma", lang, fixed=example.replace(",", "."), **values)
     key = f"error_{reason}"
-    from poem.report.texts import TEXTS
-
     if key in TEXTS:
         return text(key, lang, **values)
     return text("error_other_reason", lang, reason=reason, **values)
 
 
 def check_inputs(traces, *, outcomes=None, catalog=None, naive_timestamps=None, timestamp_format=None,
-                 score_max=None, lang="en"):
+                 timestamp_unit=None, score_max=None, lang="en"):
     """Read the report's inputs as the report notebook will, and fail early, in one sentence of the report's
     language naming what to change, when they cannot give a report.
 
@@ -223,7 +224,7 @@ def check_inputs(traces, *, outcomes=None, catalog=None, naive_timestamps=None, 
             raise NotebookError(text("error_missing_file", lang, what=text(f"input_{what}", lang), path=value))
     try:
         read = read_traces(traces, outcomes=outcomes, catalog=catalog, naive_timestamps=naive_timestamps,
-                           timestamp_format=timestamp_format, score_max=score_max)
+                           timestamp_format=timestamp_format, timestamp_unit=timestamp_unit, score_max=score_max)
     except TraceFormatError as exc:
         message = str(exc)
         if "no UTC offset" in message:
@@ -257,7 +258,7 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
         Language of the report's text and of its error messages.
     parameters : dict, optional
         Further notebook parameters (``seed``, ``n_seeds``, ``method``, ``naive_timestamps``,
-        ``timestamp_format``, ``pseudonym_key_file`` ...).
+        ``timestamp_format``, ``timestamp_unit``, ``pseudonym_key_file`` ...).
     timeout : float
         Seconds a notebook cell may run.
     keep_notebook : str or Path, optional
@@ -293,6 +294,7 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
         check_inputs(traces, outcomes=outcomes, catalog=catalog, lang=lang,
                      naive_timestamps=params.get("naive_timestamps") or None,
                      timestamp_format=params.get("timestamp_format") or None,
+                     timestamp_unit=params.get("timestamp_unit") or None,
                      score_max=params.get("score_max") or None)
     for key, value in inputs.items():
         params[key] = "" if value is None else str(Path(value).resolve())

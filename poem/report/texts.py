@@ -326,6 +326,12 @@ TEXTS = {
               "« {example} ») ; indiquez leur format et leur fuseau horaire avec --timestamp-format "
               "'{pattern}' --naive-timestamps Europe/Paris",
     },
+    "error_epoch_timestamp": {
+        "en": "none of the {read} rows could be used: {n} dates are epoch numbers (e.g. '{example}'); give "
+              "their unit with --timestamp-unit s (or ms, us, ns)",
+        "fr": "aucune des {read} lignes lues n'est utilisable : {n} dates sont des nombres depuis 1970 (par "
+              "exemple « {example} ») ; indiquez leur unité avec --timestamp-unit s (ou ms, us, ns)",
+    },
     "error_decimal_comma": {
         "en": "none of the {read} rows could be used: {n} scores are written with a decimal comma (e.g. "
               "'{example}'); export them with a decimal point ({fixed})",
