@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.poem-installed
 DEMO_OUT ?= reports
 
-.PHONY: demo test test-fast bench setup clean
+.PHONY: demo test test-fast bench mutation setup clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run_all.py
+
+# mutation testing of the core (tens of minutes; not in CI): benchmarks/results/mutation.md
+mutation: $(STAMP)
+	$(BIN)/python benchmarks/mutation.py --write benchmarks/results/mutation.md $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis
