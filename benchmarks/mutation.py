@@ -33,6 +33,7 @@ import copy
 import datetime as _dt
 import os
 import random
+import re
 import shutil
 import signal
 import sys
@@ -92,7 +93,38 @@ TARGETS = (
 
 #: hand triage of surviving mutants that cannot change an observable result:
 #: (target, function, line text stripped, description) -> reason
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+_SENTINEL = ("any negative sentinel works: the stamps are compared with learner indices, which are >= 0 "
+             "(-1 -> 0 is killed)")
+_FIRST = "at e == a the session start is a already: setting it again changes nothing"
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    ("deposit", "session_firsts", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
+     "`e > a`: > -> >="): _FIRST,
+    ("deposit", "trail_pass", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
+     "`e > a`: > -> >="): _FIRST,
+    ("deposit", "trail_pass", "arc_stamp = np.full((n + 1, n), -1, np.int64)", "`n + 1 @29`: constant 1 -> 2"):
+        "one spare row in a scratch array that is never read",
+    ("deposit", "trail_pass", "arc_stamp = np.full((n + 1, n), -1, np.int64)", "`-1 @37`: constant 1 -> 2"):
+        _SENTINEL,
+    ("deposit", "trail_pass", "item_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "succ_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "fail_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "if failed_j and first_fail[j] < first_succ[i]:",
+     "`first_fail[j] < first_succ[i]`: < -> <="):
+        "a first failure and a first success are two different events: their indices are never equal",
+    ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200 @27`: constant 1e-200 -> 2e-200"):
+        "when to renormalise a row's scale: any threshold far above underflow gives the same values (to rounding)",
+    ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200`: < -> <="):
+        "when to renormalise a row's scale: the boundary value itself is never hit exactly",
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"):
+        _SENTINEL,
+    ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
+     "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
+        "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "
+        "which the tests pin; its exact size (0.1 % or 0.2 % of the range) is not specified",
+    ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
+     "`1.0`: constant 1.0 -> 2.0"):
+        "with flat scores every fitness is this same constant: any positive value gives the uniform draw",
+}
 
 
 # ------------------------------------------------------------------------------------------ mutants
@@ -200,16 +232,27 @@ def enumerate_mutants(target: Target) -> tuple[str, list[tuple[Mutant, int, int]
     counter = [-1]
 
     def walk(node, func, parents):
+        decorators = getattr(node, "decorator_list", [])
         for child in ast.iter_child_nodes(node):
-            walk(child, child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else func,
-                 parents + [node])
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                walk(child, child.name, parents + [node])
+            else:
+                # a decorator's arguments (``njit(cache=True)``) change how, not what, is computed
+                walk(child, None if child in decorators else func, parents + [node])
         # post-order, as _Apply counts
         if _mutable(node):
             counter[0] += 1
             wanted = func is not None and (target.functions is None or func in target.functions)
             if wanted and not _is_docstring(node, parents) and not _is_annotation(node, parents):
-                segment = " ".join((ast.get_source_segment(source, node) or "").split())
+                # a constant or a unary minus is shown within its parent expression, so that two
+                # mutants on one line keep distinct descriptions
+                shown = parents[-1] if isinstance(node, (ast.Constant, ast.UnaryOp)) and parents and \
+                    isinstance(parents[-1], (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Subscript,
+                                             ast.Tuple, ast.AugAssign, ast.keyword)) else node
+                segment = " ".join((ast.get_source_segment(source, shown) or "").split())
                 segment = segment if len(segment) <= 50 else segment[:47] + "..."
+                if shown is not node:
+                    segment += f" @{node.col_offset}"
                 for sub, (desc, _) in enumerate(_sites(node)):
                     m = Mutant(target.name, func, node.lineno, f"`{segment}`: {desc}", counter[0],
                                line=lines[node.lineno - 1] if node.lineno <= len(lines) else "")
@@ -291,8 +334,13 @@ def run_tests(root: Path, target: Target, timeout: float) -> tuple[str, float, s
             for name in [m for m in sys.modules if m == "poem" or m.startswith(("poem.", "tests", "conftest"))]:
                 del sys.modules[name]
             import pytest
+            from hypothesis import Phase, settings
 
-            code = int(pytest.main(args))
+            # a mutant is killed by the first failing example: shrinking it (long in plain Python) adds
+            # nothing here
+            settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                                      deadline=None, database=None)
+            code = int(pytest.main([*args, "--hypothesis-profile=mutation"]))
         finally:
             os._exit(code)
     while True:
@@ -313,7 +361,8 @@ def run_tests(root: Path, target: Target, timeout: float) -> tuple[str, float, s
     return f"error rc={code}", secs, ""
 
 
-def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log) -> list[Mutant]:
+def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log, only_keys=None,
+        skip_keys=frozenset()) -> list[Mutant]:
     root = scratch_copy()
     _preload()
     signal.signal(signal.SIGTERM, _stop)
@@ -322,6 +371,13 @@ def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log
     try:
         for target in targets:
             source, mutants = enumerate_mutants(target)
+            if only_keys is not None:
+                mutants = [x for x in mutants if (target.name, x[0].lineno, x[0].description) in only_keys]
+                if not mutants:
+                    continue
+            mutants = [x for x in mutants if (target.name, x[0].lineno, x[0].description) not in skip_keys]
+            if not mutants:
+                continue
             status, base, tail = run_tests(root, target, timeout * 4)
             if status != "survived":
                 raise SystemExit(f"mutation: the tests of {target.name} fail on the unmutated code:\n{tail}")
@@ -349,6 +405,41 @@ def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log
 
 
 # ------------------------------------------------------------------------------------------ report
+LOG_LINE = re.compile(r"^\s+(killed|survived|timeout|equivalent|error rc=-?\d+)\s+([\d.]+)s (\S+):(\d+) (\w+): (.*)$")
+
+
+def read_logs(paths) -> dict:
+    """``{(target, lineno, description): (status, seconds)}`` from run logs, later lines winning."""
+    out, target = {}, None
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            head = re.match(r"^\[(\w+)\] ", line)
+            if head:
+                target = head.group(1)
+                continue
+            m = LOG_LINE.match(line)
+            if m and target:
+                out[(target, int(m.group(4)), m.group(6))] = (m.group(1), float(m.group(2)))
+    return out
+
+
+def from_logs(paths, targets) -> list[Mutant]:
+    """The mutants of ``targets`` with their status in the logs ("not run" when absent), re-triaged with
+    the current :data:`EQUIVALENT`."""
+    seen = read_logs(paths)
+    out = []
+    for t in targets:
+        for m, _, _ in enumerate_mutants(t)[1]:
+            status, secs = seen.get((t.name, m.lineno, m.description), ("not run", 0.0))
+            if status == "equivalent":
+                status = "survived"
+            if status == "survived" and m.key in EQUIVALENT:
+                status = "equivalent"
+            m.status, m.seconds = status, secs
+            out.append(m)
+    return out
+
+
 def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> str:
     by_target: dict[str, list[Mutant]] = {}
     for m in mutants:
@@ -397,6 +488,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--write", metavar="FILE", default=None, help="write the markdown table there")
     ap.add_argument("--list", action="store_true", help="list the mutants and stop")
+    ap.add_argument("--log", metavar="FILE", default=None, help="also append the run's log lines to FILE")
+    ap.add_argument("--from-log", metavar="FILE", nargs="+", default=None,
+                    help="run nothing: rebuild the report from run logs (later lines win), re-triaged")
+    ap.add_argument("--skip-done", metavar="FILE", nargs="+", default=None,
+                    help="skip the mutants these logs already report (resume a stopped run)")
+    ap.add_argument("--survivors-of", metavar="FILE", nargs="+", default=None,
+                    help="run only the mutants that survived in these logs (after adding tests)")
     args = ap.parse_args(argv)
     names = [n for n in args.only.split(",") if n]
     unknown = set(names) - {t.name for t in TARGETS}
@@ -410,10 +508,31 @@ def main(argv=None) -> int:
             for m, _, _ in ms:
                 print(f"  {t.module}:{m.lineno} {m.function}: {m.description}")
         return 0
-    t0 = time.perf_counter()
-    mutants = run(targets, args.max_mutants, args.timeout, args.seed, args.budget, lambda s: print(s, flush=True))
-    notes = {t.name: len(enumerate_mutants(t)[1]) for t in targets}
     command = "python benchmarks/mutation.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
+    notes = {t.name: len(enumerate_mutants(t)[1]) for t in targets}
+    if args.from_log:
+        mutants = [m for m in from_logs(args.from_log, targets)]
+        ran = {m.target for m in mutants if m.status != "not run"}
+        mutants = [m for m in mutants if m.target in ran]
+        text = report(mutants, command.strip(), 0.0, notes)
+        print(text)
+        if args.write:
+            Path(args.write).write_text(text)
+        return 0
+    only_keys = None
+    if args.survivors_of:
+        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items()
+                     if status in ("survived", "equivalent")}
+
+    def log(line):
+        print(line, flush=True)
+        if args.log:
+            with open(args.log, "a") as fh:
+                fh.write(line + "\n")
+
+    t0 = time.perf_counter()
+    skip = frozenset(read_logs(args.skip_done)) if args.skip_done else frozenset()
+    mutants = run(targets, args.max_mutants, args.timeout, args.seed, args.budget, log, only_keys, skip)
     text = report(mutants, command.strip(), time.perf_counter() - t0, notes)
     print(text)
     if args.write:

@@ -267,7 +267,7 @@ trail_rows = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(rows=trail_rows, depth=st.integers(0, 3), lam=st.sampled_from([0.0, 0.3, 1.0]),
-       gap=st.sampled_from([None, 30, 60, 90]), bonus=st.sampled_from([0.0, 1.5]),
+       gap=st.sampled_from([None, 0, 30, 60, 90]), bonus=st.sampled_from([0.0, 1.5]),
        weights=st.sampled_from([None, (0.5, 1.0, 0.25)]), evaporate=st.booleans())
 def test_trail_pass_matches_plain_python_reference(rows, depth, lam, gap, bonus, weights, evaporate):
     traces = make_traces(rows)
@@ -308,12 +308,12 @@ def reference_erosion(traces, depth, lam, q, erosion, gap, learner_weight):
 
 @settings(max_examples=40, deadline=None)
 @given(rows=trail_rows, depth=st.integers(0, 2), eps=st.sampled_from([0.1, 0.5]),
-       gap=st.sampled_from([None, 60]), tour=st.booleans())
+       gap=st.sampled_from([None, 0, 60]), tour=st.booleans())
 def test_erosion_matches_plain_python_reference(rows, depth, eps, gap, tour):
     traces = make_traces(rows)
     outcomes = pd.Series(np.linspace(0.2, 1.0, traces.n_learners), index=traces.learners.astype(str))
     params = dict(decay="erosion", erosion=eps, depth=depth, lam=0.5, q=1.5, tour_quality=tour,
-                  session_gap=gap)
+                  session_gap=1e-10 if gap == 0 else gap)   # below a nanosecond: gap_ns = 0
     model = ManHill(**params).fit(traces, outcomes=outcomes)
     lw = outcomes.to_numpy() if tour else np.ones(traces.n_learners)
     plus, minus = reference_erosion(traces, depth, 0.5, 1.5, eps, -1 if gap is None else gap * 10 ** 9, lw)
@@ -396,3 +396,65 @@ def test_greedy_path_falls_back_to_the_best_evidence_when_no_pheromone_remains()
     # from d (the last item) no pheromone leads anywhere: the fallback takes a (most net evidence)
     after = learning_path(model, method="greedy", start=[("d", 0.0)], items=["c", "a", "b"])
     assert after.items == ["a", "b", "c"]
+
+
+# ------------------------------------------------------------------ survivors of the mutation run
+def test_a_zero_session_gap_splits_on_any_silence():
+    # gap 0 ns (a session_gap below a nanosecond) is a gap, not "no gap": every silence > 0 starts a session
+    stamps = np.array([0, 0, 5, 5, 6])
+    assert session_firsts(np.array([0, 5]), stamps, 0).tolist() == [0, 0, 2, 2, 4]
+    assert session_firsts(np.array([0, 5]), stamps, -1).tolist() == [0, 0, 0, 0, 0]
+    assert session_firsts(np.array([0, 2, 5]), stamps, 1).tolist() == [0, 0, 2, 2, 2]
+    rows = [("A", "a", 0, 1.0), ("A", "b", 1, 1.0)]
+    split = ManHill(depth=0, session_gap=1e-10).fit(make_traces(rows))
+    assert split.phi_plus_[2, 1] == 1.0 and split.phi_plus_[0, 1] == 0.0
+
+
+def test_erosion_renormalises_a_row_near_underflow_without_changing_it():
+    # 0.1 ** 300 underflows the stored row scale (renormalised below 1e-200): the values must not move
+    rows = [("A", "ab"[k % 2], k, 1.0) for k in range(600)]
+    traces = make_traces(rows)
+    model = ManHill(decay="erosion", erosion=0.9, depth=0).fit(traces)
+    k = 300  # deposits on a -> b, each after eroding the row by 0.1: sum of 0.1 ** i for i < k
+    assert model.phi_plus_[0, 1] == pytest.approx((1 - 0.1 ** k) / 0.9, rel=1e-12)
+    assert model.phi_plus_[1, 0] == pytest.approx((1 - 0.1 ** (k - 1)) / 0.9, rel=1e-12)
+    assert model.phi_plus_[2, 0] == 1.0 and model.phi_minus_.sum() == 0.0
+    plus, _ = reference_erosion(traces, 0, 0.5, 1.0, 0.9, -1, np.ones(1))
+    np.testing.assert_allclose(model.phi_plus_, plus, rtol=1e-12)
+
+
+def test_select_edge_cases_one_candidate_ties_and_flat_scores():
+    one = np.array([False, True, False])
+    for op in ("greedy", "roulette", "ranking", "tournament"):
+        assert select(np.array([1.0, 0.0, 2.0]), one, 3, op, 0).tolist() == [1]
+    flat = np.full(4, 0.7)
+    allowed = np.ones(4, dtype=bool)
+    # ties: greedy and a tournament over everyone take the lowest code first
+    assert select(flat, allowed, 4, "greedy", None).tolist() == [0, 1, 2, 3]
+    assert select(flat, allowed, 4, "tournament", 5, tournament_size=4).tolist() == [0, 1, 2, 3]
+    # flat scores: roulette and ranking still draw a valid, roughly uniform, sample
+    rng = np.random.default_rng(2)
+    for op in ("roulette", "ranking"):
+        draws = np.array([select(flat, allowed, 1, op, rng)[0] for _ in range(1000)])
+        share = np.bincount(draws, minlength=4) / 1000
+        if op == "roulette":
+            np.testing.assert_allclose(share, 0.25, atol=0.06)
+        assert sorted(select(flat, allowed, 4, op, rng).tolist()) == [0, 1, 2, 3]
+
+
+def test_roulette_floor_keeps_the_worst_candidate_rarely_possible():
+    # fitness = score - min + 0.1 % of the range: the worst of [0, 1] is drawn with p = 0.001 / 1.002
+    total, allowed = np.array([0.0, 1.0]), np.ones(2, dtype=bool)
+    rng = np.random.default_rng(3)
+    worst = sum(select(total, allowed, 1, "roulette", rng)[0] == 0 for _ in range(5000))
+    assert worst <= 20                # 5 expected; without the floor's smallness about half the draws
+    assert sorted(select(total, allowed, 2, "roulette", 0).tolist()) == [0, 1]
+
+
+def test_mastered_items_counts_mastery_once():
+    rows = [(f"u{k}", it, t, 1.0) for k in range(3) for t, it in enumerate(["a", "b"])]
+    t = ManHill().fit(make_traces(rows))._tables
+    mastered, allowed = mastered_items(t, [0, 0, 0, 1], [1.0, 1.0, 1.0, 1.0])
+    assert mastered == [0] and allowed.tolist() == [False, True]
+    mastered, allowed = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
+    assert mastered == [] and allowed.tolist() == [True, False]
