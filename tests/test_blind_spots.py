@@ -458,3 +458,24 @@ def test_mastered_items_counts_mastery_once():
     assert mastered == [0] and allowed.tolist() == [False, True]
     mastered, allowed = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
     assert mastered == [] and allowed.tolist() == [True, False]
+
+
+def test_tour_quality_with_no_known_outcome_weighs_everyone_one():
+    rows = [("A", "a", 0, 1.0), ("A", "b", 1, 0.0), ("B", "a", 0, 1.0)]
+    unknown = pd.Series({"A": np.nan, "B": np.nan})
+    model = ManHill(depth=0, tour_quality=True).fit(make_traces(rows, outcomes=unknown))
+    plain = ManHill(depth=0).fit(make_traces(rows))
+    np.testing.assert_array_equal(model.phi_plus_, plain.phi_plus_)
+    np.testing.assert_array_equal(model.phi_minus_, plain.phi_minus_)
+    assert model.phi_plus_[2, 0] == 2.0
+
+
+def test_trail_pass_weighs_a_single_event():
+    # an event-weight array of length one is a weight (evaporation), not "no weights" (length zero)
+    tr = make_traces([("A", "a", 0, 1.0)])
+    out = trail_pass(tr.item, tr.score, tr.timestamp, tr.trail_bounds(), -1, np.array([0.25]), np.ones(1), 1,
+                     0, 0.5, 1.0, 0.5, 0.0)
+    assert out[0].tolist() == [[0.0], [0.25]]
+    out = trail_pass(tr.item, tr.score, tr.timestamp, tr.trail_bounds(), -1, np.empty(0), np.ones(1), 1,
+                     0, 0.5, 1.0, 0.5, 0.0)
+    assert out[0].tolist() == [[0.0], [1.0]]
