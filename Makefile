@@ -33,9 +33,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
-# mutation testing of the core (tens of minutes; not in CI): benchmarks/results/mutation.md
+# mutation testing of the core (tens of minutes; not in CI): a fresh run, its log and benchmarks/results/mutation.md
 mutation: $(STAMP)
-	$(BIN)/python benchmarks/mutation.py --write benchmarks/results/mutation.md $(MUTATION_ARGS)
+	rm -f benchmarks/results/mutation_log.txt
+	$(BIN)/python benchmarks/mutation.py --log benchmarks/results/mutation_log.txt \
+		--write benchmarks/results/mutation.md $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -111,6 +111,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("deposit", "trail_pass", "if failed_j and first_fail[j] < first_succ[i]:",
      "`first_fail[j] < first_succ[i]`: < -> <="):
         "a first failure and a first success are two different events: their indices are never equal",
+    ("erosion", "erosion_pass", "scale = np.ones(n + 1)", "`n + 1 @24`: constant 1 -> 2"):
+        "one spare row scale that no deposit and no final rescaling reads",
     ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200 @27`: constant 1e-200 -> 2e-200"):
         "when to renormalise a row's scale: any threshold far above underflow gives the same values (to rounding)",
     ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200`: < -> <="):
@@ -479,6 +481,18 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
     return "\n".join(out) + "\n"
 
 
+NOTES_MARK = "<!-- hand-written notes below: kept when the table above is regenerated -->"
+
+
+def write_report(path: str, text: str) -> None:
+    """Write the generated report, keeping the hand-written notes after :data:`NOTES_MARK`."""
+    target = Path(path)
+    notes = ""
+    if target.exists() and NOTES_MARK in target.read_text():
+        notes = target.read_text().split(NOTES_MARK, 1)[1]
+    target.write_text(text + "\n" + NOTES_MARK + notes)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated target names (default: all, in priority order)")
@@ -517,7 +531,7 @@ def main(argv=None) -> int:
         text = report(mutants, command.strip(), 0.0, notes)
         print(text)
         if args.write:
-            Path(args.write).write_text(text)
+            write_report(args.write, text)
         return 0
     only_keys = None
     if args.survivors_of:
@@ -536,7 +550,7 @@ def main(argv=None) -> int:
     text = report(mutants, command.strip(), time.perf_counter() - t0, notes)
     print(text)
     if args.write:
-        Path(args.write).write_text(text)
+        write_report(args.write, text)
     survivors = sum(m.status == "survived" for m in mutants)
     return 1 if survivors else 0
 
