@@ -96,7 +96,8 @@ def test_tournament_of_two_beats_uniform_and_size_one_is_uniform():
 
 @pytest.mark.parametrize("operator", ["roulette", "ranking"])
 def test_fitness_proportional_operators_draw_higher_scores_more_often(operator):
-    total = np.array([0.0, 1.0, 2.0, 4.0])
+    # scores shifted by 10: the fitness is the score above the lowest one, whatever the offset
+    total = np.array([0.0, 1.0, 2.0, 4.0]) + 10.0
     allowed = np.ones(4, dtype=bool)
     rng = np.random.default_rng(1)
     draws = np.array([select(total, allowed, 1, operator, rng)[0] for _ in range(4000)])
