@@ -119,6 +119,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "when to renormalise a row's scale: the boundary value itself is never hit exactly",
     ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"):
         _SENTINEL,
+    ("decay", "partial_fit", "elapsed = max(0, t_ref - self._t_ref) / 1e9",
+     "`max(0, t_ref - self._t_ref) @38`: constant 0 -> 1"):
+        "a floor of 1 ns instead of 0 on the time since the last fit: below any measurable decay",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "

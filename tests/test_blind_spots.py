@@ -480,3 +480,15 @@ def test_trail_pass_weighs_a_single_event():
     out = trail_pass(tr.item, tr.score, tr.timestamp, tr.trail_bounds(), -1, np.empty(0), np.ones(1), 1,
                      0, 0.5, 1.0, 0.5, 0.0)
     assert out[0].tolist() == [[0.0], [1.0]]
+
+
+def test_evaporation_over_three_cohorts_ages_from_the_latest_reference():
+    items = ["a", "b", "c"]
+    cohorts = [make_traces([(name, item, k * DAY, 1.0)], items=items)
+               for k, (name, item) in enumerate([("A", "a"), ("B", "b"), ("C", "c")])]
+    model = ManHill(decay="evaporation", rho=0.2, period=DAY, depth=0).fit(cohorts[0])
+    model.partial_fit(cohorts[1]).partial_fit(cohorts[2])
+    np.testing.assert_allclose(model.phi_plus_[3], [0.64, 0.8, 1.0])
+    whole = ManHill(decay="evaporation", rho=0.2, period=DAY, depth=0).fit(
+        make_traces([("A", "a", 0, 1.0), ("B", "b", DAY, 1.0), ("C", "c", 2 * DAY, 1.0)]))
+    np.testing.assert_allclose(model.phi_plus_, whole.phi_plus_)
