@@ -119,9 +119,25 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "when to renormalise a row's scale: the boundary value itself is never hit exactly",
     ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"):
         _SENTINEL,
+    ("decay", "_decayed_pheromones", "float(self.mastery), 0.0)",
+     "`trail_pass(traces.item, traces.score, traces.ti... @50`: constant 0.0 -> 1.0"):
+        "the failure bonus only changes precedence, which the decayed pass discards (it keeps the pheromones)",
+    ("decay", "_gap_ns", "return -1 if model.session_gap is None else int(float(model.session_gap) * 1e9)",
+     "`-1 @12`: constant 1 -> 2"): "any negative gap means no session gap to the kernels",
     ("decay", "partial_fit", "elapsed = max(0, t_ref - self._t_ref) / 1e9",
      "`max(0, t_ref - self._t_ref) @38`: constant 0 -> 1"):
         "a floor of 1 ns instead of 0 on the time since the last fit: below any measurable decay",
+    ("decay", "partial_state",
+     "n_events=traces.n_events, log_item=log[0].astype(np.int32, copy=False),", "`copy=False @76`: False -> True"):
+        "copying the compact ELO log costs memory, not values",
+    ("decay", "partial_state", "log_score=log[1].astype(np.float64, copy=False), log_time=log[2].astype(np.int64, "
+     "copy=False),", "`copy=False @53`: False -> True"): "copying the compact ELO log costs memory, not values",
+    ("decay", "partial_state", "log_score=log[1].astype(np.float64, copy=False), log_time=log[2].astype(np.int64, "
+     "copy=False),", "`copy=False @99`: False -> True"): "copying the compact ELO log costs memory, not values",
+    ("decay", "_decayed_pheromones",
+     "age = (t_ref - traces.timestamp).astype(float) / 1e9 if t_ref is not None else np.zeros(0)",
+     "`np.zeros(0) @100`: constant 0 -> 1"):
+        "t_ref is None only for a log without events, whose trail pass deposits nothing whatever the weights",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "
@@ -264,6 +280,13 @@ def enumerate_mutants(target: Target) -> tuple[str, list[tuple[Mutant, int, int]
                     out.append((m, counter[0], sub))
 
     walk(tree, None, [])
+    # two sites of one line can read alike (``np.zeros((n + 1, n)), np.zeros((n + 1, n))``): number the repeats
+    seen: dict = {}
+    for m, _, _ in out:
+        k = (m.lineno, m.description)
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] > 1:
+            m.description += f" (#{seen[k]})"
     return source, out
 
 

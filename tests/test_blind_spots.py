@@ -492,3 +492,35 @@ def test_evaporation_over_three_cohorts_ages_from_the_latest_reference():
     whole = ManHill(decay="evaporation", rho=0.2, period=DAY, depth=0).fit(
         make_traces([("A", "a", 0, 1.0), ("B", "b", DAY, 1.0), ("C", "c", 2 * DAY, 1.0)]))
     np.testing.assert_allclose(model.phi_plus_, whole.phi_plus_)
+
+
+@pytest.mark.parametrize("decay", ["evaporation", "erosion"])
+def test_decay_on_an_empty_log_keeps_both_pheromone_shapes(decay):
+    frame = pd.DataFrame({"learner": pd.Series([], dtype=str), "item": pd.Series([], dtype=str),
+                          "timestamp": pd.to_datetime(pd.Series([], dtype="int64"), utc=True),
+                          "score": pd.Series([], dtype=float)})
+    empty = Traces.from_frame(frame, items=["a", "b"])
+    model = ManHill(decay=decay).fit(empty)
+    assert model.phi_plus_.shape == model.phi_minus_.shape == (3, 2)
+    assert not model.phi_plus_.any() and not model.phi_minus_.any()
+
+
+@pytest.mark.parametrize("decay", ["evaporation", "erosion"])
+def test_partial_fit_with_decay_and_new_items_matches_a_whole_fit(decay):
+    first = [("A", "a", 0, 1.0), ("A", "b", 3600, 0.0), ("B", "b", 7200, 0.25)]
+    second = [("C", "c", DAY, 0.0), ("C", "a", DAY + 60, 1.0), ("D", "b", DAY + 120, 0.0)]
+    params = dict(decay=decay, rho=0.3, period=DAY / 2, erosion=0.2, depth=1)
+    inc = ManHill(**params).fit(make_traces(first)).partial_fit(make_traces(second))
+    whole = ManHill(**params).fit(make_traces(first + second))
+    assert inc.items_.tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(inc.phi_plus_, whole.phi_plus_, rtol=1e-12)
+    np.testing.assert_allclose(inc.phi_minus_, whole.phi_minus_, rtol=1e-12)
+    assert inc.phi_minus_.sum() > 0 and inc.phi_plus_.sum() > 0
+
+
+def test_tournament_default_size_is_three():
+    # of four candidates, a tournament of three misses the best one time in four: the second best wins
+    total, allowed = np.array([4.0, 3.0, 2.0, 1.0]), np.ones(4, dtype=bool)
+    rng = np.random.default_rng(4)
+    wins = np.bincount([select(total, allowed, 1, "tournament", rng)[0] for _ in range(400)], minlength=4)
+    assert wins[2] == wins[3] == 0 and 60 <= wins[1] <= 140     # 100 expected
