@@ -119,6 +119,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "when to renormalise a row's scale: the boundary value itself is never hit exactly",
     ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"):
         _SENTINEL,
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 0"):
+        "the stamp only guards resetting wins[j], which starts at 0 and is only ever raised by the learner "
+        "who stamped j last: a missed reset before anyone touched j resets nothing",
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)",
+     "`np.full(n, -1, np.int64) @23`: drop unary -"):
+        "the stamp only guards resetting wins[j], which starts at 0 and is only ever raised by the learner "
+        "who stamped j last: a missed reset before anyone touched j resets nothing",
     ("decay", "_decayed_pheromones", "float(self.mastery), 0.0)",
      "`trail_pass(traces.item, traces.score, traces.ti... @50`: constant 0.0 -> 1.0"):
         "the failure bonus only changes precedence, which the decayed pass discards (it keeps the pheromones)",

@@ -412,15 +412,16 @@ def test_a_zero_session_gap_splits_on_any_silence():
 
 
 def test_erosion_renormalises_a_row_near_underflow_without_changing_it():
-    # 0.1 ** 300 underflows the stored row scale (renormalised below 1e-200): the values must not move
-    rows = [("A", "ab"[k % 2], k, 1.0) for k in range(600)]
+    # erosion 0.5: a row's stored scale 0.5 ** k (exact in floating point) is renormalised at k = 665, the
+    # first k with 0.5 ** k < 1e-200. Row a gets exactly 665 deposits (its last one renormalises), row b 664
+    rows = [("A", "ab"[k % 2], k, 1.0) for k in range(2 * 665)]
     traces = make_traces(rows)
-    model = ManHill(decay="erosion", erosion=0.9, depth=0).fit(traces)
-    k = 300  # deposits on a -> b, each after eroding the row by 0.1: sum of 0.1 ** i for i < k
-    assert model.phi_plus_[0, 1] == pytest.approx((1 - 0.1 ** k) / 0.9, rel=1e-12)
-    assert model.phi_plus_[1, 0] == pytest.approx((1 - 0.1 ** (k - 1)) / 0.9, rel=1e-12)
+    model = ManHill(decay="erosion", erosion=0.5, depth=0).fit(traces)
+    # each deposit first halves the row, then adds 1: after k deposits, sum of 0.5 ** i for i < k
+    assert model.phi_plus_[0, 1] == pytest.approx((1 - 0.5 ** 665) / 0.5, rel=1e-12)
+    assert model.phi_plus_[1, 0] == pytest.approx((1 - 0.5 ** 664) / 0.5, rel=1e-12)
     assert model.phi_plus_[2, 0] == 1.0 and model.phi_minus_.sum() == 0.0
-    plus, _ = reference_erosion(traces, 0, 0.5, 1.0, 0.9, -1, np.ones(1))
+    plus, _ = reference_erosion(traces, 0, 0.5, 1.0, 0.5, -1, np.ones(1))
     np.testing.assert_allclose(model.phi_plus_, plus, rtol=1e-12)
 
 
