@@ -525,3 +525,57 @@ def test_tournament_default_size_is_three():
     rng = np.random.default_rng(4)
     wins = np.bincount([select(total, allowed, 1, "tournament", rng)[0] for _ in range(400)], minlength=4)
     assert wins[2] == wins[3] == 0 and 60 <= wins[1] <= 140     # 100 expected
+
+
+def reference_conditional_evidence(a1, s1, tries, first, m, z_min=2.0):
+    """conditional_evidence as its docstring states it, one pair at a time."""
+    n = len(tries)
+    E = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            a0, s0 = max(tries[j] - a1[i, j], 0.0), max(first[j] - s1[i, j], 0.0)
+            rbar = (first[j] + 1.0) / (tries[j] + 2.0)
+            if m > 0:
+                r1, r0 = (s1[i, j] + m * rbar) / (a1[i, j] + m), (s0 + m * rbar) / (a0 + m)
+            else:
+                r1 = s1[i, j] / a1[i, j] if a1[i, j] > 0 else rbar
+                r0 = s0 / a0 if a0 > 0 else rbar
+            se = math.sqrt(rbar * (1 - rbar) * (1 / (a1[i, j] + 1) + 1 / (a0 + 1)))
+            if (r1 - r0) / se > z_min:
+                E[i, j] = min(max(1.0 - r0 / max(r1, 1e-12), 0.0), 0.99)
+    return E
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 2.0])
+def test_conditional_and_precedence_evidence_match_plain_references(smoothing):
+    from poem.colony.suggestion import conditional_evidence, precedence_strength
+
+    rng = np.random.default_rng(6)
+    significant = [0, 0]
+    for _ in range(20):
+        n = 4
+        tries = rng.integers(0, 60, n).astype(float)
+        a1 = np.floor(rng.random((n, n)) * (tries[None, :] + 1))
+        first = np.floor(rng.random(n) * (tries + 1))
+        s1 = np.minimum(np.floor(rng.random((n, n)) * (a1 + 1)), first[None, :])
+        got = conditional_evidence(a1, s1, tries, first, smoothing=smoothing)
+        np.testing.assert_allclose(got, reference_conditional_evidence(a1, s1, tries, first, smoothing),
+                                   atol=1e-12)
+        significant[0] += int((got > 0).sum())
+        P = rng.integers(0, 40, (n, n)).astype(float)
+        np.fill_diagonal(P, 0)
+        ref = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                d, b = P[i, j] - P[j, i], P[i, j] + P[j, i]
+                ref[i, j] = d / (b + 1) if d / math.sqrt(b + 1) > 2.0 else 0.0
+        np.testing.assert_allclose(precedence_strength(P), ref, atol=1e-12)
+        significant[1] += int((ref > 0).sum())
+    assert min(significant) >= 10  # both references were compared where they are not 0
+    # the docstring's hand-checked cases: 32/40 with i, 4/40 without
+    E = conditional_evidence(np.array([[0, 40], [0, 0]]), np.array([[0.0, 32.0], [0.0, 0.0]]),
+                             np.array([0, 80]), np.array([0.0, 36.0]))
+    assert E[0, 1] == pytest.approx(0.85, abs=0.005)
+    assert precedence_strength(np.array([[0.0, 30.0], [2.0, 0.0]]))[0, 1] == pytest.approx(28 / 33)
