@@ -145,6 +145,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "age = (t_ref - traces.timestamp).astype(float) / 1e9 if t_ref is not None else np.zeros(0)",
      "`np.zeros(0) @100`: constant 0 -> 1"):
         "t_ref is None only for a log without events, whose trail pass deposits nothing whatever the weights",
+    ("suggestion", "conditional_evidence", "E = np.where(z > z_min, 1.0 - r0 / np.maximum(r1, 1e-12), 0.0)",
+     "`np.maximum(r1, 1e-12) @54`: constant 1e-12 -> 2e-12"):
+        "r1 > 0 whenever smoothing > 0 (the item rate is > 0); with smoothing 0, r1 = 0 gives z <= 0, "
+        "so the guard never changes a kept value",
+    ("suggestion", "build",
+     "top = total.max(axis=1, keepdims=True) if n else np.zeros((n + 1, 1))", "`(n + 1, 1) @74`: constant 1 -> 0"):
+        "only for a colony with no items, which has no candidate to score either way",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "

@@ -579,3 +579,15 @@ def test_conditional_and_precedence_evidence_match_plain_references(smoothing):
                              np.array([0, 80]), np.array([0.0, 36.0]))
     assert E[0, 1] == pytest.approx(0.85, abs=0.005)
     assert precedence_strength(np.array([[0.0, 30.0], [2.0, 0.0]]))[0, 1] == pytest.approx(28 / 33)
+
+
+def test_suggestion_success_rate_and_support_hand_checked():
+    rows = [("u0", "a", 0, 1.0), ("u0", "b", 1, 1.0), ("u1", "a", 0, 1.0), ("u1", "b", 1, 1.0),
+            ("u2", "a", 0, 1.0), ("u2", "b", 1, 0.0)]
+    model = ManHill(depth=0, smoothing=2.0).fit(make_traces(rows))
+    got = {s.item: s for s in model.suggest(["a"], scores=[1.0], k=2)}
+    # arc a -> b: 2 successes, 1 failure; b's item rate (2 + 1) / (3 + 2) = 0.6 pulls with weight 2
+    assert got["b"].support == 3
+    assert got["b"].success_rate == pytest.approx((2 + 2 * 0.6) / (3 + 2))
+    # a -> a was never travelled: the item rate of a, (3 + 1) / (3 + 2)
+    assert got["a"].support == 0 and got["a"].success_rate == pytest.approx(0.8)
