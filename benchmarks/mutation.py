@@ -152,6 +152,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("suggestion", "build",
      "top = total.max(axis=1, keepdims=True) if n else np.zeros((n + 1, 1))", "`(n + 1, 1) @74`: constant 1 -> 0"):
         "only for a colony with no items, which has no candidate to score either way",
+    ("paths", "_steps", '"evidence_for": np.triu(sub, k=1).sum(axis=0),', "`k=1 @39`: constant 1 -> 0"):
+        "the evidence matrix has a zero diagonal (precedence_evidence fills it with 0): the diagonal adds 0",
+    ("paths", "_significant_arcs", "ratio = np.where(P + P.T > 0, P / (P + P.T), 0.0)",
+     "`np.where(P + P.T > 0, P / (P + P.T), 0.0) @53`: constant 0.0 -> 1.0"):
+        "where P + Pᵀ = 0 the z-score is 0 and an arc also needs z > 0: the ratio there is never read",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "

@@ -591,3 +591,21 @@ def test_suggestion_success_rate_and_support_hand_checked():
     assert got["b"].success_rate == pytest.approx((2 + 2 * 0.6) / (3 + 2))
     # a -> a was never travelled: the item rate of a, (3 + 1) / (3 + 2)
     assert got["a"].support == 0 and got["a"].success_rate == pytest.approx(0.8)
+
+
+def test_evidence_refuses_a_non_square_or_negative_precedence_and_names_valid_options():
+    from poem.errors import ParameterError
+    from poem.paths import precedence_evidence
+
+    class Colony:
+        precedence_ = np.zeros((2, 3))
+
+    with pytest.raises(ParameterError, match="square"):
+        precedence_evidence(Colony)
+    Colony.precedence_ = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(ParameterError, match="non-negative"):
+        precedence_evidence(Colony)
+    rows = [(f"u{k}", it, t, 1.0) for k in range(3) for t, it in enumerate(["a", "b"])]
+    model = ManHill().fit(make_traces(rows))
+    with pytest.raises(ParameterError, match=r"valid: \['exact_max_n', 'n_iterations'.*'threshold'"):
+        learning_path(model, method="lop", bogus=1)
