@@ -455,6 +455,17 @@ def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log
 LOG_LINE = re.compile(r"^\s+(killed|survived|timeout|equivalent|error rc=-?\d+)\s+([\d.]+)s (\S+):(\d+) (\w+): (.*)$")
 
 
+def _owner(module: str, function: str):
+    """The target a mutated function belongs to (the first listing it, else the module's catch-all)."""
+    for t in TARGETS:
+        if t.module == module and t.functions is not None and function in t.functions:
+            return t.name
+    for t in TARGETS:
+        if t.module == module and t.functions is None:
+            return t.name
+    return None
+
+
 def read_logs(paths) -> dict:
     """``{(target, lineno, description): (status, seconds)}`` from run logs, later lines winning."""
     out, target = {}, None
@@ -465,8 +476,10 @@ def read_logs(paths) -> dict:
                 target = head.group(1)
                 continue
             m = LOG_LINE.match(line)
-            if m and target:
-                out[(target, int(m.group(4)), m.group(6))] = (m.group(1), float(m.group(2)))
+            if m:
+                # the target from the module and function (runs that share a log may interleave)
+                owner = _owner(m.group(3), m.group(5)) or target
+                out[(owner, int(m.group(4)), m.group(6))] = (m.group(1), float(m.group(2)))
     return out
 
 

@@ -609,3 +609,11 @@ def test_evidence_refuses_a_non_square_or_negative_precedence_and_names_valid_op
     model = ManHill().fit(make_traces(rows))
     with pytest.raises(ParameterError, match=r"valid: \['exact_max_n', 'n_iterations'.*'threshold'"):
         learning_path(model, method="lop", bogus=1)
+
+
+def test_kendall_tau_on_two_common_items_is_defined():
+    from poem.ordering.evaluation import kendall_tau
+
+    assert kendall_tau(["b", "x", "a"], ["a", "b"]) == -1.0
+    assert kendall_tau(["a", "b"], ["a", "b", "c"]) == 1.0
+    assert math.isnan(kendall_tau(["a"], ["a", "b"]))
