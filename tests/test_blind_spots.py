@@ -617,3 +617,17 @@ def test_kendall_tau_on_two_common_items_is_defined():
     assert kendall_tau(["b", "x", "a"], ["a", "b"]) == -1.0
     assert kendall_tau(["a", "b"], ["a", "b", "c"]) == 1.0
     assert math.isnan(kendall_tau(["a"], ["a", "b"]))
+
+
+def test_dominant_term_weighs_each_term():
+    # b was never reached: no pheromone, neutral readiness (w_precedence x 0.5); a heavy w_level x level wins
+    rows = [("u0", "a", 0, 1.0), ("u1", "a", 0, 0.0)]
+    model = ManHill(w_level=2.0).fit(make_traces(rows, items=["a", "b"]))
+    b = next(s for s in model.suggest([], k=2) if s.item == "b")
+    level = 1 - abs(b.predicted_success - 0.7) / 0.7
+    assert 2.0 * level > 0.5 and b.dominant_term == "level"
+    # w_level 0.5: 0.5 x level (about 0.36) < 0.5, the neutral readiness term
+    light = ManHill(w_level=0.5).fit(make_traces(rows, items=["a", "b"]))
+    b = next(s for s in light.suggest([], k=2) if s.item == "b")
+    assert 0.5 * (1 - abs(b.predicted_success - 0.7) / 0.7) < 0.5 < 0.5 / (1 - abs(b.predicted_success - 0.7) / 0.7)
+    assert b.dominant_term == "precedence"
