@@ -157,6 +157,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("paths", "_significant_arcs", "ratio = np.where(P + P.T > 0, P / (P + P.T), 0.0)",
      "`np.where(P + P.T > 0, P / (P + P.T), 0.0) @53`: constant 0.0 -> 1.0"):
         "where P + Pᵀ = 0 the z-score is 0 and an arc also needs z > 0: the ratio there is never read",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)", "`length > 0`: > -> >="):
+        "a zero-length path then divides by zero in the branch np.where discards: a warning, the same values",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "

@@ -96,3 +96,12 @@ def test_properties(rows):
     for name in METRICS:
         assert r[name] == pytest.approx(r2[name], nan_ok=True)
     assert r["AP"] == pytest.approx(f["AP"].mean())
+
+
+def test_path_length_zero_is_valid_and_errors_name_the_bad_value():
+    from poem.simulation.promotion import promotion_frame
+
+    frame = promotion_frame([0.0, 0.2], [0.5, 0.2], [0, 3])
+    assert frame["NRP"].tolist() == [0.5, 0.0] and frame["APR"].tolist() == [0.0, 0.0]
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
+        promotion_frame([0.0, 0.0], [0.0, 0.0], [1, 1], full_score=[0.5, -1.0])
