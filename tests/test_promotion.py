@@ -105,3 +105,10 @@ def test_path_length_zero_is_valid_and_errors_name_the_bad_value():
     assert frame["NRP"].tolist() == [0.5, 0.0] and frame["APR"].tolist() == [0.0, 0.0]
     with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
         promotion_frame([0.0, 0.0], [0.0, 0.0], [1, 1], full_score=[0.5, -1.0])
+
+
+def test_zero_weights_are_allowed_and_leave_learners_out():
+    one = promotion_report([0.0, 0.0], [0.5, 1.0], [2, 2], weights=[1.0, 0.0])
+    assert one["AP"] == 0.5 and one["n"] == 2
+    none = promotion_report([0.0, 0.0], [0.5, 1.0], [2, 2], weights=[0.0, 0.0])
+    assert all(np.isnan(none[k]) for k in METRICS)
