@@ -145,6 +145,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "age = (t_ref - traces.timestamp).astype(float) / 1e9 if t_ref is not None else np.zeros(0)",
      "`np.zeros(0) @100`: constant 0 -> 1"):
         "t_ref is None only for a log without events, whose trail pass deposits nothing whatever the weights",
+    ("suggestion", "conditional_evidence",
+     "r1 = (s1 + m * rbar) / (a1 + m) if m > 0 else np.divide(s1, a1, out=rbar.repeat(len(a1), 0), where=a1 > 0)",
+     "`m > 0`: > -> >="):
+        "with smoothing 0 it differs only where a1 = 0 (NaN instead of the item rate r̄); then all of j's "
+        "attempts are on the other side, whose rate is about r̄, so z <= 1 < z_min and E = 0 either way",
     ("suggestion", "conditional_evidence", "E = np.where(z > z_min, 1.0 - r0 / np.maximum(r1, 1e-12), 0.0)",
      "`np.maximum(r1, 1e-12) @54`: constant 1e-12 -> 2e-12"):
         "r1 > 0 whenever smoothing > 0 (the item rate is > 0); with smoothing 0, r1 = 0 gives z <= 0, "

@@ -383,6 +383,8 @@ def test_graph_recall_with_closure_is_against_the_reduction():
     cyclic = {"prerequisites": [["a", "b"], ["b", "a"], ["b", "c"]]}
     cyc = graph_scores([("a", "c")], cyclic, closure=True)
     assert cyc["precision"] == 1.0 and cyc["recall"] == 0.0 and cyc["n_true"] == 3
+    # a self-loop on an item outside the cycle is not implied by the truth
+    assert graph_scores([("c", "c")], cyclic, closure=True)["precision"] == 0.0
     assert evaluate(["a", "b", "c"], truth, graph=[("a", "b")], closure=True)["recall"] == 0.5
 
 
