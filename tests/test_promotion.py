@@ -112,3 +112,10 @@ def test_zero_weights_are_allowed_and_leave_learners_out():
     assert one["AP"] == 0.5 and one["n"] == 2
     none = promotion_report([0.0, 0.0], [0.5, 1.0], [2, 2], weights=[0.0, 0.0])
     assert all(np.isnan(none[k]) for k in METRICS)
+
+
+def test_errors_name_the_offending_value_not_a_valid_neighbour():
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?1\.5"):
+        promotion_frame([0.0, 0.0], [0.0, 0.0], [0, 1.5])
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
+        promotion_report([0.0, 0.0], [0.0, 0.0], [1, 1], weights=[0.0, -1.0])
