@@ -164,6 +164,14 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "where P + Pᵀ = 0 the z-score is 0 and an arc also needs z > 0: the ratio there is never read",
     ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)", "`length > 0`: > -> >="):
         "a zero-length path then divides by zero in the branch np.where discards: a warning, the same values",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)", "`length > 0 @30`: constant 0 -> 1"):
+        "a path of length 1 takes 1 step either way",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)",
+     "`np.where(length > 0, length, 1.0) @41`: constant 1.0 -> 0.0"):
+        "the fallback step count is only used for zero-length paths, whose rate is 0 whatever it is",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)",
+     "`np.where(length > 0, length, 1.0) @41`: constant 1.0 -> 2.0"):
+        "the fallback step count is only used for zero-length paths, whose rate is 0 whatever it is",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "

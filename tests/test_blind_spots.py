@@ -633,3 +633,9 @@ def test_dominant_term_weighs_each_term():
     b = next(s for s in light.suggest([], k=2) if s.item == "b")
     assert 0.5 * (1 - abs(b.predicted_success - 0.7) / 0.7) < 0.5 < 0.5 / (1 - abs(b.predicted_success - 0.7) / 0.7)
     assert b.dominant_term == "precedence"
+
+
+def test_evaluate_graph_is_scored_against_the_arcs_by_default():
+    truth = {"items": list("abc"), "prerequisites": [["a", "b"], ["b", "c"]], "true_order": list("abc")}
+    assert evaluate(["a"], truth, graph=[("a", "c")])["precision"] == 0.0
+    assert evaluate(["a"], truth, graph=[("a", "c")], closure=True)["precision"] == 1.0

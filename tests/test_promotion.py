@@ -119,3 +119,12 @@ def test_errors_name_the_offending_value_not_a_valid_neighbour():
         promotion_frame([0.0, 0.0], [0.0, 0.0], [0, 1.5])
     with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
         promotion_report([0.0, 0.0], [0.0, 0.0], [1, 1], weights=[0.0, -1.0])
+
+
+def test_empty_cohort_full_score_and_no_room_by_hand():
+    assert len(promotion_frame([], [], [])) == 0
+    # full score 2: RP and RPR are shares of it
+    frame = promotion_frame([0.0], [1.0], [4], full_score=2.0)
+    assert frame["RP"].iloc[0] == 0.5 and frame["RPR"].iloc[0] == 0.125
+    # a learner who started at the full score has no room: NRP is undefined, not -inf
+    assert np.isnan(promotion_frame([1.0], [0.5], [2])["NRP"].iloc[0])
