@@ -520,7 +520,9 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
     for m in mutants:
         by_target.setdefault(m.target, []).append(m)
     out = ["# Mutation testing of the core", "",
-           f"Produced by `{command}` on {_dt.date.today()} (the shared 2-core machine; {seconds / 60:.0f} min). "
+           (f"Produced by `{command}` on {_dt.date.today()} (the shared 2-core machine; {seconds / 60:.0f} min). "
+            if seconds else f"Rebuilt by `{command}` on {_dt.date.today()} from the logged runs (commands and "
+            "timings in the notes below and in the log). ") +
            "A mutant is one small AST edit in one function; it is killed when a relevant test fails. "
            "Score = killed (timeouts included) / (run − equivalent). See `benchmarks/mutation.py` for the "
            "operators, the targets and their test files.", "",
