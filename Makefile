@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.poem-installed
 DEMO_OUT ?= reports
 
-.PHONY: demo test test-fast bench setup clean
+.PHONY: demo test test-fast bench mutation setup clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run_all.py
+
+# mutation testing of the core (tens of minutes; not in CI): a fresh run, its log and benchmarks/results/mutation.md
+mutation: $(STAMP)
+	rm -f benchmarks/results/mutation_log.txt
+	$(BIN)/python benchmarks/mutation.py --log benchmarks/results/mutation_log.txt \
+		--write benchmarks/results/mutation.md $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis

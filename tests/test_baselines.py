@@ -1,4 +1,5 @@
-"""Baseline paths on traces: hand-checked small cases, the DFG against pm4py, benchmark sanity figures."""
+"""Baseline paths on traces: hand-checked small cases, the DFG against a plain reference (against pm4py:
+``benchmarks/bench_dfg_pm4py.py``), benchmark sanity figures."""
 
 import json
 
@@ -72,20 +73,25 @@ def test_markov_prefers_successful_moves(small):
     assert np.isinf(path.objective)  # d can only be reached by a jump
 
 
-def test_directly_follows_counts_equal_pm4py():
-    pm4py = pytest.importorskip("pm4py")
+def test_directly_follows_counts_equal_a_plain_reference():
+    # the pm4py DFG comparison needs the `bench` extra: it lives in benchmarks/bench_dfg_pm4py.py; here the
+    # counts are checked against a plain-Python reading of "directly follows" on the canonical frame
     rng = np.random.default_rng(0)
     rows = [(f"u{k}", f"i{rng.integers(0, 6)}", t, 1.0) for k in range(30) for t in range(8)]
     traces = make(rows)
-    frame = traces.to_frame()
-    dfg, starts, _ = pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item",
-                                        timestamp_key="timestamp")
+    frame = traces.to_frame().sort_values(["learner", "timestamp"], kind="stable")
+    theirs, starts = {}, {}
+    for _, trail in frame.groupby("learner", sort=False):
+        seq = trail["item"].astype(str).tolist()
+        starts[seq[0]] = starts.get(seq[0], 0) + 1
+        for a, b in zip(seq, seq[1:]):
+            if a != b:  # a path never repeats an item: self-loops are not moves
+                theirs[(a, b)] = theirs.get((a, b), 0) + 1
     counts, start_counts = transition_counts(traces)
     idx = {x: k for k, x in enumerate(traces.items)}
     ours = {(a, b): counts[idx[a], idx[b]] for a in idx for b in idx if counts[idx[a], idx[b]] > 0}
-    theirs = {arc: n for arc, n in dfg.items() if arc[0] != arc[1]}  # a path never repeats an item
-    assert ours == theirs
-    assert {a: start_counts[idx[a]] for a in starts} == dict(starts)
+    assert len(theirs) > 10 and ours == theirs
+    assert {a: start_counts[idx[a]] for a in idx if start_counts[idx[a]] > 0} == starts
 
 
 def test_catalogue_order_from_item_info():

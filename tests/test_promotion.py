@@ -96,3 +96,35 @@ def test_properties(rows):
     for name in METRICS:
         assert r[name] == pytest.approx(r2[name], nan_ok=True)
     assert r["AP"] == pytest.approx(f["AP"].mean())
+
+
+def test_path_length_zero_is_valid_and_errors_name_the_bad_value():
+    from poem.simulation.promotion import promotion_frame
+
+    frame = promotion_frame([0.0, 0.2], [0.5, 0.2], [0, 3])
+    assert frame["NRP"].tolist() == [0.5, 0.0] and frame["APR"].tolist() == [0.0, 0.0]
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
+        promotion_frame([0.0, 0.0], [0.0, 0.0], [1, 1], full_score=[0.5, -1.0])
+
+
+def test_zero_weights_are_allowed_and_leave_learners_out():
+    one = promotion_report([0.0, 0.0], [0.5, 1.0], [2, 2], weights=[1.0, 0.0])
+    assert one["AP"] == 0.5 and one["n"] == 2
+    none = promotion_report([0.0, 0.0], [0.5, 1.0], [2, 2], weights=[0.0, 0.0])
+    assert all(np.isnan(none[k]) for k in METRICS)
+
+
+def test_errors_name_the_offending_value_not_a_valid_neighbour():
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?1\.5"):
+        promotion_frame([0.0, 0.0], [0.0, 0.0], [0, 1.5])
+    with pytest.raises(ParameterError, match=r"got (np.float64\()?-1\.0"):
+        promotion_report([0.0, 0.0], [0.0, 0.0], [1, 1], weights=[0.0, -1.0])
+
+
+def test_empty_cohort_full_score_and_no_room_by_hand():
+    assert len(promotion_frame([], [], [])) == 0
+    # full score 2: RP and RPR are shares of it
+    frame = promotion_frame([0.0], [1.0], [4], full_score=2.0)
+    assert frame["RP"].iloc[0] == 0.5 and frame["RPR"].iloc[0] == 0.125
+    # a learner who started at the full score has no room: NRP is undefined, not -inf
+    assert np.isnan(promotion_frame([1.0], [0.5], [2])["NRP"].iloc[0])

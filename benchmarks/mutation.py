@@ -1,0 +1,634 @@
+"""Mutation testing of the core: does the test suite catch small deliberate bugs?
+
+Each *mutant* is the package with one small change in one function of a core module (a comparison
+flipped, ``+`` turned into ``-``, a constant moved by one, ``and`` into ``or``, a ``break`` into a
+``continue``...). The mutant is *killed* when at least one of the tests relevant to that module fails,
+*survives* when they all pass. The mutation score of a module is killed / (mutants − equivalent ones),
+where an equivalent mutant (one that cannot change any observable result) is triaged by hand in
+:data:`EQUIVALENT` with the reason.
+
+Why not mutmut or cosmic-ray: the colony's kernels are numba ``@njit`` functions, and mutmut 3 rewrites
+every function into a trampoline (a dict lookup and an environment read per call) that numba cannot
+compile; cosmic-ray needs a session database and a worker set-up for what is, here, a loop over AST
+edits. This script applies one AST edit at a time to a scratch copy of the repository (the working tree
+is never touched) and runs the relevant test files there with ``NUMBA_DISABLE_JIT=1``, so the kernels
+run as plain Python (slower, but no compilation per mutant; the same code, the same results).
+
+The run is bounded: ``--max-mutants`` per target, chosen with a fixed seed when a target has more, and
+``--timeout`` per mutant (a mutant that loops forever counts as killed by the timeout, reported apart).
+Targets run in priority order (the colony's deposit, precedence, decay and selection code first).
+``--only`` picks targets by name. Not in CI: it takes tens of minutes; run it before resolving an issue
+that touches the core::
+
+    make mutation                      # every target, results in benchmarks/results/mutation.md
+    python benchmarks/mutation.py --only kernels,selection --max-mutants 80
+    python benchmarks/mutation.py --list   # the mutants, without running them
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import datetime as _dt
+import os
+import random
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results" / "mutation.md"
+
+#: slow or unrelated tests left out of the mutant runs (they re-check, on real data or whole closed
+#: loops, what the fast hand-checked tests pin down; they stay in ``make test``)
+DESELECT = ("benchmark_course or course_a or cli_compare or semet or beats_unguided or notebook "
+            "or docstring_examples")
+
+
+@dataclass
+class Target:
+    """A module, the functions of it to mutate (None: all), and the test files that speak for it."""
+
+    name: str
+    module: str
+    functions: tuple | None
+    tests: tuple
+    keyword: str = f"not ({DESELECT})"
+
+
+#: priority order: the colony's deposit / precedence / decay / selection code first; the test files
+#: whose first tests exercise the target come first (``-x`` stops at the first failure)
+TARGETS = (
+    Target("deposit", "poem/colony/kernels.py", ("trail_pass", "session_firsts"),
+           ("tests/test_antcolony.py", "tests/test_blind_spots.py")),
+    Target("erosion", "poem/colony/kernels.py", ("erosion_pass", "row_deposit_counts"),
+           ("tests/test_blind_spots.py", "tests/test_antcolony.py")),
+    Target("selection", "poem/colony/suggestion.py", ("select", "mastered_items"),
+           ("tests/test_blind_spots.py", "tests/test_antcolony.py")),
+    Target("decay", "poem/antcolony.py",
+           ("partial_fit", "_decayed_pheromones", "_learner_weights", "_gap_ns", "_sess_first", "_embed",
+            "_with_items", "partial_state"),
+           ("tests/test_blind_spots.py", "tests/test_antcolony.py")),
+    Target("conditional", "poem/colony/kernels.py", ("conditional_pass",),
+           ("tests/test_antcolony.py", "tests/test_blind_spots.py")),
+    Target("suggestion", "poem/colony/suggestion.py",
+           ("precedence_strength", "conditional_evidence", "build", "score_candidates", "suggestion"),
+           ("tests/test_antcolony.py", "tests/test_blind_spots.py")),
+    Target("elo", "poem/colony/kernels.py", ("elo_pass",), ("tests/test_elo.py", "tests/test_antcolony.py")),
+    Target("paths", "poem/paths.py", None, ("tests/test_blind_spots.py", "tests/test_paths.py")),
+    Target("lop", "poem/ordering/lop.py", None, ("tests/test_lop.py", "tests/test_paths.py")),
+    Target("evaluation", "poem/ordering/evaluation.py", None,
+           ("tests/test_blind_spots.py", "tests/test_evaluation.py")),
+    Target("promotion", "poem/simulation/promotion.py", None, ("tests/test_promotion.py",)),
+    Target("canonical", "poem/importers/canonical.py", None,
+           ("tests/test_io.py", "tests/test_io_properties.py", "tests/test_io_formats.py")),
+)
+
+#: hand triage of surviving mutants that cannot change an observable result:
+#: (target, function, line text stripped, description) -> reason
+_SENTINEL = ("any negative sentinel works: the stamps are compared with learner indices, which are >= 0 "
+             "(-1 -> 0 is killed)")
+_FIRST = "at e == a the session start is a already: setting it again changes nothing"
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    ("deposit", "session_firsts", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
+     "`e > a`: > -> >="): _FIRST,
+    ("deposit", "trail_pass", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
+     "`e > a`: > -> >="): _FIRST,
+    ("deposit", "trail_pass", "arc_stamp = np.full((n + 1, n), -1, np.int64)", "`n + 1 @29`: constant 1 -> 2"):
+        "one spare row in a scratch array that is never read",
+    ("deposit", "trail_pass", "arc_stamp = np.full((n + 1, n), -1, np.int64)", "`-1 @37`: constant 1 -> 2"):
+        _SENTINEL,
+    ("deposit", "trail_pass", "item_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "succ_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "fail_stamp = np.full(n, -1, np.int64)", "`-1 @29`: constant 1 -> 2"): _SENTINEL,
+    ("deposit", "trail_pass", "if failed_j and first_fail[j] < first_succ[i]:",
+     "`first_fail[j] < first_succ[i]`: < -> <="):
+        "a first failure and a first success are two different events: their indices are never equal",
+    ("erosion", "erosion_pass", "scale = np.ones(n + 1)", "`n + 1 @24`: constant 1 -> 2"):
+        "one spare row scale that no deposit and no final rescaling reads",
+    ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200 @27`: constant 1e-200 -> 2e-200"):
+        "when to renormalise a row's scale: any threshold far above underflow gives the same values (to rounding)",
+    ("erosion", "erosion_pass", "if scale[rr] < 1e-200:", "`scale[rr] < 1e-200`: < -> <="):
+        "when to renormalise a row's scale: the boundary value itself is never hit exactly",
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"):
+        _SENTINEL,
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 0"):
+        "the stamp only guards resetting wins[j], which starts at 0 and is only ever raised by the learner "
+        "who stamped j last: a missed reset before anyone touched j resets nothing",
+    ("conditional", "conditional_pass", "stamp = np.full(n, -1, np.int64)",
+     "`np.full(n, -1, np.int64) @23`: drop unary -"):
+        "the stamp only guards resetting wins[j], which starts at 0 and is only ever raised by the learner "
+        "who stamped j last: a missed reset before anyone touched j resets nothing",
+    ("decay", "_decayed_pheromones", "float(self.mastery), 0.0)",
+     "`trail_pass(traces.item, traces.score, traces.ti... @50`: constant 0.0 -> 1.0"):
+        "the failure bonus only changes precedence, which the decayed pass discards (it keeps the pheromones)",
+    ("decay", "_gap_ns", "return -1 if model.session_gap is None else int(float(model.session_gap) * 1e9)",
+     "`-1 @12`: constant 1 -> 2"): "any negative gap means no session gap to the kernels",
+    ("decay", "partial_fit", "elapsed = max(0, t_ref - self._t_ref) / 1e9",
+     "`max(0, t_ref - self._t_ref) @38`: constant 0 -> 1"):
+        "a floor of 1 ns instead of 0 on the time since the last fit: below any measurable decay",
+    ("decay", "partial_state",
+     "n_events=traces.n_events, log_item=log[0].astype(np.int32, copy=False),", "`copy=False @76`: False -> True"):
+        "copying the compact ELO log costs memory, not values",
+    ("decay", "partial_state", "log_score=log[1].astype(np.float64, copy=False), log_time=log[2].astype(np.int64, "
+     "copy=False),", "`copy=False @53`: False -> True"): "copying the compact ELO log costs memory, not values",
+    ("decay", "partial_state", "log_score=log[1].astype(np.float64, copy=False), log_time=log[2].astype(np.int64, "
+     "copy=False),", "`copy=False @99`: False -> True"): "copying the compact ELO log costs memory, not values",
+    ("decay", "_decayed_pheromones",
+     "age = (t_ref - traces.timestamp).astype(float) / 1e9 if t_ref is not None else np.zeros(0)",
+     "`np.zeros(0) @100`: constant 0 -> 1"):
+        "t_ref is None only for a log without events, whose trail pass deposits nothing whatever the weights",
+    ("suggestion", "conditional_evidence",
+     "r1 = (s1 + m * rbar) / (a1 + m) if m > 0 else np.divide(s1, a1, out=rbar.repeat(len(a1), 0), where=a1 > 0)",
+     "`m > 0`: > -> >="):
+        "with smoothing 0 it differs only where a1 = 0 (NaN instead of the item rate r̄); then all of j's "
+        "attempts are on the other side, whose rate is about r̄, so z <= 1 < z_min and E = 0 either way",
+    ("suggestion", "conditional_evidence", "E = np.where(z > z_min, 1.0 - r0 / np.maximum(r1, 1e-12), 0.0)",
+     "`np.maximum(r1, 1e-12) @54`: constant 1e-12 -> 2e-12"):
+        "r1 > 0 whenever smoothing > 0 (the item rate is > 0); with smoothing 0, r1 = 0 gives z <= 0, "
+        "so the guard never changes a kept value",
+    ("suggestion", "build",
+     "top = total.max(axis=1, keepdims=True) if n else np.zeros((n + 1, 1))", "`(n + 1, 1) @74`: constant 1 -> 0"):
+        "only for a colony with no items, which has no candidate to score either way",
+    ("paths", "_steps", '"evidence_for": np.triu(sub, k=1).sum(axis=0),', "`k=1 @39`: constant 1 -> 0"):
+        "the evidence matrix has a zero diagonal (precedence_evidence fills it with 0): the diagonal adds 0",
+    ("paths", "_significant_arcs", "ratio = np.where(P + P.T > 0, P / (P + P.T), 0.0)",
+     "`np.where(P + P.T > 0, P / (P + P.T), 0.0) @53`: constant 0.0 -> 1.0"):
+        "where P + Pᵀ = 0 the z-score is 0 and an arc also needs z > 0: the ratio there is never read",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)", "`length > 0`: > -> >="):
+        "a zero-length path then divides by zero in the branch np.where discards: a warning, the same values",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)", "`length > 0 @30`: constant 0 -> 1"):
+        "a path of length 1 takes 1 step either way",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)",
+     "`np.where(length > 0, length, 1.0) @41`: constant 1.0 -> 0.0"):
+        "the fallback step count is only used for zero-length paths, whose rate is 0 whatever it is",
+    ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)",
+     "`np.where(length > 0, length, 1.0) @41`: constant 1.0 -> 2.0"):
+        "the fallback step count is only used for zero-length paths, whose rate is 0 whatever it is",
+    ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
+     "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
+        "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "
+        "which the tests pin; its exact size (0.1 % or 0.2 % of the range) is not specified",
+    ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
+     "`1.0`: constant 1.0 -> 2.0"):
+        "with flat scores every fitness is this same constant: any positive value gives the uniform draw",
+}
+
+
+# ------------------------------------------------------------------------------------------ mutants
+@dataclass
+class Mutant:
+    target: str
+    function: str
+    lineno: int
+    description: str
+    index: int                      # position of the site in the module's walk
+    line: str = ""
+    status: str = "not run"
+    seconds: float = 0.0
+    detail: str = field(default="", repr=False)
+
+    @property
+    def key(self):
+        return (self.target, self.function, self.line.strip(), self.description)
+
+
+CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+            ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+BIN_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
+            ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv, ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd}
+SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+          ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in", ast.Add: "+", ast.Sub: "-",
+          ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&",
+          ast.BitOr: "|", ast.And: "and", ast.Or: "or"}
+
+
+def _sites(node: ast.AST):
+    """Yield ``(description, apply)`` for every mutation of this node alone; ``apply(node)`` edits a copy."""
+    if isinstance(node, ast.Compare):
+        for k, op in enumerate(node.ops):
+            if type(op) in CMP_SWAP:
+                new = CMP_SWAP[type(op)]
+
+                def apply(n, k=k, new=new):
+                    n.ops[k] = new()
+                yield f"{SYMBOL[type(op)]} -> {SYMBOL[new]}", apply
+    elif isinstance(node, (ast.BinOp, ast.AugAssign)):
+        op = node.op
+        if type(op) in BIN_SWAP:
+            new = BIN_SWAP[type(op)]
+
+            def apply(n, new=new):
+                n.op = new()
+            suffix = "=" if isinstance(node, ast.AugAssign) else ""
+            yield f"{SYMBOL[type(op)]}{suffix} -> {SYMBOL[new]}{suffix}", apply
+    elif isinstance(node, ast.BoolOp):
+        new = ast.Or if isinstance(node.op, ast.And) else ast.And
+
+        def apply(n, new=new):
+            n.op = new()
+        yield f"{SYMBOL[type(node.op)]} -> {SYMBOL[new]}", apply
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub)):
+        yield f"drop unary {'not' if isinstance(node.op, ast.Not) else '-'}", "unwrap"
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float) and not isinstance(node.value, bool):
+        v = node.value
+        for new in ({0: (1,), 1: (0, 2)}.get(v, (v + 1,)) if isinstance(v, int) else
+                    ((1.0,) if v == 0 else (0.0, 2.0) if v == 1 else (v * 2,))):
+            def apply(n, new=new):
+                n.value = new
+            yield f"constant {v!r} -> {new!r}", apply
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        def apply(n):
+            n.value = not n.value
+        yield f"{node.value} -> {not node.value}", apply
+    elif isinstance(node, ast.Break):
+        yield "break -> continue", "continue"
+    elif isinstance(node, ast.Continue):
+        yield "continue -> break", "break"
+
+
+class _Apply(ast.NodeTransformer):
+    def __init__(self, index: int, sub: int):
+        self.index, self.sub, self.count = index, sub, -1
+
+    def visit(self, node):
+        node = self.generic_visit(node)
+        if _mutable(node):
+            self.count += 1
+            if self.count == self.index:
+                action = list(_sites(node))[self.sub][1]
+                if action == "unwrap":
+                    return node.operand
+                if action == "continue":
+                    return ast.copy_location(ast.Continue(), node)
+                if action == "break":
+                    return ast.copy_location(ast.Break(), node)
+                action(node)
+        return node
+
+
+def _mutable(node) -> bool:
+    return any(True for _ in _sites(node))
+
+
+def enumerate_mutants(target: Target) -> tuple[str, list[tuple[Mutant, int, int]]]:
+    """The module source and every ``(mutant, site index, sub index)`` inside the target's functions."""
+    source = (REPO / target.module).read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    out: list = []
+    counter = [-1]
+
+    def walk(node, func, parents):
+        decorators = getattr(node, "decorator_list", [])
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                walk(child, child.name, parents + [node])
+            else:
+                # a decorator's arguments (``njit(cache=True)``) change how, not what, is computed
+                walk(child, None if child in decorators else func, parents + [node])
+        # post-order, as _Apply counts
+        if _mutable(node):
+            counter[0] += 1
+            wanted = func is not None and (target.functions is None or func in target.functions)
+            if wanted and not _is_docstring(node, parents) and not _is_annotation(node, parents):
+                # a constant or a unary minus is shown within its parent expression, so that two
+                # mutants on one line keep distinct descriptions
+                shown = parents[-1] if isinstance(node, (ast.Constant, ast.UnaryOp)) and parents and \
+                    isinstance(parents[-1], (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Subscript,
+                                             ast.Tuple, ast.AugAssign, ast.keyword)) else node
+                segment = " ".join((ast.get_source_segment(source, shown) or "").split())
+                segment = segment if len(segment) <= 50 else segment[:47] + "..."
+                if shown is not node:
+                    segment += f" @{node.col_offset}"
+                for sub, (desc, _) in enumerate(_sites(node)):
+                    m = Mutant(target.name, func, node.lineno, f"`{segment}`: {desc}", counter[0],
+                               line=lines[node.lineno - 1] if node.lineno <= len(lines) else "")
+                    out.append((m, counter[0], sub))
+
+    walk(tree, None, [])
+    # two sites of one line can read alike (``np.zeros((n + 1, n)), np.zeros((n + 1, n))``): number the repeats
+    seen: dict = {}
+    for m, _, _ in out:
+        k = (m.lineno, m.description)
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] > 1:
+            m.description += f" (#{seen[k]})"
+    return source, out
+
+
+def _is_docstring(node, parents) -> bool:
+    return isinstance(node, ast.Constant) and parents and isinstance(parents[-1], ast.Expr)
+
+
+def _is_annotation(node, parents) -> bool:
+    return any(isinstance(p, ast.arg) or getattr(p, "returns", None) is node or isinstance(p, ast.AnnAssign)
+               for p in parents[-2:])
+
+
+def mutate(source: str, index: int, sub: int) -> str:
+    tree = ast.parse(source)
+    tree = _Apply(index, sub).visit(copy.deepcopy(tree))
+    ast.fix_missing_locations(tree)
+    return ast.unparse(tree)
+
+
+# ------------------------------------------------------------------------------------------ running
+def scratch_copy() -> Path:
+    """A throwaway copy of the package and the tests (the working tree is never mutated)."""
+    root = Path(tempfile.mkdtemp(prefix="poem-mutation-"))
+    shutil.copytree(REPO / "poem", root / "poem", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "tests", root / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    # ../shared is absent beside the copy: the tests reading it skip cleanly (the slow data tests are
+    # deselected anyway)
+    return root
+
+
+def _preload() -> None:
+    """Import the heavy dependencies once in the parent; each mutant's test run is a fork of it, so a
+    mutant pays for its tests, not for starting Python, numpy, pandas, numba and pytest again."""
+    os.environ["NUMBA_DISABLE_JIT"] = "1"
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    import hypothesis  # noqa: F401
+    import networkx  # noqa: F401
+    import numba  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import pytest  # noqa: F401
+    import scipy.stats  # noqa: F401
+
+
+_CHILD = [0]
+
+
+def _stop(signum, frame):
+    """SIGTERM: end the running mutant's test process too, then clean up (``finally`` in :func:`run`)."""
+    if _CHILD[0] > 0:
+        try:
+            os.kill(_CHILD[0], 9)
+        except ProcessLookupError:
+            pass
+    raise SystemExit(f"mutation: stopped by signal {signum}")
+
+
+def run_tests(root: Path, target: Target, timeout: float) -> tuple[str, float, str]:
+    """Run the target's tests on the scratch copy in a forked child; ``(status, seconds, detail)``."""
+    args = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0", "-k", target.keyword, *target.tests]
+    t0 = time.perf_counter()
+    pid = os.fork()
+    _CHILD[0] = pid
+    if pid == 0:  # child: fresh poem and tests modules from the scratch copy, output discarded
+        code = 3
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.chdir(root)
+            sys.path.insert(0, str(root))
+            for name in [m for m in sys.modules if m == "poem" or m.startswith(("poem.", "tests", "conftest"))]:
+                del sys.modules[name]
+            import pytest
+            from hypothesis import Phase, settings
+
+            # a mutant is killed by the first failing example: shrinking it (long in plain Python) adds
+            # nothing here
+            settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                                      deadline=None, database=None)
+            code = int(pytest.main([*args, "--hypothesis-profile=mutation"]))
+        finally:
+            os._exit(code)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.perf_counter() - t0 > timeout:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return "timeout", time.perf_counter() - t0, ""
+        time.sleep(0.05)
+    secs = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return "survived", secs, ""
+    if code == 1:
+        return "killed", secs, ""
+    return f"error rc={code}", secs, ""
+
+
+def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log, only_keys=None,
+        skip_keys=frozenset()) -> list[Mutant]:
+    root = scratch_copy()
+    _preload()
+    signal.signal(signal.SIGTERM, _stop)
+    done: list[Mutant] = []
+    t_start = time.perf_counter()
+    try:
+        for target in targets:
+            source, mutants = enumerate_mutants(target)
+            if only_keys is not None:
+                mutants = [x for x in mutants if (target.name, x[0].lineno, x[0].description) in only_keys]
+                if not mutants:
+                    continue
+            mutants = [x for x in mutants if (target.name, x[0].lineno, x[0].description) not in skip_keys]
+            if not mutants:
+                continue
+            status, base, tail = run_tests(root, target, timeout * 4)
+            if status != "survived":
+                raise SystemExit(f"mutation: the tests of {target.name} fail on the unmutated code:\n{tail}")
+            log(f"[{target.name}] {len(mutants)} mutants; unmutated tests pass in {base:.1f} s")
+            if len(mutants) > max_mutants:
+                mutants = sorted(random.Random(seed).sample(mutants, max_mutants), key=lambda m: m[1])
+            path = root / target.module
+            for m, index, sub in mutants:
+                if time.perf_counter() - t_start > budget:
+                    m.status = "not run (time budget)"
+                    done.append(m)
+                    continue
+                try:
+                    path.write_text(mutate(source, index, sub))
+                    m.status, m.seconds, m.detail = run_tests(root, target, max(timeout, 3 * base))
+                finally:
+                    path.write_text(source)
+                if m.key in EQUIVALENT and m.status == "survived":
+                    m.status = "equivalent"
+                done.append(m)
+                log(f"  {m.status:>9} {m.seconds:5.1f}s {target.module}:{m.lineno} {m.function}: {m.description}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return done
+
+
+# ------------------------------------------------------------------------------------------ report
+LOG_LINE = re.compile(r"^\s+(killed|survived|timeout|equivalent|error rc=-?\d+)\s+([\d.]+)s (\S+):(\d+) (\w+): (.*)$")
+
+
+def _owner(module: str, function: str):
+    """The target a mutated function belongs to (the first listing it, else the module's catch-all)."""
+    for t in TARGETS:
+        if t.module == module and t.functions is not None and function in t.functions:
+            return t.name
+    for t in TARGETS:
+        if t.module == module and t.functions is None:
+            return t.name
+    return None
+
+
+def read_logs(paths) -> dict:
+    """``{(target, lineno, description): (status, seconds)}`` from run logs, later lines winning."""
+    out, target = {}, None
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            head = re.match(r"^\[(\w+)\] ", line)
+            if head:
+                target = head.group(1)
+                continue
+            m = LOG_LINE.match(line)
+            if m:
+                # the target from the module and function (runs that share a log may interleave)
+                owner = _owner(m.group(3), m.group(5)) or target
+                out[(owner, int(m.group(4)), m.group(6))] = (m.group(1), float(m.group(2)))
+    return out
+
+
+def from_logs(paths, targets) -> list[Mutant]:
+    """The mutants of ``targets`` with their status in the logs ("not run" when absent), re-triaged with
+    the current :data:`EQUIVALENT`."""
+    seen = read_logs(paths)
+    out = []
+    for t in targets:
+        for m, _, _ in enumerate_mutants(t)[1]:
+            status, secs = seen.get((t.name, m.lineno, m.description), ("not run", 0.0))
+            if status == "equivalent":
+                status = "survived"
+            if status == "survived" and m.key in EQUIVALENT:
+                status = "equivalent"
+            m.status, m.seconds = status, secs
+            out.append(m)
+    return out
+
+
+def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> str:
+    by_target: dict[str, list[Mutant]] = {}
+    for m in mutants:
+        by_target.setdefault(m.target, []).append(m)
+    out = ["# Mutation testing of the core", "",
+           (f"Produced by `{command}` on {_dt.date.today()} (the shared 2-core machine; {seconds / 60:.0f} min). "
+            if seconds else f"Rebuilt by `{command}` on {_dt.date.today()} from the logged runs (commands and "
+            "timings in the notes below and in the log). ") +
+           "A mutant is one small AST edit in one function; it is killed when a relevant test fails. "
+           "Score = killed (timeouts included) / (run − equivalent). See `benchmarks/mutation.py` for the "
+           "operators, the targets and their test files.", "",
+           "| target | module | functions | mutants | run | killed | timeout | survived | equivalent | score |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    targets = {t.name: t for t in TARGETS}
+    for name, ms in by_target.items():
+        t = targets[name]
+        ran = [m for m in ms if not m.status.startswith("not run")]
+        killed = sum(m.status == "killed" for m in ran)
+        timeout = sum(m.status == "timeout" for m in ran)
+        surv = sum(m.status == "survived" for m in ran)
+        eq = sum(m.status == "equivalent" for m in ran)
+        errors = sum(m.status.startswith("error") for m in ran)
+        denom = len(ran) - eq
+        score = f"{(killed + timeout + errors) / denom:.0%}" if denom else "n/a"
+        funcs = "all" if t.functions is None else ", ".join(t.functions)
+        out.append(f"| {name} | `{t.module}` | {funcs} | {notes.get(name, len(ms))} | {len(ran)} | {killed} | "
+                   f"{timeout} | {surv} | {eq} | {score} |")
+    survivors = [m for m in mutants if m.status in ("survived", "equivalent")]
+    out += ["", "## Surviving mutants", ""]
+    if not survivors:
+        out.append("None.")
+    else:
+        out += ["| target | where | function | mutation | line | triage |", "|---|---|---|---|---|---|"]
+        for m in survivors:
+            why = EQUIVALENT.get(m.key, "**not triaged: a test is missing**")
+            line = m.line.strip().replace("|", "\\|")
+            out.append(f"| {m.target} | `{targets[m.target].module}:{m.lineno}` | {m.function} | "
+                       f"{m.description.replace('|', chr(92) + '|')} | `{line}` | {why} |")
+    return "\n".join(out) + "\n"
+
+
+NOTES_MARK = "<!-- hand-written notes below: kept when the table above is regenerated -->"
+
+
+def write_report(path: str, text: str) -> None:
+    """Write the generated report, keeping the hand-written notes after :data:`NOTES_MARK`."""
+    target = Path(path)
+    notes = ""
+    if target.exists() and NOTES_MARK in target.read_text():
+        notes = target.read_text().split(NOTES_MARK, 1)[1]
+    target.write_text(text + "\n" + NOTES_MARK + notes)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated target names (default: all, in priority order)")
+    ap.add_argument("--max-mutants", type=int, default=120, help="mutants per target (seeded sample beyond)")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant run (at least 3x baseline)")
+    ap.add_argument("--budget", type=float, default=3 * 3600.0, help="seconds for the whole run")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write", metavar="FILE", default=None, help="write the markdown table there")
+    ap.add_argument("--list", action="store_true", help="list the mutants and stop")
+    ap.add_argument("--log", metavar="FILE", default=None, help="also append the run's log lines to FILE")
+    ap.add_argument("--from-log", metavar="FILE", nargs="+", default=None,
+                    help="run nothing: rebuild the report from run logs (later lines win), re-triaged")
+    ap.add_argument("--skip-done", metavar="FILE", nargs="+", default=None,
+                    help="skip the mutants these logs already report (resume a stopped run)")
+    ap.add_argument("--survivors-of", metavar="FILE", nargs="+", default=None,
+                    help="run only the mutants that survived in these logs (after adding tests)")
+    args = ap.parse_args(argv)
+    names = [n for n in args.only.split(",") if n]
+    unknown = set(names) - {t.name for t in TARGETS}
+    if unknown:
+        raise SystemExit(f"mutation: unknown target(s) {sorted(unknown)}; valid: {[t.name for t in TARGETS]}")
+    targets = [t for t in TARGETS if not names or t.name in names]
+    if args.list:
+        for t in targets:
+            _, ms = enumerate_mutants(t)
+            print(f"[{t.name}] {len(ms)} mutants")
+            for m, _, _ in ms:
+                print(f"  {t.module}:{m.lineno} {m.function}: {m.description}")
+        return 0
+    command = "python benchmarks/mutation.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
+    notes = {t.name: len(enumerate_mutants(t)[1]) for t in targets}
+    if args.from_log:
+        mutants = [m for m in from_logs(args.from_log, targets)]
+        ran = {m.target for m in mutants if m.status != "not run"}
+        mutants = [m for m in mutants if m.target in ran]
+        text = report(mutants, command.strip(), 0.0, notes)
+        print(text)
+        if args.write:
+            write_report(args.write, text)
+        return 0
+    only_keys = None
+    if args.survivors_of:
+        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items()
+                     if status in ("survived", "equivalent")}
+
+    def log(line):
+        print(line, flush=True)
+        if args.log:
+            with open(args.log, "a") as fh:
+                fh.write(line + "\n")
+
+    t0 = time.perf_counter()
+    skip = frozenset(read_logs(args.skip_done)) if args.skip_done else frozenset()
+    mutants = run(targets, args.max_mutants, args.timeout, args.seed, args.budget, log, only_keys, skip)
+    text = report(mutants, command.strip(), time.perf_counter() - t0, notes)
+    print(text)
+    if args.write:
+        write_report(args.write, text)
+    survivors = sum(m.status == "survived" for m in mutants)
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
