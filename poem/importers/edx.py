@@ -86,7 +86,7 @@ from numba import njit
 
 from poem.errors import ParameterError
 from poem.importers.batch import Batch, make_rejects
-from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
+from poem.importers.jsonlines import iter_json_records, json_id, json_length, json_scalar
 from poem.importers.tabular import scope_item, validate_frame
 
 __all__ = ["iter_edx_batches", "collapse_video_sessions", "video_session_stats", "SEEK_BACK_TOLERANCE_S",
@@ -187,24 +187,13 @@ def edx_fields(rec):
             _course(rec, event))
 
 
-def _number(value) -> float:
-    """A finite non-negative float from a JSON number or numeric string, else NaN."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return np.nan
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return np.nan
-    return v if np.isfinite(v) and v >= 0 else np.nan
-
-
 def _video_marks(etype, event) -> tuple:
     """``(action, position, old_time, new_time, duration)`` of a video event (NaN where absent)."""
     pos = event.get("currentTime")
     if pos is None:
         pos = event.get("current_time")
-    return (_ACTION.get(etype, -1), _number(pos), _number(event.get("old_time")),
-            _number(event.get("new_time")), _number(event.get("duration")))
+    return (_ACTION.get(etype, -1), json_length(pos), json_length(event.get("old_time")),
+            json_length(event.get("new_time")), json_length(event.get("duration")))
 
 
 def _item_score(etype, event):

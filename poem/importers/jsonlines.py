@@ -37,8 +37,8 @@ from poem.importers.batch import make_rejects
 from poem.importers.files import check_file, open_text
 from poem.importers.tabular import _chunksize, _col_args, _validation_args, resolve_columns, validate_frame
 
-__all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "record_kind", "json_id", "json_scalar", "open_text", "RecordChunk",
-           "DEFAULT_JSON_CHUNKSIZE"]
+__all__ = ["iter_json_records", "iter_jsonl_batches", "sniff_json_kind", "record_kind", "json_id", "json_scalar",
+           "json_length", "open_text", "RecordChunk", "DEFAULT_JSON_CHUNKSIZE"]
 
 DEFAULT_JSON_CHUNKSIZE = 100_000
 
@@ -239,6 +239,22 @@ def json_id(value):
             if isinstance(inner, (str, int)) and not isinstance(inner, bool) and inner != "":
                 return str(inner)
     return None
+
+
+def json_length(value) -> float:
+    """A finite non-negative float (seconds, positions, shares) from a JSON number or numeric string, else
+    NaN: booleans, objects, negative or infinite values say nothing about a video.
+
+    >>> json_length(12), json_length("3.5"), json_length(True), json_length(-1.0), json_length({"a": 1})
+    (12.0, 3.5, nan, nan, nan)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return np.nan
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
+    return v if np.isfinite(v) and v >= 0 else np.nan
 
 
 def json_scalar(value):

@@ -52,7 +52,7 @@ import pandas as pd
 
 from poem.errors import ParameterError
 from poem.importers.batch import make_rejects
-from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
+from poem.importers.jsonlines import iter_json_records, json_id, json_length, json_scalar
 from poem.importers.tabular import validate_frame
 
 __all__ = ["iter_xapi_batches", "statement_row", "video_fields", "course_activity", "parse_iso_duration",
@@ -163,14 +163,7 @@ _VIDEO_EXT = "https://w3id.org/xapi/video/extensions/"
 
 def _ext_number(holder, name) -> float:
     ext = holder.get("extensions") if isinstance(holder, dict) else None
-    value = ext.get(_VIDEO_EXT + name) if isinstance(ext, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return np.nan
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return np.nan
-    return v if np.isfinite(v) and v >= 0 else np.nan
+    return json_length(ext.get(_VIDEO_EXT + name) if isinstance(ext, dict) else None)
 
 
 def _segments(text) -> list:

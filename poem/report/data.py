@@ -350,6 +350,16 @@ def learners_at_risk(status: pd.DataFrame) -> pd.DataFrame:
     return risky.iloc[order].reset_index(drop=True)[AT_RISK_COLUMNS]
 
 
+def _resampling_seeds(seeds, sample: float, what: str) -> list:
+    """The seeds of a learner-resampling check, validated with its sample share."""
+    if not 0 < sample <= 1:
+        raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ParameterError(f"{what} needs at least one seed")
+    return seeds
+
+
 def path_stability(traces, reference, *, params=None, method="lop", seeds=(0, 1, 2), sample: float = 0.8,
                    path_options=None) -> pd.DataFrame:
     """Refit the colony on random subsamples of the learners and compare each path with ``reference``.
@@ -367,11 +377,7 @@ def path_stability(traces, reference, *, params=None, method="lop", seeds=(0, 1,
     from poem.ordering.evaluation import kendall_tau
     from poem.paths import learning_path
 
-    if not 0 < sample <= 1:
-        raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ParameterError("path_stability needs at least one seed")
+    seeds = _resampling_seeds(seeds, sample, "path_stability")
     reference = list(reference)
     head = set(reference[:5])
     rows = []
@@ -402,11 +408,7 @@ def graph_stability(traces, graph: nx.DiGraph, *, seeds=(0, 1, 2), sample: float
     """
     from poem.paths import prerequisite_graph
 
-    if not 0 < sample <= 1:
-        raise ParameterError(f"sample must lie in (0, 1], got {sample!r}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ParameterError("graph_stability needs at least one seed")
+    seeds = _resampling_seeds(seeds, sample, "graph_stability")
     reference = set(graph.edges)
     rows = []
     for seed in seeds:
