@@ -84,6 +84,7 @@ from poem.colony.success import (
     LearnerState, StateCache, SuccessModel, UnknownItemWarning, checked_scores, encode_ids, fit_success_model,
     item_code)
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
+from poem.colony.calibration import kind_codes
 from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, check_scores, select, score_candidates
 from poem.traces import Traces
 
@@ -231,6 +232,9 @@ class ManHill:
         _check_params(self)
         traces = _check_traces(traces, outcomes)
         self.viewing_, self.evidence_weights_ = None, None
+        from poem.colony.viewing import _catalog_frame
+        # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
+        self._kind_frame = _catalog_frame(traces, catalog)
         if catalog is not None or viewing not in (None, False):
             from poem.colony.viewing import apply_viewing
             options = viewing if isinstance(viewing, dict) else {}
@@ -395,6 +399,7 @@ class ManHill:
         self.learners_ = learners[order]
         self.learner_ability_ = elo.ability[order]
         self.n_learners_ = len(learners)
+        self.item_kinds_ = kind_codes(self.items_, getattr(self, "_kind_frame", None))
         self._tables = SuggestTables.build(self)
         return self
 

@@ -242,8 +242,8 @@ class SuggestTables:
         items = [str(x) for x in model.items_]
         if model.mastery_successes is None:
             st = model.state_
-            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery),
-                            threshold=float(model.mastery_confidence))
+            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery), threshold=float(model.mastery_confidence),
+                            kinds=getattr(model, "item_kinds_", None))
         else:
             cal = Calibration.fixed(n, int(model.mastery_successes))
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
