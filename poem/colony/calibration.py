@@ -22,6 +22,11 @@ mastery, which the direct check (first passes always confirmed) corrects.
 In a course where one pass is mastery (no guessing) the guess rate comes out near 0, ``pass_value`` near
 1 and one pass is enough; with 30 % guessing the first pass is worth less and a second is asked.
 
+Given the items' kinds (``kinds``, from the catalogue's ``kind`` column by :func:`kind_codes`), each item
+is pulled toward the rates of its kind rather than the course's: graded exams and retry-at-will quizzes
+of one course are calibrated apart. :func:`dependent_success` is the check on what depends on an item:
+the success on its dependents while it has been passed once against twice or more.
+
 Examples
 --------
 >>> import numpy as np
