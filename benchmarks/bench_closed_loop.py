@@ -357,11 +357,43 @@ def family_variants(args) -> None:
     print(md(pd.DataFrame(rows).round(3), index=False))
 
 
+def family_dependents(args) -> None:
+    """Does a first pass predict success on what depends on the item? On the unguided first cohort of
+    each scenario (the colony's first traces), dependents' success after one pass of a prerequisite
+    against after two or more (``poem.colony.calibration.dependent_success``, true DAG), beside the
+    calibration's P(mastered | first pass) and passes asked."""
+    from poem.colony.calibration import dependent_success
+    from poem.simulation.family import FAMILY
+
+    names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
+    rows = []
+    for sc in FAMILY:
+        if sc.name not in names:
+            continue
+        course = sc.course(args.seed)
+        pol = ColonyPolicy()
+        closed_loop(course, pol, n_cohorts=1, cohort_size=args.cohort_size, seed=args.seed, **sc.options())
+        model, st = pol.model, pol.model.state_
+        codes = course.codes(model.items_)
+        dep = course.prereq[np.ix_(codes, codes)].astype(bool)
+        d = dependent_success(st.log_item, st.log_score, st.log_bounds, len(codes), dep)
+        cal = model.calibration_
+        need = np.bincount(cal.successes_needed, minlength=4)
+        rows.append({"scenario": sc.name,
+                     "after one pass": (d.after_one * d.n_one).sum() / d.n_one.sum(), "attempts": int(d.n_one.sum()),
+                     "after >= 2 passes": (d.after_confirmed * d.n_confirmed).sum() / d.n_confirmed.sum(),
+                     "attempts ": int(d.n_confirmed.sum()), "P(mastered | first pass)": cal.course_pass_value,
+                     "items at 1/2/3 passes": f"{need[1]}/{need[2]}/{need[3]}"})
+    print(md(pd.DataFrame(rows).round(3), index=False))
+
+
 def family_main(args) -> None:
     from poem.simulation.family import FAMILY, run_scenario, summarise
 
     if args.variants:
         return family_variants(args)
+    if args.dependents:
+        return family_dependents(args)
     names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
     variants = json.loads(args.compare)
     print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
@@ -415,6 +447,8 @@ if __name__ == "__main__":
                         help="JSON {label: ManHill params}: colony variants run beside the default")
         fp.add_argument("--variants", default=None,
                         help="JSON {label: ManHill params}: run only these colony variants on the family")
+        fp.add_argument("--dependents", action="store_true",
+                        help="dependents' success after one pass against after two, on the first cohort")
         family_main(fp.parse_args())
     else:
         main()

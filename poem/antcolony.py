@@ -84,7 +84,9 @@ from poem.colony.success import (
     LearnerState, StateCache, SuccessModel, UnknownItemWarning, checked_scores, encode_ids, fit_success_model,
     item_code)
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
-from poem.colony.suggestion import OPERATORS, SuggestTables, Suggestion, check_scores, select, score_candidates
+from poem.colony.calibration import kind_codes
+from poem.colony.suggestion import (OPERATORS, SuggestTables, Suggestion, build_prior, check_scores, select,
+                                    score_candidates)
 from poem.traces import Traces
 
 __all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
@@ -231,6 +233,9 @@ class ManHill:
         _check_params(self)
         traces = _check_traces(traces, outcomes)
         self.viewing_, self.evidence_weights_ = None, None
+        from poem.colony.viewing import _catalog_frame
+        # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
+        self._kind_frame, self.item_kinds_ = _catalog_frame(traces, catalog), None
         if catalog is not None or viewing not in (None, False):
             from poem.colony.viewing import apply_viewing
             options = viewing if isinstance(viewing, dict) else {}
@@ -381,7 +386,7 @@ class ManHill:
         self.item_learners_ = state.item_learners
         self.item_events_ = state.item_events
         self.item_masters_ = state.item_masters
-        self.prior_ = _build_prior(self.prior, self.items_)
+        self.prior_ = build_prior(self.prior, self.items_)
         self.n_events_ = int(state.n_events)
         self._t_ref = t_ref
         elo = fit_elo(state.log_item, state.log_score, state.log_bounds, state.log_time, n,
@@ -395,6 +400,10 @@ class ManHill:
         self.learners_ = learners[order]
         self.learner_ability_ = elo.ability[order]
         self.n_learners_ = len(learners)
+        frame = getattr(self, "_kind_frame", None)
+        kinds = getattr(self, "item_kinds_", None)   # a loaded model keeps its kinds while its items do
+        self.item_kinds_ = kind_codes(self.items_, frame) if frame is not None or kinds is None \
+            or len(kinds) != n else kinds
         self._tables = SuggestTables.build(self)
         return self
 
@@ -684,45 +693,3 @@ def _embed(plus, minus, old_items, new_items):
         e[np.ix_(rows, code)] = m
         out.append(e)
     return out[0], out[1]
-
-
-def _build_prior(prior, items: np.ndarray):
-    """The teacher prior as an (n+1, n) array scaled to [0, 1], or None."""
-    if prior is None:
-        return None
-    n = len(items)
-    if isinstance(prior, pd.DataFrame):
-        labels = items.astype(str)
-        frame = prior.copy()
-        frame.index = frame.index.astype(str)
-        frame.columns = frame.columns.astype(str)
-        unknown = sorted((set(frame.index) - {"__start__"} | set(frame.columns)) - set(labels))
-        if unknown:
-            raise ParameterError(f"prior names items not in the vocabulary: {unknown[:5]}")
-        w = np.zeros((n + 1, n))
-        w[:n] = frame.reindex(index=labels, columns=labels).fillna(0.0).to_numpy(float)
-        if "__start__" in frame.index:
-            w[n] = frame.reindex(columns=labels).loc["__start__"].fillna(0.0).to_numpy(float)
-    elif isinstance(prior, np.ndarray) and prior.ndim == 2:
-        if prior.shape not in ((n + 1, n), (n, n)):
-            raise ParameterError(f"prior array must have shape ({n + 1}, {n}) or ({n}, {n}), got {prior.shape}")
-        w = np.zeros((n + 1, n))
-        w[:prior.shape[0]] = prior
-    else:
-        if isinstance(prior, (str, bytes)) or not hasattr(prior, "__iter__"):
-            raise ParameterError(f"prior must be an array, a DataFrame or a list of item ids, got {prior!r}")
-        order = [str(x) for x in prior]
-        pos = {it: k for k, it in enumerate(items.astype(str))}
-        unknown = [it for it in order if it not in pos]
-        if unknown:
-            raise ParameterError(f"prior syllabus names items not in the vocabulary: {unknown[:5]}")
-        w = np.zeros((n + 1, n))
-        codes = [pos[it] for it in order]
-        if codes:
-            w[n, codes[0]] = 1.0
-            for a, b in zip(codes, codes[1:]):
-                w[a, b] = 1.0
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise ParameterError("prior weights must be finite and non-negative")
-    top = w.max()
-    return w / top if top > 0 else w

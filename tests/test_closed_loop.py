@@ -314,3 +314,22 @@ def test_semet_until_corrected_stops_or_says_when_it_gave_up(course):
         assert left[-1] == 0 and (left[1:-1] > 0).all()     # stopped at the first probe with none left
     else:
         assert left[-1] > 0 and len(table) == 7 and summary["gave_up_after"] == 180
+
+
+def test_colony_defers_where_no_trail_supports_its_suggestion(course):
+    kw = dict(n_cohorts=2, cohort_size=20, step_budget=10, seed=5)
+    never = closed_loop(course, ColonyPolicy(defer=10 ** 6), **kw)
+    assert never["followed"].tolist() == [0.0, 0.0]        # no arc has a million learners: it never guides
+    some = closed_loop(course, ColonyPolicy(defer=1), **kw)
+    always = closed_loop(course, ColonyPolicy(), **kw)
+    assert 0 < some.loc[1, "followed"] <= always.loc[1, "followed"]
+    with pytest.raises(ParameterError, match="defer"):
+        ColonyPolicy(defer=-1)
+
+
+def test_run_scenario_passes_harness_options_to_the_variants():
+    sc = scenario("first_success")
+    table = run_scenario(sc, ("none",), n_cohorts=2, cohort_size=20, seed=1,
+                         colony_variants={"deferring": {"policy": {"defer": 10 ** 6}}, "plain": {}})
+    got = table.set_index(["policy", "cohort"])["followed"]
+    assert got["deferring"].tolist() == [0.0, 0.0] and got["plain"].iloc[1] > 0

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from poem.antcolony import ManHill
 from poem.cli.main import main
-from poem.colony.calibration import Calibration, attempt_sequences, calibrate, simulate_bkt
+from poem.colony.calibration import (Calibration, attempt_sequences, calibrate, dependent_success, kind_codes,
+                                     simulate_bkt)
 from poem.errors import ParameterError
 from poem.traces import Traces
 
@@ -227,3 +228,72 @@ def test_teacher_prior_fades_as_learners_leave_a_node():
     bare = Traces.from_frame(_empty_frame(), items=["i0", "i1"])
     empty = ManHill(prior=["i0", "i1"], prior_weight=2.0).fit(bare)
     assert empty._tables.prior.max() == 2.0
+
+
+# ------------------------------------------------------------------ calibration per kind, dependents' success
+def _two_kind_log(seed=0, n_learners=400):
+    """Items 0-2 graded exams (no guessing: a pass is mastery), items 3-5 quizzes with 35 % guessing."""
+    rng = np.random.default_rng(seed)
+    exam = simulate_bkt(n_learners, 3, guess=0.0, slip=0.02, rng=rng)
+    quiz = simulate_bkt(n_learners, 3, guess=0.35, slip=0.05, rng=rng)
+    per = [np.diff(exam[2])[0], np.diff(quiz[2])[0]]
+    item = np.concatenate([np.r_[exam[0][k * per[0]:(k + 1) * per[0]], quiz[0][k * per[1]:(k + 1) * per[1]] + 3]
+                           for k in range(n_learners)])
+    score = np.concatenate([np.r_[exam[1][k * per[0]:(k + 1) * per[0]], quiz[1][k * per[1]:(k + 1) * per[1]]]
+                            for k in range(n_learners)])
+    return item, score, np.arange(n_learners + 1) * (per[0] + per[1])
+
+
+def test_kind_codes_by_hand():
+    cat = pd.DataFrame({"item": ["q1", "e1", "q2"], "kind": ["Quiz", "exam", "quiz"]})
+    assert kind_codes(["e1", "q1", "q2", "v9"], cat).tolist() == [0, 1, 1, 2]
+    assert kind_codes(["a"], pd.DataFrame({"item": ["a"], "kind": [None]})) is None
+    assert kind_codes(["a"], None) is None
+    indexed = pd.DataFrame({"kind": ["exam"]}, index=pd.Index(["a"], name="item"))
+    assert kind_codes(["a", "b"], indexed).tolist() == [0, 1]
+
+
+def test_calibration_per_kind_separates_exams_from_quizzes():
+    item, score, bounds = _two_kind_log()
+    # few sequences per item and a strong pull: the pooled course rate blurs the two kinds...
+    pooled = calibrate(item, score, bounds, 6, shrink=2000.0)
+    by_kind = calibrate(item, score, bounds, 6, shrink=2000.0, kinds=np.array([0, 0, 0, 1, 1, 1]))
+    assert pooled.guess[:3].min() > 0.05 and pooled.guess[3:].max() < 0.25
+    assert pooled.successes_needed.tolist() == [2] * 6          # exams asked to confirm for nothing
+    # ... while per kind each is pulled toward its own rate: exams a pass is mastery, quizzes a guess
+    assert by_kind.guess[:3].max() < 0.05 and by_kind.guess[3:].min() > 0.25
+    assert by_kind.successes_needed[:3].tolist() == [1, 1, 1]
+    assert by_kind.successes_needed[3:].min() >= 2
+    with pytest.raises(ParameterError, match="kind_codes"):
+        calibrate(item, score, bounds, 6, kinds=np.array([0, 1]))
+
+
+def test_manhill_reads_kinds_from_the_catalog_and_keeps_them_on_save(tmp_path):
+    item, score, bounds = _two_kind_log(n_learners=150)
+    learner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    frame = pd.DataFrame({"learner": [f"L{k:04d}" for k in learner], "item": [f"i{k}" for k in item],
+                          "timestamp": T0 + pd.to_timedelta(np.arange(len(item)), unit="min"), "score": score})
+    cat = pd.DataFrame({"item": [f"i{k}" for k in range(6)], "kind": ["exam"] * 3 + ["quiz"] * 3})
+    traces = Traces.from_frame(frame, item_info=cat.set_index("item"))
+    model = ManHill().fit(traces)
+    assert model.item_kinds_.tolist() == [0, 0, 0, 1, 1, 1]
+    assert ManHill().fit(Traces.from_frame(frame)).item_kinds_ is None
+    model.save(tmp_path / "m.npz")
+    back = ManHill.load(tmp_path / "m.npz")
+    assert back.item_kinds_.tolist() == [0, 0, 0, 1, 1, 1]
+    np.testing.assert_array_equal(back.calibration_.successes_needed, model.calibration_.successes_needed)
+
+
+def test_dependent_success_by_hand():
+    # learner: passes 0, fails 1 (after one pass of 0), passes 0 again, passes 1 (after two passes)
+    item, score, bounds = np.array([0, 1, 0, 1]), np.array([1.0, 0.0, 1.0, 1.0]), np.array([0, 4])
+    dep = np.array([[False, True], [False, False]])
+    got = dependent_success(item, score, bounds, 2, dep)
+    assert got.loc[0].tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert np.isnan(got.loc[1, "after_one"]) and got.loc[1, "n_one"] == 0
+    # attempts before any pass of the prerequisite count nowhere; a second learner starts afresh
+    item2, score2 = np.array([1, 0, 1, 1]), np.array([1.0, 1.0, 1.0, float("nan")])
+    got = dependent_success(np.r_[item, item2], np.r_[score, score2], np.array([0, 4, 8]), 2, dep)
+    assert got.loc[0].tolist() == [0.5, 2.0, 1.0, 1.0]
+    with pytest.raises(ParameterError, match="depends"):
+        dependent_success(item, score, bounds, 2, np.zeros((3, 3), bool))

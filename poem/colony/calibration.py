@@ -22,6 +22,11 @@ mastery, which the direct check (first passes always confirmed) corrects.
 In a course where one pass is mastery (no guessing) the guess rate comes out near 0, ``pass_value`` near
 1 and one pass is enough; with 30 % guessing the first pass is worth less and a second is asked.
 
+Given the items' kinds (``kinds``, from the catalogue's ``kind`` column by :func:`kind_codes`), each item
+is pulled toward the rates of its kind rather than the course's: graded exams and retry-at-will quizzes
+of one course are calibrated apart. :func:`dependent_success` is the check on what depends on an item:
+the success on its dependents while it has been passed once against twice or more.
+
 Examples
 --------
 >>> import numpy as np
@@ -43,7 +48,8 @@ from numba import njit
 
 from poem.errors import ParameterError
 
-__all__ = ["Calibration", "calibrate", "simulate_bkt", "attempt_sequences", "THRESHOLD", "MAX_SUCCESSES"]
+__all__ = ["Calibration", "calibrate", "simulate_bkt", "attempt_sequences", "dependent_success", "kind_codes",
+           "THRESHOLD", "MAX_SUCCESSES"]
 
 #: posterior mastery a run of passes must reach to count as mastered
 THRESHOLD = 0.9
@@ -220,10 +226,18 @@ def _em_pass(obs, length, seq_item, prior, learn, guess, slip, n):
     return stats, pv
 
 
-def _shrunk(num, den, weight):
-    """Per-item rate ``(num + w·course) / (den + w)`` with the course rate ``Σnum / Σden``."""
+def _shrunk(num, den, weight, groups=None):
+    """Per-item rate ``(num + w·target) / (den + w)`` with the course rate ``Σnum / Σden`` as target, or,
+    with ``groups`` (an int code per item: its kind), the rate of the item's kind (the course rate for a
+    kind without data). Returns the rates and the course rate."""
     course = num.sum() / den.sum() if den.sum() > 0 else np.nan
-    return (num + weight * course) / (den + weight), course
+    target = course
+    if groups is not None:
+        g_num = np.bincount(groups, weights=num)
+        g_den = np.bincount(groups, weights=den)
+        kind_rate = np.divide(g_num, g_den, out=np.full(len(g_num), course, dtype=float), where=g_den > 0)
+        target = kind_rate[groups]
+    return (num + weight * target) / (den + weight), course
 
 
 def _passes_needed(pass_value, learn, guess, slip, threshold, max_successes):
@@ -244,7 +258,7 @@ def _passes_needed(pass_value, learn, guess, slip, threshold, max_successes):
 
 def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: float = THRESHOLD,
               max_successes: int = MAX_SUCCESSES, shrink: float = SHRINK, n_iter: int = 30,
-              tol: float = 1e-4) -> Calibration:
+              tol: float = 1e-4, kinds=None) -> Calibration:
     """Fit per-item BKT rates by EM on a log of scored events and derive the passes that mean mastery.
 
     Parameters
@@ -261,6 +275,11 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         Cap on the passes asked for.
     shrink : float
         Pseudo-sequences pulling every item toward the course-wide rates.
+    kinds : array of int, optional
+        The kind of each item (:func:`kind_codes`: quiz, exam, video... from the catalogue): items are
+        then pulled toward the rates of their kind instead of the course's, so that a course mixing
+        graded exams (a pass is mastery) and retry-at-will quizzes (a pass is often a guess) calibrates
+        each kind on its own evidence.
 
     Returns
     -------
@@ -271,6 +290,12 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     if int(max_successes) != max_successes or max_successes < 1:
         raise ParameterError(f"max_successes must be a positive integer, got {max_successes!r}")
     n = int(n)
+    groups = None
+    if kinds is not None:
+        groups = np.asarray(kinds, dtype=np.int64)
+        if groups.shape != (n,) or (n and groups.min() < 0):
+            raise ParameterError(f"calibrate: kinds must be {n} non-negative integer codes, one per item, got "
+                                 f"shape {groups.shape}; build them with kind_codes(items, catalog)")
     obs, length, seq_item = attempt_sequences(item, score, bounds, n, mastery)
     prior, learn = np.full(n, 0.2), np.full(n, 0.2)
     guess, slip = np.full(n, 0.2), np.full(n, 0.1)
@@ -279,10 +304,10 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     last = None
     for _ in range(int(n_iter)):
         stats, pv = _em_pass(obs, length, seq_item, prior, learn, guess, slip, n)
-        prior, _ = _shrunk(stats[:, 0], stats[:, 1], shrink)
-        learn, _ = _shrunk(stats[:, 2], stats[:, 3], shrink)
-        guess, c_guess = _shrunk(stats[:, 4], stats[:, 5], shrink)
-        slip, c_slip = _shrunk(stats[:, 6], stats[:, 7], shrink)
+        prior, _ = _shrunk(stats[:, 0], stats[:, 1], shrink, groups)
+        learn, _ = _shrunk(stats[:, 2], stats[:, 3], shrink, groups)
+        guess, c_guess = _shrunk(stats[:, 4], stats[:, 5], shrink, groups)
+        slip, c_slip = _shrunk(stats[:, 6], stats[:, 7], shrink, groups)
         prior = np.clip(prior, 1e-3, 1 - 1e-3)
         learn = np.clip(learn, 1e-3, 1 - 1e-3)
         guess = np.clip(guess, 1e-4, MAX_RATE)
@@ -292,7 +317,7 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
             break
         last = now
     stats, pv = _em_pass(obs, length, seq_item, prior, learn, guess, slip, n)
-    pass_value, c_pv = _shrunk(pv[:, 0], pv[:, 1], shrink / 4)
+    pass_value, c_pv = _shrunk(pv[:, 0], pv[:, 1], shrink / 4, groups)
     if np.isnan(c_pv):  # nobody ever passed: a pass is unheard of, ask for two
         pass_value, c_pv = np.full(n, 0.5), 0.5
     # the direct check: the success rate r of the attempt after a first pass. With u = P(mastered at that
@@ -305,7 +330,7 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         u = (rate - guess) / np.maximum(1.0 - slip - guess, 1e-6)
         q_direct = np.clip((u - learn) / np.maximum(1.0 - learn, 1e-6), 0.0, 1.0)
         q_direct = np.where(n_rep > 0, q_direct, 0.0)
-        q_direct, c_direct = _shrunk(q_direct * n_rep, n_rep.astype(float), shrink / 4)
+        q_direct, c_direct = _shrunk(q_direct * n_rep, n_rep.astype(float), shrink / 4, groups)
         pass_value = np.maximum(pass_value, q_direct)
         c_pv = max(c_pv, c_direct)
     need = _passes_needed(pass_value, learn, guess, slip, threshold, int(max_successes))
@@ -350,3 +375,84 @@ def simulate_bkt(n_learners: int, n_items: int, *, guess: float, slip: float, le
         scores[:, :, t] = (rng.random((m, n)) < p).astype(float)
     item = np.broadcast_to(np.arange(n)[None, :, None], (m, n, a)).reshape(-1)
     return item.astype(np.int64), scores.reshape(-1), np.arange(m + 1, dtype=np.int64) * n * a
+
+
+def kind_codes(items, catalog) -> np.ndarray:
+    """An int code per item for its ``kind`` in ``catalog`` (a frame with ``kind`` and ``item``, as a
+    column or as the index), items
+    without a kind sharing one code; None when the catalogue gives no kind. For :func:`calibrate`'s
+    ``kinds``.
+
+    >>> import pandas as pd
+    >>> cat = pd.DataFrame({"item": ["q1", "e1", "q2"], "kind": ["quiz", "exam", "quiz"]})
+    >>> kind_codes(["e1", "q1", "q2", "v9"], cat).tolist()
+    [0, 1, 1, 2]
+    """
+    if catalog is None or "kind" not in catalog.columns or catalog["kind"].isna().all():
+        return None
+    ids = catalog["item"] if "item" in catalog.columns else catalog.index.to_series()
+    known = catalog["kind"].notna().to_numpy()
+    kind_of = dict(zip(ids.astype(str)[known], catalog["kind"][known].astype(str).str.lower()))
+    labels = [kind_of.get(str(it)) for it in items]
+    names = sorted({x for x in labels if x is not None})
+    code = {k: c for c, k in enumerate(names)}
+    return np.array([code.get(x, len(names)) for x in labels], dtype=np.int64)
+
+
+@njit(cache=True)
+def _dependent_counts(item, ok, bounds, dep_ptr, dep_pre, n):
+    out = np.zeros((n, 4))   # per prerequisite j: successes / attempts on dependents after 1 pass, after >= 2
+    passes = np.zeros(n, dtype=np.int64)
+    for u in range(len(bounds) - 1):
+        lo, hi = bounds[u], bounds[u + 1]
+        for e in range(lo, hi):
+            passes[item[e]] = 0
+        for e in range(lo, hi):
+            k = item[e]
+            o = ok[e]
+            if o < 0:
+                continue
+            for q in range(dep_ptr[k], dep_ptr[k + 1]):
+                j = dep_pre[q]
+                c = passes[j]
+                if c >= 1:
+                    col = 0 if c == 1 else 2
+                    out[j, col] += o
+                    out[j, col + 1] += 1.0
+            if o == 1:
+                passes[k] += 1
+    return out
+
+
+def dependent_success(item, score, bounds, n: int, depends, mastery: float = 0.5):
+    """Does a first pass predict success on what depends on the item, as well as a confirmed one does?
+
+    ``depends``: (n, n) boolean, ``depends[j, k]`` when k depends on j (the colony's evidence, or a known
+    graph). For every item j, over every learner's attempts at j's dependents made while the learner had
+    passed j exactly once, and while they had passed it at least twice, the success rates. Returns a
+    frame indexed by item code: ``after_one``, ``n_one``, ``after_confirmed``, ``n_confirmed`` (NaN
+    rates without attempts). Where a first pass is often a guess the dependents succeed less after one
+    pass than after two; where a pass is mastery the two rates agree.
+
+    >>> item = np.array([0, 1, 0, 1]); score = np.array([1.0, 0.0, 1.0, 1.0]); bounds = np.array([0, 4])
+    >>> dep = np.array([[False, True], [False, False]])
+    >>> dependent_success(item, score, bounds, 2, dep).loc[0].tolist()
+    [0.0, 1.0, 1.0, 1.0]
+    """
+    import pandas as pd
+
+    depends = np.asarray(depends, dtype=bool)
+    n = int(n)
+    if depends.shape != (n, n):
+        raise ParameterError(f"dependent_success: depends must be ({n}, {n}), got {depends.shape}")
+    score = np.asarray(score, dtype=float)
+    ok = np.where(np.isnan(score), -1, (score >= mastery).astype(np.int64)).astype(np.int64)
+    pre, dep = np.nonzero(depends)
+    order = np.argsort(dep, kind="stable")
+    dep_ptr = np.r_[0, np.cumsum(np.bincount(dep, minlength=n))].astype(np.int64)
+    out = _dependent_counts(np.asarray(item, dtype=np.int64), ok, np.asarray(bounds, dtype=np.int64),
+                            dep_ptr, pre[order].astype(np.int64), n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({"after_one": out[:, 0] / out[:, 1], "n_one": out[:, 1],
+                             "after_confirmed": out[:, 2] / out[:, 3], "n_confirmed": out[:, 3]})
+

@@ -79,6 +79,8 @@ def save(model, path) -> None:
     arrays.update({f"elo__{k}": getattr(model._elo, k) for k in _ELO})
     if model.prior_ is not None:
         arrays["fit__prior_"] = model.prior_
+    if getattr(model, "item_kinds_", None) is not None:   # the calibration pools items by kind
+        arrays["fit__item_kinds_"] = np.asarray(model.item_kinds_, dtype=np.int64)
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -175,6 +177,7 @@ def _build(meta, data, state_names, defaults, cls):
               "cond_attempts", "cond_successes", "cond_tries", "cond_first"):
         setattr(model, k + "_", getattr(state, k))
     model.prior_ = data["fit__prior_"] if meta.get("has_prior") else None
+    model.item_kinds_ = data["fit__item_kinds_"] if "fit__item_kinds_" in data else None
     model.n_events_ = int(summary["n_events"])
     model.n_learners_ = int(summary["n_learners"])
     model._t_ref = summary["t_ref"]

@@ -62,13 +62,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
 from poem.colony.calibration import Calibration, calibrate
 from poem.colony.elo import success_probability
 from poem.errors import ParameterError
 
 __all__ = ["Suggestion", "SuggestTables", "OPERATORS", "TERMS", "score_candidates", "select",
-           "precedence_strength", "conditional_evidence", "mastered_items", "explain", "check_scores"]
+           "precedence_strength", "conditional_evidence", "mastered_items", "explain", "check_scores", "build_prior"]
 
 OPERATORS = ("greedy", "roulette", "tournament", "ranking")
 TERMS = ("prior", "success", "failure", "precedence", "level", "exploration")
@@ -242,8 +243,8 @@ class SuggestTables:
         items = [str(x) for x in model.items_]
         if model.mastery_successes is None:
             st = model.state_
-            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery),
-                            threshold=float(model.mastery_confidence))
+            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery), threshold=float(model.mastery_confidence),
+                            kinds=getattr(model, "item_kinds_", None))
         else:
             cal = Calibration.fixed(n, int(model.mastery_successes))
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
@@ -464,3 +465,50 @@ def select(total: np.ndarray, allowed: np.ndarray, k: int, operator: str, rng, t
             out.append(idx[remaining.pop(int(best))])
         return np.asarray(out, dtype=np.int64)
     raise ParameterError(f"unknown operator {operator!r}; valid: {list(OPERATORS)}")
+
+
+def build_prior(prior, items: np.ndarray):
+    """The teacher prior (``ManHill(prior=...)``: array, DataFrame or syllabus list) as an (n+1, n) array
+    scaled to [0, 1], or None.
+
+    >>> build_prior(["b", "a"], np.array(["a", "b"], dtype=object)).tolist()
+    [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    """
+    if prior is None:
+        return None
+    n = len(items)
+    if isinstance(prior, pd.DataFrame):
+        labels = items.astype(str)
+        frame = prior.copy()
+        frame.index = frame.index.astype(str)
+        frame.columns = frame.columns.astype(str)
+        unknown = sorted((set(frame.index) - {"__start__"} | set(frame.columns)) - set(labels))
+        if unknown:
+            raise ParameterError(f"prior names items not in the vocabulary: {unknown[:5]}")
+        w = np.zeros((n + 1, n))
+        w[:n] = frame.reindex(index=labels, columns=labels).fillna(0.0).to_numpy(float)
+        if "__start__" in frame.index:
+            w[n] = frame.reindex(columns=labels).loc["__start__"].fillna(0.0).to_numpy(float)
+    elif isinstance(prior, np.ndarray) and prior.ndim == 2:
+        if prior.shape not in ((n + 1, n), (n, n)):
+            raise ParameterError(f"prior array must have shape ({n + 1}, {n}) or ({n}, {n}), got {prior.shape}")
+        w = np.zeros((n + 1, n))
+        w[:prior.shape[0]] = prior
+    else:
+        if isinstance(prior, (str, bytes)) or not hasattr(prior, "__iter__"):
+            raise ParameterError(f"prior must be an array, a DataFrame or a list of item ids, got {prior!r}")
+        order = [str(x) for x in prior]
+        pos = {it: k for k, it in enumerate(items.astype(str))}
+        unknown = [it for it in order if it not in pos]
+        if unknown:
+            raise ParameterError(f"prior syllabus names items not in the vocabulary: {unknown[:5]}")
+        w = np.zeros((n + 1, n))
+        codes = [pos[it] for it in order]
+        if codes:
+            w[n, codes[0]] = 1.0
+            for a, b in zip(codes, codes[1:]):
+                w[a, b] = 1.0
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise ParameterError("prior weights must be finite and non-negative")
+    top = w.max()
+    return w / top if top > 0 else w

@@ -140,7 +140,8 @@ def run_scenario(sc: Scenario, policies=("none", "oracle", "graph", "colony"), *
     """Every policy on the scenario's course with the same learners; one row per (policy, cohort).
 
     ``colony_variants``: ``{label: ManHill params}``, each run as a colony policy labelled ``label``
-    (e.g. greedy against exploring).
+    (e.g. greedy against exploring); a ``"policy"`` entry holds :class:`ColonyPolicy` options instead
+    (``{"policy": {"defer": 3}}``).
     """
     course = sc.course(seed)
     opts = dict(n_cohorts=n_cohorts, cohort_size=cohort_size, seed=seed, follow_prob=follow_prob,
@@ -150,7 +151,9 @@ def run_scenario(sc: Scenario, policies=("none", "oracle", "graph", "colony"), *
         t = closed_loop(course, make_policy(p), **opts)
         tables.append(t)
     for label, params in (colony_variants or {}).items():
-        t = closed_loop(course, ColonyPolicy(params=dict(params)), **opts)
+        params = dict(params)
+        harness = params.pop("policy", {})   # ColonyPolicy options (e.g. defer), the rest ManHill's
+        t = closed_loop(course, ColonyPolicy(params=params, **harness), **opts)
         t["policy"] = label
         tables.append(t)
     out = pd.concat(tables, ignore_index=True)

@@ -192,6 +192,10 @@ class ColonyPolicy(_HistoryPolicy):
         Record every suggestion with the learner's hidden state of the suggested item (``ready``,
         ``blocked``: a prerequisite not mastered, ``mastered``) and the suggestion's evidence; read them with
         :meth:`audit_frame`. This is the harness's view of *why* the colony helps or not.
+    defer : int
+        Guidance only where the colony has support: when fewer than ``defer`` learners travelled the arc
+        from the learner's current item to the colony's best suggestion, the colony makes no
+        recommendation and the learner chooses as unguided learners do (0: always recommend).
 
     Without ``warm_start`` or a ``prior`` the colony knows nothing before the first cohort, which
     therefore wanders unguided (its trails seed the colony); with a prior alone the colony is fitted on no
@@ -201,13 +205,16 @@ class ColonyPolicy(_HistoryPolicy):
     name, guides = "colony", True
 
     def __init__(self, params=None, update: str = "partial", operator: str = "greedy", warm_start=None,
-                 mastery_passes: int = 1, rerank: str | None = None, audit: bool = False):
+                 mastery_passes: int = 1, rerank: str | None = None, audit: bool = False, defer: int = 0):
         if update not in ("partial", "refit"):
             raise ParameterError(f"update must be 'partial' or 'refit', got {update!r}")
         if int(mastery_passes) != mastery_passes or mastery_passes < 1:
             raise ParameterError(f"mastery_passes must be a positive integer, got {mastery_passes!r}")
         if rerank not in (None, "gain"):
             raise ParameterError(f"rerank must be None or 'gain', got {rerank!r}")
+        if int(defer) != defer or defer < 0:
+            raise ParameterError(f"defer must be a non-negative integer, got {defer!r}")
+        self.defer = int(defer)
         self.mastery_passes = int(mastery_passes)
         self.rerank = rerank
         self.params = dict(params or {})
@@ -271,6 +278,8 @@ class ColonyPolicy(_HistoryPolicy):
                     score = np.array([g.score for g in got])
                     p = np.array([g.predicted_success for g in got])
                     best = got[int(np.argmax((score - score.min() + 1e-9) * p))]
+                if best.support < self.defer:
+                    continue   # no learner's trail behind it: the learner chooses
                 out[k] = self.course.code(best.item)
                 if self.audit:
                     self._record(state, r, out[k], best)
