@@ -83,31 +83,18 @@ from poem.colony.elo import fit_elo, learner_rating
 from poem.colony.success import (
     LearnerState, StateCache, SuccessModel, UnknownItemWarning, checked_scores, encode_ids, fit_success_model,
     item_code)
-from poem.errors import NotFittedError, ParameterError, TraceFormatError
 from poem.colony.calibration import kind_codes
+# check_params keeps its old name here: the Dask engine and the CLI call it as a hook (docs/design.md)
+from poem.colony.params import DEFAULTS, check_params as _check_params
 from poem.colony.suggestion import (OPERATORS, SuggestTables, Suggestion, build_prior, check_scores, select,
                                     score_candidates)
+from poem.errors import NotFittedError, ParameterError, TraceFormatError
 from poem.traces import Traces
 
 __all__ = ["ManHill", "ColonyState", "Suggestion", "OPERATORS"]
 
-DECAYS = (None, "evaporation", "erosion")
-
-#: every parameter with its default; validated in :func:`_check_params`
-DEFAULTS = dict(
-    q=1.0, depth=2, lam=0.5, session_gap=None, mastery=0.5, failure_bonus=0.0, tour_quality=False,
-    decay=None, rho=0.1, period=7 * 86400.0, erosion=0.01,
-    prior=None, prior_weight=1.0,
-    elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
-    target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
-    smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
-    mastery_confidence=0.9, combine="gain", w_remediate=1.0, sampling="thompson",
-)
-READINESS = ("share", "conditional")
 #: learner states kept by predict_success (a history one attempt longer than a cached one costs one update)
 _STATE_CACHE = 4096
-COMBINES = ("gain", "sum")
-SAMPLINGS = ("none", "thompson")
 
 
 class ManHill:
@@ -404,8 +391,17 @@ class ManHill:
         kinds = getattr(self, "item_kinds_", None)   # a loaded model keeps its kinds while its items do
         self.item_kinds_ = kind_codes(self.items_, frame) if frame is not None or kinds is None \
             or len(kinds) != n else kinds
-        self._tables = SuggestTables.build(self)
+        self._suggest_tables = None  # built on first use: see _tables
         return self
+
+    @property
+    def _tables(self) -> SuggestTables:
+        """The tables ``suggest`` and the predictions read, built on first use: the mastery calibration
+        inside runs an EM over every trail, which a fit for paths, graphs or an engine never needs."""
+        tables = getattr(self, "_suggest_tables", None)
+        if tables is None:
+            tables = self._suggest_tables = SuggestTables.build(self)
+        return tables
 
     # ------------------------------------------------------------------ using the colony
     def suggest(self, history, scores=None, k: int = 5, operator: str = "greedy", rng=None) -> list:
@@ -579,61 +575,6 @@ class ManHill:
 
 
 # ---------------------------------------------------------------------- helpers (plain functions)
-def _check_params(model: ManHill) -> None:
-    def num(name, lo=None, hi=None, lo_open=False, integer=False, allow_none=False):
-        v = getattr(model, name)
-        if v is None and allow_none:
-            return
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or v != v:
-            raise ParameterError(f"ManHill parameter {name} must be a number, got {v!r}")
-        if integer and int(v) != v:
-            raise ParameterError(f"ManHill parameter {name} must be an integer, got {v!r}")
-        if lo is not None and (v < lo or (lo_open and v == lo)):
-            raise ParameterError(f"ManHill parameter {name} must be {'>' if lo_open else '>='} {lo}, got {v!r}")
-        if hi is not None and v > hi:
-            raise ParameterError(f"ManHill parameter {name} must be <= {hi}, got {v!r}")
-
-    num("q", 0, lo_open=True)
-    num("depth", 0, integer=True)
-    num("lam", 0, 1)
-    num("session_gap", 0, lo_open=True, allow_none=True)
-    num("mastery", 0, 1, lo_open=True)
-    num("failure_bonus", 0)
-    if not isinstance(model.tour_quality, (bool, np.bool_)):
-        raise ParameterError(f"ManHill parameter tour_quality must be True or False, got {model.tour_quality!r}")
-    if model.decay not in DECAYS:
-        raise ParameterError(f"ManHill parameter decay must be one of {list(DECAYS)}, got {model.decay!r}")
-    num("rho", 0, 1)
-    num("period", 0, lo_open=True)
-    num("erosion", 0, 1)
-    num("prior_weight", 0)
-    num("elo_theta0")
-    num("elo_k0", 0, lo_open=True)
-    num("elo_k_min", 0, lo_open=True)
-    num("elo_halflife", 0, lo_open=True)
-    num("elo_iter", 1, integer=True)
-    num("target_success", 0, 1, lo_open=True)
-    if model.target_success >= 1:
-        raise ParameterError(f"ManHill parameter target_success must be < 1, got {model.target_success!r}")
-    for name in ("w_plus", "w_minus", "w_precedence", "w_level", "exploration", "smoothing", "w_remediate"):
-        num(name, 0)
-    num("tournament_size", 1, integer=True)
-    num("mastery_successes", 1, integer=True, allow_none=True)
-    num("mastery_confidence", 0, 1, lo_open=True)
-    if model.mastery_confidence >= 1:
-        raise ParameterError(f"ManHill parameter mastery_confidence must be < 1, got {model.mastery_confidence!r}")
-    if model.readiness not in READINESS:
-        raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
-                             f"got {model.readiness!r}")
-    if model.sampling not in SAMPLINGS:
-        raise ParameterError(f"ManHill parameter sampling must be one of {list(SAMPLINGS)}, got {model.sampling!r}")
-    if model.combine not in COMBINES:
-        raise ParameterError(f"ManHill parameter combine must be one of {list(COMBINES)}, got {model.combine!r}")
-    if model.elo_k_min > model.elo_k0:
-        raise ParameterError(f"ManHill parameter elo_k_min ({model.elo_k_min}) must not exceed elo_k0 "
-                             f"({model.elo_k0})")
-
-
 def _check_traces(traces, outcomes) -> Traces:
     if not isinstance(traces, Traces):
         raise TraceFormatError(f"ManHill needs a poem.traces.Traces (see poem.read_traces), got "

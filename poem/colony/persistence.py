@@ -149,7 +149,7 @@ def load(path, cls):
         model = _build(meta, data, state_names, cls().get_params(), cls)
         model._check_params()
         _check_shapes(model, n)
-        model._tables = SuggestTables.build(model)
+        model._suggest_tables = SuggestTables.build(model)  # built now: an inconsistent file fails here
     except ModelFileError:
         raise
     except Exception as exc:  # any inconsistency inside an otherwise readable file
