@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from poem.cli.main import main
-from tests.test_contrast import simulate
+from test_contrast import simulate
 
 
 @pytest.fixture(scope="module")
