@@ -185,21 +185,23 @@ def test_score_exactly_at_mastery_is_a_success():
 
 def test_suggest_mastery_boundary_and_remediation_boundary():
     rows = [(f"u{k}", it, t, 1.0) for k in range(5) for t, it in enumerate(["a", "b", "c"])]
-    model = ManHill(mastery=0.6).fit(make_traces(rows))
+    # mastery at the second success, fixed: the boundary under test is the score threshold, not calibration
+    model = ManHill(mastery=0.6, mastery_successes=2, sampling="none").fit(make_traces(rows))
     t = model._tables
-    mastered, allowed = mastered_items(t, [0, 0], [0.6, 0.6])   # two passes exactly at the threshold
+    mastered, allowed, _ = mastered_items(t, [0, 0], [0.6, 0.6])   # two passes exactly at the threshold
     assert mastered == [0] and not allowed[0]
-    mastered, allowed = mastered_items(t, [0, 0], [0.6, 0.59])
+    mastered, allowed, _ = mastered_items(t, [0, 0], [0.6, 0.59])
     assert mastered == [] and allowed[0]
     # a score exactly at the threshold is not a failure: no remediation bonus
     from poem.colony.suggestion import score_candidates
 
-    at, *_ = score_candidates(t, [2], [0.6], 0.0)
-    below, *_ = score_candidates(t, [2], [0.5999], 0.0)
+    at, at_terms, *_ = score_candidates(t, [2], [0.6], 0.0)
+    below, below_terms, *_ = score_candidates(t, [2], [0.5999], 0.0)
     assert not np.allclose(at, below)
-    nan, *_ = score_candidates(t, [2], [float("nan")], 0.0)
-    # NaN (unscored) is no failure either: same additive terms as at the threshold except c's tabu
-    assert np.allclose(np.delete(nan, 2), np.delete(at, 2))
+    nan, nan_terms, *_ = score_candidates(t, [2], [float("nan")], 0.0)
+    # the remediation bonus follows a failure only: not a pass at the threshold, not an unscored visit
+    assert below_terms[-1] is not None and np.any(below_terms[-1] > 0)
+    assert at_terms[-1] is None and nan_terms[-1] is None
 
 
 def reference_trail_pass(traces, depth, lam, q, mastery, gap, failure_bonus, learner_weight, event_weight=None):
@@ -457,10 +459,10 @@ def test_roulette_floor_keeps_the_worst_candidate_rarely_possible():
 
 def test_mastered_items_counts_mastery_once():
     rows = [(f"u{k}", it, t, 1.0) for k in range(3) for t, it in enumerate(["a", "b"])]
-    t = ManHill().fit(make_traces(rows))._tables
-    mastered, allowed = mastered_items(t, [0, 0, 0, 1], [1.0, 1.0, 1.0, 1.0])
-    assert mastered == [0] and allowed.tolist() == [False, True]
-    mastered, allowed = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
+    t = ManHill(mastery_successes=2).fit(make_traces(rows))._tables
+    mastered, allowed, passes = mastered_items(t, [0, 0, 0, 1], [1.0, 1.0, 1.0, 1.0])
+    assert mastered == [0] and allowed.tolist() == [False, True] and passes == {1: 1}
+    mastered, allowed, _ = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
     assert mastered == [] and allowed.tolist() == [True, False]
 
 

@@ -37,10 +37,13 @@ def register(subparsers) -> None:
     g.add_argument("model", metavar="MODEL", help="colony file written by poem fit (.npz), or a traces source")
     g.add_argument("--traces", metavar="TRACES", help="traces the colony was fitted on (for --method contrast "
                                                       "when MODEL is a colony file)")
-    g.add_argument("--method", choices=["contrast", "precedence"], default="contrast")
+    g.add_argument("--method", choices=["contrast", "precedence"], default="contrast",
+                   help="contrast (default): success on B is higher when A was mastered before, level held "
+                        "fixed; precedence: who mastered A before B (evidence of order, not of need)")
     g.add_argument("--min-confidence", type=float, default=None, metavar="X",
                    help="keep arcs at least this confident (contrast; default 0.7)")
-    g.add_argument("--format", choices=list(FORMATS), default="json")
+    g.add_argument("--format", choices=list(FORMATS), default="json",
+                   help="json (default), csv, graphml (Gephi, yEd) or dot (graphviz)")
     g.add_argument("--out", metavar="F", help="file to write (default: standard output)")
     g.add_argument("--seed", type=int, default=0, help="seed of the resamples (default 0)")
     g.set_defaults(func=run_graph)
