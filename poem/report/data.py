@@ -663,10 +663,12 @@ def viewing_steps(steps: pd.DataFrame, summary: pd.DataFrame, *, replace: bool =
 
 
 def abandoned_videos(summary: pd.DataFrame, *, min_viewers: int = 20, z: float = 3.0) -> pd.DataFrame:
-    """Videos abandoned abnormally: abandonment above the course's (viewer-weighted) rate by more than ``z``
-    binomial standard errors, among videos with at least ``min_viewers`` viewers (fewer: not enough
-    evidence). Columns ``item``, ``abandonment``, ``expected``, ``learners``, ``completion``, most
-    abnormal first.
+    """Videos abandoned abnormally: abandonment above the course's typical rate (the median over videos with
+    at least ``min_viewers`` viewers; fewer: not enough evidence) by more than ``z`` standard deviations,
+    counting both the binomial noise of the video's viewers and the spread between videos (1.4826 times
+    the median absolute deviation): a course whose harder videos are all abandoned more flags only those
+    beyond that spread. Columns ``item``, ``abandonment``, ``expected``, ``learners``, ``completion``,
+    most abnormal first.
 
     >>> summary = pd.DataFrame({"learners": [100] * 5, "abandonment": [0.1, 0.12, 0.1, 0.11, 0.6],
     ...                         "completion": [0.8] * 5}, index=pd.Index(list("abcde"), name="item"))
@@ -674,12 +676,14 @@ def abandoned_videos(summary: pd.DataFrame, *, min_viewers: int = 20, z: float =
     ['e']
     """
     seen = summary[(summary["learners"] >= min_viewers) & summary["abandonment"].notna()]
-    if not len(seen):
-        return pd.DataFrame(columns=["item", "abandonment", "expected", "learners", "completion"])
-    # the others' rate: one very abandoned video must not raise the bar it is measured against
-    total, abandoned = seen["learners"].sum(), (seen["abandonment"] * seen["learners"]).sum()
-    rest = seen["learners"].where(seen["learners"] < total, np.nan)
-    expected = ((abandoned - seen["abandonment"] * seen["learners"]) / (total - rest)).clip(1e-3, 1 - 1e-3)
-    score = (seen["abandonment"] - expected) / np.sqrt(expected * (1 - expected) / seen["learners"])
-    out = seen.assign(expected=expected, _z=score)[score > z].sort_values("_z", ascending=False)
-    return out.reset_index()[["item", "abandonment", "expected", "learners", "completion"]]
+    columns = ["item", "abandonment", "expected", "learners", "completion"]
+    if len(seen) < 3:  # no typical rate to compare with
+        return pd.DataFrame(columns=columns)
+    rate = seen["abandonment"].to_numpy(dtype=float)
+    typical = float(np.median(rate))
+    spread = 1.4826 * float(np.median(np.abs(rate - typical)))
+    p0 = min(max(typical, 1e-3), 1 - 1e-3)
+    sd = np.sqrt(p0 * (1 - p0) / seen["learners"].to_numpy(dtype=float) + spread ** 2)
+    score = (rate - typical) / sd
+    out = seen.assign(expected=typical, _z=score)[score > z].sort_values("_z", ascending=False)
+    return out.reset_index()[columns]

@@ -18,14 +18,16 @@ VIEWING_TEXTS = {
               "video that learners who finish it usually reach (learned per video, {threshold} of the "
               "length for the typical video) and the learner does not come straight back to it; a view "
               "stopped earlier counts as abandoned, and a review after an understood view counts for "
-              "nothing. Completion and abandonment below are read this way; no success rate is shown.",
+              "nothing. Completion and abandonment below are read this way; no success rate is shown, and "
+              "where the report speaks of a success it means an understood view.",
         "fr": "**Sur quoi repose ce rapport.** Ce cours n'a pas de notes d'exercices : le rapport compare "
               "les secondes regardées à la durée de chaque vidéo ; un visionnage compte comme compris "
               "quand il atteint la part de la vidéo qu'atteignent d'habitude ceux qui la terminent "
               "(apprise vidéo par vidéo, {threshold} de la durée pour une vidéo typique) et que "
               "l'apprenant n'y revient pas aussitôt ; un visionnage arrêté avant compte comme abandonné, "
               "et un nouveau visionnage après une vidéo comprise ne compte pas. Les taux d'achèvement et "
-              "d'abandon ci-dessous se lisent ainsi ; aucun taux de réussite n'est affiché.",
+              "d'abandon ci-dessous se lisent ainsi ; aucun taux de réussite n'est affiché, et quand le "
+              "rapport parle de réussite, il s'agit d'un visionnage compris.",
     },
     "viewing_evidence_mixed": {
         "en": "**What the evidence is.** For the videos, the report reads the seconds watched against each "
@@ -65,12 +67,12 @@ VIEWING_TEXTS = {
     },
     "abandoned_heading": {"en": "### Videos abandoned abnormally", "fr": "### Vidéos anormalement abandonnées"},
     "abandoned_intro": {
-        "en": "These videos are abandoned (every view stopped early) far more often than the other videos "
-              "of the course, by more than three standard errors, among videos with at least {min_viewers} "
-              "viewers. A long or hard video, a poor recording, or a missing earlier video can explain it.",
-        "fr": "Ces vidéos sont abandonnées (chaque visionnage arrêté tôt) bien plus souvent que les autres "
-              "vidéos du cours, de plus de trois écarts types, parmi les vidéos d'au moins {min_viewers} "
-              "spectateurs. Une vidéo longue ou difficile, un enregistrement médiocre ou une vidéo "
+        "en": "These videos are abandoned (every view stopped early) far more often than the typical video "
+              "of the course: by more than three times what chance and the usual differences between videos "
+              "explain, among videos with at least {min_viewers} viewers. A long or hard video, a poor recording, or a missing earlier video can explain it.",
+        "fr": "Ces vidéos sont abandonnées (chaque visionnage arrêté tôt) bien plus souvent que la vidéo "
+              "typique du cours : de plus de trois fois ce qu'expliquent le hasard et les écarts habituels "
+              "entre vidéos, parmi les vidéos d'au moins {min_viewers} spectateurs. Une vidéo longue ou difficile, un enregistrement médiocre ou une vidéo "
               "antérieure manquante peuvent l'expliquer.",
     },
     "abandoned_none": {
