@@ -108,6 +108,7 @@ def test_viewing_steps_replace_or_add_the_success_rate():
     assert "success_rate" not in only and only["completion"].tolist()[0] == 0.5
     mixed = rd.viewing_steps(steps, summary, replace=False)
     assert mixed["success_rate"].tolist()[1] == 0.7 and np.isnan(mixed["completion"].tolist()[1])
+    assert np.isnan(rd.viewing_steps(steps.assign(success_rate=0.9), summary, replace=False)["success_rate"][0])
 
 
 def test_abandoned_videos_flags_beyond_the_spread_only():

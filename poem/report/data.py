@@ -657,6 +657,9 @@ def viewing_steps(steps: pd.DataFrame, summary: pd.DataFrame, *, replace: bool =
     """
     out = steps.drop(columns=["success_rate", "predicted_success"] if replace else [], errors="ignore")
     per = summary.reindex(pd.Index(out["item"].astype(str)))
+    video = per["completion"].notna().to_numpy() | out["item"].astype(str).isin(summary.index).to_numpy()
+    for col in {"success_rate", "predicted_success"} & set(out.columns):  # a video has no success rate
+        out.loc[video, col] = np.nan
     for col in ("completion", "abandonment", "threshold"):
         out[col] = per[col].to_numpy()
     return out
