@@ -280,6 +280,23 @@ def test_demo_report_has_every_section_and_no_code(demo_reports):
 
 
 @pytest.mark.slow
+def test_scored_report_keeps_its_sections_and_success_rates(demo_reports):
+    """A scored course renders as before the viewing reading (issue 16): same headings, success rates."""
+    from poem.report.texts import COLUMNS, TEXTS
+
+    keys = ["intro", "path_heading", "graph_heading", "audit_heading", "failing_heading", "unreached_heading",
+            "syllabus_heading", "risk_heading", "trust_heading", "method_heading"]
+    for lang in ("en", "fr"):
+        html = demo_reports[lang]
+        headings = [h.strip() for h in re.findall(r"<h[1-3][^>]*>([^<]*)", html)]
+        assert headings == [TEXTS[k][lang].split("\n")[0].lstrip("# ") for k in keys]
+        headers = re.findall(r"<th>([^<]*)</th>", html)
+        assert COLUMNS["success_rate"][lang] in headers and COLUMNS["completion"][lang] not in headers
+        for key in ("viewing_evidence", "viewing_caveat"):
+            assert TEXTS[key][lang].split("**")[1] not in html
+
+
+@pytest.mark.slow
 def test_demo_report_shows_pseudonyms_only(demo_reports):
     import pandas as pd
 

@@ -46,7 +46,8 @@ from poem.errors import ParameterError
 __all__ = [
     "syllabus_order", "path_steps", "item_audit", "syllabus_disagreements", "learner_status", "learners_at_risk",
     "path_stability", "trust_summary", "outcome_contrast", "display_ids", "reached_items", "AT_RISK_COLUMNS",
-    "graph_stability", "success_accuracy", "prediction_check",
+    "graph_stability", "success_accuracy", "prediction_check", "viewing_course", "viewing_steps",
+    "abandoned_videos",
 ]
 
 AT_RISK_COLUMNS = ["learner", "status", "events", "mastered", "path_items", "days_inactive", "recent_success",
@@ -498,7 +499,8 @@ def _events(traces, mask):
                    n_read=int(mask.sum()), rejects=empty_rejects())
 
 
-def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *, min_support: int = 10,
+def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *, viewing_only: bool = False,
+                  min_support: int = 10,
                   graph_stability: pd.DataFrame | None = None, success: dict | None = None) -> dict:
     """Figures telling how far the path can be trusted, and a level ``"high" | "medium" | "low"``.
 
@@ -550,6 +552,8 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
                    ("graph_stability_unknown", not np.isfinite(reproduced)),
                    ("success_weak", np.isfinite(auc) and (auc < 0.65 or not auc > base_auc)),
                    ("success_unknown", not np.isfinite(auc))]
+    # suggestions from viewing alone measured worse than no guidance (benchmarks/results/viewing.md)
+    checks += [("viewing_only", viewing_only)]
     reasons = [code for code, failed in checks if failed]
     severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5 or scored < 0.05
     level = "low" if severe or len(reasons) >= 3 else ("medium" if reasons else "high")
@@ -603,3 +607,86 @@ def prediction_check(traces, *, params=None, test_share: float = 0.2) -> dict | 
             "observed": float(row["observed"]), "n": int(row["n"]), "successes": successes,
             "failures": failures, "enough": min(successes, failures) >= MIN_CLASS, "share": float(test_share),
             "baseline_auc": float(peer)}
+
+
+def viewing_course(traces, **params) -> dict | None:
+    """How the report reads a course whose evidence is watching: None for a scored course (the report is
+    as before), else ``only`` (no score at all), ``traces`` (the visits turned into success / failure
+    evidence by :func:`poem.colony.viewing.apply_viewing`, for the graph, stability and learner checks),
+    ``summary`` (:func:`poem.colony.viewing.viewing_summary` per video) and ``threshold`` (the median
+    learned completion share).
+
+    A course is read through viewing when no event carries a score and some carry seconds watched
+    (:func:`poem.colony.viewing.is_viewing_only`), or when its catalogue gives ``kind=video`` items with a
+    ``length``.
+
+    >>> import pandas as pd
+    >>> from poem.traces import Traces
+    >>> frame = pd.DataFrame({"learner": ["a", "b"], "item": ["v", "v"], "duration": [30.0, 100.0],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
+    >>> view = viewing_course(Traces.from_frame(frame))
+    >>> view["only"], view["summary"]["learners"].tolist()
+    (True, [2])
+    >>> viewing_course(Traces.from_frame(frame.assign(score=1.0))) is None
+    True
+    """
+    from poem.colony.viewing import apply_viewing, is_viewing_only, viewing_summary
+
+    only = is_viewing_only(traces)
+    info = traces.item_info
+    videos = (info is not None and {"kind", "length"} <= set(info.columns)
+              and bool(((info["kind"].astype(str) == "video") & info["length"].notna()).any()))
+    if not (only or videos):
+        return None
+    scored, _, _ = apply_viewing(traces, None, **params)
+    summary = viewing_summary(traces, None, **params)
+    return {"only": only, "traces": scored, "summary": summary,
+            "threshold": float(np.nanmedian(summary["threshold"])) if len(summary) else math.nan}
+
+
+def viewing_steps(steps: pd.DataFrame, summary: pd.DataFrame, *, replace: bool = True) -> pd.DataFrame:
+    """The path's steps with each video's ``completion``, ``abandonment`` and learned ``threshold`` instead
+    of a success rate (what a view says is whether it was watched through, not whether it succeeded);
+    ``replace=False`` (a mixed course: the quizzes' success rates stay) adds them beside it.
+
+    >>> steps = pd.DataFrame({"item": ["v"], "success_rate": [0.9], "predicted_success": [0.8]})
+    >>> summary = pd.DataFrame({"completion": [0.6], "abandonment": [0.3], "threshold": [0.85]},
+    ...                        index=pd.Index(["v"], name="item"))
+    >>> viewing_steps(steps, summary).columns.tolist()
+    ['item', 'completion', 'abandonment', 'threshold']
+    """
+    out = steps.drop(columns=["success_rate", "predicted_success"] if replace else [], errors="ignore")
+    per = summary.reindex(pd.Index(out["item"].astype(str)))
+    video = per["completion"].notna().to_numpy() | out["item"].astype(str).isin(summary.index).to_numpy()
+    for col in {"success_rate", "predicted_success"} & set(out.columns):  # a video has no success rate
+        out.loc[video, col] = np.nan
+    for col in ("completion", "abandonment", "threshold"):
+        out[col] = per[col].to_numpy()
+    return out
+
+
+def abandoned_videos(summary: pd.DataFrame, *, min_viewers: int = 20, z: float = 3.0) -> pd.DataFrame:
+    """Videos abandoned abnormally: abandonment above the course's typical rate (the median over videos with
+    at least ``min_viewers`` viewers; fewer: not enough evidence) by more than ``z`` standard deviations,
+    counting both the binomial noise of the video's viewers and the spread between videos (1.4826 times
+    the median absolute deviation): a course whose harder videos are all abandoned more flags only those
+    beyond that spread. Columns ``item``, ``abandonment``, ``expected``, ``learners``, ``completion``,
+    most abnormal first.
+
+    >>> summary = pd.DataFrame({"learners": [100] * 5, "abandonment": [0.1, 0.12, 0.1, 0.11, 0.6],
+    ...                         "completion": [0.8] * 5}, index=pd.Index(list("abcde"), name="item"))
+    >>> abandoned_videos(summary)["item"].tolist()
+    ['e']
+    """
+    seen = summary[(summary["learners"] >= min_viewers) & summary["abandonment"].notna()]
+    columns = ["item", "abandonment", "expected", "learners", "completion"]
+    if len(seen) < 3:  # no typical rate to compare with
+        return pd.DataFrame(columns=columns)
+    rate = seen["abandonment"].to_numpy(dtype=float)
+    typical = float(np.median(rate))
+    spread = 1.4826 * float(np.median(np.abs(rate - typical)))
+    p0 = min(max(typical, 1e-3), 1 - 1e-3)
+    sd = np.sqrt(p0 * (1 - p0) / seen["learners"].to_numpy(dtype=float) + spread ** 2)
+    score = (rate - typical) / sd
+    out = seen.assign(expected=typical, _z=score)[score > z].sort_values("_z", ascending=False)
+    return out.reset_index()[columns]

@@ -20,6 +20,7 @@ import re
 import pandas as pd
 
 from poem.errors import ParameterError
+from poem.report.texts_viewing import VIEWING_COLUMNS, VIEWING_TEXTS
 
 __all__ = ["text", "count_text", "number", "date", "table", "column_label", "say", "show_table", "TEXTS",
            "COLUMNS", "LABELS", "MONTHS", "LANGUAGES"]
@@ -533,7 +534,9 @@ COLUMNS.update({
     "arc_support": {"en": "learners who had the prerequisite", "fr": "apprenants ayant le prérequis"},
     "arcs": {"en": "links found", "fr": "liens trouvés"},
     "reproduced": {"en": "links found again", "fr": "liens retrouvés"},
+    **VIEWING_COLUMNS,
 })
+TEXTS.update(VIEWING_TEXTS)  # courses read through viewing (issue 16)
 
 
 def _check(lang: str) -> None:
