@@ -43,6 +43,8 @@ VIEWING_TEXTS = {
               "visionnage arrêté avant compte comme abandonné. Les autres éléments gardent leurs notes. "
               "Chaque type d'indice pèse autant qu'il prédit la réussite ultérieure.",
     },
+    "path_figure_viewing": {"en": "Recommended path (colour: completion)",
+                            "fr": "Parcours recommandé (couleur : achèvement)"},
     "path_intro_viewing": {
         "en": "The colony of learners suggests watching the **{n}** videos in the order below. Each circle is "
               "a step; its colour shows the video's completion, the share of its viewers who watched it "
