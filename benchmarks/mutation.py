@@ -179,6 +179,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`1.0`: constant 1.0 -> 2.0"):
         "with flat scores every fitness is this same constant: any positive value gives the uniform draw",
+    ("evaluation", "graph_scores",
+     "if predicted and n_true and precision + recall > 0 else (0.0 if predicted and n_true else math.nan))",
+     "`predicted and n_true`: and -> or"):
+        "when either arc set is empty, its side (precision or recall) is NaN, so "
+        "precision + recall > 0 is False and the else branch gives NaN either way",
 }
 
 
