@@ -128,3 +128,13 @@ def test_a_self_loop_prerequisite_is_never_respected():
     # an item cannot come before itself: a truth arc (a, a) counts as a miss, not a hit
     assert respect(["a", "b"], [("a", "a")]) == 0.0
     assert respect(["a", "b"], [("a", "b"), ("b", "b")]) == 0.5
+
+
+def test_graph_table_and_evaluate_report_the_closure_scores():
+    from poem.ordering.evaluation import graph_table
+
+    graph = nx.DiGraph([("a", "b"), ("a", "c"), ("c", "d")])  # a->c is implied by a->b->c
+    row = graph_table({"g": graph}, TRUTH).iloc[0]
+    assert row["precision"] == pytest.approx(1 / 3) and row["closure_precision"] == pytest.approx(2 / 3)
+    scores = evaluate(graph, TRUTH)
+    assert scores["precision"] == pytest.approx(1 / 3) and scores["closure_precision"] == pytest.approx(2 / 3)

@@ -121,3 +121,19 @@ def test_validation_names_the_problem():
             solve_lop(np.zeros((12, 12)), n_iterations=bad)
     W = np.random.default_rng(5).random((12, 12))
     assert solve_lop(W, rng=2, n_iterations=7.0).order.tolist() == solve_lop(W, rng=2, n_iterations=7).order.tolist()
+
+
+def test_borda_order_ranks_by_net_evidence_by_hand():
+    # net = row sum - column sum: item 0: 1 - 5 = -4, item 1: 5 - 2 = 3, item 2: 2 - 1 = 1
+    W = np.array([[0, 0, 1], [4, 0, 1], [1, 2, 0.]])
+    assert borda_order(W).tolist() == [1, 2, 0]
+
+
+def test_non_finite_error_names_the_cell_and_zero_iterations_are_allowed():
+    W = np.zeros((3, 3))
+    W[0, 2] = np.nan
+    with pytest.raises(ParameterError, match=r"W\[0, 2\] = nan"):
+        borda_order(W)
+    W = np.array([[0, 1, 0], [0, 0, 3], [2, 0, 0.]])
+    result = solve_lop(W, n_iterations=0, rng=0, exact_max_n=0)
+    assert sorted(result.order.tolist()) == [0, 1, 2]
