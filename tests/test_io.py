@@ -451,9 +451,13 @@ def test_write_traces_keeps_missing_values_as_nan_not_null(tmp_path):
     # Parquet reader sees the same float columns the workbench reads back
     import pyarrow.parquet as pq
 
+    from dataclasses import replace
+
     t = read_traces(_sample_frame(200))
+    length = np.where(np.arange(t.n_events) % 3 == 0, np.nan, 60.0)  # a video column, some values unknown
+    t = replace(t, video={"length": length})
     assert np.isnan(t.score).any() and np.isnan(t.duration).any()  # there is something to check
     table = pq.read_table(write_traces(t, tmp_path / "c.parquet"))
-    for name in ("score", "duration"):
-        assert table.column(name).null_count == 0
-        assert np.isnan(table.column(name).to_numpy()).sum() == np.isnan(getattr(t, name)).sum()
+    for name, values in (("score", t.score), ("duration", t.duration), ("length", length)):
+        assert table.column(name).null_count == 0, name
+        assert np.isnan(table.column(name).to_numpy()).sum() == np.isnan(values).sum(), name
