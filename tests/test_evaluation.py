@@ -102,3 +102,39 @@ def test_errors_name_the_problem(tmp_path):
         load_truth({"prerequisites": [["a", "b", "c"]]})
     with pytest.raises(ParameterError, match="promotion"):
         evaluate(["a"], TRUTH, promotion=3)
+
+
+def test_truth_without_items_takes_them_from_the_arcs_and_the_order():
+    # "c" is only in the true order, "z" only in an arc: both are items of the truth
+    truth = load_truth({"prerequisites": [["a", "b"], ["b", "z"]], "true_order": ["a", "b", "c"]})
+    assert truth["items"] == ["a", "b", "c", "z"]
+    assert load_truth({"prerequisites": [["b", "a"]]})["items"] == ["a", "b"]
+    assert load_truth({"true_order": ["c", "a"]})["items"] == ["a", "c"]
+    assert evaluate(["a", "b"], {"prerequisites": [["a", "b"]], "true_order": ["a", "b", "c"]})[
+        "coverage"] == pytest.approx(2 / 3)
+
+
+def test_path_items_duck_types_an_items_attribute_and_iterates_a_series():
+    from types import SimpleNamespace
+
+    # an object carrying its items in a plain attribute (like Path, but not iterable itself)
+    assert path_items(SimpleNamespace(items=["b", "a"])) == ["b", "a"]
+    # a pandas Series has a callable .items(): its values are the ids, not the method
+    assert path_items(pd.Series(["c", "a", "b"])) == ["c", "a", "b"]
+    assert evaluate(pd.Series(["a", "b", "c", "d"]), TRUTH)["respect"] == 1.0
+
+
+def test_a_self_loop_prerequisite_is_never_respected():
+    # an item cannot come before itself: a truth arc (a, a) counts as a miss, not a hit
+    assert respect(["a", "b"], [("a", "a")]) == 0.0
+    assert respect(["a", "b"], [("a", "b"), ("b", "b")]) == 0.5
+
+
+def test_graph_table_and_evaluate_report_the_closure_scores():
+    from poem.ordering.evaluation import graph_table
+
+    graph = nx.DiGraph([("a", "b"), ("a", "c"), ("c", "d")])  # a->c is implied by a->b->c
+    row = graph_table({"g": graph}, TRUTH).iloc[0]
+    assert row["precision"] == pytest.approx(1 / 3) and row["closure_precision"] == pytest.approx(2 / 3)
+    scores = evaluate(graph, TRUTH)
+    assert scores["precision"] == pytest.approx(1 / 3) and scores["closure_precision"] == pytest.approx(2 / 3)

@@ -444,3 +444,20 @@ def test_a_file_that_is_not_what_its_name_says(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00\x01learner")
     with pytest.raises(TraceFormatError):
         read_traces(binary)
+
+
+def test_write_traces_keeps_missing_values_as_nan_not_null(tmp_path):
+    # a missing score or duration is NaN in Traces; the file keeps NaN (not a Parquet null), so any
+    # Parquet reader sees the same float columns the workbench reads back
+    import pyarrow.parquet as pq
+
+    from dataclasses import replace
+
+    t = read_traces(_sample_frame(200))
+    length = np.where(np.arange(t.n_events) % 3 == 0, np.nan, 60.0)  # a video column, some values unknown
+    t = replace(t, video={"length": length})
+    assert np.isnan(t.score).any() and np.isnan(t.duration).any()  # there is something to check
+    table = pq.read_table(write_traces(t, tmp_path / "c.parquet"))
+    for name, values in (("score", t.score), ("duration", t.duration), ("length", length)):
+        assert table.column(name).null_count == 0, name
+        assert np.isnan(table.column(name).to_numpy()).sum() == np.isnan(values).sum(), name

@@ -121,3 +121,42 @@ def test_validation_names_the_problem():
             solve_lop(np.zeros((12, 12)), n_iterations=bad)
     W = np.random.default_rng(5).random((12, 12))
     assert solve_lop(W, rng=2, n_iterations=7.0).order.tolist() == solve_lop(W, rng=2, n_iterations=7).order.tolist()
+
+
+def test_borda_order_ranks_by_net_evidence_by_hand():
+    # net = row sum - column sum: item 0: 1 - 5 = -4, item 1: 5 - 2 = 3, item 2: 2 - 1 = 1
+    W = np.array([[0, 0, 1], [4, 0, 1], [1, 2, 0.]])
+    assert borda_order(W).tolist() == [1, 2, 0]
+
+
+def test_non_finite_error_names_the_cell_and_zero_iterations_are_allowed():
+    W = np.zeros((3, 3))
+    W[0, 2] = np.nan
+    with pytest.raises(ParameterError, match=r"W\[0, 2\] = nan"):
+        borda_order(W)
+    W = np.array([[0, 1, 0], [0, 0, 3], [2, 0, 0.]])
+    result = solve_lop(W, n_iterations=0, rng=0, exact_max_n=0)
+    assert sorted(result.order.tolist()) == [0, 1, 2]
+
+
+def test_two_items_are_put_in_order_by_local_search():
+    W = np.array([[0, 1], [5, 0.]])
+    for neighbourhood in ("insertion", "swap", "both"):
+        assert local_search(W, [0, 1], neighbourhood=neighbourhood).tolist() == [1, 0]
+
+
+def test_swap_local_optimum_has_no_improving_swap():
+    # the swap search repeats its pass until nothing gains: no single exchange improves the result
+    rng = np.random.default_rng(3)
+    n_checked = 0
+    for _ in range(10):
+        W = rng.random((8, 8))
+        np.fill_diagonal(W, 0)
+        order = local_search(W, rng.permutation(8), neighbourhood="swap")
+        best = lop_objective(W, order)
+        for a, b in itertools.combinations(range(8), 2):
+            other = order.copy()
+            other[[a, b]] = other[[b, a]]
+            assert lop_objective(W, other) <= best + 1e-9
+            n_checked += 1
+    assert n_checked == 280
