@@ -94,16 +94,6 @@ def run_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_json(path: str, what: str):
-    file = FilePath(path)
-    if not file.is_file():
-        raise TraceFormatError(f"{what} file {path!r} does not exist")
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TraceFormatError(f"{what} file {path!r} is not valid JSON: {exc}") from None
-
-
 def _read_edges(path: str) -> pd.DataFrame:
     file = FilePath(path)
     if not file.is_file():
@@ -131,12 +121,12 @@ def _plain(value):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from poem.ordering.evaluation import evaluate
+    from poem.ordering.evaluation import evaluate, read_json
 
-    path = _read_json(args.path, "path")
-    truth = _read_json(args.truth, "truth")
+    path = read_json(args.path, "path")
+    truth = read_json(args.truth, "truth")
     graph = _read_edges(args.graph) if args.graph else None
-    promotion = _read_json(args.promotion, "promotion") if args.promotion else None
+    promotion = read_json(args.promotion, "promotion") if args.promotion else None
     if promotion is not None and not isinstance(promotion, dict):
         promotion = {"records": promotion}
     print(json.dumps(_plain(evaluate(path, truth, graph=graph, promotion=promotion, closure=args.closure))))
@@ -197,10 +187,11 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
 def run_compare(args: argparse.Namespace) -> int:
     from poem.cli.model import parse_settings
     from poem.io import read_traces, require_events
+    from poem.ordering.evaluation import read_json
 
     params = parse_settings(args.settings)
     traces = require_events(read_traces(args.traces), args.traces)
-    table = compare_table(traces, _read_json(args.truth, "truth"), seed=args.seed, model_params=params,
+    table = compare_table(traces, read_json(args.truth, "truth"), seed=args.seed, model_params=params,
                           graph_threshold=args.graph_threshold, catalog=args.catalog)
     if args.format == "csv":
         print(table.to_csv(index=False), end="")

@@ -39,7 +39,8 @@ from scipy.stats import kendalltau
 
 from poem.errors import ParameterError, TraceFormatError
 
-__all__ = ["evaluate", "graph_scores", "graph_table", "load_truth", "path_items", "respect", "kendall_tau", "coverage"]
+__all__ = ["evaluate", "graph_scores", "graph_table", "load_truth", "read_json", "path_items", "respect", "kendall_tau",
+           "coverage"]
 
 
 def load_truth(truth) -> dict:
@@ -54,7 +55,7 @@ def load_truth(truth) -> dict:
     [('x', 'y')]
     """
     if isinstance(truth, (str, PathLike)):
-        truth = _read_json(truth, "truth")
+        truth = read_json(truth, "truth")
     if not isinstance(truth, Mapping):
         raise ParameterError(f"truth must be a mapping or a path to truth.json, got {type(truth).__name__}")
     prereqs = truth.get("prerequisites", [])
@@ -70,8 +71,9 @@ def load_truth(truth) -> dict:
     return {"items": [str(x) for x in items], "prerequisites": arcs, "true_order": order}
 
 
-def _read_json(file, what: str):
-    """The JSON content of ``file``; a missing or malformed file is a TraceFormatError naming it."""
+def read_json(file, what: str):
+    """The JSON content of ``file`` (a truth, path or promotion file); a missing or malformed file is a
+    TraceFormatError naming ``what`` and the file."""
     file = FilePath(file)
     if not file.is_file():
         raise TraceFormatError(f"{what} file {str(file)!r} does not exist")
@@ -91,7 +93,7 @@ def path_items(path_or_order) -> list[str]:
     ['b', 'a']
     """
     if isinstance(path_or_order, (str, PathLike)) and FilePath(path_or_order).suffix == ".json":
-        path_or_order = _read_json(path_or_order, "path")
+        path_or_order = read_json(path_or_order, "path")
     if hasattr(path_or_order, "items") and not isinstance(path_or_order, Mapping) \
             and not callable(path_or_order.items):
         path_or_order = path_or_order.items
