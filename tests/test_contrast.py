@@ -263,6 +263,8 @@ def test_an_item_mastered_mostly_after_the_target_is_not_its_prerequisite():
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
     assert ("i", "j") in fit(frame, min_order=0.0, level=False).graph_.edges
     assert ("i", "j") not in fit(frame, level=False).graph_.edges
+    # the floor is the plain model: no order filter
+    assert ("i", "j") in sparse_logistic_graph(Traces.from_frame(frame)).edges
 
 
 def test_min_order_is_validated():

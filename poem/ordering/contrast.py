@@ -84,7 +84,7 @@ __all__ = ["ContrastGraph", "CONTRAST_DEFAULTS", "sparse_logistic_graph", "l1_lo
            "ARC_COLUMNS"]
 
 #: defaults of :class:`ContrastGraph`, chosen on the scenario family of ``benchmarks/bench_graph.py``
-CONTRAST_DEFAULTS = {"alpha": 0.4, "n_resamples": 20, "min_confidence": 0.7, "min_support": 10,
+CONTRAST_DEFAULTS = {"alpha": 0.4, "n_resamples": 20, "min_confidence": 0.7, "min_support": 20,
                      "min_strength": 0.5, "min_order": 0.6,
                      "mastery": 0.5, "need": 1}
 
@@ -354,8 +354,11 @@ class ContrastGraph:
     min_confidence : float, default 0.7
         Share of the refits on learner halves that must draw the arc too (coefficient above
         ``min_strength``) for it to enter ``graph_``.
-    min_support : int, default 10
-        Learners needed on each side of a contrast (attempts on j with i mastered, and without).
+    min_support : int, default 20
+        Learners needed on each side of a contrast (attempts on j with i mastered, and without). With 10,
+        every wrong arc the graph drew on the viewing simulator's courses rested on 10-17 learners (a
+        half-sample then holds 5-8: too few for the stability to mean anything); 20 changes nothing on
+        the scenario family of ``benchmarks/results/graph.md``.
     min_strength : float, default 0.5
         Log odds ratio an arc needs, on the full data and in a refit for that refit to count in
         ``confidence_`` (a tiny positive coefficient may be stable and still meaningless).
@@ -548,14 +551,15 @@ def _build_graph(items, keep, strength, confidence, support, acyclic: bool) -> n
 
 
 def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float = 0.0,
-                          min_support: int = CONTRAST_DEFAULTS["min_support"],
+                          min_support: int = 10,
                           mastery: float = 0.5, need: int = 1) -> nx.DiGraph:
     """The floor: per item, one L1 logistic fit of success on "i mastered before" for every other i (no
-    level covariate, no resampling, no acyclicity); arcs where the coefficient exceeds ``min_coef``.
+    level covariate, no resampling, no order filter, no acyclicity); arcs where the coefficient exceeds
+    ``min_coef``.
 
     Edges carry ``strength`` (the coefficient), ``confidence`` (1) and ``support``.
     """
-    est = ContrastGraph(alpha=alpha, n_resamples=0, min_confidence=0.0, min_support=min_support,
+    est = ContrastGraph(alpha=alpha, n_resamples=0, min_confidence=0.0, min_support=min_support, min_order=0.0,
                         mastery=mastery, need=need, level=False, acyclic=False, max_candidates=None).fit(traces)
     keep = est.strength_ > float(min_coef)
     return _build_graph(est.items_, keep, est.strength_, est.confidence_, est.support_, acyclic=False)
