@@ -94,8 +94,10 @@ NOTES = """## Reading the tables
   CSPS or Chen et al. 2016) rather than as the first success is the next step; it is not done here.
 - Cost (`python benchmarks/bench_graph.py --cost-only --write` refreshes that table alone): on the
   synthetic 5-million-event log (180 items, 166 284 learners), the success model (its lazy fit on the
-  colony's log of scored events) and the contrast graph together take 24 s against the issue's 60 s (load
-  average about 6 on the 2 cores during the run), and each allocates at most 23 and 53 bytes per event
+  colony's log of scored events) and the contrast graph together take 24 s against the issue's 60 s in a
+  run at load average about 6 on the 2 cores, and 48 s in the run of the table above, at load average 7-8
+  (the colony fit of the same traces, the peer in the table, took 2.7 s there against 1.0-1.3 s on a quiet
+  machine: about half the machine was elsewhere). Each allocates at most 23 and 53 bytes per event
   beyond the traces in memory (peak traced by `tracemalloc`, which numpy reports its buffers to; target
   100). The graph's largest piece is the first-success table, 4 bytes per learner and item (int32), then
   one item's rows at a time (at most 5 000 learners per item). `poem fit` itself does neither (both are
