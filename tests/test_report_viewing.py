@@ -135,24 +135,9 @@ def test_viewing_report_quotes_the_measured_precision_of_its_arrows(video_report
     assert (caveat in html) == drawn
     if drawn:   # the quoted figures are the measured ones
         from poem.report.texts import number
-        from poem.report.texts_viewing import VIEWING_GRAPH_PRECISION
+        from poem.report.measured import VIEWING_GRAPH_PRECISION
 
         after = html.split(caveat)[1][:1500]
         for key in ("mean", "worst"):
             assert number(VIEWING_GRAPH_PRECISION[key], lang, percent=True) in after, key
 
-
-def test_quoted_viewing_graph_precision_is_the_benchmarks():
-    """The report quotes VIEWING_GRAPH_PRECISION; it must be the figure benchmarks/results/viewing_graph.md
-    measured for the graph from viewing evidence at the report's default confidence (0.8)."""
-    from pathlib import Path
-
-    from poem.report.texts_viewing import VIEWING_GRAPH_PRECISION
-
-    table = (Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "viewing_graph.md").read_text()
-    row = next(line for line in table.splitlines()
-               if line.startswith("| viewing evidence | contrast, confidence 0.8 |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    worst, mean = float(cells[2]), float(cells[3])
-    assert VIEWING_GRAPH_PRECISION == {"mean": pytest.approx(mean, abs=0.005),
-                                       "worst": pytest.approx(worst, abs=0.005)}

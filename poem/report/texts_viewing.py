@@ -9,13 +9,8 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["VIEWING_TEXTS", "VIEWING_COLUMNS", "VIEWING_GRAPH_PRECISION"]
+__all__ = ["VIEWING_TEXTS", "VIEWING_COLUMNS"]
 
-#: measured share of right arrows (direct prerequisites) in the graph drawn from viewing evidence at the
-#: report's default confidence (0.8), over the simulated viewing-only and mixed courses of
-#: ``benchmarks/results/viewing_graph.md`` (mean and worst course); the report quotes it, and a test keeps
-#: it equal to the benchmark's table (to the percent shown)
-VIEWING_GRAPH_PRECISION = {"mean": 0.85, "worst": 0.67}
 
 VIEWING_TEXTS = {
     "viewing_evidence": {
