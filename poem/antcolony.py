@@ -383,9 +383,9 @@ class ManHill:
         self.item_drift_ = elo.drift
         self._elo = elo
         learners = np.asarray(state.learners, dtype=object)
-        order = np.argsort(learners.astype(str), kind="stable")
-        self.learners_ = learners[order]
-        self.learner_ability_ = elo.ability[order]
+        order = _text_order(learners)
+        self.learners_ = learners if order is None else learners[order]
+        self.learner_ability_ = elo.ability if order is None else elo.ability[order]
         self.n_learners_ = len(learners)
         frame = getattr(self, "_kind_frame", None)
         kinds = getattr(self, "item_kinds_", None)   # a loaded model keeps its kinds while its items do
@@ -589,6 +589,19 @@ def _check_traces(traces, outcomes) -> Traces:
             outcomes = pd.Series(arr, index=traces.learners.astype(str))
         traces = traces.with_outcomes(outcomes)
     return traces
+
+
+def _text_order(ids: np.ndarray):
+    """The stable argsort of ``ids`` as text, or None when they are in order already (a fit on one traces,
+    whose vocabulary is sorted): checking costs a fifth of building the text array to sort."""
+    try:
+        # text never compares with a non-text value (TypeError), so a first id of text and no error mean
+        # every id is text, compared as numpy compares text: by code point
+        if len(ids) < 2 or (isinstance(ids[0], str) and bool(np.all(ids[1:] > ids[:-1]))):
+            return None
+    except TypeError:  # ids that are not all text: sort their text form
+        pass
+    return np.argsort(ids.astype(str), kind="stable")
 
 
 def _cond_successes(model: ManHill) -> int:
