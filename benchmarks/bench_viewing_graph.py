@@ -78,17 +78,18 @@ NOTES = """## Reading the table
   and loses recall (`benchmarks/results/graph.md`). The report draws the arcs at confidence 0.8 and says
   how many; on a viewing-only course its trust section also says that the evidence is watching, not
   scores.
-- What it reaches: at confidence 0.8, the arrows from viewing evidence are right 0.85 of the time on
-  average and 0.67 in the worst course, with recall 0.06; the same graph from the quiz scores of the same
-  courses does no better (0.81 / 0.65). Both are below the 0.9 a team can act on, on this simulator's
-  learners (the project's original simulator: BKT-like mastery, prior knowledge, learners browsing near a
+- What it reaches: at confidence 0.8, the arrows from viewing evidence are right 0.89 of the time on
+  average and 0.60 in the worst course, with recall 0.07; the same graph from the quiz scores of the same
+  courses does no better (0.84 / 0.67). Both are below the 0.9 a team can act on in some courses of this
+  simulator (the project's original one: BKT-like mastery, prior knowledge, learners browsing near a
   partly wrong syllabus), where the scenario family of `graph.md` reaches 0.9 in 11 of 12 scenarios. The
-  report therefore quotes these two figures (`poem.report.texts_viewing.VIEWING_GRAPH_PRECISION`, kept
-  equal to this table by a test) beside the arrows of any course read partly through viewing, and calls
-  them leads to check.
+  report therefore quotes these figures (`poem.report.measured`, kept equal to this table by
+  `tests/test_report_measured.py`) beside the arrows of any course read partly through viewing, and calls
+  them leads to check. With 10 courses the mean moves by about 0.04 with the seed of the learner halves
+  (0.85 / 0.67 for viewing in a run with the former position-based halves).
 - The wrong arrows: with `min_support` 10 (the earlier default) every unrelated arc drawn on `browse 180,
   seed 1` rested on 10-17 learners; `min_support` 20 (now the default; no change on the scenario family)
-  raised the mean precision at 0.8 from 0.79 to 0.85. What remains is mostly indirect prerequisites
+  raised the mean precision at 0.8 from 0.79 to 0.85 (same halves, same run conditions). What remains is mostly indirect prerequisites
   (grandparent -> grandchild: a guessed or not-understood pass of the middle item leaves the grandparent
   informative) and a few unrelated arcs with large support.
 - The precedence graph of the viewing colony (last row of each scenario; what `viewing.md` reports as
