@@ -94,6 +94,13 @@ NOTES = """## Reading the tables
   of its recall). Lowering `alpha` to 0.25 or `min_strength` to 0.3 on top adds recall (course-a 0.62 /
   0.67, wide 0.47 / 0.60) but drops Junyi (0.90 / 0.81), the 70 %-follow (0.90 / 0.83) and the demo
   (0.88 / 0.90) below their precision targets: the defaults stay.
+- Tried and not kept: an elastic net (half L1, half ridge, which keeps correlated prerequisites together
+  in the half-sample refits) raised recall on this family (course-a 0.56 -> 0.63, course-b 0.40 -> 0.48,
+  wide 0.41 -> 0.48, Junyi 0.50 -> 0.55, soft 0.83 -> 0.89) at precision >= 0.91 except the demo (0.84) and
+  the chain, but on the viewing simulator's courses (`viewing_graph.md`) it dropped the precision at 0.8
+  from 0.84 to 0.74 (quiz scores) and from 0.89 to 0.77 (viewing): a default must hold on learners it was
+  not tuned on. Crediting a pass only once the item's drawn prerequisites were passed (a guard against
+  guessed passes), iterated, lowered both precision and recall.
 - Why the hidden-mastery scenarios are hard: learners never retake an item they passed, so a guessed pass
   counts as "mastered" for ever; the contrast of each real prerequisite shrinks (success on j with all its
   prerequisites passed is 0.3-0.4 against 0.15 without) toward the strength threshold, and learners who
