@@ -100,15 +100,14 @@ VIEWING_TEXTS = {
               "watched through without being understood looks like an understood one, as a lucky guess "
               "looks like a pass. On simulated courses read the same way, whose prerequisites are known, "
               "{mean} of the arrows drawn at this confidence were real direct prerequisites on average, "
-              "and {worst} in the worst course (POEM's benchmarks): below the nine in ten a team can act on. "
-              "Read them as leads to check with the teaching team.",
+              "and {worst} in the worst course (POEM's benchmarks). Read them as leads to check with the "
+              "teaching team.",
         "fr": "**Quelle confiance accorder à ces flèches ici.** Une partie des indices vient des "
               "visionnages : une vidéo regardée jusqu'au bout sans être comprise ressemble à une vidéo "
               "comprise, comme une réponse devinée ressemble à une réussite. Sur des cours simulés lus de "
               "la même façon, dont les prérequis sont connus, {mean} des flèches tracées à ce niveau de "
               "confiance étaient de vrais prérequis directs en moyenne, et {worst} dans le pire des cours "
-              "(mesures de POEM) : moins des neuf sur dix sur lesquels une équipe peut s'appuyer. Ce sont "
-              "des pistes à vérifier avec l'équipe pédagogique.",
+              "(mesures de POEM). Ce sont des pistes à vérifier avec l'équipe pédagogique.",
     },
     "completion": {"en": "completion", "fr": "achèvement"},
     "viewing_only": {"en": "the evidence is viewing only", "fr": "les indices ne sont que des visionnages"},
