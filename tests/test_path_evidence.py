@@ -192,3 +192,12 @@ def test_errors_name_the_problem():
 
     with pytest.raises(ParameterError, match="one value per item"):
         depth_prior(Bad)
+
+
+@pytest.mark.parametrize("name", ["poem.ordering.evidence", "poem.paths"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
