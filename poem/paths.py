@@ -469,7 +469,7 @@ def _no_unknown(options: dict, known: set, method: str) -> None:
     unknown = sorted(set(options) - known)
     if unknown:
         raise ParameterError(f"unknown option(s) {unknown} for method {method!r}; valid: "
-                             f"{sorted(known | set(EVIDENCE_DEFAULTS) | set(PATH_EVIDENCE_DEFAULTS))}")
+                             f"{sorted(known | set(EVIDENCE_DEFAULTS)) + sorted(PATH_EVIDENCE_DEFAULTS)}")
 
 
 # ---------------------------------------------------------------------------------------------- graph

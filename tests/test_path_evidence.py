@@ -109,6 +109,12 @@ def test_depth_prior_orders_the_easy_item_first_when_nothing_else_does():
     order = np.argsort(-(D.sum(axis=1) - D.sum(axis=0)))
     assert [Colony.items_[k] for k in order] == ["easy", "mid", "hard"]
 
+    class Unseen(Colony):
+        item_attempts_ = np.array([5, 0, 3])           # nobody attempted "easy": its rating is no measure
+
+    D = depth_prior(Unseen)
+    assert not D[1].any() and not D[:, 1].any() and D[2, 0] > 0
+
     class Flat:
         items_ = np.array(["a", "b"], dtype=object)
         item_difficulty_ = np.array([0.3, 0.3])

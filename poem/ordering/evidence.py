@@ -119,7 +119,8 @@ def failure_evidence(model, *, threshold: float = 0.5, smoothing: float = 1.0,
 
 def depth_prior(model) -> np.ndarray:
     """``D[i, j] = max(d_j - d_i, 0)``, ``d`` the colony's ELO difficulty standardised (zeros when all
-    items are equally hard or the colony has no difficulty).
+    items are equally hard or the colony has no difficulty; zero rows and columns for the items without a
+    scored attempt, ``item_attempts_ == 0``).
 
     >>> class Colony:
     ...     item_difficulty_ = np.array([1.0, -1.0])
@@ -134,5 +135,11 @@ def depth_prior(model) -> np.ndarray:
         return np.zeros((n, n))
     d = (d - d.mean()) / d.std()
     D = np.maximum(d[None, :] - d[:, None], 0.0)
+    # an item nobody attempted has the entry rating, not a measured difficulty: it gets no depth
+    attempts = getattr(model, "item_attempts_", None)
+    if attempts is not None and len(attempts) == n:
+        unseen = np.asarray(attempts) == 0
+        D[unseen, :] = 0.0
+        D[:, unseen] = 0.0
     np.fill_diagonal(D, 0.0)
     return D
