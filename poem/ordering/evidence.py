@@ -7,7 +7,8 @@ mastered its prerequisite in the log (they knew it before, or mastered it elsewh
 viewing-only scenarios of ``benchmarks/bench_viewing.py``, the true arcs the precedence path reverses
 have a median of one or two learners behind the pair, against five to fifty-five for all arcs, and even
 the precedence of the simulator's *hidden* moments of learning (no guess, no misread view) leaves the path
-below the issue's target on four of eight courses. Two more readings of the same log order those pairs:
+below the issue's target on four of ten courses (nine of ten reach it once these pairs are ordered by the
+evidence below; ``benchmarks/results/viewing.md``). Two more readings of the same log order those pairs:
 
 - **failure evidence** (:func:`failure_counts`): ``F[i, j]`` counts the learners who mastered i (a success,
   as in ``precedence_``) and tried j without ever succeeding on it. A prerequisite i -> j leaves many
