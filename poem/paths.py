@@ -462,7 +462,9 @@ def learning_path(model, method: str = "lop", rng=None, items=None, start=None, 
         graph = _acyclic_arcs(z[np.ix_(sub, sub)], solve_lop(W, rng=rng).order, 0.0)
         local = _topological(graph, net)
     order = sub[local] if len(sub) else sub
-    steps = _steps(model, order, W_full, history, scores)
+    # the steps' evidence_for / evidence_against stay on precedence: the report reads them as "placed by
+    # observed mastery", which the failure signal and the depth prior are not
+    steps = _steps(model, order, precedence_evidence(model, **evidence), history, scores)
     meta = {"evidence": {**EVIDENCE_DEFAULTS, **evidence, **PATH_EVIDENCE_DEFAULTS, **weights}}
     if history:
         meta["start"] = history

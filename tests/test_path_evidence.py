@@ -207,3 +207,18 @@ def test_docstring_examples(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_step_evidence_stays_on_observed_mastery():
+    # the report reads evidence_for > 0 as "placed by observed mastery": the failure signal and the depth
+    # prior must not count there
+    model = ManHill().fit(_reversal_course())
+    path = learning_path(model, method="lop", rng=0)
+    steps = path.steps.set_index("item")
+    W = precedence_evidence(model)
+    index = {str(x): k for k, x in enumerate(model.items_)}
+    for k, item in enumerate(path.items):
+        before = [index[x] for x in path.items[:k]]
+        assert steps.loc[item, "evidence_for"] == pytest.approx(W[before, index[item]].sum())
+    # a placed before b by the failure signal: the path evidence has it, the step evidence does not
+    assert path_evidence(model)[index["a"], index["b"]] > 0 == W[index["a"], index["b"]]
