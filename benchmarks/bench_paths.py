@@ -55,6 +55,10 @@ NOTES = """## Notes
 - Respect = share of true prerequisite arcs a->b with a placed before b (the benchmark's `score.py`).
   Baselines are computed on the same traces in the same run; "best baseline" is the best of popularity,
   mean first-view rank, mean first-success rank, directly-follows greedy and success-filtered Markov.
+- The paths (respect tables) are ordered on `poem.paths.path_evidence`: the precedence evidence above
+  wherever a pair has a learner who mastered both items, the failure evidence and an ELO depth prior on
+  the pairs with none (issue 16; `benchmarks/results/viewing.md`). The two public courses keep the
+  respect precedence alone gave them (0.960, 0.881); simulated 120/3000 seeds 1001 and 2000 gain.
 - Simulated courses come from `poem.simulation.simulate_course` (another area's simulator: learners browse
   near a partly wrong syllabus, which makes ordering harder than on the public courses).
 """

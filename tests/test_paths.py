@@ -43,17 +43,42 @@ def chain_traces(n_learners=40, seed=0, noise=0.15) -> Traces:
     return Traces.from_frame(frame)
 
 
-def reference_objective(model, items, threshold=0.5, smoothing=1.0, tie_break=0.01) -> float:
-    """The LOP objective of an ordering on the colony's evidence, recomputed pair by pair in plain Python
-    from ``precedence_`` and the formula of ``precedence_evidence``: independent of the code under test."""
+def _plain_failure_counts(model) -> dict:
+    """(i, j) -> learners with a success on i and scored attempts on j, none a success, counted in plain
+    Python from the colony's log of scored events."""
+    st_ = model.state_
+    counts = {}
+    for a, b in zip(st_.log_bounds[:-1], st_.log_bounds[1:]):
+        items, scores = st_.log_item[a:b].tolist(), st_.log_score[a:b].tolist()
+        won = {i for i, s in zip(items, scores) if s >= model.mastery}
+        for i in won:
+            for j in set(items) - won:
+                counts[i, j] = counts.get((i, j), 0) + 1
+    return counts
+
+
+def reference_objective(model, items, threshold=0.5, smoothing=1.0, tie_break=0.01,
+                        failure_weight=1.0, depth_weight=0.1) -> float:
+    """The LOP objective of an ordering on the colony's path evidence, recomputed pair by pair in plain
+    Python from ``precedence_`` and the formula of ``precedence_evidence``; a pair nobody mastered both
+    of gets the failure evidence and the depth prior instead (``path_evidence``): independent of the code
+    under test."""
     index = {str(x): k for k, x in enumerate(model.items_)}
     P = model.precedence_
+    F = _plain_failure_counts(model)
+    d = np.asarray(model.item_difficulty_, dtype=float)
+    d = (d - d.mean()) / d.std() if d.std() > 1e-12 else np.zeros_like(d)
     total = 0.0
     for a, first in enumerate(items):
         for second in items[a + 1:]:
             i, j = index[first], index[second]
             both = P[i, j] + P[j, i]
             if both == 0:
+                f_ij, f_ji = F.get((i, j), 0), F.get((j, i), 0)
+                if f_ij + f_ji:
+                    z = (f_ij - f_ji) / math.sqrt(f_ij + f_ji + smoothing)
+                    total += failure_weight * (max(z - threshold, 0.0) + tie_break * max(z, 0.0))
+                total += depth_weight * max(d[j] - d[i], 0.0)
                 continue
             z = (P[i, j] - P[j, i]) / math.sqrt(both + smoothing)
             total += max(z - threshold, 0.0) + tie_break * max(z, 0.0)
@@ -362,3 +387,21 @@ def test_graph_needs_a_lopsided_split_not_just_significance():
     assert sorted(prerequisite_graph(Colony, min_ratio=0.5, method="precedence").edges) == [("a", "b"), ("b", "c")]
     with pytest.raises(ParameterError, match="min_ratio"):
         prerequisite_graph(Colony, min_ratio=0.2, method="precedence")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_objective_on_pairs_without_precedence_is_recomputed(seed):
+    # short random trails: many pairs nobody mastered both of, where the path evidence is not precedence
+    rng = np.random.default_rng(seed)
+    rows = [(f"u{k}", CHAIN[rng.integers(len(CHAIN))], t, float(rng.random() < 0.5))
+            for k in range(12) for t in range(int(rng.integers(1, 5)))]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill().fit(Traces.from_frame(frame))
+    P = model.precedence_
+    assert ((P + P.T)[~np.eye(len(P), dtype=bool)] == 0).any()
+    for method in METHODS:
+        path = learning_path(model, method=method, rng=0)
+        assert path.objective == pytest.approx(reference_objective(model, path.items))
+    lop = learning_path(model, method="lop", rng=0)
+    assert lop.objective > reference_objective(model, lop.items, failure_weight=0, depth_weight=0)

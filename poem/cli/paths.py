@@ -10,7 +10,7 @@ metrics of :func:`poem.ordering.evaluation.evaluate` as JSON.
 ``poem compare TRACES --truth truth.json [--catalog CATALOG] [--seed N] [--set name=value ...]
 [--format text|csv|json]`` fits
 a colony on the traces and prints every path method and every baseline in one table (respect, Kendall
-tau, coverage, and the LOP objective on the colony's precedence evidence, so all rows compare), plus every
+tau, coverage, and the LOP objective on the colony's path evidence, so all rows compare), plus every
 prerequisite-graph method (contrast, precedence, and the sparse-logistic floor) with precision, recall
 and F1 against the direct arcs and against the transitive closure.
 """
@@ -34,7 +34,8 @@ def register(subparsers) -> None:
                               description="Order the items of a saved colony into a learning path.")
     p.add_argument("model", metavar="MODEL", help="colony file written by poem fit")
     p.add_argument("--method", choices=["aco", "lop", "greedy", "topological"], default="lop",
-                   help="lop: best linear order of the precedence evidence (default); aco: ant-colony search; "
+                   help="lop: best linear order of the evidence (precedence; failures and difficulty where no "
+                        "learner mastered both items) (default); aco: ant-colony search; "
                         "greedy: likeliest next item step by step; topological: order of the prerequisite graph")
     p.add_argument("--seed", type=int, default=0, help="seed of the stochastic searches (default 0)")
     p.add_argument("--items", help="restrict the path to these items (comma-separated)")
@@ -150,7 +151,7 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
     """Fit a colony on ``traces`` and score every path method and baseline against ``truth``.
 
     Returns one row per method (``kind`` = ``man-hill``, ``baseline``, ``graph`` or ``graph floor``) with
-    ``respect``, ``tau``, ``coverage``, ``objective`` (LOP objective on the colony's precedence evidence)
+    ``respect``, ``tau``, ``coverage``, ``objective`` (LOP objective on the colony's path evidence)
     and, on the ``graph:<method>`` rows (every method of :func:`graph_methods`), ``precision``, ``recall``,
     ``f1`` against the direct arcs and ``closure_*`` against the transitive closure of the truth.
     ``catalog`` reads video visits as viewing evidence (:mod:`poem.colony.viewing`).
