@@ -350,6 +350,7 @@ def family_variants(args) -> None:
         for v in variants:
             row[f"{v} first guided"] = float(nrp[v].iloc[1])
             row[f"{v} last"] = float(nrp[v].iloc[-1])
+            row[f"{v} last 3"] = float(nrp[v].iloc[-3:].mean())
         row["seconds"] = round(time.perf_counter() - t, 1)
         rows.append(row)
         print(md(pd.DataFrame([row]).round(3), index=False), flush=True)
