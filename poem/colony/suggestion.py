@@ -537,16 +537,19 @@ def conditional_success(t: SuggestTables, codes, scores, p: np.ndarray):
     if not mastered:
         return None
     a = t.cond_attempts[mastered]
-    s = t.cond_successes[mastered]
     c = t.cond_concentration
     mu = (t.cond_first + 1.0) / (t.cond_tries + 2.0)
-    r = (s + c * mu) / (a + c)
-    best = np.argmax(r, axis=0)
-    cols = np.arange(t.n)
-    a_star, r_star = a[best, cols], r[best, cols]
+    r = (t.cond_successes[mastered] + c * mu) / (a + c)
+    if len(mastered) == 1:
+        a_star, r_star = a[0], r[0]
+    else:
+        best = np.argmax(r, axis=0)
+        cols = np.arange(t.n)
+        a_star, r_star = a[best, cols], r[best, cols]
+    # odds of the learner's own prediction times the odds ratio of the condition: a lift in log-odds
     q = np.clip(p, 1e-9, 1.0 - 1e-9)
-    logit = np.log(q) - np.log1p(-q) + np.log(r_star) - np.log1p(-r_star) - np.log(mu) + np.log1p(-mu)
-    return 1.0 / (1.0 + np.exp(-logit)), a_star
+    odds = q / (1.0 - q) * (r_star / (1.0 - r_star)) * ((1.0 - mu) / mu)
+    return odds / (1.0 + odds), a_star
 
 
 def select(total: np.ndarray, allowed: np.ndarray, k: int, operator: str, rng, tournament_size: int = 3):
