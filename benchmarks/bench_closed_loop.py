@@ -11,7 +11,8 @@
    each with none / oracle / observable ceiling / colony (defaults: calibrated mastery, exploration bonus,
    Thompson sampling) / the variants of ``--compare`` (by default greedy: no bonus, no sampling; and the
    old fixed rule, two passes), and the targets per scenario; plus the time of one ``suggest`` call with a
-   60-item history.
+   60-item history. ``--family chain --chain-steps`` shows how the ``--compare`` colonies spend their
+   guided steps on the chain (confirmations, the frontier item, items beyond it), cohort by cohort.
 
 Usage::
 
