@@ -87,7 +87,7 @@ from poem.colony.calibration import kind_codes
 # check_params keeps its old name here: the Dask engine and the CLI call it as a hook (docs/design.md)
 from poem.colony.params import DEFAULTS, check_params as _check_params
 from poem.colony.suggestion import (OPERATORS, SuggestTables, Suggestion, build_prior, check_scores, select,
-                                    score_candidates)
+                                    score_candidates, seeded_generator)
 from poem.errors import NotFittedError, ParameterError, TraceFormatError
 from poem.traces import Traces
 
@@ -156,7 +156,7 @@ class ManHill:
         Across the closed-loop scenario family it beat the plain expected gain in 8 of 12 scenarios.
         ``"conditional"`` (default): the same draw, centred instead on the learner's chance *given the
         items they have mastered* wherever learners tried the item after mastering one of them
-        (readiness from the learned success; :func:`poem.colony.suggestion.conditional_success`); on
+        (readiness from the learned success; :func:`poem.colony.conditional.conditional_success`); on
         the family it lifted a 40-item chain from 0.134 to about 0.20 NRP and held elsewhere
         (``benchmarks/results/closed_loop.md``). ``"none"`` uses the predicted success itself.
     combine : {"gain", "sum"}
@@ -387,9 +387,9 @@ class ManHill:
         self.item_drift_ = elo.drift
         self._elo = elo
         learners = np.asarray(state.learners, dtype=object)
-        order = np.argsort(learners.astype(str), kind="stable")
-        self.learners_ = learners[order]
-        self.learner_ability_ = elo.ability[order]
+        order = _text_order(learners)
+        self.learners_ = learners if order is None else learners[order]
+        self.learner_ability_ = elo.ability if order is None else elo.ability[order]
         self.n_learners_ = len(learners)
         frame = getattr(self, "_kind_frame", None)
         kinds = getattr(self, "item_kinds_", None)   # a loaded model keeps its kinds while its items do
@@ -445,12 +445,13 @@ class ManHill:
             raise ParameterError(f"suggest: k must be >= 1, got {k}")
         theta = self._ability(codes, sc)
         if self.sampling in ("thompson", "conditional") and not isinstance(rng, np.random.Generator):
-            # without a seed the draws use seed 0: the same call gives the same suggestions
-            rng = np.random.default_rng(0 if rng is None else rng)
+            # without a seed the draws use seed 0: the same call gives the same suggestions (a cached
+            # generator put back in its seeded state: seeding anew costs a tenth of the call)
+            rng = seeded_generator(rng)
         total, terms, allowed, p = score_candidates(t, codes, sc, theta, rng)
         chosen = select(total, allowed, k_int, operator, rng, int(self.tournament_size))
         current = codes[-1] if codes else t.n
-        return [t.suggestion(j, current, total, terms, p, codes, sc) for j in chosen]
+        return t.suggestions(chosen, current, total, terms, p, codes, sc)
 
     @property
     def calibration_(self):
@@ -554,7 +555,8 @@ class ManHill:
     def _ability(self, codes, scores) -> float:
         """The learner's current ELO ability, replayed from their history (:func:`poem.colony.elo.learner_rating`);
         the level ``suggest`` matches against ``target_success``."""
-        return learner_rating(codes, scores, self.item_difficulty_, theta0=float(self.elo_theta0),
+        # the tables' list of the same difficulties: the replay indexes it per event
+        return learner_rating(codes, scores, self._tables.difficulty_list, theta0=float(self.elo_theta0),
                               k0=float(self.elo_k0), k_min=float(self.elo_k_min),
                               halflife=float(self.elo_halflife))
 
@@ -591,6 +593,19 @@ def _check_traces(traces, outcomes) -> Traces:
             outcomes = pd.Series(arr, index=traces.learners.astype(str))
         traces = traces.with_outcomes(outcomes)
     return traces
+
+
+def _text_order(ids: np.ndarray):
+    """The stable argsort of ``ids`` as text, or None when they are in order already (a fit on one traces,
+    whose vocabulary is sorted): checking costs a fifth of building the text array to sort."""
+    try:
+        # text never compares with a non-text value (TypeError), so a first id of text and no error mean
+        # every id is text, compared as numpy compares text: by code point
+        if len(ids) < 2 or (isinstance(ids[0], str) and bool(np.all(ids[1:] > ids[:-1]))):
+            return None
+    except TypeError:  # ids that are not all text: sort their text form
+        pass
+    return np.argsort(ids.astype(str), kind="stable")
 
 
 def _cond_successes(model: ManHill) -> int:

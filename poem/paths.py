@@ -432,8 +432,14 @@ def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, method: str
     ``method="contrast"`` (the default) finds a prerequisite as a *contrast*: success on j is higher when
     i was mastered before than when not, the learner's other mastered items and level held fixed
     (:class:`poem.ordering.contrast.ContrastGraph`: per-item sparse logistic model, stability selection
-    over learner halves for ``confidence``). It needs the ``traces`` (the colony's sums cannot hold a
-    per-item regression); ``model`` may also be an already fitted ``ContrastGraph``. Measured on both
+    over learner halves for ``confidence``). Without ``traces`` it is fitted from the colony's state
+    (``model.state_``: its log of every learner's scored events in trail order, which ``partial_fit``,
+    ``ManHill.from_state(a + b)`` and the Dask engine concatenate), and gives the same graph as on the
+    traces the colony was fitted on, same ``rng``; the halves of the learners come from a hash of their
+    ids and the seed, so neither the row order nor the order of cohorts or partitions matters. A colony
+    fitted with a catalogue logged its viewing evidence as scores: its graph is that of the traces with
+    that evidence (:func:`poem.colony.viewing.apply_viewing`), whereas ``traces`` are used as given.
+    ``model`` may also be an already fitted ``ContrastGraph``, or None with ``traces``. Measured on both
     public courses and the scenario family of ``benchmarks/bench_graph.py``; see
     ``benchmarks/results/graph.md``. ``options`` go to ``ContrastGraph`` (``alpha``, ``n_resamples``,
     ``min_support``, ``min_strength``, ...); ``rng`` seeds the resamples.
@@ -498,10 +504,13 @@ def _contrast_graph(model, traces, min_confidence, rng, options) -> nx.DiGraph:
             raise ParameterError(f"options {sorted(options)} cannot change an already fitted ContrastGraph; "
                                  "refit it with them")
         return model.to_graph(min_confidence)
-    if traces is None:
-        raise ParameterError("the contrast prerequisite graph needs the traces: "
-                             "prerequisite_graph(model, traces=traces), or method='precedence' for the "
-                             "order-only graph of the colony's sums")
+    source = traces
+    if source is None:
+        source = getattr(model, "state_", None)
+        if source is None:
+            raise ParameterError("the contrast prerequisite graph needs a fitted colony (ManHill, whose state "
+                                 "logs every scored event) or the traces: prerequisite_graph(model) after "
+                                 "model.fit(traces), or prerequisite_graph(None, traces=traces)")
     options.setdefault("random_state", rng)
     try:
         estimator = ContrastGraph(**options)
@@ -512,7 +521,7 @@ def _contrast_graph(model, traces, min_confidence, rng, options) -> nx.DiGraph:
     mastery = getattr(model, "mastery", None)
     if mastery is not None and "mastery" not in options:
         estimator.mastery = float(mastery)
-    estimator.fit(traces)
+    estimator.fit(source)
     graph = estimator.to_graph(min_confidence)
     known = {str(x) for x in getattr(model, "items_", [])}
     graph.add_nodes_from(sorted(known - set(graph.nodes)))

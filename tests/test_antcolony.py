@@ -690,3 +690,13 @@ def test_dataframe_prior_with_start_row():
     assert prior[4, 1] == 1.0 and prior[0, 2] == 0.5 and prior.sum() == 1.5
     with pytest.raises(ParameterError, match="zz"):
         ManHill(prior=pd.DataFrame(1.0, index=["zz"], columns=["a"])).fit(traces)
+
+
+def test_learners_sorted_as_text_whatever_the_state_order():
+    from poem.antcolony import _text_order
+
+    assert _text_order(np.array(["a", "b", "c"], dtype=object)) is None
+    assert _text_order(np.array(["b", "a", "c"], dtype=object)).tolist() == [1, 0, 2]
+    # numbers compare as numbers but sort as text; a mix of types is sorted as text too
+    assert _text_order(np.array([2, 10], dtype=object)).tolist() == [1, 0]
+    assert _text_order(np.array(["2", 10], dtype=object)).tolist() == [1, 0]

@@ -226,3 +226,47 @@ def test_scenario_family_is_varied_and_seeded():
         assert not passed.duplicated(["learner", "item"]).any()
     with pytest.raises(ParameterError, match="learner model"):
         simulate_scenario(learner_model="psychic")
+
+
+def test_order_share_by_hand():
+    from poem.ordering.contrast import _NEVER, _order_share
+    # first-success event index per learner (rows) and item (columns a, b, j)
+    never = _NEVER
+    first = np.array([[0, 5, 3],          # a before j, b after j
+                      [1, never, 4],      # a before j, b never
+                      [9, 2, 6],          # a after j, b before j
+                      [0, 1, never]],     # j never mastered: not counted
+                     dtype=np.int32)
+    share = _order_share(first, 2, np.array([0, 1]), min_both=1)
+    assert share == pytest.approx([2 / 3, 1 / 2])
+    # too few learners mastered both: no evidence against the order
+    assert _order_share(first, 2, np.array([0, 1]), min_both=3) == pytest.approx([2 / 3, 1.0])
+
+
+def test_an_item_mastered_mostly_after_the_target_is_not_its_prerequisite():
+    """Strong learners happen to take i before j and pass j at once; most learners pass j without i,
+    after failing a few times, and take i afterwards. Success on j is higher with i mastered (a contrast
+    by confounding), but i is mastered *after* j by 70 % of those who master both: the order filter
+    keeps the false arc out; without it (``min_order=0``) it is drawn."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(800):
+        t = 0
+        if rng.random() < 0.3:           # strong: i, then j at once
+            seq = [("i", 1.0), ("j", 1.0)]
+        else:                             # the others: j after a few failures, then i
+            seq = [("j", 0.0)] * int(rng.integers(1, 4)) + [("j", 1.0), ("i", 1.0)]
+        for item, ok in seq:
+            rows.append((f"u{k:04d}", item, t, ok))
+            t += 1
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    assert ("i", "j") in fit(frame, min_order=0.0, level=False).graph_.edges
+    assert ("i", "j") not in fit(frame, level=False).graph_.edges
+    # the floor is the plain model: no order filter
+    assert ("i", "j") in sparse_logistic_graph(Traces.from_frame(frame)).edges
+
+
+def test_min_order_is_validated():
+    with pytest.raises(ParameterError, match="min_order"):
+        ContrastGraph(min_order=1.5).fit(Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=20)))

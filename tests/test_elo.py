@@ -105,3 +105,61 @@ def test_bad_schedule_is_named(kw):
     item, score, bounds, t, _, _ = simulate(n_learners=5)
     with pytest.raises(ParameterError):
         fit_elo(item, score, bounds, t, 12, **kw)
+
+
+# ------------------------------------------------------------------ the fast sweep equals the plain one
+def _plain_fit(item, score, bounds, timestamp, n_items, n_iter=3, theta0=0.0, k0=1.0, k_min=0.1, halflife=10.0):
+    """fit_elo as it was written before the sweep was split into two kernels: elo_pass, bincount."""
+    from poem.colony.elo import MAX_STEP, _centre
+    from poem.colony.kernels import elo_pass
+
+    scored = ~np.isnan(score)
+    attempts = np.bincount(item[scored], minlength=n_items).astype(float)
+    successes = np.bincount(item[scored], weights=score[scored], minlength=n_items)
+    stamps = timestamp[scored]
+    t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)
+    d = initial_difficulty(attempts, successes)
+    start = d.copy()
+    degenerate = (attempts > 0) & ((successes >= attempts) | (successes <= 0))
+    late = timestamp > (t_lo + t_hi) // 2
+    for _ in range(n_iter):
+        _, _, g, h, _, _ = elo_pass(item, score, bounds, d, theta0, k0, k_min, halflife, late, n_items)
+        d = d + np.clip(g / (h + 1.0), -MAX_STEP, MAX_STEP)
+        d[degenerate] = start[degenerate]
+        d = _centre(d, attempts)
+    theta, n_att, _, _, g_half, h_half = elo_pass(item, score, bounds, d, theta0, k0, k_min, halflife, late,
+                                                  n_items)
+    return d, theta, n_att, g_half[1] / (h_half[1] + 1.0) - g_half[0] / (h_half[0] + 1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=0, max_size=23), st.integers(0, 2 ** 32 - 1),
+       st.floats(0.0, 0.4), st.sampled_from([(1.0, 0.1, 10.0), (0.5, 0.5, 1.0), (2.0, 0.05, 3.0)]))
+def test_two_kernel_sweep_gives_the_plain_sweeps_floats(lengths, seed, nan_share, schedule):
+    # learner counts around multiples of four, lengths from 0 (the four-at-a-time walk and its remainder)
+    rng = np.random.default_rng(seed)
+    n_items = 7
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n = int(bounds[-1])
+    item = rng.integers(0, n_items, n).astype(np.int32)
+    score = np.where(rng.random(n) < 0.5, 1.0, rng.random(n))
+    score[rng.random(n) < nan_share] = np.nan
+    timestamp = rng.integers(0, 10_000, n).astype(np.int64)
+    k0, k_min, halflife = schedule
+    got = fit_elo(item, score, bounds, timestamp, n_items, k0=k0, k_min=k_min, halflife=halflife)
+    d, theta, n_att, drift = _plain_fit(item, score, bounds, timestamp, n_items, k0=k0, k_min=k_min,
+                                        halflife=halflife)
+    # not merely close: the same floats, added in the same order
+    np.testing.assert_array_equal(got.difficulty, d)
+    np.testing.assert_array_equal(got.ability, theta)
+    np.testing.assert_array_equal(got.n_attempts, n_att)
+    np.testing.assert_array_equal(got.drift, drift)
+
+
+def test_item_totals_refuses_a_code_outside_the_vocabulary():
+    from poem.colony.kernels import item_totals
+
+    attempts, successes = item_totals(np.array([0, 2, 2], np.int32), np.array([1.0, np.nan, 0.5]), 3)
+    assert attempts.tolist() == [1.0, 0.0, 1.0] and successes.tolist() == [1.0, 0.0, 0.5]
+    with pytest.raises(ValueError, match="outside"):
+        item_totals(np.array([0, 3], np.int32), np.array([1.0, 1.0]), 3)

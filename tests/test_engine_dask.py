@@ -360,3 +360,19 @@ def test_cli_dask_errors_are_one_line(client, tmp_path, capsys):
                  client.scheduler.address, "--out", str(tmp_path / "m.npz")])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "no Parquet file found" in err
+
+
+def test_dask_colony_gives_the_in_memory_success_model(client, by_day):
+    """The success model is refitted from the summed state's log of scored events: through the Dask
+    engine it predicts exactly what the in-memory colony predicts, on every event and for a new history."""
+    directory, _ = by_day
+    model = fit_dask(directory, scheduler=client, progress=False, target_rows=700)
+    ref = _in_memory(directory)
+    traces = read_traces([str(f) for f in find_parquet_files(directory)])
+    p = model.predict_trails(traces)
+    assert len(p) == traces.n_events and np.isfinite(p).all()
+    np.testing.assert_allclose(p, ref.predict_trails(traces), rtol=0, atol=1e-9)
+    items = ref.items_.tolist()
+    history, scores = items[:3], [1.0, 0.0, 1.0]
+    assert model.predict_success(history, items[4], scores=scores) == pytest.approx(
+        ref.predict_success(history, items[4], scores=scores), abs=1e-9)

@@ -552,3 +552,18 @@ def test_report_pseudonyms_follow_the_key(tmp_path, capsys):
                  "--learners", str(demo / "traces.csv"), "--out", str(tmp_path / "named.csv")]) == 0
     named = pd.read_csv(tmp_path / "named.csv")
     assert named["learner_id"].notna().all() and set(named["learner_id"]) <= set(raw)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_graph_section_quotes_the_measured_precision_not_a_promise(demo_reports, lang):
+    """The prerequisite section says how often such arrows were right on test courses, with the measured
+    mean and worst (poem.report.measured, kept equal to the benchmarks), and nothing about viewing here."""
+    from poem.report.measured import GRAPH_PRECISION
+    from poem.report.texts import TEXTS, number
+
+    html = demo_reports[lang]
+    for key in ("mean", "worst"):
+        assert number(GRAPH_PRECISION[key], lang, percent=True) in html, key
+    assert "9 times in 10" not in html and "9 fois sur 10" not in html
+    assert TEXTS["graph_viewing_caveat"][lang].split("**")[1] not in html

@@ -122,3 +122,22 @@ def test_abandoned_videos_flags_beyond_the_spread_only():
     # a course whose videos spread widely flags none of them for an ordinary high rate
     wide = summary.assign(abandonment=[0.1, 0.2, 0.3, 0.4, 0.5, 0.25, 0.6])
     assert rd.abandoned_videos(wide).empty
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_viewing_report_quotes_the_measured_precision_of_its_arrows(video_reports, lang):
+    from poem.report.texts import TEXTS
+
+    html = video_reports[lang]
+    drawn = TEXTS["graph_not_enough"][lang].split("{")[0].replace("'", "&#x27;") not in html
+    caveat = TEXTS["graph_viewing_caveat"][lang].split("**")[1]
+    assert (caveat in html) == drawn
+    if drawn:   # the quoted figures are the measured ones
+        from poem.report.texts import number
+        from poem.report.measured import VIEWING_GRAPH_PRECISION
+
+        after = html.split(caveat)[1][:1500]
+        for key in ("mean", "worst"):
+            assert number(VIEWING_GRAPH_PRECISION[key], lang, percent=True) in after, key
+

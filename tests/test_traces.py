@@ -77,3 +77,15 @@ def test_round_trip_preserves_every_event(rows):
     key = ["learner", "item", "timestamp", "score"]
     expected = frame.sort_values(["learner", "timestamp"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(back[key], expected[key], check_dtype=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from("abcdef"), min_size=1, max_size=30), st.lists(st.booleans(), min_size=6, max_size=6))
+def test_trail_bounds_count_each_learners_events_even_after_a_selection(learners, keep):
+    traces = Traces.from_frame(_frame(learners, ["i"] * len(learners), list(range(len(learners)))))
+    # a selection keeps the vocabulary: some learners then have no event at all
+    sub = traces.select_learners(np.array(keep[:traces.n_learners]))
+    for t in (traces, sub):
+        counts = np.bincount(t.learner, minlength=t.n_learners)
+        np.testing.assert_array_equal(t.trail_bounds(), np.concatenate([[0], np.cumsum(counts)]))
+        assert t.trail_bounds().dtype == np.int64

@@ -3,10 +3,12 @@
 ``poem graph MODEL [--traces TRACES] [--method contrast|precedence] [--min-confidence X]
 [--format json|csv|graphml|dot] [--out F] [--seed N]``
 
-``MODEL`` is a colony saved by ``poem fit`` (``.npz``) or directly a traces source (file or benchmark
-folder). The default ``contrast`` graph (:func:`poem.paths.prerequisite_graph`) is fitted on the traces:
-from ``MODEL`` when it is a traces source, else from ``--traces`` (a colony's sums cannot hold the
-per-item regressions, so a saved colony alone gives only ``--method precedence``).
+``MODEL`` is a colony saved by ``poem fit`` (``.npz``, also after ``--engine dask`` or ``partial_fit``)
+or directly a traces source (file or benchmark folder). The default ``contrast`` graph
+(:func:`poem.paths.prerequisite_graph`) is fitted on the scored events: a saved colony keeps every
+learner's scored events in its state, so it needs no traces and gives the graph of the traces it was
+fitted on (same ``--seed``, same graph); ``--traces`` fits it on the traces given instead (a colony
+fitted with a catalogue logged its video views as evidence, the raw traces do not have it).
 
 Formats: ``json`` ``{"items": [...], "arcs": [{"source", "target", "strength", "confidence",
 "support"}]}`` (NaN written as null); ``csv`` one arc per row with those columns; ``graphml`` for Gephi
@@ -35,8 +37,8 @@ def register(subparsers) -> None:
     g = subparsers.add_parser("graph", help="the prerequisite graph (json, csv, graphml, dot)",
                               description="Write the prerequisite graph the traces support.")
     g.add_argument("model", metavar="MODEL", help="colony file written by poem fit (.npz), or a traces source")
-    g.add_argument("--traces", metavar="TRACES", help="traces the colony was fitted on (for --method contrast "
-                                                      "when MODEL is a colony file)")
+    g.add_argument("--traces", metavar="TRACES", help="fit the contrast graph on these traces rather than on "
+                                                      "the scored events the colony file keeps (optional)")
     g.add_argument("--method", choices=["contrast", "precedence"], default="contrast",
                    help="contrast (default): success on B is higher when A was mastered before, level held "
                         "fixed; precedence: who mastered A before B (evidence of order, not of need)")
@@ -118,9 +120,6 @@ def _load(args):
     if source.suffix == ".npz":
         model = ManHill.load(source)
         traces = read_traces(args.traces) if args.traces else None
-        if traces is None and args.method == "contrast":
-            raise ParameterError(f"{args.model} is a saved colony: the contrast graph also needs the traces "
-                                 "(add --traces TRACES), or use --method precedence")
         return model, traces
     if args.traces:
         raise ParameterError("--traces is for a saved colony MODEL; MODEL is already a traces source")

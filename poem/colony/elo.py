@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poem.colony.kernels import elo_pass
+from poem.colony.kernels import elo_newton, elo_predictions, elo_steps, item_totals
 from poem.errors import ParameterError
 
 __all__ = ["EloResult", "fit_elo", "success_probability", "learner_rating", "initial_difficulty"]
@@ -116,14 +116,12 @@ def fit_elo(item, score, bounds, timestamp, n_items, *, theta0=0.0, k0=1.0, k_mi
     score = np.ascontiguousarray(score, dtype=np.float64)
     bounds = np.ascontiguousarray(bounds, dtype=np.int64)
     timestamp = np.asarray(timestamp, dtype=np.int64)
+    # one compiled pass (bincount would first copy the int32 codes to int64); the same sums, event order
+    attempts, successes = item_totals(item, score, n_items)
     scored = ~np.isnan(score)
     if scored.all():  # the usual case: spare the masked copies (memory counts on big logs)
-        attempts = np.bincount(item, minlength=n_items).astype(float)
-        successes = np.bincount(item, weights=score, minlength=n_items)
         t_lo, t_hi = (int(timestamp.min()), int(timestamp.max())) if len(timestamp) else (0, 0)
     else:
-        attempts = np.bincount(item[scored], minlength=n_items).astype(float)
-        successes = np.bincount(item[scored], weights=score[scored], minlength=n_items)
         stamps = timestamp[scored]
         t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)
         del stamps
@@ -135,16 +133,21 @@ def fit_elo(item, score, bounds, timestamp, n_items, *, theta0=0.0, k0=1.0, k_mi
     # two such items seen equally often would get different difficulties. They keep the count-based value.
     degenerate = (attempts > 0) & ((successes >= attempts) | (successes <= 0))
     late = timestamp > (t_lo + t_hi) // 2
+    # each sweep is elo_pass in two kernels (see poem.colony.kernels): the ratings, four learners at a
+    # time, then the Newton sums in event order from the predictions kept in ``pred`` (8 bytes per event)
+    ks, ws = elo_steps(bounds, float(k0), float(k_min), float(halflife))
+    pred = np.empty(len(item))
     for _ in range(int(n_iter)):
-        theta, n_att, g, h, g_half, h_half = elo_pass(
-            item, score, bounds, d, float(theta0), float(k0), float(k_min), float(halflife), late, n_items)
+        elo_predictions(item, score, bounds, d, float(theta0), ks, pred)
+        g, h = elo_newton(item, score, bounds, pred, ws, late, n_items, False)
         # ridge of 1 in the denominator: items seen a handful of times move little
-        d = d + np.clip(g / (h + 1.0), -MAX_STEP, MAX_STEP)
+        d = d + np.clip(g[0] / (h[0] + 1.0), -MAX_STEP, MAX_STEP)
         d[degenerate] = start[degenerate]
         d = _centre(d, attempts)
     # final abilities against the final difficulties
-    theta, n_att, g, h, g_half, h_half = elo_pass(
-        item, score, bounds, d, float(theta0), float(k0), float(k_min), float(halflife), late, n_items)
+    theta, n_att = elo_predictions(item, score, bounds, d, float(theta0), ks, pred)
+    g_half, h_half = elo_newton(item, score, bounds, pred, ws, late, n_items, True)
+    del pred
     drift = g_half[1] / (h_half[1] + 1.0) - g_half[0] / (h_half[0] + 1.0)
     drift_se = np.sqrt(1.0 / (h_half[1] + 1.0) + 1.0 / (h_half[0] + 1.0))
     return EloResult(d, theta, n_att, drift, drift_se)

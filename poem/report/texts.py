@@ -462,16 +462,18 @@ TEXTS.update({
               "more often on B than those who had not, with the other items they had mastered and their "
               "level held fixed: A looks like a prerequisite of B. Items further right depend on items "
               "further left. **{n_edges}** links are shown: each was found again in at least {confidence} "
-              "of {n_resamples} re-analyses on random halves of the learners (a link shown this way was "
-              "right at least 9 times in 10 on test courses whose prerequisites are known). Red arrows are "
-              "links the syllabus contradicts (it presents B before A).",
+              "of {n_resamples} re-analyses on random halves of the learners. On {courses} test courses whose "
+              "prerequisites are known, links found again in 80 % of them were real direct prerequisites "
+              "{mean} of the time on average, {worst} in the worst course: check an arrow before acting on "
+              "it. Red arrows are links the syllabus contradicts (it presents B before A).",
         "fr": "Une flèche de A vers B signifie que les apprenants qui avaient maîtrisé A avant de tenter B "
               "ont nettement plus souvent réussi B que les autres, à éléments maîtrisés et niveau égaux : A "
               "semble être un prérequis de B. Les éléments à droite dépendent de ceux de gauche. "
               "**{n_edges}** liens sont montrés : chacun a été retrouvé dans au moins {confidence} de "
-              "{n_resamples} analyses refaites sur des moitiés d'apprenants tirées au hasard (un lien montré "
-              "ainsi était juste au moins 9 fois sur 10 sur des cours tests dont les prérequis sont connus). "
-              "Les flèches rouges sont des liens que le programme contredit (il présente B avant A).",
+              "{n_resamples} analyses refaites sur des moitiés d'apprenants tirées au hasard. Sur {courses} "
+              "cours tests aux prérequis connus, les liens retrouvés dans 80 % d'entre elles étaient de "
+              "vrais prérequis directs {mean} du temps en moyenne, {worst} dans le pire des cours : vérifiez "
+              "une flèche avant d'agir. Les flèches rouges sont des liens que le programme contredit.",
     },
     "graph_not_enough": {
         "en": "Not enough evidence: no link between two items is confident enough to be shown (found again "

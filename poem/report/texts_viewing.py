@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = ["VIEWING_TEXTS", "VIEWING_COLUMNS"]
 
+
 VIEWING_TEXTS = {
     "viewing_evidence": {
         "en": "**What the evidence is.** This course has no quiz scores: the report reads the seconds watched "
@@ -93,6 +94,20 @@ VIEWING_TEXTS = {
               "des erreurs ; sur des cours simulés, les suggestions d'une colonie qui ne connaît que les "
               "visionnages ont moins aidé les apprenants que l'absence de toute suggestion (mesures sur des "
               "cours sans exercices). Cette liste donne des pistes à vérifier, pas un diagnostic.",
+    },
+    "graph_viewing_caveat": {
+        "en": "**How far these arrows can be trusted here.** Part of the evidence is watching: a video "
+              "watched through without being understood looks like an understood one, as a lucky guess "
+              "looks like a pass. On simulated courses read the same way, whose prerequisites are known, "
+              "{mean} of the arrows drawn at this confidence were real direct prerequisites on average, "
+              "and {worst} in the worst course (POEM's benchmarks). Read them as leads to check with the "
+              "teaching team.",
+        "fr": "**Quelle confiance accorder à ces flèches ici.** Une partie des indices vient des "
+              "visionnages : une vidéo regardée jusqu'au bout sans être comprise ressemble à une vidéo "
+              "comprise, comme une réponse devinée ressemble à une réussite. Sur des cours simulés lus de "
+              "la même façon, dont les prérequis sont connus, {mean} des flèches tracées à ce niveau de "
+              "confiance étaient de vrais prérequis directs en moyenne, et {worst} dans le pire des cours "
+              "(mesures de POEM). Ce sont des pistes à vérifier avec l'équipe pédagogique.",
     },
     "completion": {"en": "completion", "fr": "achèvement"},
     "viewing_only": {"en": "the evidence is viewing only", "fr": "les indices ne sont que des visionnages"},
