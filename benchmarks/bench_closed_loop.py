@@ -308,13 +308,14 @@ def main(argv=None):
           f" ({time.perf_counter() - t:.1f} s)")
 
 
-def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000) -> pd.DataFrame:
+def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000, params=None) -> pd.DataFrame:
     """Time of ``suggest`` with a 60-item history on a colony fitted on 2 000 simulated learners, against
-    ``predict_success`` on the same history (its peer: the ELO replay every call also does)."""
+    ``predict_success`` on the same history (its peer: the ELO replay every call also does).
+    ``params``: ManHill parameters (default: the defaults)."""
     from poem.antcolony import ManHill
 
     sim = simulate_course(n_items=n_items, n_learners=2000, seed=seed)
-    model = ManHill().fit(sim.to_traces())
+    model = ManHill(**(params or {})).fit(sim.to_traces())
     rng = np.random.default_rng(seed)
     items = [str(x) for x in model.items_]
     hists = [([items[k] for k in rng.integers(0, len(items), 60)], [float(v) for v in rng.random(60) < 0.6])
@@ -457,6 +458,16 @@ def family_main(args) -> None:
         return family_dependents(args)
     if args.chain_steps:
         return chain_steps(args)
+    if args.suggest_speed:
+        # the default and each --compare colony, alternated three times (best of three: the machine is shared)
+        runs = {"default": {}, **json.loads(args.compare)}
+        best = {}
+        for _ in range(3):
+            for label, params in runs.items():
+                t = suggest_speed(args.seed, calls=1000, params=params).set_index("call")["ms_per_call"]
+                best[label] = t if label not in best else np.minimum(best[label], t)
+        print(md(pd.DataFrame(best).round(3)))
+        return None
     names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
     variants = json.loads(args.compare)
     print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
@@ -510,6 +521,8 @@ if __name__ == "__main__":
                         help="JSON {label: ManHill params}: colony variants run beside the default")
         fp.add_argument("--variants", default=None,
                         help="JSON {label: ManHill params}: run only these colony variants on the family")
+        fp.add_argument("--suggest-speed", action="store_true",
+                        help="only the suggest timing, for the default and the --compare colonies (best of 3)")
         fp.add_argument("--chain-steps", action="store_true",
                         help="how the --compare colonies spend their guided steps on the chain, per cohort")
         fp.add_argument("--dependents", action="store_true",
