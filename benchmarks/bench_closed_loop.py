@@ -11,7 +11,8 @@
    each with none / oracle / observable ceiling / colony (defaults: calibrated mastery, exploration bonus,
    Thompson sampling) / the variants of ``--compare`` (by default greedy: no bonus, no sampling; and the
    old fixed rule, two passes), and the targets per scenario; plus the time of one ``suggest`` call with a
-   60-item history.
+   60-item history. ``--family chain --chain-steps`` shows how the ``--compare`` colonies spend their
+   guided steps on the chain (confirmations, the frontier item, items beyond it), cohort by cohort.
 
 Usage::
 
@@ -307,13 +308,14 @@ def main(argv=None):
           f" ({time.perf_counter() - t:.1f} s)")
 
 
-def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000) -> pd.DataFrame:
+def suggest_speed(seed: int = 0, n_items: int = 180, calls: int = 2000, params=None) -> pd.DataFrame:
     """Time of ``suggest`` with a 60-item history on a colony fitted on 2 000 simulated learners, against
-    ``predict_success`` on the same history (its peer: the ELO replay every call also does)."""
+    ``predict_success`` on the same history (its peer: the ELO replay every call also does).
+    ``params``: ManHill parameters (default: the defaults)."""
     from poem.antcolony import ManHill
 
     sim = simulate_course(n_items=n_items, n_learners=2000, seed=seed)
-    model = ManHill().fit(sim.to_traces())
+    model = ManHill(**(params or {})).fit(sim.to_traces())
     rng = np.random.default_rng(seed)
     items = [str(x) for x in model.items_]
     hists = [([items[k] for k in rng.integers(0, len(items), 60)], [float(v) for v in rng.random(60) < 0.6])
@@ -350,6 +352,7 @@ def family_variants(args) -> None:
         for v in variants:
             row[f"{v} first guided"] = float(nrp[v].iloc[1])
             row[f"{v} last"] = float(nrp[v].iloc[-1])
+            row[f"{v} last 3"] = float(nrp[v].iloc[-3:].mean())
         row["seconds"] = round(time.perf_counter() - t, 1)
         rows.append(row)
         print(md(pd.DataFrame([row]).round(3), index=False), flush=True)
@@ -387,6 +390,65 @@ def family_dependents(args) -> None:
     print(md(pd.DataFrame(rows).round(3), index=False))
 
 
+def chain_steps(args) -> None:
+    """How the colony's guided steps are spent on the chain, per cohort (hidden state, same learners as
+    ``run_scenario``): the chain prefix mastered at the end, the share of guided steps on mastered items
+    (confirmations), on the frontier item (the first unmastered), 1-3 and more than 3 items beyond it;
+    the consecutive links with significant precedence in the colony after the cohort; the mean passes
+    the calibration asks. ``--compare`` gives the colonies (JSON ``{label: ManHill params}``)."""
+    from poem.colony.suggestion import precedence_strength
+    from poem.simulation.engine import run_learners, to_epoch_seconds
+    from poem.simulation.family import scenario
+    from poem.simulation.learners import init_learners
+
+    sc = scenario("chain")
+    course = sc.course(args.seed)
+    opts = sc.options()
+    n = course.n_items
+    order = course.codes(list(course.true_order))
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    t0 = to_epoch_seconds("2024-01-08")
+    for label, params in json.loads(args.compare).items():
+        pol = ColonyPolicy(params=params)
+        rows = []
+        for c in range(args.cohorts):
+            lr, sr = np.random.default_rng([args.seed, c]), np.random.default_rng([args.seed, c, 1])
+            arrivals = t0 + int(c * 7 * 86400) + (lr.random(args.cohort_size) * 86400 * 2).astype(np.int64)
+            state = init_learners(args.cohort_size, course, lr, opts["populations"], start_clock=arrivals,
+                                  model=opts["learner_model"])
+            pol.start_cohort(course, state)
+            cur = state.mastered.copy()    # on arrival; replayed step by step below
+            rec = run_learners(state, course, sr, max_steps=n, recommend=pol.recommend, follow_prob=args.follow,
+                               dropout=opts["dropout"], observe=pol.observe)
+            row = {"cohort": c}
+            mc = state.mastered[:, order]
+            row["prefix at the end"] = float(np.where(mc.all(1), n, np.argmin(mc, axis=1)).mean())
+            if pol.model is not None:
+                offs = []
+                for r, it, after, guided in zip(rec["row"], rec["item"], rec["after"], rec["guided"]):
+                    prefix = cur[r][order]
+                    f = n if prefix.all() else int(np.argmin(prefix))
+                    if guided:
+                        offs.append(pos[it] - f)
+                    cur[r, it] = after
+                offs = np.asarray(offs)
+                row.update({"on mastered": (offs < 0).mean(), "frontier": (offs == 0).mean(),
+                            "1-3 beyond": ((offs >= 1) & (offs <= 3)).mean(), "> 3 beyond": (offs > 3).mean()})
+            pol.end_cohort(pd.DataFrame({
+                "learner": np.array([f"c{c:03d}-{k:05d}" for k in range(args.cohort_size)], dtype=object)[rec["row"]],
+                "item": course.items[rec["item"]].astype(object),
+                "timestamp": pd.to_datetime(rec["clock"], unit="s", utc=True), "score": rec["score"]}))
+            E = precedence_strength(pol.model.precedence_)
+            code = {str(it): k for k, it in enumerate(pol.model.items_)}
+            chain = [code[str(course.items[k])] for k in order]
+            row["links known"] = int(sum(E[a, b] > 0 for a, b in zip(chain, chain[1:])))
+            row["passes asked"] = float(pol.model.calibration_.successes_needed[chain].mean())
+            rows.append(row)
+        print(f"\n## {label}\n")
+        print(md(pd.DataFrame(rows).round(3), index=False), flush=True)
+
+
 def family_main(args) -> None:
     from poem.simulation.family import FAMILY, run_scenario, summarise
 
@@ -394,6 +456,18 @@ def family_main(args) -> None:
         return family_variants(args)
     if args.dependents:
         return family_dependents(args)
+    if args.chain_steps:
+        return chain_steps(args)
+    if args.suggest_speed:
+        # the default and each --compare colony, alternated three times (best of three: the machine is shared)
+        runs = {"default": {}, **json.loads(args.compare)}
+        best = {}
+        for _ in range(3):
+            for label, params in runs.items():
+                t = suggest_speed(args.seed, calls=1000, params=params).set_index("call")["ms_per_call"]
+                best[label] = t if label not in best else np.minimum(best[label], t)
+        print(md(pd.DataFrame(best).round(3)))
+        return None
     names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
     variants = json.loads(args.compare)
     print(f"# Closed-loop scenario family: {args.cohorts} cohorts of {args.cohort_size}, seed {args.seed}, "
@@ -447,6 +521,10 @@ if __name__ == "__main__":
                         help="JSON {label: ManHill params}: colony variants run beside the default")
         fp.add_argument("--variants", default=None,
                         help="JSON {label: ManHill params}: run only these colony variants on the family")
+        fp.add_argument("--suggest-speed", action="store_true",
+                        help="only the suggest timing, for the default and the --compare colonies (best of 3)")
+        fp.add_argument("--chain-steps", action="store_true",
+                        help="how the --compare colonies spend their guided steps on the chain, per cohort")
         fp.add_argument("--dependents", action="store_true",
                         help="dependents' success after one pass against after two, on the first cohort")
         family_main(fp.parse_args())

@@ -192,10 +192,9 @@ def test_fixed_calibration_summary():
     assert Calibration.fixed(2, 1).successes_needed.tolist() == [1, 1]
 
 
-def test_thompson_sampling_is_the_default_and_reproducible():
+def test_thompson_sampling_is_reproducible_and_explores_where_evidence_is_thin():
     traces = bkt_traces(0.2, 0.1, n_learners=40)
-    model = ManHill().fit(traces)
-    assert model.sampling == "thompson"
+    model = ManHill(sampling="thompson").fit(traces)
     # without a seed the draws use seed 0: the same call gives the same suggestions
     assert [s.item for s in model.suggest(["i0"], [1.0], k=3)] == [s.item for s in model.suggest(["i0"], [1.0], k=3)]
     a = [s.item for s in model.suggest(["i0"], [1.0], k=3, rng=11)]
@@ -203,12 +202,108 @@ def test_thompson_sampling_is_the_default_and_reproducible():
     # with little evidence the draws explore: across seeds the top item is not always the same, while the
     # plain expected gain (sampling="none") always gives the same one
     thin_traces = bkt_traces(0.2, 0.1, n_learners=3, attempts=2)
-    thin = ManHill().fit(thin_traces)
+    thin = ManHill(sampling="thompson").fit(thin_traces)
     assert len({thin.suggest([], k=1, rng=r)[0].item for r in range(40)}) > 1
     plain = ManHill(sampling="none").fit(thin_traces)
     assert len({plain.suggest([], k=1, rng=r)[0].item for r in range(40)}) == 1
     with pytest.raises(ParameterError, match="sampling"):
         ManHill(sampling="ucb").fit(traces)
+
+
+def test_conditional_sampling_is_the_default_and_reproducible():
+    traces = bkt_traces(0.2, 0.1, n_learners=40)
+    model = ManHill().fit(traces)
+    assert model.sampling == "conditional"
+    hist, sc = ["i0", "i0", "i1", "i1", "i2"], [1.0, 1.0, 1.0, 1.0, 0.0]
+    first = [s.item for s in model.suggest(hist, sc, k=3)]
+    assert first == [s.item for s in model.suggest(hist, sc, k=3)]
+    assert ([s.item for s in model.suggest(hist, sc, k=3, rng=5)]
+            == [s.item for s in model.suggest(hist, sc, k=3, rng=np.random.default_rng(5))])
+    # a learner with nothing mastered in the counts' sense (two passes) draws exactly as "thompson" does
+    thompson = ManHill(sampling="thompson").fit(traces)
+    for r in range(5):
+        assert ([s.item for s in model.suggest(["i0"], [1.0], k=3, rng=r)]
+                == [s.item for s in thompson.suggest(["i0"], [1.0], k=3, rng=r)])
+
+
+def _chain_frame():
+    """a -> b: thirty learners pass a twice then b twice; thirty fail b twice before passing a twice (b is
+    done only after a); forty fail c twice then pass it, twenty of them after passing a twice (c does not
+    depend on a)."""
+    rows = []
+    for k in range(30):
+        rows += [(f"r{k}", "a", 1.0), (f"r{k}", "a", 1.0), (f"r{k}", "b", 1.0), (f"r{k}", "b", 1.0)]
+        rows += [(f"u{k}", "b", 0.0), (f"u{k}", "b", 0.0), (f"u{k}", "a", 1.0), (f"u{k}", "a", 1.0)]
+    for k in range(40):
+        head = [(f"w{k}", "a", 1.0), (f"w{k}", "a", 1.0)] if k < 20 else []
+        rows += head + [(f"w{k}", "c", 0.0), (f"w{k}", "c", 0.0), (f"w{k}", "c", 1.0)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "score"])
+    frame["timestamp"] = T0 + pd.to_timedelta(np.arange(len(frame)), unit="min")
+    return frame
+
+
+def _chain_traces():
+    return Traces.from_frame(_chain_frame())
+
+
+def test_conditional_success_by_hand_on_a_two_item_chain():
+    from poem.colony.conditional import conditional_success
+
+    model = ManHill().fit(_chain_traces())
+    t = model._tables
+    a, b, c = (t.code_of[x] for x in "abc")
+    # the counts (until mastery, two passes): b tried 60 times after a (all passed), 60 times before (failed)
+    assert model.cond_attempts_[a, b] == 60 and model.cond_successes_[a, b] == 60.0
+    assert model.cond_tries_[b] == 120 and model.cond_first_[b] == 60.0
+    assert model.cond_attempts_[a, c] == 60 and model.cond_successes_[a, c] == 20.0
+    p = np.full(t.n, 0.5)
+    # one pass of a is not mastery in the counts' sense (two passes): nothing to condition on
+    assert conditional_success(t, [a], [1.0], p) is None
+    mean, attempts = conditional_success(t, [a, a], [1.0, 1.0], p)
+    conc = t.cond_concentration
+    mu_b = (60 + 1) / (120 + 2)
+    r1 = (60 + conc * mu_b) / (60 + conc)
+    # the lift of b given a, on top of the learner's own log-odds (here 0: p = 1/2)
+    assert mean[b] == pytest.approx(r1 / (1 - r1) * (1 - mu_b) / mu_b / (1 + r1 / (1 - r1) * (1 - mu_b) / mu_b))
+    assert attempts[b] == 60 and mean[b] > 0.9
+    # c goes as badly after a as without it (1 pass in 3): mastering a changes nothing there
+    assert mean[c] == pytest.approx(0.5, abs=0.01) and attempts[c] == 60
+    # a learner whose own prediction is lower keeps that difference (the lift is added in log-odds)
+    low = np.full(t.n, 0.2)
+    assert conditional_success(t, [a, a], [1.0, 1.0], low)[0][b] < mean[b]
+
+
+def test_conditional_sampling_sends_the_learner_past_the_frontier():
+    # d: an item others pass 70 % of the time, never tried after a; b looks harder overall (half its
+    # attempts are failures of learners who lacked a) but is passed every time after a
+    rows = [(f"d{k}", "d", 1.0) for k in range(42)] + [(f"d{k}", "d", 0.0) for k in range(42, 60)]
+    extra = pd.DataFrame(rows, columns=["learner", "item", "score"])
+    base = _chain_frame()
+    extra["timestamp"] = base["timestamp"].max() + pd.to_timedelta(np.arange(1, len(extra) + 1), unit="min")
+    traces = Traces.from_frame(pd.concat([base, extra], ignore_index=True))
+    # the chance alone ranks the candidates (every additive term off)
+    only_chance = dict(w_plus=0.0, w_minus=0.0, w_precedence=0.0, w_level=0.0, exploration=0.0, w_remediate=0.0)
+    draws = {}
+    for sampling in ("conditional", "thompson", "none"):
+        model = ManHill(sampling=sampling, **only_chance).fit(traces)
+        draws[sampling] = {model.suggest(["a", "a"], [1.0, 1.0], k=1, rng=r)[0].item for r in range(20)}
+    assert draws["conditional"] == {"b"}
+    assert draws["none"] == {"d"} and "d" in draws["thompson"]
+
+
+def test_conditional_concentration_is_small_where_mastery_matters():
+    from poem.colony.conditional import MIN_CONCENTRATION, conditional_concentration
+
+    chain = ManHill().fit(_chain_traces())
+    # success on b is 100 % after a and 0 % without it: conditional rates stray as far as they can
+    assert chain._tables.cond_concentration == MIN_CONCENTRATION
+    # rates that do not depend on the condition beyond the binomial noise: a large concentration
+    rng = np.random.default_rng(0)
+    att = np.full((6, 6), 200)
+    np.fill_diagonal(att, 0)
+    succ = rng.binomial(att, 0.6).astype(float)
+    tries, first = np.full(6, 2000), np.full(6, 1200.0)
+    assert conditional_concentration(att, succ, tries, first) > 100
 
 
 def test_teacher_prior_fades_as_learners_leave_a_node():

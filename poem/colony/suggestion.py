@@ -41,10 +41,23 @@ the learner is predicted to pass it again, the colony often asks to confirm it. 
 
 **Exploration.** The colony's evidence is biased by its own guidance (learners go where it sends them),
 so items it knows little about must still be tried: ``exploration / √(1 + support)`` is an optimism bonus
-on little-travelled arcs, and ``sampling="thompson"`` (the default) replaces σ(θ − d) in the gain product
-by a draw from ``Beta(p·κ + 1, (1 − p)·κ + 1)``, κ the item's scored attempts (Thompson sampling on the
-success model). Across the closed-loop scenario family Thompson sampling beat the plain product in 8 of
-12 scenarios, most on a long chain (0.134 against 0.083 NRP); the bonus alone is within noise of greedy.
+on little-travelled arcs, and ``sampling="thompson"`` replaces σ(θ − d) in the gain product by a draw
+from ``Beta(p·κ + 1, (1 − p)·κ + 1)``, κ the item's scored attempts (Thompson sampling on the success
+model). Across the closed-loop scenario family Thompson sampling beat the plain product in 8 of 12
+scenarios, most on a long chain (0.134 against 0.083 NRP); the bonus alone is within noise of greedy.
+
+**Readiness from the success conditional on what the learner mastered** (``sampling="conditional"``,
+the default). σ(θ − d_j) averages over every learner who tried j, ready or not; on a chain that makes
+the item right after the learner's frontier look as hard as an item twenty steps further. The state
+counts the attempts on j made after i was mastered (``cond_attempts_``, ``cond_successes_``); for the
+learner's mastered items (in the counts' sense: two passes when calibrated) the most favourable one
+lifts the learner's log-odds on j by ``logit r₁ − logit μ_j`` (:func:`poem.colony.conditional.conditional_success`), and the
+Thompson draw is centred there with the weight of those attempts plus a concentration c measured from
+the traces (:func:`~poem.colony.conditional.conditional_concentration`: how far conditional rates stray from the items' own; c
+≈ 9 on a 40-item chain, ≈ 60 on a local random DAG). Items nobody tried after the learner's mastered
+items keep the Thompson draw of ``"thompson"``. On the closed-loop family it raised the chain's last
+cohort from 0.134 to about 0.20 NRP without lowering another scenario by more than 0.01
+(``benchmarks/results/closed_loop.md``).
 
 Each suggestion carries its reason in words (:func:`explain`): a retry, a confirmation, a remediation,
 ready because named prerequisites are mastered, or the dominant term; it names only history items.
@@ -66,12 +79,13 @@ import numpy as np
 import pandas as pd
 
 from poem.colony.calibration import Calibration, calibrate
+from poem.colony.conditional import conditional_concentration, conditional_success
 from poem.colony.elo import success_probability
 from poem.errors import ParameterError
 
 __all__ = ["Suggestion", "SuggestTables", "OPERATORS", "TERMS", "score_candidates", "select",
            "precedence_strength", "conditional_evidence", "mastered_items", "explain", "check_scores", "build_prior",
-           "seeded_generator"]
+           "seeded_generator", "conditional_concentration", "conditional_success"]
 
 OPERATORS = ("greedy", "roulette", "tournament", "ranking")
 TERMS = ("prior", "success", "failure", "precedence", "level", "exploration")
@@ -245,6 +259,13 @@ class SuggestTables:
     calibration: Calibration = None
     sampling: str = "none"
     item_evidence: np.ndarray = None   # (n,) scored attempts per item: how sure the success model is
+    cond_attempts: np.ndarray = None   # (n, n) attempts on j made after i was mastered (conditional sampling)
+    cond_successes: np.ndarray = None  # (n, n) their score sum
+    smoothing: float = 2.0
+    cond_tries: np.ndarray = None
+    cond_first: np.ndarray = None
+    cond_need: int = 2                 # passes after which the conditional counts take an item as mastered
+    cond_concentration: float = 2.0    # pseudo-attempts the predicted success weighs against conditional ones
     need_list: list = None    # need and difficulty as Python lists: the per-event loops of a history
     difficulty_list: list = None  # index them without creating numpy scalars
 
@@ -304,7 +325,14 @@ class SuggestTables:
                    w_precedence=float(model.w_precedence), w_level=float(model.w_level),
                    readiness=readiness, need=cal.successes_needed.astype(np.int64),
                    combine=str(model.combine), w_remediate=float(model.w_remediate), calibration=cal,
-                   sampling=str(model.sampling), item_evidence=np.asarray(model.item_attempts_, dtype=float))
+                   sampling=str(model.sampling), item_evidence=np.asarray(model.item_attempts_, dtype=float),
+                   cond_attempts=np.asarray(model.cond_attempts_, dtype=float),
+                   cond_successes=np.asarray(model.cond_successes_, dtype=float), smoothing=m,
+                   cond_tries=np.asarray(model.cond_tries_, dtype=float),
+                   cond_first=np.asarray(model.cond_first_, dtype=float),
+                   cond_need=2 if model.mastery_successes is None else int(model.mastery_successes),
+                   cond_concentration=conditional_concentration(model.cond_attempts_, model.cond_successes_,
+                                                                model.cond_tries_, model.cond_first_))
 
     def encode(self, history) -> list:
         """Item ids (or integer codes) to codes; an unknown id raises :class:`ParameterError`."""
@@ -466,7 +494,10 @@ def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float, 
     With ``t.sampling == "thompson"`` the gain product uses a draw of each item's success probability
     from ``Beta(p·κ + 1, (1 − p)·κ + 1)``, κ the item's scored attempts in the traces (Thompson sampling
     on the success model): an item the colony has little evidence on is sometimes tried on the chance
-    that it is better than predicted, one it knows well almost never. ``rng`` seeds the draws."""
+    that it is better than predicted, one it knows well almost never. With ``"conditional"`` the draw
+    is centred on the chance given the learner's mastered items where learners tried the item after
+    mastering one of them (:func:`poem.colony.conditional.conditional_success`), with the weight of those attempts plus the
+    measured concentration. ``rng`` seeds the draws."""
     mastered, allowed, passes = mastered_items(t, codes, scores)
     current = codes[-1] if codes else t.n
     p = success_probability(theta, t.difficulty)
@@ -494,10 +525,19 @@ def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float, 
         # expected gain: how much the colony likes j times the chance to pass it now; a candidate the
         # learner is predicted to fail cannot win on pheromone and readiness alone
         chance = p
-        if t.sampling == "thompson":
+        if t.sampling in ("thompson", "conditional"):
             rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-            kappa = t.item_evidence
-            chance = rng.beta(p * kappa + 1.0, (1.0 - p) * kappa + 1.0)
+            centre, kappa = p, t.item_evidence
+            if t.sampling == "conditional":
+                got = conditional_success(t, codes, scores, p)
+                if got is not None:
+                    # where learners tried j after mastering one of this learner's items, the draw is
+                    # centred on the lifted chance and as sure as those attempts (plus the prior's c)
+                    mean, attempts = got
+                    tried = attempts > 0
+                    centre = np.where(tried, mean, p)
+                    kappa = np.where(tried, np.minimum(kappa, attempts + t.cond_concentration), kappa)
+            chance = rng.beta(centre * kappa + 1.0, (1.0 - centre) * kappa + 1.0)
         total = (total - total.min() + GAIN_FLOOR) * chance
     return total, (ready, level, mastered, passes, remedy), allowed, p
 
