@@ -222,3 +222,27 @@ def test_step_evidence_stays_on_observed_mastery():
         assert steps.loc[item, "evidence_for"] == pytest.approx(W[before, index[item]].sum())
     # a placed before b by the failure signal: the path evidence has it, the step evidence does not
     assert path_evidence(model)[index["a"], index["b"]] > 0 == W[index["a"], index["b"]]
+
+
+def test_failure_pass_score_exactly_at_mastery_is_a_success():
+    # learner: a at exactly the mastery score (a success), b failed: F[a, b] = 1; one notch below, no success
+    item = np.array([0, 1], np.int32)
+    bounds = np.array([0, 2])
+    assert failure_pass(item, np.array([0.5, 0.0]), bounds, 2, 0.5).tolist() == [[0, 1], [0, 0]]
+    assert failure_pass(item, np.array([0.4999, 0.0]), bounds, 2, 0.5).tolist() == [[0, 0], [0, 0]]
+
+
+def test_signed_z_diagonal_and_pairs_without_counts():
+    # an item's count against itself is no evidence; a pair nobody counted is 0, even without smoothing
+    C = np.array([[5.0, 4.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+    z = signed_z(C, smoothing=0.0)
+    assert np.diag(z).tolist() == [0.0, 0.0, 0.0]
+    assert z[0, 2] == 0.0 and z[2, 0] == 0.0 and z[1, 2] == 0.0 and not np.isnan(z).any()
+    assert z[0, 1] == pytest.approx(4 / np.sqrt(4)) and z[1, 0] == pytest.approx(-2.0)
+
+
+def test_depth_prior_of_a_colony_without_difficulties_is_empty():
+    class Nothing:
+        pass
+
+    assert depth_prior(Nothing).shape == (0, 0)
