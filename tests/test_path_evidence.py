@@ -246,3 +246,15 @@ def test_depth_prior_of_a_colony_without_difficulties_is_empty():
         pass
 
     assert depth_prior(Nothing).shape == (0, 0)
+
+
+def test_failure_counts_default_mastery_is_one_half():
+    # a colony-like object without a mastery attribute reads a score of 0.75 as a success (mastery 0.5)
+    t = traces_of([("u", "a", 0.75), ("u", "b", 0.0)])
+    state = ManHill().fit(t).state_
+
+    class Bare:
+        pass
+
+    Bare.state_ = state
+    assert failure_counts(Bare).tolist() == [[0.0, 1.0], [0.0, 0.0]]
