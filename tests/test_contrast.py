@@ -270,3 +270,32 @@ def test_an_item_mastered_mostly_after_the_target_is_not_its_prerequisite():
 def test_min_order_is_validated():
     with pytest.raises(ParameterError, match="min_order"):
         ContrastGraph(min_order=1.5).fit(Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=20)))
+
+
+def test_build_graph_keeps_an_arc_whose_reverse_was_not_kept_even_if_more_confident():
+    from poem.ordering.contrast import _build_graph
+
+    keep = np.array([[False, True], [False, False]])
+    confidence = np.array([[0.0, 0.8], [0.9, 0.0]])      # b->a more confident, but not kept (too weak)
+    strength = np.array([[0.0, 1.0], [0.2, 0.0]])
+    g = _build_graph(["a", "b"], keep, strength, confidence, np.ones((2, 2), int), acyclic=True)
+    assert list(g.edges) == [("a", "b")]
+
+
+def test_build_graph_breaks_a_cycle_at_its_least_confident_arc():
+    from poem.ordering.contrast import _build_graph
+
+    keep = np.zeros((3, 3), bool)
+    keep[0, 1] = keep[1, 2] = keep[2, 0] = True            # a -> b -> c -> a
+    confidence = np.zeros((3, 3))
+    confidence[0, 1], confidence[1, 2], confidence[2, 0] = 0.9, 0.8, 0.7
+    g = _build_graph(["a", "b", "c"], keep, np.ones((3, 3)), confidence, np.ones((3, 3), int), acyclic=True)
+    assert sorted(g.edges) == [("a", "b"), ("b", "c")] and nx.is_directed_acyclic_graph(g)
+
+
+def test_l1_logistic_returns_one_coefficient_per_feature():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))
+    y = (X[:, 0] + rng.normal(size=50) > 0).astype(float)
+    beta, b0 = l1_logistic(X, y, lam=0.01)
+    assert beta.shape == (3,) and beta[0] > 0.5 and np.isfinite(b0)
