@@ -258,3 +258,14 @@ def test_failure_counts_default_mastery_is_one_half():
 
     Bare.state_ = state
     assert failure_counts(Bare).tolist() == [[0.0, 1.0], [0.0, 0.0]]
+
+
+def test_path_evidence_weights_are_validated_and_each_counts_alone():
+    model = ManHill().fit(_reversal_course())
+    for bad in ("x", None, True):
+        with pytest.raises(ParameterError, match="failure_weight"):
+            path_evidence(model, failure_weight=bad)
+    base = path_evidence(model, failure_weight=0, depth_weight=0)
+    # depth alone (no failure evidence) still adds to the pairs precedence leaves empty, and so does failure
+    assert (path_evidence(model, failure_weight=0, depth_weight=1.0) != base).any()
+    assert (path_evidence(model, failure_weight=1.0, depth_weight=0) != base).any()

@@ -405,3 +405,43 @@ def test_objective_on_pairs_without_precedence_is_recomputed(seed):
         assert path.objective == pytest.approx(reference_objective(model, path.items))
     lop = learning_path(model, method="lop", rng=0)
     assert lop.objective > reference_objective(model, lop.items, failure_weight=0, depth_weight=0)
+
+
+def test_topological_breaks_ties_by_the_best_fallback_first():
+    import networkx as nx
+
+    from poem.paths import _topological
+
+    free = nx.DiGraph()
+    free.add_nodes_from(range(3))
+    assert _topological(free, np.array([0.1, 0.9, 0.5])).tolist() == [1, 2, 0]
+    free.add_edge(0, 1)                                  # an arc still comes first
+    assert _topological(free, np.array([0.1, 0.9, 0.5])).tolist() == [2, 0, 1]
+
+
+def test_greedy_path_starts_from_the_last_item_of_the_history():
+    import pandas as pd
+
+    from poem.antcolony import ManHill
+    from poem.paths import learning_path
+    from poem.traces import Traces
+
+    rows = []
+    for k in range(20):      # after a, learners go on to d; after b, to c (successes both)
+        rows += [(f"x{k}", "a", 0, 1.0), (f"x{k}", "d", 1, 1.0), (f"y{k}", "b", 0, 1.0), (f"y{k}", "c", 1, 1.0)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill().fit(Traces.from_frame(frame))
+    assert learning_path(model, method="greedy", start=["a", "b"]).items[0] == "c"
+    assert learning_path(model, method="greedy", start=["b", "a"]).items[0] == "d"
+
+
+def test_items_error_names_at_most_five_unknown_items():
+    from poem.paths import learning_path
+    from poem.traces import Traces
+
+    frame = pd.DataFrame({"learner": ["u", "u"], "item": ["a", "b"], "score": [1.0, 1.0],
+                          "timestamp": pd.to_datetime([0, 1], unit="h", utc=True)})
+    with pytest.raises(ParameterError) as info:
+        learning_path(ManHill().fit(Traces.from_frame(frame)), items=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
+    assert "q5" in str(info.value) and "q6" not in str(info.value)
