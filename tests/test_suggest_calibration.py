@@ -463,3 +463,47 @@ def test_batched_suggestions_match_the_item_by_item_reading(readiness):
             checked += s.missing_prerequisite is not None
     # the precedence evidence names missing items here; this course has no conditional evidence to name
     assert checked > 0 or readiness == "conditional"
+
+
+def _cond_tables(attempts, successes, first, tries, concentration=4.0, need=1):
+    from types import SimpleNamespace
+
+    attempts = np.asarray(attempts, float)
+    return SimpleNamespace(cond_need=need, mastery=0.5, cond_attempts=attempts, n=attempts.shape[1],
+                           cond_successes=np.asarray(successes, float), cond_first=np.asarray(first, float),
+                           cond_tries=np.asarray(tries, float), cond_concentration=concentration)
+
+
+def test_conditional_success_takes_the_best_of_two_conditions_and_ignores_failures():
+    from poem.colony.conditional import conditional_success
+
+    # item 2 tried 10 times after item 0 (2 successes) and 10 times after item 1 (9 successes)
+    t = _cond_tables([[0, 0, 10], [0, 0, 10], [0, 0, 0]], [[0, 0, 2], [0, 0, 9], [0, 0, 0]],
+                     first=[1, 1, 10], tries=[2, 2, 20])
+    p = np.full(3, 0.5)
+    mean, attempts = conditional_success(t, [0, 1], [1.0, 1.0], p)
+    mu = (10 + 1) / (20 + 2)
+    r1 = (9 + 4 * mu) / (10 + 4)                      # the better condition, item 1
+    assert attempts[2] == 10 and mean[2] == pytest.approx(r1 * (1 - mu) / (r1 * (1 - mu) + (1 - r1) * mu))
+    # a failed attempt is no mastery: nothing is conditioned on it
+    assert conditional_success(t, [0, 1], [0.0, 0.4], p) is None
+    # a certain prediction stays a finite probability
+    assert np.isfinite(conditional_success(t, [1], [1.0], np.ones(3))[0]).all()
+
+
+def test_conditional_concentration_by_hand():
+    from poem.colony.conditional import conditional_concentration
+
+    a = np.array([[0, 40], [40, 0]])
+    s = np.array([[0.0, 28.0], [12.0, 0.0]])
+    first, tries = np.array([40.0, 40.0]), np.array([80, 80])
+    mu = 41 / 82
+    v = mu * (1 - mu)
+    num = ((0.7 - mu) ** 2 - v / 40) + ((0.3 - mu) ** 2 - v / 40)
+    den = 2 * v * (1 - 1 / 40)
+    assert conditional_concentration(a, s, tries, first) == pytest.approx(1 / (num / den) - 1)
+    # rates that do not depend on the condition: the concentration is at its cap, 1 / 1e-3 - 1
+    same = np.array([[0.0, 20.0], [20.0, 0.0]])
+    assert conditional_concentration(a, same, tries, first) == pytest.approx(999.0)
+    # exactly min_attempts conditional attempts are enough to count
+    assert conditional_concentration(a, s, tries, first, min_attempts=40) == pytest.approx(1 / (num / den) - 1)
