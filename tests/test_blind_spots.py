@@ -641,3 +641,18 @@ def test_evaluate_graph_is_scored_against_the_arcs_by_default():
     truth = {"items": list("abc"), "prerequisites": [["a", "b"], ["b", "c"]], "true_order": list("abc")}
     assert evaluate(["a"], truth, graph=[("a", "c")])["precision"] == 0.0
     assert evaluate(["a"], truth, graph=[("a", "c")], closure=True)["precision"] == 1.0
+
+
+def test_mastered_items_by_hand_with_per_item_needs():
+    """Item 0 needs two passes, item 1 one: after two passes of 0 and one of 1 both are mastered and no
+    longer allowed, and neither is listed among the passed-but-not-yet-mastered items; a NaN blocks."""
+    from types import SimpleNamespace
+
+    from poem.colony.suggestion import mastered_items
+
+    for need_list in (None, [2, 1, 1]):
+        t = SimpleNamespace(n=3, need=np.array([2, 1, 1]), need_list=need_list, mastery=0.5)
+        mastered, allowed, passes = mastered_items(t, [0, 1, 0], [1.0, 1.0, 1.0])
+        assert mastered == [1, 0] and allowed.tolist() == [False, False, True] and passes == {}
+        mastered, allowed, passes = mastered_items(t, [0, 2], [1.0, float("nan")])
+        assert mastered == [] and allowed.tolist() == [True, True, False] and passes == {0: 1}
