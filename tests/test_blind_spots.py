@@ -656,3 +656,27 @@ def test_mastered_items_by_hand_with_per_item_needs():
         assert mastered == [1, 0] and allowed.tolist() == [False, False, True] and passes == {}
         mastered, allowed, passes = mastered_items(t, [0, 2], [1.0, float("nan")])
         assert mastered == [] and allowed.tolist() == [True, True, False] and passes == {0: 1}
+
+
+@pytest.mark.parametrize("readiness", ["share", "conditional"])
+def test_remediation_after_a_failure_points_to_the_missing_prerequisite(readiness):
+    """b needs a: learners who pass a first then pass b; those who try b first fail it, pass a, then pass b.
+    A learner who just failed b gets a remediation bonus, and the largest goes to a (either readiness)."""
+    import pandas as pd
+
+    from poem.antcolony import ManHill
+    from poem.colony.suggestion import score_candidates
+    from poem.traces import Traces
+
+    rows = []
+    for k in range(60):
+        seq = [("a", 1.0), ("b", 1.0)] if k % 2 else [("b", 0.0), ("a", 1.0), ("b", 1.0)]
+        seq += [("c", 1.0 if k % 3 else 0.0)]
+        rows += [(f"u{k}", item, step, s) for step, (item, s) in enumerate(seq)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill(readiness=readiness).fit(Traces.from_frame(frame))
+    t = model._tables
+    code = {x: k for k, x in enumerate(model.items_)}
+    _, (_, _, _, _, remedy), _, _ = score_candidates(t, [code["b"]], [0.0], 0.0, rng=0)
+    assert remedy is not None and remedy[code["a"]] == pytest.approx(remedy.max()) and remedy.max() > 0
