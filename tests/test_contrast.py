@@ -299,3 +299,23 @@ def test_l1_logistic_returns_one_coefficient_per_feature():
     y = (X[:, 0] + rng.normal(size=50) > 0).astype(float)
     beta, b0 = l1_logistic(X, y, lam=0.01)
     assert beta.shape == (3,) and beta[0] > 0.5 and np.isfinite(b0)
+
+
+def test_floor_keeps_every_positive_coefficient_by_default():
+    # a weak dependency (guess 0.5, slip 0.3): the plain floor still draws both arcs, coefficients below 1
+    traces = Traces.from_frame(simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=300,
+                                        guess=0.5, slip=0.3))
+    floor = sparse_logistic_graph(traces)
+    assert {("a", "b"), ("b", "c")} <= set(floor.edges)
+    assert min(d["strength"] for _, _, d in floor.edges(data=True)) < 1.0
+
+
+def test_to_graph_keeps_an_arc_at_exactly_the_confidence_threshold():
+    est = fit(simulate([("a", "b")], ["a", "b", "c"], n_learners=300))
+    c = est.graph_.edges["a", "b"]["confidence"]
+    assert c > 0 and ("a", "b") in est.to_graph(min_confidence=c).edges
+
+
+def test_max_candidates_zero_is_refused():
+    with pytest.raises(ParameterError, match="max_candidates"):
+        ContrastGraph(max_candidates=0).fit(Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=20)))
