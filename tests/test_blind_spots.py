@@ -462,6 +462,9 @@ def test_mastered_items_counts_mastery_once():
     t = ManHill(mastery_successes=2).fit(make_traces(rows))._tables
     mastered, allowed, passes = mastered_items(t, [0, 0, 0, 1], [1.0, 1.0, 1.0, 1.0])
     assert mastered == [0] and allowed.tolist() == [False, True] and passes == {1: 1}
+    # mastered at exactly its second pass: a mastered item is no longer "passed, not yet mastered"
+    mastered, allowed, passes = mastered_items(t, [0, 0, 1], [1.0, 1.0, 1.0])
+    assert mastered == [0] and passes == {1: 1}
     mastered, allowed, _ = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
     assert mastered == [] and allowed.tolist() == [True, False]
 

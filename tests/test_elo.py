@@ -105,3 +105,21 @@ def test_bad_schedule_is_named(kw):
     item, score, bounds, t, _, _ = simulate(n_learners=5)
     with pytest.raises(ParameterError):
         fit_elo(item, score, bounds, t, 12, **kw)
+
+
+def test_elo_pass_by_hand_weights_steps_and_halves():
+    from poem.colony.kernels import elo_pass
+
+    # one learner, item 0 (difficulty 0) passed then failed, k0 = 2, halflife 10, start at 0
+    # event 1 (early): p = 1/2, K = 2, weight w = 1 - K / (2 k0) = 1/2; theta -> 0 + 2 (1 - 1/2) = 1
+    # event 2 (late):  p = 1/(1 + e^-1), K = 2 / (1 + 1/10) = 20/11, w = 1 - (20/11)/4 = 6/11;
+    #                  theta -> 1 + (20/11)(0 - p)
+    p2 = 1.0 / (1.0 + np.exp(-1.0))
+    theta, n_att, g, h, g_half, h_half = elo_pass(
+        np.array([0, 0], np.int32), np.array([1.0, 0.0]), np.array([0, 2], np.int64), np.zeros(1),
+        0.0, 2.0, 0.1, 10.0, np.array([False, True]), 1)
+    assert n_att.tolist() == [2]
+    assert theta[0] == pytest.approx(1.0 - 20 / 11 * p2)
+    assert g_half[:, 0].tolist() == pytest.approx([0.5 * (0.5 - 1.0), 6 / 11 * p2])
+    assert h_half[:, 0].tolist() == pytest.approx([0.5 * 0.25, 6 / 11 * p2 * (1 - p2)])
+    assert g[0] == pytest.approx(g_half[:, 0].sum()) and h[0] == pytest.approx(h_half[:, 0].sum())
