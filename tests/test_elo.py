@@ -123,3 +123,45 @@ def test_elo_pass_by_hand_weights_steps_and_halves():
     assert g_half[:, 0].tolist() == pytest.approx([0.5 * (0.5 - 1.0), 6 / 11 * p2])
     assert h_half[:, 0].tolist() == pytest.approx([0.5 * 0.25, 6 / 11 * p2 * (1 - p2)])
     assert g[0] == pytest.approx(g_half[:, 0].sum()) and h[0] == pytest.approx(h_half[:, 0].sum())
+
+
+def test_success_probability_and_initial_difficulty_by_hand():
+    # sigma(theta - d): ability one logit above the item passes 73 %, one below 27 %
+    assert success_probability(1.0, np.array([0.0]))[0] == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert success_probability(0.0, np.array([1.0]))[0] == pytest.approx(1 / (1 + np.exp(1.0)))
+    # smoothed failure logit: 3 of 4 passed -> rate (3 + 1) / (4 + 2) = 2/3, d = log(1/3 / 2/3) = log(1/2);
+    # 0 of 2 -> rate 1/4, d = log(3); then centred on the attempt-weighted mean (weights 4 and 2)
+    d = initial_difficulty(np.array([4, 2]), np.array([3.0, 0.0]))
+    raw = np.array([np.log(0.5), np.log(3.0)])
+    np.testing.assert_allclose(d, raw - (4 * raw[0] + 2 * raw[1]) / 6)
+    # a single attempt in the whole log: the one seen item is the centre, the unseen one sits at 0
+    assert initial_difficulty(np.array([1, 0]), np.array([1.0, 0.0])).tolist() == [0.0, 0.0]
+
+
+def test_defaults_are_the_colony_defaults():
+    """``fit_elo`` and ``learner_rating`` used on their own rate as a default ManHill does (trails of 150
+    attempts, so that the step reaches its floor k_min after ~90 of them)."""
+    from poem.colony.params import DEFAULTS
+
+    item, score, bounds, t, _, _ = simulate(n_learners=20, n_items=150, growth=0.01, seed=5)
+    kw = dict(theta0=DEFAULTS["elo_theta0"], k0=DEFAULTS["elo_k0"], k_min=DEFAULTS["elo_k_min"],
+              halflife=DEFAULTS["elo_halflife"])
+    a = fit_elo(item, score, bounds, t, 150)
+    b = fit_elo(item, score, bounds, t, 150, n_iter=DEFAULTS["elo_iter"], **kw)
+    np.testing.assert_array_equal(a.difficulty, b.difficulty)
+    np.testing.assert_array_equal(a.ability, b.ability)
+    first = slice(bounds[0], bounds[1])
+    assert learner_rating(item[first], score[first], a.difficulty) == \
+        learner_rating(item[first], score[first], a.difficulty, **kw) == pytest.approx(a.ability[0])
+
+
+def test_schedule_boundaries_accepted_and_refused():
+    item, score, bounds, t, _, _ = simulate(n_learners=5)
+    with pytest.raises(ParameterError, match="k_min"):
+        fit_elo(item, score, bounds, t, 12, k_min=0.0)      # a step that may fall to 0 stops learning
+    # the edges of the valid ranges: a constant step (k_min = k0), a short half-life, a single sweep
+    const = fit_elo(item, score, bounds, t, 12, k0=0.5, k_min=0.5)
+    assert np.isfinite(const.ability).all()
+    assert np.isfinite(fit_elo(item, score, bounds, t, 12, halflife=0.5).difficulty).all()
+    one, three = fit_elo(item, score, bounds, t, 12, n_iter=1), fit_elo(item, score, bounds, t, 12, n_iter=3)
+    assert not np.allclose(one.difficulty, three.difficulty)    # each sweep moves the items

@@ -416,6 +416,21 @@ def test_canonical_file_accepts_outcomes_but_not_reimport_options(tmp_path):
         read_traces(path, learner="who")
 
 
+def test_plain_parquet_table_under_another_name_is_not_taken_for_canonical(tmp_path):
+    from poem.importers.canonical import is_canonical
+
+    frame = pd.DataFrame({"learner": ["a", "a", "b"], "item": ["x", "y", "x"],
+                          "timestamp": pd.to_datetime([1, 2, 3], unit="s", utc=True), "score": [1.0, 0.0, 1.0]})
+    frame.to_parquet(tmp_path / "events.data")
+    t = read_traces(tmp_path / "events.data", format="parquet")    # the name does not say: format= does
+    assert t.items.tolist() == ["x", "y"] and t.n_events == 3 and t.score.tolist() == [1.0, 0.0, 1.0]
+    assert not is_canonical(tmp_path / "events.data")
+    (tmp_path / "dataset.parquet").mkdir()                           # a directory, not a canonical file
+    assert not is_canonical(tmp_path / "dataset.parquet")
+    assert not is_canonical(tmp_path / "missing.parquet")
+    assert is_canonical(write_traces(t, tmp_path / "t.PQ"))          # the suffix in any case
+
+
 def test_canonical_file_from_a_newer_poem_or_corrupt_is_refused(tmp_path):
     import json
 
