@@ -198,6 +198,10 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("elo_fit", "fit_elo", "t_lo, t_hi = (int(timestamp.min()), int(timestamp.max())) if len(timestamp) else (0, 0)", "`(0, 0) @93`: constant 0 -> 1"): _NO_STAMPS,
     ("elo_fit", "fit_elo", "t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)", "`(0, 0) @81`: constant 0 -> 1"): _NO_STAMPS,
     ("elo_fit", "fit_elo", "t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)", "`(0, 0) @84`: constant 0 -> 1"): _NO_STAMPS,
+    ("elo_fit", "fit_elo", "degenerate = (attempts > 0) & ((successes >= attempts) | (successes <= 0))",
+     "`attempts > 0`: > -> >="):
+        "it adds the unseen items to the frozen ones: an unseen item has g = h = 0, so the Newton step leaves "
+        "it at its start value 0 (initial_difficulty) and _centre sets unseen items to 0 anyway",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("elo", "elo_pass", "g_half = np.zeros((2, n))", "`(2, n) @23`: constant 2 -> 3"): _HALVES,

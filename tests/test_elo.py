@@ -165,3 +165,42 @@ def test_schedule_boundaries_accepted_and_refused():
     assert np.isfinite(fit_elo(item, score, bounds, t, 12, halflife=0.5).difficulty).all()
     one, three = fit_elo(item, score, bounds, t, 12, n_iter=1), fit_elo(item, score, bounds, t, 12, n_iter=3)
     assert not np.allclose(one.difficulty, three.difficulty)    # each sweep moves the items
+
+
+def _with_extra(extra, n_learners=60, seed=6):
+    """``simulate``'s 12-item trails plus ``extra`` events ``{learner: [(item, score), ...]}`` at the end."""
+    item, score, bounds, t, _, ability = simulate(n_learners=n_learners, seed=seed)
+    items, scores, times, b = [], [], [], [0]
+    for l in range(n_learners):
+        seg = slice(bounds[l], bounds[l + 1])
+        add = extra.get(l, [])
+        items += item[seg].tolist() + [j for j, _ in add]
+        scores += score[seg].tolist() + [s for _, s in add]
+        times += t[seg].tolist() + [int(t[bounds[l + 1] - 1]) + 1 + k for k in range(len(add))]
+        b.append(len(items))
+    return (np.array(items, np.int32), np.array(scores), np.array(b, np.int64), np.array(times, np.int64),
+            ability)
+
+
+def test_items_always_passed_or_failed_keep_a_count_value_whoever_met_them():
+    # items 12, 13 passed once each, 14, 15 failed once each, by the weakest or the strongest learner:
+    # no finite Rasch estimate, so equal counts must give equal difficulties (who met them must not matter)
+    ability = simulate(n_learners=60, seed=6)[5]
+    weak, strong = int(np.argmin(ability)), int(np.argmax(ability))
+    extra = {weak: [(12, 1.0), (14, 0.0)], strong: [(13, 1.0), (15, 0.0)]}
+    item, score, bounds, t, _ = _with_extra(extra)
+    d = fit_elo(item, score, bounds, t, 16).difficulty
+    assert d[12] == pytest.approx(d[13]) and d[14] == pytest.approx(d[15])
+    assert d[12] < d[14]
+
+
+def test_an_item_failed_by_strong_learners_is_harder_than_one_failed_as_often_by_weak_ones():
+    ability = simulate(n_learners=60, seed=6)[5]
+    by_ability = np.argsort(ability)
+    extra = {}
+    for rank, (j, learners) in enumerate([(12, by_ability[-3:]), (13, by_ability[:3])]):
+        for l, s in zip(learners, (1.0, 0.0, 0.0)):        # one pass in three attempts, on both items
+            extra.setdefault(int(l), []).append((j, s))
+    item, score, bounds, t, _ = _with_extra(extra)
+    d = fit_elo(item, score, bounds, t, 14).difficulty
+    assert d[12] > d[13] + 0.5
