@@ -202,6 +202,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "`attempts > 0`: > -> >="):
         "it adds the unseen items to the frozen ones: an unseen item has g = h = 0, so the Newton step leaves "
         "it at its start value 0 (initial_difficulty) and _centre sets unseen items to 0 anyway",
+    ("canonical", "_codes", "out.append(remap[chunk.indices.to_numpy(zero_copy_only=False)])",
+     "`zero_copy_only=False @63`: False -> True"):
+        "the indices of a dictionary column are plain integers without nulls (every event has a learner and an "
+        "item): the zero-copy view succeeds and holds the same values",
+    ("canonical", "read_canonical", 'if meta.get("version", 0) > CANONICAL_VERSION:',
+     "`meta.get(\"version\", 0) @27`: constant 0 -> 1"):
+        "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("elo", "elo_pass", "g_half = np.zeros((2, n))", "`(2, n) @23`: constant 2 -> 3"): _HALVES,

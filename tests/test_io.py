@@ -431,6 +431,23 @@ def test_plain_parquet_table_under_another_name_is_not_taken_for_canonical(tmp_p
     assert is_canonical(write_traces(t, tmp_path / "t.PQ"))          # the suffix in any case
 
 
+def test_canonical_file_rewritten_with_plain_text_columns_reads_the_same(tmp_path):
+    # another tool (a Parquet rewrite, a filter) may keep the metadata but store learner and item as plain
+    # strings instead of dictionaries, several row groups too: the codes must come back the same
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = read_traces(_sample_frame(120, seed=3))
+    table = pq.read_table(write_traces(t, tmp_path / "t.parquet"))
+    assert pa.types.is_dictionary(table.schema.field("learner").type)
+    plain = table.cast(pa.schema([f.with_type(pa.string()) if f.name in ("learner", "item") else f
+                                  for f in table.schema]).with_metadata(table.schema.metadata))
+    pq.write_table(plain, tmp_path / "plain.parquet", row_group_size=50)
+    back = read_traces(tmp_path / "plain.parquet")
+    assert not pa.types.is_dictionary(pq.read_table(tmp_path / "plain.parquet").schema.field("item").type)
+    _assert_same_traces(t, back)
+
+
 def test_canonical_file_from_a_newer_poem_or_corrupt_is_refused(tmp_path):
     import json
 
