@@ -204,3 +204,18 @@ def test_an_item_failed_by_strong_learners_is_harder_than_one_failed_as_often_by
     item, score, bounds, t, _ = _with_extra(extra)
     d = fit_elo(item, score, bounds, t, 14).difficulty
     assert d[12] > d[13] + 0.5
+
+
+def test_drift_halves_split_the_time_span_at_its_middle_to_the_nanosecond():
+    # three learners, nanosecond stamps of today's dates (beyond float precision); the span's middle is
+    # T + M: item 0 is failed at the start (early half), item 1 failed 1 ns after the middle (late half),
+    # item 2 passed at the end. A failure raises g = w (p - s) > 0: drift = late term - early term, so
+    # item 0 drifts down (easier later) and item 1 up (harder later)
+    T, M = 1_700_000_000_000_000_000, 3_600_000_000_000
+    item = np.array([0, 1, 2], np.int32)
+    score = np.array([0.0, 0.0, 1.0])
+    bounds = np.array([0, 1, 2, 3], np.int64)
+    stamps = np.array([T, T + M + 1, T + 2 * M + 1], np.int64)
+    res = fit_elo(item, score, bounds, stamps, 3)
+    assert res.drift[0] < 0 < res.drift[1]
+    assert res.drift[2] < 0                       # a pass in the late half: easier later
