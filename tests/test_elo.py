@@ -212,10 +212,28 @@ def test_drift_halves_split_the_time_span_at_its_middle_to_the_nanosecond():
     # item 2 passed at the end. A failure raises g = w (p - s) > 0: drift = late term - early term, so
     # item 0 drifts down (easier later) and item 1 up (harder later)
     T, M = 1_700_000_000_000_000_000, 3_600_000_000_000
-    item = np.array([0, 1, 2], np.int32)
-    score = np.array([0.0, 0.0, 1.0])
-    bounds = np.array([0, 1, 2, 3], np.int64)
-    stamps = np.array([T, T + M + 1, T + 2 * M + 1], np.int64)
-    res = fit_elo(item, score, bounds, stamps, 3)
+    # item 3 is failed exactly at the middle: the middle itself belongs to the early half
+    item = np.array([0, 1, 2, 3], np.int32)
+    score = np.array([0.0, 0.0, 1.0, 0.0])
+    bounds = np.array([0, 1, 2, 3, 4], np.int64)
+    stamps = np.array([T, T + M + 1, T + 2 * M + 1, T + M], np.int64)
+    res = fit_elo(item, score, bounds, stamps, 4)
     assert res.drift[0] < 0 < res.drift[1]
     assert res.drift[2] < 0                       # a pass in the late half: easier later
+    assert res.drift[3] < 0
+
+
+def test_one_sweep_by_hand_newton_step_with_ridge():
+    # learner A passes item 0 then fails item 1; learner B fails item 0. Item 1 is always failed (frozen at
+    # its count value); item 0 takes one Newton step g / (h + 1) from its count value, then both are centred
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    raw = np.array([np.log((1 - 2 / 4) / (2 / 4)), np.log((1 - 1 / 3) / (1 / 3))])   # rates (1+1)/(2+2), 1/3
+    d0 = raw - (2 * raw[0] + 1 * raw[1]) / 3                                          # attempts 2 and 1
+    p = sig(0.0 - d0[0])              # both meet item 0 at their first attempt: theta 0, K = 1, w = 1/2
+    g = 0.5 * (p - 1.0) + 0.5 * (p - 0.0)
+    h = 2 * 0.5 * p * (1 - p)
+    d = np.array([d0[0] + g / (h + 1.0), d0[1]])
+    d -= (2 * d[0] + d[1]) / 3
+    res = fit_elo(np.array([0, 1, 0], np.int32), np.array([1.0, 0.0, 0.0]), np.array([0, 2, 3], np.int64),
+                  np.array([0, 1, 2], np.int64), 2, n_iter=1)
+    np.testing.assert_allclose(res.difficulty, d, rtol=1e-12)
