@@ -237,3 +237,30 @@ def test_one_sweep_by_hand_newton_step_with_ridge():
     res = fit_elo(np.array([0, 1, 0], np.int32), np.array([1.0, 0.0, 0.0]), np.array([0, 2, 3], np.int64),
                   np.array([0, 1, 2], np.int64), 2, n_iter=1)
     np.testing.assert_allclose(res.difficulty, d, rtol=1e-12)
+
+
+def test_drift_and_abilities_of_a_small_log_by_hand():
+    # A passes item 0 (t=0) then fails item 1 (t=1); B (t=2) and C (t=3) fail item 0. The span's middle is
+    # 1: A's events are early, B's and C's late. One sweep (n_iter=1), then the final pass at the final d.
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    raw = np.log([(1 - 2 / 5) / (2 / 5), (1 - 1 / 3) / (1 / 3)])      # smoothed rates (1+1)/(3+2), 1/3
+    d0 = raw - (3 * raw[0] + raw[1]) / 4
+    p = sig(-d0[0])                   # item 0 is everyone's first attempt: theta 0, K = 1, w = 1/2
+    d = np.array([d0[0] + 0.5 * (3 * p - 1) / (1.5 * p * (1 - p) + 1.0), d0[1]])   # item 1 always failed
+    d -= (3 * d[0] + d[1]) / 4
+    p = sig(-d[0])
+    g_early, h_early = 0.5 * (p - 1), 0.5 * p * (1 - p)                   # A's pass
+    g_late, h_late = 2 * 0.5 * p, 2 * 0.5 * p * (1 - p)                   # B's and C's failures
+    k2 = 1 / (1 + 1 / 10)                                                 # A's second step
+    p1 = sig((1 - p) - d[1])
+    w1 = 1 - 0.5 * k2
+    g1, h1 = w1 * p1, w1 * p1 * (1 - p1)                                  # item 1: early only
+    res = fit_elo(np.array([0, 1, 0, 0], np.int32), np.array([1.0, 0.0, 0.0, 0.0]),
+                  np.array([0, 2, 3, 4], np.int64), np.array([0, 1, 2, 3], np.int64), 2, n_iter=1)
+    np.testing.assert_allclose(res.difficulty, d, rtol=1e-12)
+    np.testing.assert_allclose(res.ability, [(1 - p) - k2 * p1, -p, -p], rtol=1e-12)
+    np.testing.assert_allclose(res.drift, [g_late / (h_late + 1) - g_early / (h_early + 1), -g1 / (h1 + 1)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(res.drift_se, np.sqrt([1 / (h_late + 1) + 1 / (h_early + 1), 1 + 1 / (h1 + 1)]),
+                               rtol=1e-12)
+    assert res.n_attempts.tolist() == [2, 1, 1]
