@@ -264,3 +264,10 @@ def test_drift_and_abilities_of_a_small_log_by_hand():
     np.testing.assert_allclose(res.drift_se, np.sqrt([1 / (h_late + 1) + 1 / (h_early + 1), 1 + 1 / (h1 + 1)]),
                                rtol=1e-12)
     assert res.n_attempts.tolist() == [2, 1, 1]
+
+
+def test_learner_rating_skips_unscored_events_and_keeps_going():
+    d = np.array([-1.0, 0.0, 0.5])
+    with_nan = learner_rating([0, 1, 2, 1], [1.0, np.nan, 0.0, 1.0], d)
+    assert with_nan == learner_rating([0, 2, 1], [1.0, 0.0, 1.0], d)
+    assert with_nan != learner_rating([0], [1.0], d)
