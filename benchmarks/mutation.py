@@ -697,7 +697,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-done", metavar="FILE", nargs="+", default=None,
                     help="skip the mutants these logs already report (resume a stopped run)")
     ap.add_argument("--survivors-of", metavar="FILE", nargs="+", default=None,
-                    help="run only the mutants that survived in these logs (after adding tests)")
+                    help="run only the mutants that survived in these logs, untriaged (after adding tests)")
     args = ap.parse_args(argv)
     names = [n for n in args.only.split(",") if n]
     unknown = set(names) - {t.name for t in TARGETS}
@@ -724,8 +724,8 @@ def main(argv=None) -> int:
         return 0
     only_keys = None
     if args.survivors_of:
-        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items()
-                     if status in ("survived", "equivalent")}
+        # the untriaged survivors only: an equivalent mutant survives by construction
+        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items() if status == "survived"}
 
     def log(line):
         print(line, flush=True)

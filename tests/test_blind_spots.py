@@ -710,3 +710,6 @@ def test_teacher_prior_weight_halves_with_the_learners_leaving_its_node():
     assert t.prior[a, b] == pytest.approx(PRIOR_LEARNERS / (PRIOR_LEARNERS + 3))
     assert t.prior[start, a] == pytest.approx(PRIOR_LEARNERS / (PRIOR_LEARNERS + 4))
     assert t.prior[b, a] == 0.0
+    # the pheromone terms are scaled per row to [0, 1]: the strongest arc out of a node weighs 1 (w_plus = 1)
+    for row in (a, b, start):
+        assert (t.plus[row] + t.minus[row]).max() == pytest.approx(1.0)
