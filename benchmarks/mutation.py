@@ -111,8 +111,6 @@ _FIRST = "at e == a the session start is a already: setting it again changes not
 _SQUARE = "check_matrix makes W square: shape[0] == shape[1]"
 _NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
               "events (elo_pass skips NaN scores), of which there are none")
-_HALVES = ("a third row of the early/late statistics is never written (an event is early or late: row 0 or "
-           "1) and fit_elo reads rows 0 and 1 only")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("deposit", "session_firsts", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
      "`e > a`: > -> >="): _FIRST,
@@ -211,8 +209,6 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
-    ("elo", "elo_pass", "g_half = np.zeros((2, n))", "`(2, n) @23`: constant 2 -> 3"): _HALVES,
-    ("elo", "elo_pass", "h_half = np.zeros((2, n))", "`(2, n) @23`: constant 2 -> 3"): _HALVES,
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "
