@@ -207,6 +207,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("canonical", "read_canonical", 'if meta.get("version", 0) > CANONICAL_VERSION:',
      "`meta.get(\"version\", 0) @27`: constant 0 -> 1"):
         "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
+    ("calibration", "_em_pass", "first_pass = -1", "`-1 @22`: constant 1 -> 2"):
+        "a sentinel only compared with 0 (first_pass < 0, first_pass >= 0): any negative value works",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
