@@ -362,3 +362,24 @@ def test_graph_needs_a_lopsided_split_not_just_significance():
     assert sorted(prerequisite_graph(Colony, min_ratio=0.5, method="precedence").edges) == [("a", "b"), ("b", "c")]
     with pytest.raises(ParameterError, match="min_ratio"):
         prerequisite_graph(Colony, min_ratio=0.2, method="precedence")
+
+
+def test_remaining_path_steps_start_from_the_last_history_item(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0, start=["intro", "basics"])
+    code = {str(x): k for k, x in enumerate(chain_model.items_)}
+    first = path.items[0]
+    # the first step's support is the learners who went from the LAST item of the history to it
+    assert path.steps["support"].iloc[0] == chain_model.arc_learners_[code["basics"], code[first]]
+    assert chain_model.arc_learners_[code["basics"], code[first]] != chain_model.arc_learners_[code["intro"],
+                                                                                             code[first]]
+
+
+def test_a_colony_without_a_mastery_threshold_uses_the_default_one(chain_model):
+    import types
+
+    from poem.colony.params import DEFAULTS
+
+    bare = types.SimpleNamespace(**{k: v for k, v in vars(chain_model).items() if k != "mastery"})
+    at_default = [("intro", DEFAULTS["mastery"])]      # a score exactly at the default threshold: mastered
+    assert learning_path(bare, method="lop", rng=0, start=at_default).items == CHAIN[1:]
+    assert learning_path(chain_model, method="lop", rng=0, start=at_default).items == CHAIN[1:]
