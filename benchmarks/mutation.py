@@ -418,6 +418,8 @@ def scratch_copy() -> Path:
     shutil.copytree(REPO / "poem", root / "poem", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "tests", root / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    if (REPO / "data").is_dir():  # the bundled demo data (a few MB) that some tests read beside the package
+        shutil.copytree(REPO / "data", root / "data")
     # ../shared is absent beside the copy: the tests reading it skip cleanly (the slow data tests are
     # deselected anyway)
     return root
