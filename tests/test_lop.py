@@ -181,3 +181,10 @@ def test_local_search_takes_no_tied_move_whatever_the_scale():
     assert max(moves) == 0 and moves.count(0) > 4     # no move gains, and some tie (besides staying put)
     for scale in (1.0, 123456789.123):
         assert local_search(T / 10 * scale, start, neighbourhood="insertion").tolist() == start
+
+
+def test_documented_default_exact_up_to_eight_items_search_beyond():
+    rng = np.random.default_rng(3)
+    assert solve_lop(rng.random((8, 8)), rng=0).method == "exact"
+    nine = solve_lop(rng.random((9, 9)), rng=0, n_iterations=5)
+    assert nine.method != "exact" and sorted(nine.order.tolist()) == list(range(9))

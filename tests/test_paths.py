@@ -383,3 +383,26 @@ def test_a_colony_without_a_mastery_threshold_uses_the_default_one(chain_model):
     at_default = [("intro", DEFAULTS["mastery"])]      # a score exactly at the default threshold: mastered
     assert learning_path(bare, method="lop", rng=0, start=at_default).items == CHAIN[1:]
     assert learning_path(chain_model, method="lop", rng=0, start=at_default).items == CHAIN[1:]
+
+
+def test_a_pair_seen_once_is_weak_evidence_not_none():
+    class Colony:
+        precedence_ = np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=float)
+
+    # z = 1 / sqrt(1 + 1) = 0.707: above the 0.5 threshold by 0.207, plus the tie-break 0.01 z
+    W = precedence_evidence(Colony)
+    assert W[0, 1] == pytest.approx((1 / math.sqrt(2) - 0.5) + 0.01 / math.sqrt(2))
+    assert W.sum() == pytest.approx(W[0, 1])
+
+
+def test_steps_evidence_for_and_against_by_hand(chain_model):
+    from poem.paths import _steps
+
+    code = {str(x): k for k, x in enumerate(chain_model.items_)}
+    W = precedence_evidence(chain_model)
+    order = [code[c] for c in CHAIN[::-1]]          # the chain backwards: every step has evidence against it
+    steps = _steps(chain_model, np.array(order), W, [], [])
+    for k, i in enumerate(order):
+        assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in order[:k]))
+        assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in order[:k]))
+    assert (steps["evidence_against"].iloc[1:] > 0).all()
