@@ -523,10 +523,10 @@ def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log
             if status != "survived":
                 raise SystemExit(f"mutation: the tests of {target.name} fail on the unmutated code:\n{tail}")
             log(f"[{target.name}] {len(mutants)} mutants; unmutated tests pass in {base:.1f} s")
-            if len(mutants) > max_mutants:
-                # kept in the sample's random order: when the time budget cuts the run short, the mutants
-                # that did run are still a uniform random sample of the module (not its first functions)
-                mutants = random.Random(seed).sample(mutants, max_mutants)
+            # a seeded random sample (all of them when there are fewer), run in that random order: when the
+            # time budget cuts the run short, the mutants that did run are still a uniform random sample of
+            # the module (not its first functions)
+            mutants = random.Random(seed).sample(mutants, min(max_mutants, len(mutants)))
             path = root / target.module
             for m, index, sub in mutants:
                 if time.perf_counter() - t_start > budget:
