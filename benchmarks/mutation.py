@@ -209,6 +209,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
     ("calibration", "_em_pass", "first_pass = -1", "`-1 @22`: constant 1 -> 2"):
         "a sentinel only compared with 0 (first_pass < 0, first_pass >= 0): any negative value works",
+    ("lop", "_insertion_pass", "for q in range(p + 1, n):", "`p + 1 @27`: constant 1 -> 0"):
+        "the extra step q = p adds W[x, x] - W[x, x] = 0 to the gain (W is finite: check_matrix), and a zero "
+        "gain never beats best_gain, which starts at tol > 0",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
@@ -251,6 +254,10 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
      "`5`: constant 5 -> 6"):
         "not equivalent, cosmetic: how many unknown ids the error message lists (5 or 6); the error itself, "
         "its type and the ids it names first are pinned. A test of the cap would only copy the code",
+    ("lop", "_exact_dp", "if value > best[S]:", "`value > best[S]`: > -> >="):
+        "not equivalent: among several optimal orders the exact DP returns another one (the last candidate "
+        "instead of the first); the objective, which the tests check against brute force, is the same. Which "
+        "optimum is returned on a tie is not specified",
     ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "

@@ -226,3 +226,31 @@ def test_scenario_family_is_varied_and_seeded():
         assert not passed.duplicated(["learner", "item"]).any()
     with pytest.raises(ParameterError, match="learner model"):
         simulate_scenario(learner_model="psychic")
+
+
+@pytest.mark.parametrize("kw", [dict(mastery=1.5), dict(mastery=-0.1), dict(n_resamples=2.5),
+                                dict(n_resamples=-1), dict(min_support=0), dict(need=0), dict(alpha=-1.0)])
+def test_each_bad_parameter_is_named(kw):
+    traces = Traces.from_frame(simulate([], ["a", "b"], n_learners=5))
+    with pytest.raises(ParameterError, match=list(kw)[0]):
+        ContrastGraph(**kw).fit(traces)
+
+
+def test_screen_and_support_by_hand():
+    from poem.ordering.contrast import _screen, _support
+
+    # column 0: 5 attempts with i mastered (3 passed), 5 without (1 passed): r1 = 3.5/6, r0 = 1.5/6,
+    # rbar = 5/12, z = (r1 - r0) / sqrt(rbar (1 - rbar) (1/6 + 1/6)) = 1.17 > 1: kept.
+    # column 1: 3 of 5 with, 2 of 5 without: z = (3.5/6 - 2.5/6) / sqrt(1/4 * 1/3) = 0.58: dropped
+    X = np.zeros((10, 2), dtype=bool)
+    X[:5, 0] = True
+    X[:5, 1] = True
+    y0 = np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0], float)
+    assert _screen(X[:, :1], y0, np.array([0]), 5).tolist() == [0]
+    y1 = np.array([1, 1, 1, 0, 0, 1, 1, 0, 0, 0], float)
+    assert _screen(X[:, 1:], y1, np.array([0]), 5).tolist() == []
+    # support: learners 0 (rows 0-2) and 1 (rows 3-9): who had an attempt with / without each item mastered
+    with_, without = _support(X, np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]), 2)
+    assert with_.tolist() == [2, 2] and without.tolist() == [1, 1]
+    with_, without = _support(np.zeros((0, 3), dtype=bool), np.zeros(0, np.int64), 0)   # an item nobody tried
+    assert with_.tolist() == [0, 0, 0] and without.tolist() == [0, 0, 0]
