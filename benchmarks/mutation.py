@@ -212,6 +212,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("lop", "_insertion_pass", "for q in range(p + 1, n):", "`p + 1 @27`: constant 1 -> 0"):
         "the extra step q = p adds W[x, x] - W[x, x] = 0 to the gain (W is finite: check_matrix), and a zero "
         "gain never beats best_gain, which starts at tol > 0",
+    ("lop", "_exact_dp", "for S in range(1, size):", "`range(1, size) @19`: constant 1 -> 0"):
+        "the extra set S = 0 has no member j: its inner loop does nothing (best[0] = 0 stays)",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
