@@ -109,6 +109,7 @@ _SENTINEL = ("any negative sentinel works: the stamps are compared with learner 
              "(-1 -> 0 is killed)")
 _FIRST = "at e == a the session start is a already: setting it again changes nothing"
 _SQUARE = "check_matrix makes W square: shape[0] == shape[1]"
+_SOFT = "the soft-threshold's boundary: at |u| = t the shrunk value (u -/+ t) / xwx is 0, which the else branch gives"
 _NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
               "events (elo_pass skips NaN scores), of which there are none")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
@@ -214,6 +215,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "gain never beats best_gain, which starts at tol > 0",
     ("lop", "_exact_dp", "for S in range(1, size):", "`range(1, size) @19`: constant 1 -> 0"):
         "the extra set S = 0 has no member j: its inner loop does nothing (best[0] = 0 stays)",
+    ("contrast", "_cd_logistic", "elif u < -t:", "`u < -t`: < -> <="): _SOFT,
+    ("contrast", "_cd_logistic", "if u > t:", "`u > t`: > -> >="): _SOFT,
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
