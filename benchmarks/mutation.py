@@ -217,6 +217,18 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the extra set S = 0 has no member j: its inner loop does nothing (best[0] = 0 stays)",
     ("contrast", "_cd_logistic", "elif u < -t:", "`u < -t`: < -> <="): _SOFT,
     ("contrast", "_cd_logistic", "if u > t:", "`u > t`: > -> >="): _SOFT,
+    ("success", "predict_trails", "stop = min(stop, len(bounds) - 1)", "`len(bounds) - 1`: - -> +"):
+        "the cap never binds: inside the loop start < len(bounds) - 1, so start + 1 <= len(bounds) - 1, and "
+        "searchsorted(...) - 1 <= len(bounds) - 1: a looser cap changes nothing",
+    ("contrast", "__init__", "self.starts = np.searchsorted(item[self.events], np.arange(self.n + 1))",
+     "`self.n + 1 @76`: constant 1 -> 2"):
+        "one more offset at the end of the table: rows(j) reads starts[j] and starts[j + 1] for j < n only",
+    ("lop", "_exact_dp", "gain = 0.0", "`0.0`: constant 0.0 -> 1.0"):
+        "adds 1 per appended item, i.e. n to every complete order: the same argmax, and lop_exact reports the "
+        "objective recomputed by lop_objective, not the DP's value",
+    ("viewing", "evidence_weights", "later = np.divide(total, count, out=later, where=count > 0)",
+     "`count > 0`: > -> >="):
+        "where count = 0, total = 0 too: 0 / 0 is NaN, the value `out` holds there anyway (a warning only)",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
@@ -263,6 +275,22 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: among several optimal orders the exact DP returns another one (the last candidate "
         "instead of the first); the objective, which the tests check against brute force, is the same. Which "
         "optimum is returned on a tie is not specified",
+    ("contrast", "fit", "feats = np.empty((k + (1 if self.level else 0), len(y)))", "`1`: constant 1 -> 2"):
+        "not equivalent but not testable: one more feature row left uninitialised (np.empty); fresh memory is "
+        "usually zeros, whose coefficient is 0, so results rarely change, and no deterministic test can "
+        "provoke the garbage case",
+    ("lop", "_perturb", "i, j = rng.integers(0, n, size=2)", "`rng.integers(0, n, size=2) @28`: constant 0 -> 1"):
+        "not equivalent: the random perturbation never picks the first position; the iterated search still "
+        "reaches the optimum on the tests' matrices (checked against brute force). A property of a random "
+        "kick, not a specified result",
+    ("lop", "local_search", "tol = 1e-9 * max(1.0, float(np.abs(W).max()))",
+     "`max(1.0, float(np.abs(W).max())) @21`: constant 1.0 -> 2.0"):
+        "not equivalent: the absolute floor of the float-noise tolerance (1e-9 or 2e-9) for matrices with "
+        "entries below 2; gains that small are 7 orders above rounding noise and below any real evidence. "
+        "The tolerance's scaling with W is tested (ties at any scale)",
+    ("viewing", "completion_thresholds", "overall = 0.8", "`0.8`: constant 0.8 -> 1.6"):
+        "not equivalent: the threshold reported when no watched share at all is usable (then no visit is "
+        "classified by it); 0.8 or the 0.95 cap. A default with no specification",
     ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "

@@ -254,3 +254,21 @@ def test_screen_and_support_by_hand():
     assert with_.tolist() == [2, 2] and without.tolist() == [1, 1]
     with_, without = _support(np.zeros((0, 3), dtype=bool), np.zeros(0, np.int64), 0)   # an item nobody tried
     assert with_.tolist() == [0, 0, 0] and without.tolist() == [0, 0, 0]
+
+
+def test_the_floor_keeps_opposite_arcs():
+    # able learners pass both items whatever the order, the others fail both: each item's success rises
+    # with the other mastered before it. The floor (no acyclicity, by design) keeps both arcs; the
+    # estimator with acyclic=True keeps one
+    rows = []
+    for k in range(80):
+        first, second = ("a", "b") if k % 2 else ("b", "a")
+        ok = float(k < 40)
+        rows += [(f"u{k:03d}", first, 2 * k, ok), (f"u{k:03d}", second, 2 * k + 1, ok)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    traces = Traces.from_frame(frame)
+    floor = sparse_logistic_graph(traces)
+    assert set(floor.edges) == {("a", "b"), ("b", "a")}
+    one = ContrastGraph(acyclic=True, n_resamples=0, min_confidence=0.0, level=False).fit(traces).to_graph()
+    assert one.number_of_edges() == 1

@@ -328,3 +328,49 @@ def test_viewing_colony_policy_learns_from_viewing_alone():
     assert policy.model.n_events_ == sum(len(f) for f in policy._frames)
     with pytest.raises(ParameterError, match="length for every item"):
         closed_loop(course, ViewingColonyPolicy(catalog.iloc[:5]), n_cohorts=1, cohort_size=5)
+
+
+def _weights_reference(learner, item, score, is_video, horizon):
+    """Plain-Python evidence weights, event by event (the definition in evidence_weights' docstring)."""
+    kinds = ["video" if v else "quiz" for v in is_video]
+    idx = [e for e in range(len(score)) if score[e] == score[e]]
+    present = sorted({kinds[e] for e in idx})
+    if len(present) <= 1:
+        return {k: 1.0 for k in present}
+    later = {}
+    for r, e in enumerate(idx):
+        window = [score[idx[r + k]] for k in range(1, horizon + 1) if r + k < len(idx)
+                  and learner[idx[r + k]] == learner[e] and item[idx[r + k]] != item[e]]
+        if window:
+            later[e] = sum(window) / len(window)
+    value = {}
+    for kind in present:
+        win = [later[e] for e in later if kinds[e] == kind and score[e] >= 0.5]
+        lose = [later[e] for e in later if kinds[e] == kind and score[e] < 0.5]
+        value[kind] = sum(win) / len(win) - sum(lose) / len(lose) if win and lose else 0.0
+    top = max(value.values())
+    if not top > 0:
+        return {k: 1.0 for k in present}
+    return {k: min(1.0, max(0.1, v / top)) for k, v in value.items()}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evidence_weights_match_a_plain_python_reference(seed):
+    from poem.colony.viewing import ViewingEvidence
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    frame = pd.DataFrame({"learner": rng.choice(["a", "b", "c", "d"], n), "item": rng.choice(list("vwxyz"), n),
+                          "timestamp": pd.to_datetime(rng.permutation(n), unit="h", utc=True),
+                          "score": rng.choice([0.0, 0.3, 0.5, 1.0, np.nan], n)})
+    t = Traces.from_frame(frame)
+    is_video = np.isin(t.items[t.item], ["v", "w"])
+    ev = ViewingEvidence(t.score, np.full(n, np.nan), np.zeros(n, np.int8), is_video, np.full(5, np.nan),
+                         np.full(5, np.nan), {})
+    for horizon in (1, 2, 5):
+        got = evidence_weights(t, ev, horizon=horizon)
+        want = _weights_reference(t.learner, t.item, t.score, is_video, horizon)
+        assert got.keys() == want.keys()
+        for k in want:
+            assert got[k] == pytest.approx(want[k])
+    assert set(got) == {"video", "quiz"}
