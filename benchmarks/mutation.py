@@ -51,6 +51,9 @@ RESULTS = HERE / "results" / "mutation.md"
 #: loops, what the fast hand-checked tests pin down; they stay in ``make test``)
 DESELECT = ("benchmark_course or course_a or cli_compare or semet or beats_unguided or notebook "
             "or docstring_examples")
+#: with numba's JIT on the docstring examples are quick: the targets run with it keep them (they are tests
+#: of ``make test`` like any other)
+DESELECT_JIT = "benchmark_course or course_a or cli_compare or semet or beats_unguided or notebook"
 
 
 @dataclass
@@ -89,11 +92,11 @@ TARGETS = (
     Target("elo", "poem/colony/kernels.py", ("elo_pass",), ("tests/test_elo.py", "tests/test_antcolony.py")),
     Target("elo_fit", "poem/colony/elo.py", None, ("tests/test_elo.py", "tests/test_success_model.py")),
     Target("success", "poem/colony/success.py", None,
-           ("tests/test_success_model.py", "tests/test_antcolony.py", "tests/test_validation.py"), jit=True),
-    Target("calibration", "poem/colony/calibration.py", None, ("tests/test_suggest_calibration.py",), jit=True),
+           ("tests/test_success_model.py", "tests/test_antcolony.py", "tests/test_validation.py"), jit=True, keyword=f"not ({DESELECT_JIT})"),
+    Target("calibration", "poem/colony/calibration.py", None, ("tests/test_suggest_calibration.py",), jit=True, keyword=f"not ({DESELECT_JIT})"),
     Target("viewing", "poem/colony/viewing.py", None, ("tests/test_viewing.py", "tests/test_viewing_events.py"),
-           jit=True),
-    Target("contrast", "poem/ordering/contrast.py", None, ("tests/test_contrast.py",), jit=True),
+           jit=True, keyword=f"not ({DESELECT_JIT})"),
+    Target("contrast", "poem/ordering/contrast.py", None, ("tests/test_contrast.py",), jit=True, keyword=f"not ({DESELECT_JIT})"),
     Target("paths", "poem/paths.py", None, ("tests/test_blind_spots.py", "tests/test_paths.py")),
     Target("lop", "poem/ordering/lop.py", None, ("tests/test_lop.py", "tests/test_paths.py")),
     Target("evaluation", "poem/ordering/evaluation.py", None,
