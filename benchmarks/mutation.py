@@ -116,6 +116,9 @@ _SENTINEL = ("any negative sentinel works: the stamps are compared with learner 
 _FIRST = "at e == a the session start is a already: setting it again changes nothing"
 _SQUARE = "check_matrix makes W square: shape[0] == shape[1]"
 _SOFT = "the soft-threshold's boundary: at |u| = t the shrunk value (u -/+ t) / xwx is 0, which the else branch gives"
+_FRESH = ("the stamp only guards resetting an item's scratch (done, seen_full, pending) when a new learner "
+          "meets it; skipping the reset for an item no learner touched yet changes nothing, as the scratch "
+          "still holds its initial values, which are the reset values")
 _NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
               "events (elo_pass skips NaN scores), of which there are none")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
@@ -235,6 +238,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("viewing", "evidence_weights", "later = np.divide(total, count, out=later, where=count > 0)",
      "`count > 0`: > -> >="):
         "where count = 0, total = 0 too: 0 / 0 is NaN, the value `out` holds there anyway (a warning only)",
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`np.full(n, -1, np.int64) @23`: drop unary -'): _FRESH,
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 0'): _FRESH,
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 2'): _FRESH,
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",

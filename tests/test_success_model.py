@@ -235,3 +235,16 @@ def test_predicting_in_blocks_of_trails_changes_nothing(monkeypatch, sim_model):
     whole = sim_model.predict_trails(t)
     monkeypatch.setattr(success, "CHUNK_EVENTS", 25)  # about two learners per block
     assert sim_model.predict_trails(t) == pytest.approx(whole, abs=0)
+
+
+def test_calibration_knots_are_the_evenly_spaced_quantiles():
+    from poem.colony.success import _fit_calibration
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=1000)
+    y = (rng.random(1000) < 1 / (1 + np.exp(-z))).astype(float)
+    knots, c = _fit_calibration(z, y, n_knots=3)
+    np.testing.assert_allclose(knots, np.quantile(z, [0.25, 0.5, 0.75]))       # three knots, at the quartiles
+    assert c.shape == (2 + 3,)
+    knots, c = _fit_calibration(z[:200], y[:200], n_knots=3)                  # < 50 per segment: no correction
+    assert len(knots) == 0 and c.tolist() == [0.0, 0.0]
