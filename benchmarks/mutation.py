@@ -303,6 +303,18 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
     ("viewing", "completion_thresholds", "overall = 0.8", "`0.8`: constant 0.8 -> 1.6"):
         "not equivalent: the threshold reported when no watched share at all is usable (then no visit is "
         "classified by it); 0.8 or the 0.95 cap. A default with no specification",
+    ("success", "_log_loss", "p = np.clip(p, 1e-9, 1 - 1e-9)", "`1 - 1e-9 @25`: constant 1 -> 2"):
+        "not equivalent: the upper guard of the log loss (a probability of exactly 1 then gives an infinite "
+        "loss on a failure); predicted probabilities are sigmoids of clipped logits (|z| <= 35), below 1 - 1e-9 "
+        "only when z > 20.7, which the fitted models never reach on the tests' data",
+    ("success", "_fit_logistic", "break", "`break`: break -> continue"):
+        "not equivalent: Newton keeps iterating after its step fell below the tolerance (up to n_iter); the "
+        "weights then move by less than that tolerance, below what any test or result reads",
+    ("success", "_fit_calibration", "h = (b * (p * (1 - p))[:, None]).T @ b + ridge * np.eye(len(c))",
+     "`1 - p`: - -> +"):
+        "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the gradient's zero): "
+        "when the 30 steps converge, the correction is the same to 1e-8. Only a non-converging fit would "
+        "differ",
     ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "

@@ -248,3 +248,40 @@ def test_calibration_knots_are_the_evenly_spaced_quantiles():
     assert c.shape == (2 + 3,)
     knots, c = _fit_calibration(z[:200], y[:200], n_knots=3)                  # < 50 per segment: no correction
     assert len(knots) == 0 and c.tolist() == [0.0, 0.0]
+
+
+def test_next_attempt_features_by_hand():
+    from poem.colony.success import next_attempt_features
+
+    # one learner: item 0 failed, item 0 passed, then item 1; difficulties 0, theta0 0, k0 1, no local step
+    item = np.array([0, 0, 1], np.int32)
+    score = np.array([0.0, 1.0, np.nan])
+    x = next_attempt_features(item, score, np.array([0, 3], np.int64), np.zeros(2), np.array([0.3, -0.2]),
+                              0.0, 1.0, 0.1, 10.0, 0.0, 2)
+    th1 = 0.0 + 1.0 * (0.0 - 0.5)                          # after the failure at p = 1/2, K = 1
+    th2 = th1 + (1 / 1.1) * (1.0 - 1 / (1 + np.exp(-th1)))  # after the pass, K = 1 / (1 + 1/10)
+    np.testing.assert_allclose(x[:, 0], 1.0)
+    np.testing.assert_allclose(x[:, 1], [0.0, th1, th2])                   # ability minus difficulty
+    np.testing.assert_allclose(x[:, 2], 0.0)                                # local step 0
+    np.testing.assert_allclose(x[:, 3], [0.0, 0.0, 0.0])                    # log1p(passes on this item)
+    np.testing.assert_allclose(x[:, 4], [0.0, np.log(2.0), 0.0])            # log1p(failures on this item)
+    np.testing.assert_allclose(x[:, 5], [0.0, -1.0, 0.0])                   # last outcome on this item
+    np.testing.assert_allclose(x[:, 6], [0.0, 1.0, 0.0])                    # seen before
+    np.testing.assert_allclose(x[:, 7], [0.0, -1.0, 1.0])                   # previous outcome, any item
+    np.testing.assert_allclose(x[:, 8], np.log1p([0, 1, 2]))                # log1p(attempts so far)
+    np.testing.assert_allclose(x[:, 9], [0.3, 0.3, -0.2])                   # item logit
+    np.testing.assert_allclose(x[:, 10], [1.0, 0.0, 0.0])                   # first attempt
+
+
+def test_item_logits_without_scores_and_a_zero_local_step():
+    from poem.colony.success import fit_success_model, item_logits
+
+    # no scored event: the course rate is unknown, every item sits at even odds
+    assert item_logits(np.array([0, 1], np.int32), np.array([np.nan, np.nan]), 3).tolist() == [0.0] * 3
+    # a local step of 0 (no per-item adjustment) is a valid grid value
+    rng = np.random.default_rng(0)
+    item = rng.integers(0, 3, 400).astype(np.int32)
+    score = (rng.random(400) < 0.6).astype(float)
+    bounds = np.arange(0, 401, 10, dtype=np.int64)
+    model = fit_success_model(item, score, bounds, np.arange(40), 3, k_local_grid=[0.0])
+    assert model.k_local == 0.0
