@@ -304,9 +304,9 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: the threshold reported when no watched share at all is usable (then no visit is "
         "classified by it); 0.8 or the 0.95 cap. A default with no specification",
     ("success", "_log_loss", "p = np.clip(p, 1e-9, 1 - 1e-9)", "`1 - 1e-9 @25`: constant 1 -> 2"):
-        "not equivalent: the upper guard of the log loss (a probability of exactly 1 then gives an infinite "
-        "loss on a failure); predicted probabilities are sigmoids of clipped logits (|z| <= 35), below 1 - 1e-9 "
-        "only when z > 20.7, which the fitted models never reach on the tests' data",
+        "not equivalent: the upper guard of the log loss only binds for predictions above 1 - 1e-9 (logit > "
+        "20.7); there a failure costs up to 35 instead of 20.7 (finite either way: the sigmoid clips logits at "
+        "35). The loss only ranks candidate step sizes; no model on the tests' data predicts that close to 1",
     ("success", "_fit_logistic", "break", "`break`: break -> continue"):
         "not equivalent: Newton keeps iterating after its step fell below the tolerance (up to n_iter); the "
         "weights then move by less than that tolerance, below what any test or result reads",
