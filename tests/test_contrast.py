@@ -272,3 +272,18 @@ def test_the_floor_keeps_opposite_arcs():
     assert set(floor.edges) == {("a", "b"), ("b", "a")}
     one = ContrastGraph(acyclic=True, n_resamples=0, min_confidence=0.0, level=False).fit(traces).to_graph()
     assert one.number_of_edges() == 1
+
+
+def test_l1_logistic_row_weights_zero_means_absent():
+    rng = np.random.default_rng(0)
+    X = rng.random((80, 3))
+    y = (rng.random(80) < 1 / (1 + np.exp(-(3 * X[:, 0] - 1.5)))).astype(float)
+    w = np.ones(80)
+    w[:30] = 0.0
+    beta_w, b0_w = l1_logistic(X, y, lam=0.01, weights=w)
+    beta_s, b0_s = l1_logistic(X[30:], y[30:], lam=0.01)
+    np.testing.assert_allclose(beta_w, beta_s, atol=1e-6)
+    assert b0_w == pytest.approx(b0_s, abs=1e-6) and beta_w[0] > 0
+    # no row at all: nothing to fit, everything stays at 0 (not NaN)
+    beta, b0 = l1_logistic(X, y, lam=0.01, weights=np.zeros(80))
+    assert beta.tolist() == [0.0, 0.0, 0.0] and b0 == 0.0

@@ -374,3 +374,22 @@ def test_evidence_weights_match_a_plain_python_reference(seed):
         for k in want:
             assert got[k] == pytest.approx(want[k])
     assert set(got) == {"video", "quiz"}
+
+
+def test_evidence_weights_kind_without_failures_has_no_contrast():
+    from poem.colony.viewing import ViewingEvidence
+
+    rng = np.random.default_rng(9)
+    n = 60
+    frame = pd.DataFrame({"learner": rng.choice(["a", "b", "c"], n), "item": rng.choice(list("vwxy"), n),
+                          "timestamp": pd.to_datetime(rng.permutation(n), unit="h", utc=True),
+                          "score": rng.choice([0.0, 1.0], n)})
+    t = Traces.from_frame(frame)
+    is_video = np.isin(t.items[t.item], ["v", "w"])
+    score = np.where(is_video, t.score, 1.0)            # every quiz passed: no failure to contrast with
+    ev = ViewingEvidence(score, np.full(n, np.nan), np.zeros(n, np.int8), is_video, np.full(4, np.nan),
+                         np.full(4, np.nan), {})
+    want = _weights_reference(t.learner, t.item, score, is_video, 5)
+    got = evidence_weights(t, ev)
+    assert got == pytest.approx(want)
+    assert got["quiz"] == (0.1 if want["video"] == 1.0 else 1.0)
