@@ -315,6 +315,17 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the gradient's zero): "
         "when the 30 steps converge, the correction is the same to 1e-8. Only a non-converging fit would "
         "differ",
+    ("contrast", "fit", "hits += bb[:k] > self.min_strength", "`bb[:k] > self.min_strength`: > -> >="):
+        "not equivalent at min_strength = 0 only: a half-sample coefficient exactly equal to min_strength "
+        "(a continuous fit's output: in practice only the L1 fit's exact zeros when min_strength = 0) would count "
+        "as a hit in the confidence; at the default 0.5 no test or course hits the boundary",
+    ("contrast", "rows", "rate = (self.suc_l[lrn] - s_j[lrn] + 1.0) / (self.att_l[lrn] - a_j[lrn] + 2.0)",
+     "`self.att_l[lrn] - a_j[lrn] + 2.0 @82`: constant 2.0 -> 4.0"):
+        "not equivalent: the smoothing of the level covariate (Laplace +1/+2, or +1/+4, which also shifts "
+        "it); a modelling choice the recovery tests do not resolve",
+    ("viewing", "video_lengths", "est = est[est > 0]", "`est > 0 @28`: constant 0 -> 1"):
+        "not equivalent: a video whose 90th-percentile watch lasts at most one second keeps an unknown length "
+        "instead of that estimate; no test builds such a video",
     ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "

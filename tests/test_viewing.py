@@ -393,3 +393,14 @@ def test_evidence_weights_kind_without_failures_has_no_contrast():
     got = evidence_weights(t, ev)
     assert got == pytest.approx(want)
     assert got["quiz"] == (0.1 if want["video"] == 1.0 else 1.0)
+
+
+@pytest.mark.parametrize("seed", [5, 6])   # seed 5: quizzes weigh less; seed 6: videos do
+def test_each_kind_is_shrunk_by_its_own_weight(seed):
+    traces = simulate_viewing(n_items=16, n_learners=150, seed=seed, mixed=True).to_traces()
+    scored, ev, weights = apply_viewing(traces)
+    assert min(weights.values()) < 1.0
+    for kind, mask in (("video", ev.is_video), ("quiz", ~ev.is_video)):
+        has = mask & ~np.isnan(ev.score)
+        assert has.any()
+        np.testing.assert_allclose(scored.score[has], 0.5 + weights[kind] * (ev.score[has] - 0.5))
