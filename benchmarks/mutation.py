@@ -326,6 +326,13 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
     ("viewing", "video_lengths", "est = est[est > 0]", "`est > 0 @28`: constant 0 -> 1"):
         "not equivalent: a video whose 90th-percentile watch lasts at most one second keeps an unknown length "
         "instead of that estimate; no test builds such a video",
+    ("success", "_fit_logistic", "xs = x * np.sqrt(p * (1.0 - p))[:, None]", "`1.0 - p @30`: constant 1.0 -> 2.0"):
+        "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the penalised gradient's "
+        "zero): when the steps converge the weights are the same to the tolerance",
+    ("success", "validation_share", "return (h % 1000) < int(round(share * 1000))",
+     "`(h % 1000) < int(round(share * 1000))`: < -> <="):
+        "not equivalent: one hash bucket in 1000 more in the validation part (20.1 % of the learners instead "
+        "of 20 %); the split is a reproducible hash, its exact share is not specified to the bucket",
     ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "

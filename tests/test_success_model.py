@@ -285,3 +285,44 @@ def test_item_logits_without_scores_and_a_zero_local_step():
     bounds = np.arange(0, 401, 10, dtype=np.int64)
     model = fit_success_model(item, score, bounds, np.arange(40), 3, k_local_grid=[0.0])
     assert model.k_local == 0.0
+
+
+def test_log_loss_and_prefix_by_hand():
+    from poem.colony.success import _log_loss, _prefix
+
+    assert _log_loss(np.array([0.8, 0.3]), np.array([1.0, 0.0])) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
+    item, score, bounds = np.arange(10), np.ones(10), np.array([0, 3, 7, 10])
+    assert _prefix(item, score, bounds, 8)[2].tolist() == [0, 3, 7]          # two whole trails fit in 8
+    it, _, b = _prefix(item, score, bounds, 2)                               # none fits: the first one
+    assert b.tolist() == [0, 3] and it.tolist() == [0, 1, 2]
+    assert _prefix(item, score, bounds, 10)[2].tolist() == [0, 3, 7, 10]
+
+
+def _random_log(n_learners, seed=0, n_items=4, per=12):
+    rng = np.random.default_rng(seed)
+    item = rng.integers(0, n_items, n_learners * per).astype(np.int32)
+    score = np.where(rng.random(n_learners * per) < 0.1, np.nan, (rng.random(n_learners * per) < 0.6) * 1.0)
+    return item, score, np.arange(0, n_learners * per + 1, per, dtype=np.int64)
+
+
+def test_learner_state_online_features_equal_the_batch_features():
+    item, score, bounds = _random_log(60)
+    model = fit_success_model(item, score, bounds, np.array([f"u{k}" for k in range(60)], dtype=object), 4)
+    trail = slice(bounds[0], bounds[1])
+    batch = model.features(item[trail], score[trail], np.array([0, bounds[1]]))
+    state = model.new_learner()
+    for e, (j, s) in enumerate(zip(item[trail], score[trail])):
+        np.testing.assert_allclose(state.features(int(j)), batch[e], err_msg=f"event {e}")
+        state = state.update(int(j), float(s))
+
+
+def test_small_course_fits_rates_and_weights_on_every_learner():
+    from poem.colony.success import MIN_VALIDATION
+
+    n = MIN_VALIDATION - 1
+    item, score, bounds = _random_log(n, seed=2)
+    learners = np.array([f"u{k}" for k in range(n)], dtype=object)
+    a = fit_success_model(item, score, bounds, learners, 4, share=0.2)
+    b = fit_success_model(item, score, bounds, learners, 4, share=0.5)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    np.testing.assert_array_equal(a.difficulty, b.difficulty)
