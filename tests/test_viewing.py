@@ -404,3 +404,15 @@ def test_each_kind_is_shrunk_by_its_own_weight(seed):
         has = mask & ~np.isnan(ev.score)
         assert has.any()
         np.testing.assert_allclose(scored.score[has], 0.5 + weights[kind] * (ev.score[has] - 0.5))
+
+
+def test_otsu_split_by_hand_with_a_clipped_top_cluster():
+    from poem.colony.viewing import _otsu
+
+    # 100 views at 0.1, 60 at 0.6, 100 overwatched at 2.0 (clipped to the top, 1.2). Between-class variance
+    # w0 w1 (m0 - m1)^2 of the two candidate splits: after 0.1: 100 * 160 * (0.975 - 0.1)^2 = 12250;
+    # after 0.6: 160 * 100 * (1.2 - 0.2875)^2 = 13322.5, the larger: the cut is the middle of the empty
+    # bins between 0.6 and 1.2, (0.62 + 1.18) / 2 = 0.9
+    values = np.r_[np.full(100, 0.1), np.full(60, 0.6), np.full(100, 2.0)]
+    assert _otsu(values) == pytest.approx(0.9)
+    assert np.isnan(_otsu(np.array([0.5, 0.5]))) and np.isnan(_otsu(np.array([0.3])))
