@@ -287,10 +287,6 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: among several optimal orders the exact DP returns another one (the last candidate "
         "instead of the first); the objective, which the tests check against brute force, is the same. Which "
         "optimum is returned on a tie is not specified",
-    ("contrast", "fit", "feats = np.empty((k + (1 if self.level else 0), len(y)))", "`1`: constant 1 -> 2"):
-        "not equivalent but not testable: one more feature row left uninitialised (np.empty); fresh memory is "
-        "usually zeros, whose coefficient is 0, so results rarely change, and no deterministic test can "
-        "provoke the garbage case",
     ("lop", "_perturb", "i, j = rng.integers(0, n, size=2)", "`rng.integers(0, n, size=2) @28`: constant 0 -> 1"):
         "not equivalent: the random perturbation never picks the first position; the iterated search still "
         "reaches the optimum on the tests' matrices (checked against brute force). A property of a random "
