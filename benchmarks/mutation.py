@@ -12,9 +12,13 @@ every function into a trampoline (a dict lookup and an environment read per call
 compile; cosmic-ray needs a session database and a worker set-up for what is, here, a loop over AST
 edits. This script applies one AST edit at a time to a scratch copy of the repository (the working tree
 is never touched) and runs the relevant test files there with ``NUMBA_DISABLE_JIT=1``, so the kernels
-run as plain Python (slower, but no compilation per mutant; the same code, the same results).
+run as plain Python (slower, but no compilation per mutant; the same code, the same results); targets
+marked ``jit=True`` (tests that spend minutes in numba code) run with the JIT on instead, recompiling only
+the mutated module.
 
-The run is bounded: ``--max-mutants`` per target, chosen with a fixed seed when a target has more, and
+The run is bounded: ``--max-mutants`` per target, chosen with a fixed seed when a target has more and run
+in that random order (a run cut by ``--budget`` is still a uniform sample: the report gives a sampled
+target's score with its 95 % Wilson interval), and
 ``--timeout`` per mutant (a mutant that loops forever counts as killed by the timeout, reported apart).
 Targets run in priority order (the colony's deposit, precedence, decay and selection code first).
 ``--only`` picks targets by name. Not in CI: it takes tens of minutes; run it before resolving an issue
