@@ -416,3 +416,15 @@ def test_otsu_split_by_hand_with_a_clipped_top_cluster():
     values = np.r_[np.full(100, 0.1), np.full(60, 0.6), np.full(100, 2.0)]
     assert _otsu(values) == pytest.approx(0.9)
     assert np.isnan(_otsu(np.array([0.5, 0.5]))) and np.isnan(_otsu(np.array([0.3])))
+
+
+def test_a_background_tab_is_a_viewer_but_not_an_abandonment():
+    # as the hand case above, plus learner d whose only visit of a is a tab left open (10x the length):
+    # d counts as a viewer of a, but did not abandon it (nor complete it)
+    t = _traces([("a", "a", "2024-01-01 10:00", 10.0), ("b", "a", "2024-01-01 10:00", 90.0),
+                 ("b", "a", "2024-03-01 10:00", 90.0), ("c", "a", "2024-01-01 10:00", 5.0),
+                 ("c", "a", "2024-01-01 11:00", 95.0), ("d", "a", "2024-01-01 10:00", 1000.0)],
+                items=["a", "b", "c"])
+    row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["a"]
+    assert row["learners"] == 4
+    assert row["completion"] == pytest.approx(2 / 4) and row["abandonment"] == pytest.approx(1 / 4)
