@@ -743,7 +743,7 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
         errors = sum(m.status.startswith("error") for m in ran)
         denom = len(ran) - eq
         dead = killed + timeout + errors
-        score = f"{dead / denom:.0%}" if denom else "n/a"
+        score = f"{dead / denom:.1%}" if denom else "n/a"
         total = notes.get(name, len(ms))
         sampled = len(ran) < total
         coverage = f"sampled {len(ran)} of {total}" if sampled else "full"
