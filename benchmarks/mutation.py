@@ -245,6 +245,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`np.full(n, -1, np.int64) @23`: drop unary -'): _FRESH,
     ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 0'): _FRESH,
     ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 2'): _FRESH,
+    ("success", "update", "succ, fail, local, _ = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))",
+     "`(0.0, 0.0, 0.0, 0.0) @68`: constant 0.0 -> 1.0"):
+        "the fourth default (the last outcome on the item) is unpacked into `_` and never read",
     ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
         "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
