@@ -12,9 +12,13 @@ every function into a trampoline (a dict lookup and an environment read per call
 compile; cosmic-ray needs a session database and a worker set-up for what is, here, a loop over AST
 edits. This script applies one AST edit at a time to a scratch copy of the repository (the working tree
 is never touched) and runs the relevant test files there with ``NUMBA_DISABLE_JIT=1``, so the kernels
-run as plain Python (slower, but no compilation per mutant; the same code, the same results).
+run as plain Python (slower, but no compilation per mutant; the same code, the same results); targets
+marked ``jit=True`` (tests that spend minutes in numba code) run with the JIT on instead, recompiling only
+the mutated module.
 
-The run is bounded: ``--max-mutants`` per target, chosen with a fixed seed when a target has more, and
+The run is bounded: ``--max-mutants`` per target, chosen with a fixed seed when a target has more and run
+in that random order (a run cut by ``--budget`` is still a uniform sample: the report gives a sampled
+target's score with its 95 % Wilson interval), and
 ``--timeout`` per mutant (a mutant that loops forever counts as killed by the timeout, reported apart).
 Targets run in priority order (the colony's deposit, precedence, decay and selection code first).
 ``--only`` picks targets by name. Not in CI: it takes tens of minutes; run it before resolving an issue
@@ -31,6 +35,7 @@ import argparse
 import ast
 import copy
 import datetime as _dt
+import math
 import os
 import random
 import re
@@ -50,6 +55,9 @@ RESULTS = HERE / "results" / "mutation.md"
 #: loops, what the fast hand-checked tests pin down; they stay in ``make test``)
 DESELECT = ("benchmark_course or course_a or cli_compare or semet or beats_unguided or notebook "
             "or docstring_examples")
+#: with numba's JIT on the docstring examples are quick: the targets run with it keep them (they are tests
+#: of ``make test`` like any other)
+DESELECT_JIT = "benchmark_course or course_a or cli_compare or semet or beats_unguided or notebook"
 
 
 @dataclass
@@ -61,6 +69,10 @@ class Target:
     functions: tuple | None
     tests: tuple
     keyword: str = f"not ({DESELECT})"
+    #: run the mutants with numba's JIT on: for modules whose tests spend minutes in ``@njit`` code run as
+    #: plain Python (the calibration's EM, the contrast's coordinate descent), compiling the mutated
+    #: module's kernels again per mutant is the faster way (the other modules' kernels stay cached)
+    jit: bool = False
 
 
 #: priority order: the colony's deposit / precedence / decay / selection code first; the test files
@@ -82,6 +94,16 @@ TARGETS = (
            ("precedence_strength", "conditional_evidence", "build", "score_candidates", "suggestion"),
            ("tests/test_antcolony.py", "tests/test_blind_spots.py")),
     Target("elo", "poem/colony/kernels.py", ("elo_pass",), ("tests/test_elo.py", "tests/test_antcolony.py")),
+    Target("elo_fit", "poem/colony/elo.py", None, ("tests/test_elo.py", "tests/test_success_model.py")),
+    Target("success", "poem/colony/success.py", None,
+           ("tests/test_success_model.py", "tests/test_antcolony.py", "tests/test_validation.py"), jit=True,
+           keyword=f"not ({DESELECT_JIT})"),
+    Target("calibration", "poem/colony/calibration.py", None, ("tests/test_suggest_calibration.py",), jit=True,
+           keyword=f"not ({DESELECT_JIT})"),
+    Target("viewing", "poem/colony/viewing.py", None, ("tests/test_viewing.py", "tests/test_viewing_events.py"),
+           jit=True, keyword=f"not ({DESELECT_JIT})"),
+    Target("contrast", "poem/ordering/contrast.py", None, ("tests/test_contrast.py",), jit=True,
+           keyword=f"not ({DESELECT_JIT})"),
     Target("paths", "poem/paths.py", None, ("tests/test_blind_spots.py", "tests/test_paths.py")),
     Target("lop", "poem/ordering/lop.py", None, ("tests/test_lop.py", "tests/test_paths.py")),
     Target("evaluation", "poem/ordering/evaluation.py", None,
@@ -97,6 +119,12 @@ _SENTINEL = ("any negative sentinel works: the stamps are compared with learner 
              "(-1 -> 0 is killed)")
 _FIRST = "at e == a the session start is a already: setting it again changes nothing"
 _SQUARE = "check_matrix makes W square: shape[0] == shape[1]"
+_SOFT = "the soft-threshold's boundary: at |u| = t the shrunk value (u -/+ t) / xwx is 0, which the else branch gives"
+_FRESH = ("the stamp only guards resetting an item's scratch (done, seen_full, pending) when a new learner "
+          "meets it; skipping the reset for an item no learner touched yet changes nothing, as the scratch "
+          "still holds its initial values, which are the reset values")
+_NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
+              "events (elo_pass skips NaN scores), of which there are none")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("deposit", "session_firsts", "if e > a and gap_ns >= 0 and timestamp[e] - timestamp[e - 1] > gap_ns:",
      "`e > a`: > -> >="): _FIRST,
@@ -173,6 +201,55 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("promotion", "promotion_frame", "steps = np.where(length > 0, length, 1.0)",
      "`np.where(length > 0, length, 1.0) @41`: constant 1.0 -> 2.0"):
         "the fallback step count is only used for zero-length paths, whose rate is 0 whatever it is",
+    ("elo_fit", "_centre", "out = d - (attempts @ d) / total if total > 0 else d.copy()", "`total > 0`: > -> >="):
+        "total = 0 only when no item was attempted; then every item is unseen and set to 0 on the next line "
+        "either way (the 0/0 only warns)",
+    ("elo_fit", "fit_elo", "if not (k0 > 0 and 0 < k_min <= k0 and halflife > 0):", "`k0 > 0`: > -> >="):
+        "k0 = 0 is refused either way: 0 < k_min <= k0 cannot hold with k0 = 0",
+    ("elo_fit", "fit_elo", "t_lo, t_hi = (int(timestamp.min()), int(timestamp.max())) if len(timestamp) else (0, 0)", "`(0, 0) @90`: constant 0 -> 1"): _NO_STAMPS,
+    ("elo_fit", "fit_elo", "t_lo, t_hi = (int(timestamp.min()), int(timestamp.max())) if len(timestamp) else (0, 0)", "`(0, 0) @93`: constant 0 -> 1"): _NO_STAMPS,
+    ("elo_fit", "fit_elo", "t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)", "`(0, 0) @81`: constant 0 -> 1"): _NO_STAMPS,
+    ("elo_fit", "fit_elo", "t_lo, t_hi = (int(stamps.min()), int(stamps.max())) if len(stamps) else (0, 0)", "`(0, 0) @84`: constant 0 -> 1"): _NO_STAMPS,
+    ("elo_fit", "fit_elo", "degenerate = (attempts > 0) & ((successes >= attempts) | (successes <= 0))",
+     "`attempts > 0`: > -> >="):
+        "it adds the unseen items to the frozen ones: an unseen item has g = h = 0, so the Newton step leaves "
+        "it at its start value 0 (initial_difficulty) and _centre sets unseen items to 0 anyway",
+    ("canonical", "_codes", "out.append(remap[chunk.indices.to_numpy(zero_copy_only=False)])",
+     "`zero_copy_only=False @63`: False -> True"):
+        "the indices of a dictionary column are plain integers without nulls (every event has a learner and an "
+        "item): the zero-copy view succeeds and holds the same values",
+    ("canonical", "read_canonical", 'if meta.get("version", 0) > CANONICAL_VERSION:',
+     "`meta.get(\"version\", 0) @27`: constant 0 -> 1"):
+        "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
+    ("calibration", "_em_pass", "first_pass = -1", "`-1 @22`: constant 1 -> 2"):
+        "a sentinel only compared with 0 (first_pass < 0, first_pass >= 0): any negative value works",
+    ("lop", "_insertion_pass", "for q in range(p + 1, n):", "`p + 1 @27`: constant 1 -> 0"):
+        "the extra step q = p adds W[x, x] - W[x, x] = 0 to the gain (W is finite: check_matrix), and a zero "
+        "gain never beats best_gain, which starts at tol > 0",
+    ("lop", "_exact_dp", "for S in range(1, size):", "`range(1, size) @19`: constant 1 -> 0"):
+        "the extra set S = 0 has no member j: its inner loop does nothing (best[0] = 0 stays)",
+    ("contrast", "_cd_logistic", "elif u < -t:", "`u < -t`: < -> <="): _SOFT,
+    ("contrast", "_cd_logistic", "if u > t:", "`u > t`: > -> >="): _SOFT,
+    ("success", "predict_trails", "stop = min(stop, len(bounds) - 1)", "`len(bounds) - 1`: - -> +"):
+        "the cap never binds: inside the loop start < len(bounds) - 1, so start + 1 <= len(bounds) - 1, and "
+        "searchsorted(...) - 1 <= len(bounds) - 1: a looser cap changes nothing",
+    ("contrast", "__init__", "self.starts = np.searchsorted(item[self.events], np.arange(self.n + 1))",
+     "`self.n + 1 @76`: constant 1 -> 2"):
+        "one more offset at the end of the table: rows(j) reads starts[j] and starts[j + 1] for j < n only",
+    ("lop", "_exact_dp", "gain = 0.0", "`0.0`: constant 0.0 -> 1.0"):
+        "adds 1 per appended item, i.e. n to every complete order: the same argmax, and lop_exact reports the "
+        "objective recomputed by lop_objective, not the DP's value",
+    ("viewing", "evidence_weights", "later = np.divide(total, count, out=later, where=count > 0)",
+     "`count > 0`: > -> >="):
+        "where count = 0, total = 0 too: 0 / 0 is NaN, the value `out` holds there anyway (a warning only)",
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`np.full(n, -1, np.int64) @23`: drop unary -'): _FRESH,
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 0'): _FRESH,
+    ("viewing", "_classify", "stamp = np.full(n, -1, np.int64)       # learner index that last touched the item's scratch", '`-1 @24`: constant 1 -> 2'): _FRESH,
+    ("success", "update", "succ, fail, local, _ = self.per_item.get(j, (0.0, 0.0, 0.0, 0.0))",
+     "`(0.0, 0.0, 0.0, 0.0) @68`: constant 0.0 -> 1.0"):
+        "the fourth default (the last outcome on the item) is unpacked into `_` and never read",
+    ("elo", "elo_pass", "if k < k_min:", "`k < k_min`: < -> <="):
+        "at k == k_min the floor sets k to the value it has",
     ("selection", "select", "fit = fit + (fit.max() * 1e-3 if fit.max() > 0 else 1.0)",
      "`fit.max() * 1e-3 @33`: constant 0.001 -> 0.002"):
         "the floor is specified as small and positive (the worst candidate stays possible, rarely drawn), "
@@ -198,6 +275,89 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "optimum on the tests' matrices, and the exact solver covers the small ones",
 }
 
+#: surviving mutants that are explained but NOT equivalent: the mutant changes a result no test pins, and
+#: pinning it would freeze a behaviour that is a product question rather than a specification. They stay
+#: survivors (they count against the score); the reason says what differs and who should decide.
+KNOWN: dict[tuple[str, str, str, str], str] = {
+    ("canonical", "is_canonical", 'if not path.is_file() or not path.name.lower().endswith((".parquet", ".pq")):',
+     "`not path.is_file() or not path.name.lower().end...`: or -> and"):
+        "not equivalent: the mutant also opens a canonical file saved under a non-Parquet name (then read "
+        "with format='parquet'); the original reads it as a plain Parquet table, which gives the same traces "
+        "(checked by hand) but accepts column options the canonical reader refuses. Which is right is a "
+        "product question (the docstring says 'a Parquet file written by write_traces', not its name): kept "
+        "as a survivor, not pinned by a test",
+    ("paths", "_history", 'raise ParameterError(f"start history holds item(s) unknown to the colony: {unknown[:5]}")',
+     "`5`: constant 5 -> 6"):
+        "not equivalent, cosmetic: how many unknown ids the error message lists (5 or 6); the error itself, "
+        "its type and the ids it names first are pinned. A test of the cap would only copy the code",
+    ("lop", "_exact_dp", "if value > best[S]:", "`value > best[S]`: > -> >="):
+        "not equivalent: among several optimal orders the exact DP returns another one (the last candidate "
+        "instead of the first); the objective, which the tests check against brute force, is the same. Which "
+        "optimum is returned on a tie is not specified",
+    ("lop", "_perturb", "i, j = rng.integers(0, n, size=2)", "`rng.integers(0, n, size=2) @28`: constant 0 -> 1"):
+        "not equivalent: the random perturbation never picks the first position; the iterated search still "
+        "reaches the optimum on the tests' matrices (checked against brute force). A property of a random "
+        "kick, not a specified result",
+    ("lop", "local_search", "tol = 1e-9 * max(1.0, float(np.abs(W).max()))",
+     "`max(1.0, float(np.abs(W).max())) @21`: constant 1.0 -> 2.0"):
+        "not equivalent: the absolute floor of the float-noise tolerance (1e-9 or 2e-9) for matrices with "
+        "entries below 2; gains that small are 7 orders above rounding noise and below any real evidence. "
+        "The tolerance's scaling with W is tested (ties at any scale)",
+    ("viewing", "completion_thresholds", "overall = 0.8", "`0.8`: constant 0.8 -> 1.6"):
+        "not equivalent: the threshold reported when no watched share at all is usable (then no visit is "
+        "classified by it); 0.8 or the 0.95 cap. A default with no specification",
+    ("success", "_log_loss", "p = np.clip(p, 1e-9, 1 - 1e-9)", "`1 - 1e-9 @25`: constant 1 -> 2"):
+        "not equivalent: the upper guard of the log loss only binds for predictions above 1 - 1e-9 (logit > "
+        "20.7); there a failure costs up to 35 instead of 20.7 (finite either way: the sigmoid clips logits at "
+        "35). The loss only ranks candidate step sizes; no model on the tests' data predicts that close to 1",
+    ("success", "_fit_logistic", "break", "`break`: break -> continue"):
+        "not equivalent: Newton keeps iterating after its step fell below the tolerance (up to n_iter); the "
+        "weights then move by less than that tolerance, below what any test or result reads",
+    ("success", "_fit_calibration", "h = (b * (p * (1 - p))[:, None]).T @ b + ridge * np.eye(len(c))",
+     "`1 - p`: - -> +"):
+        "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the gradient's zero): "
+        "when the 30 steps converge, the correction is the same to 1e-8. Only a non-converging fit would "
+        "differ",
+    ("contrast", "fit", "hits += bb[:k] > self.min_strength", "`bb[:k] > self.min_strength`: > -> >="):
+        "not equivalent at min_strength = 0 only: a half-sample coefficient exactly equal to min_strength "
+        "(a continuous fit's output: in practice only the L1 fit's exact zeros when min_strength = 0) would count "
+        "as a hit in the confidence; at the default 0.5 no test or course hits the boundary",
+    ("contrast", "rows", "rate = (self.suc_l[lrn] - s_j[lrn] + 1.0) / (self.att_l[lrn] - a_j[lrn] + 2.0)",
+     "`self.att_l[lrn] - a_j[lrn] + 2.0 @82`: constant 2.0 -> 4.0"):
+        "not equivalent: the smoothing of the level covariate (Laplace +1/+2, or +1/+4, which also shifts "
+        "it); a modelling choice the recovery tests do not resolve",
+    ("viewing", "video_lengths", "est = est[est > 0]", "`est > 0 @28`: constant 0 -> 1"):
+        "not equivalent: a video whose 90th-percentile watch lasts at most one second keeps an unknown length "
+        "instead of that estimate; no test builds such a video",
+    ("success", "_fit_logistic", "xs = x * np.sqrt(p * (1.0 - p))[:, None]", "`1.0 - p @30`: constant 1.0 -> 2.0"):
+        "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the penalised gradient's "
+        "zero): when the steps converge the weights are the same to the tolerance",
+    ("success", "validation_share", "return (h % 1000) < int(round(share * 1000))",
+     "`(h % 1000) < int(round(share * 1000))`: < -> <="):
+        "not equivalent: one hash bucket in 1000 more in the validation part (20.1 % of the learners instead "
+        "of 20 %); the split is a reproducible hash, its exact share is not specified to the bucket",
+    ("contrast", "_cd_logistic", "if sw > 0:", "`sw > 0`: > -> >="):
+        "not shown equivalent: the two differ only at sw = 0 (no row carries weight); the test with all row "
+        "weights 0 passes under the mutant, so that case does not reach this line as 0. Kept as a survivor "
+        "rather than claimed equivalent",
+    ("lop", "_insertion_pass", "if gain > best_gain:", "`gain > best_gain`: > -> >="):
+        "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
+        "later one scanned instead of the first; both orders have the same objective and the search stays "
+        "deterministic. Which tied position wins is not specified, so no test pins it",
+    ("calibration", "calibrate", "tol: float = 1e-4, kinds=None) -> Calibration:", "`1e-4`: constant 0.0001 -> 0.0002"):
+        "not equivalent: the default EM tolerance (a stopping budget, like solve_lop's n_iterations); that the "
+        "EM stops on its tolerance is tested, its default value is a choice: the recovery tests hold with "
+        "either",
+    ("calibration", "calibrate", "prior = np.clip(prior, 1e-3, 1 - 1e-3)", "`1 - 1e-3 @41`: constant 0.001 -> 0.002"):
+        "not equivalent: the cap that keeps the EM's prior rate off 1 (0.999 or 0.998) only binds on a course "
+        "where nearly everyone masters an item before the first attempt; a numerical guard with no specified "
+        "value",
+    ("calibration", "calibrate", "pass_value, c_pv = _shrunk(pv[:, 0], pv[:, 1], shrink / 4, groups)",
+     "`shrink / 4`: / -> *"):
+        "not equivalent: how strongly an item's first-pass value is pulled toward its kind's (a quarter of the "
+        "shrinkage, or 4x); a tuning choice the recovery tests (stated tolerances on 800 learners) do not "
+        "resolve. Pinning it needs a benchmark of calibration error against the pull, not a unit test",
+}
 
 # ------------------------------------------------------------------------------------------ mutants
 @dataclass
@@ -364,6 +524,8 @@ def scratch_copy() -> Path:
     shutil.copytree(REPO / "poem", root / "poem", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "tests", root / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    if (REPO / "data").is_dir():  # the bundled demo data (a few MB) that some tests read beside the package
+        shutil.copytree(REPO / "data", root / "data")
     # ../shared is absent beside the copy: the tests reading it skip cleanly (the slow data tests are
     # deselected anyway)
     return root
@@ -412,6 +574,12 @@ def run_tests(root: Path, target: Target, timeout: float) -> tuple[str, float, s
             sys.path.insert(0, str(root))
             for name in [m for m in sys.modules if m == "poem" or m.startswith(("poem.", "tests", "conftest"))]:
                 del sys.modules[name]
+            if target.jit:
+                # ``@njit`` reads the flag when it decorates, i.e. when the fresh poem modules import; the
+                # numba cache of the mutated module is keyed on its file's stamp, so a mutant is compiled
+                os.environ["NUMBA_DISABLE_JIT"] = "0"
+                from numba.core import config as numba_config
+                numba_config.reload_config()
             import pytest
             from hypothesis import Phase, settings
 
@@ -461,8 +629,10 @@ def run(targets, max_mutants: int, timeout: float, seed: int, budget: float, log
             if status != "survived":
                 raise SystemExit(f"mutation: the tests of {target.name} fail on the unmutated code:\n{tail}")
             log(f"[{target.name}] {len(mutants)} mutants; unmutated tests pass in {base:.1f} s")
-            if len(mutants) > max_mutants:
-                mutants = sorted(random.Random(seed).sample(mutants, max_mutants), key=lambda m: m[1])
+            # a seeded random sample (all of them when there are fewer), run in that random order: when the
+            # time budget cuts the run short, the mutants that did run are still a uniform random sample of
+            # the module (not its first functions)
+            mutants = random.Random(seed).sample(mutants, min(max_mutants, len(mutants)))
             path = root / target.module
             for m, index, sub in mutants:
                 if time.perf_counter() - t_start > budget:
@@ -532,6 +702,24 @@ def from_logs(paths, targets) -> list[Mutant]:
     return out
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95 % for z = 1.96) of a proportion k / n, ``(nan, nan)`` when n = 0.
+
+    >>> [round(x, 3) for x in wilson(40, 40)]
+    [0.912, 1.0]
+    """
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+#: the issue's target: score >= 85 % of non-equivalent mutants on every core module
+TARGET_SCORE = 0.85
+
+
 def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> str:
     by_target: dict[str, list[Mutant]] = {}
     for m in mutants:
@@ -543,8 +731,14 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
            "A mutant is one small AST edit in one function; it is killed when a relevant test fails. "
            "Score = killed (timeouts included) / (run − equivalent). See `benchmarks/mutation.py` for the "
            "operators, the targets and their test files.", "",
-           "| target | module | functions | mutants | run | killed | timeout | survived | equivalent | score |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "**Full or sampled.** A target whose every mutant ran (\"full\") has an exact score. A target run on "
+           "a seeded random sample (\"sampled k of N\": k of its N mutants) has an *estimated* score: the "
+           "95 % column is the Wilson interval of killed / (run − equivalent) over the sample, and the "
+           f"\"≥ {TARGET_SCORE:.0%}\" column rests on that interval (\"yes\" when its lower bound reaches "
+           f"{TARGET_SCORE:.0%}, \"likely\" when only the estimate does, \"no\" when the estimate is below).", "",
+           f"| target | module | functions | mutants | coverage | run | killed | timeout | survived | equivalent | "
+           f"score | 95 % interval | ≥ {TARGET_SCORE:.0%} |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     targets = {t.name: t for t in TARGETS}
     for name, ms in by_target.items():
         t = targets[name]
@@ -555,10 +749,22 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
         eq = sum(m.status == "equivalent" for m in ran)
         errors = sum(m.status.startswith("error") for m in ran)
         denom = len(ran) - eq
-        score = f"{(killed + timeout + errors) / denom:.0%}" if denom else "n/a"
+        dead = killed + timeout + errors
+        score = f"{dead / denom:.1%}" if denom else "n/a"
+        total = notes.get(name, len(ms))
+        sampled = len(ran) < total
+        coverage = f"sampled {len(ran)} of {total}" if sampled else "full"
+        lo, hi = wilson(dead, denom)
+        interval = (f"{lo:.0%}–{hi:.0%}" if denom else "n/a") if sampled else "exact"
+        if not denom:
+            verdict = "n/a"
+        elif not sampled:
+            verdict = "yes" if dead / denom >= TARGET_SCORE else "**no**"
+        else:
+            verdict = "yes" if lo >= TARGET_SCORE else "likely" if dead / denom >= TARGET_SCORE else "**no**"
         funcs = "all" if t.functions is None else ", ".join(t.functions)
-        out.append(f"| {name} | `{t.module}` | {funcs} | {notes.get(name, len(ms))} | {len(ran)} | {killed} | "
-                   f"{timeout} | {surv} | {eq} | {score} |")
+        out.append(f"| {name} | `{t.module}` | {funcs} | {total} | {coverage} | {len(ran)} | {killed} | "
+                   f"{timeout} | {surv} | {eq} | {score} | {interval} | {verdict} |")
     survivors = [m for m in mutants if m.status in ("survived", "equivalent")]
     out += ["", "## Surviving mutants", ""]
     if not survivors:
@@ -566,7 +772,8 @@ def report(mutants: list[Mutant], command: str, seconds: float, notes: dict) -> 
     else:
         out += ["| target | where | function | mutation | line | triage |", "|---|---|---|---|---|---|"]
         for m in survivors:
-            why = EQUIVALENT.get(m.key, "**not triaged: a test is missing**")
+            why = EQUIVALENT.get(m.key) or (f"**kept as a survivor**: {KNOWN[m.key]}" if m.key in KNOWN else
+                                            "**not triaged: a test is missing**")
             line = m.line.strip().replace("|", "\\|")
             out.append(f"| {m.target} | `{targets[m.target].module}:{m.lineno}` | {m.function} | "
                        f"{m.description.replace('|', chr(92) + '|')} | `{line}` | {why} |")
@@ -600,7 +807,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-done", metavar="FILE", nargs="+", default=None,
                     help="skip the mutants these logs already report (resume a stopped run)")
     ap.add_argument("--survivors-of", metavar="FILE", nargs="+", default=None,
-                    help="run only the mutants that survived in these logs (after adding tests)")
+                    help="run only the mutants that survived in these logs, untriaged (after adding tests)")
     args = ap.parse_args(argv)
     names = [n for n in args.only.split(",") if n]
     unknown = set(names) - {t.name for t in TARGETS}
@@ -627,8 +834,8 @@ def main(argv=None) -> int:
         return 0
     only_keys = None
     if args.survivors_of:
-        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items()
-                     if status in ("survived", "equivalent")}
+        # the untriaged survivors only: an equivalent mutant survives by construction
+        only_keys = {k for k, (status, _) in read_logs(args.survivors_of).items() if status == "survived"}
 
     def log(line):
         print(line, flush=True)

@@ -462,6 +462,9 @@ def test_mastered_items_counts_mastery_once():
     t = ManHill(mastery_successes=2).fit(make_traces(rows))._tables
     mastered, allowed, passes = mastered_items(t, [0, 0, 0, 1], [1.0, 1.0, 1.0, 1.0])
     assert mastered == [0] and allowed.tolist() == [False, True] and passes == {1: 1}
+    # mastered at exactly its second pass: a mastered item is no longer "passed, not yet mastered"
+    mastered, allowed, passes = mastered_items(t, [0, 0, 1], [1.0, 1.0, 1.0])
+    assert mastered == [0] and passes == {1: 1}
     mastered, allowed, _ = mastered_items(t, [1, 0, 1], [float("nan"), 1.0, 1.0])
     assert mastered == [] and allowed.tolist() == [True, False]
 
@@ -681,3 +684,72 @@ def test_remediation_after_a_failure_points_to_the_missing_prerequisite(readines
     code = {x: k for k, x in enumerate(model.items_)}
     _, (_, _, _, _, remedy), _, _ = score_candidates(t, [code["b"]], [0.0], 0.0, rng=0)
     assert remedy is not None and remedy[code["a"]] == pytest.approx(remedy.max()) and remedy.max() > 0
+
+
+# ------------------------------------------------------------------ suggestion terms by hand
+def _prereq_rows(n=30):
+    """Half the learners pass p then j, the other half o then j: p and o both precede j."""
+    rows = []
+    for l in range(n):
+        rows += [(f"P{l}", "p", 10 * l, 1.0), (f"P{l}", "j", 10 * l + 1, 1.0),
+                 (f"N{l}", "o", 10 * l, 1.0), (f"N{l}", "j", 10 * l + 1, 1.0)]
+    return rows
+
+
+def test_share_readiness_names_the_missing_prerequisite():
+    # with the share readiness the evidence is in [0, 1] (here 30 / 31): a learner who has passed o but not
+    # p is told p is missing before j; one who passed p is told nothing is (o is mastered or not, p is)
+    model = ManHill(readiness="share", mastery_successes=1, sampling="none").fit(make_traces(_prereq_rows()))
+    t = model._tables
+    assert 0 < t.evidence[code(model, "p"), code(model, "j")] <= 1
+    lacking = {s.item: s for s in model.suggest(["o"], scores=[1.0], k=3)}
+    assert lacking["j"].missing_prerequisite == "p"
+    both = {s.item: s for s in model.suggest(["p", "o"], scores=[1.0, 1.0], k=3)}
+    assert both["j"].missing_prerequisite is None
+
+
+def test_level_term_is_one_at_the_target_success_and_zero_farthest_from_it():
+    from poem.colony.suggestion import score_candidates
+
+    model = ManHill(target_success=0.7, sampling="none").fit(make_traces(_prereq_rows()))
+    t = model._tables
+    d = t.difficulty
+    on_target = d[0] + math.log(0.7 / 0.3)            # theta where item 0 is passed with p = 0.7
+    level = score_candidates(t, [], [], on_target)[1][1]
+    assert level[0] == pytest.approx(1.0)
+    # far below every item: p -> 0, the farthest point from 0.7 on [0, 1]: level -> 0
+    level = score_candidates(t, [], [], d.min() - 40.0)[1][1]
+    np.testing.assert_allclose(level, 0.0, atol=1e-12)
+    level = score_candidates(t, [], [], d.max() + 40.0)[1][1]   # p -> 1: 1 - 0.3 / 0.7
+    np.testing.assert_allclose(level, 1 - 0.3 / 0.7)
+
+
+def test_sampling_none_does_not_depend_on_the_seed_thompson_does():
+    from poem.colony.suggestion import score_candidates
+
+    traces = make_traces(_prereq_rows())
+    plain = ManHill(sampling="none").fit(traces)._tables
+    a = score_candidates(plain, [code(ManHill().fit(traces), "o")], [1.0], 0.0, rng=1)[0]
+    b = score_candidates(plain, [code(ManHill().fit(traces), "o")], [1.0], 0.0, rng=2)[0]
+    np.testing.assert_array_equal(a, b)
+    thompson = ManHill(sampling="thompson").fit(traces)._tables
+    a = score_candidates(thompson, [0], [1.0], 0.0, rng=1)[0]
+    b = score_candidates(thompson, [0], [1.0], 0.0, rng=2)[0]
+    assert not np.allclose(a, b)
+
+
+def test_teacher_prior_weight_halves_with_the_learners_leaving_its_node():
+    from poem.colony.suggestion import PRIOR_LEARNERS
+
+    # 3 learners go a -> b, one goes b -> a: 3 leave a, 1 leaves b, 4 leave the start
+    rows = [(f"u{k}", "a", 0, 1.0) for k in range(3)] + [(f"u{k}", "b", 1, 1.0) for k in range(3)]
+    rows += [("v", "b", 0, 1.0), ("v", "a", 1, 1.0)]
+    model = ManHill(prior=["a", "b"], prior_weight=1.0).fit(make_traces(rows, items=["a", "b"]))
+    t = model._tables
+    a, b, start = code(model, "a"), code(model, "b"), 2
+    assert t.prior[a, b] == pytest.approx(PRIOR_LEARNERS / (PRIOR_LEARNERS + 3))
+    assert t.prior[start, a] == pytest.approx(PRIOR_LEARNERS / (PRIOR_LEARNERS + 4))
+    assert t.prior[b, a] == 0.0
+    # the pheromone terms are scaled per row to [0, 1]: the strongest arc out of a node weighs 1 (w_plus = 1)
+    for row in (a, b, start):
+        assert (t.plus[row] + t.minus[row]).max() == pytest.approx(1.0)

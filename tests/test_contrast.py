@@ -319,3 +319,65 @@ def test_to_graph_keeps_an_arc_at_exactly_the_confidence_threshold():
 def test_max_candidates_zero_is_refused():
     with pytest.raises(ParameterError, match="max_candidates"):
         ContrastGraph(max_candidates=0).fit(Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=20)))
+
+
+@pytest.mark.parametrize("kw", [dict(mastery=1.5), dict(mastery=-0.1), dict(n_resamples=2.5),
+                                dict(n_resamples=-1), dict(min_support=0), dict(need=0), dict(alpha=-1.0)])
+def test_each_bad_parameter_is_named(kw):
+    traces = Traces.from_frame(simulate([], ["a", "b"], n_learners=5))
+    with pytest.raises(ParameterError, match=list(kw)[0]):
+        ContrastGraph(**kw).fit(traces)
+
+
+def test_screen_and_support_by_hand():
+    from poem.ordering.contrast import _screen, _support
+
+    # column 0: 5 attempts with i mastered (3 passed), 5 without (1 passed): r1 = 3.5/6, r0 = 1.5/6,
+    # rbar = 5/12, z = (r1 - r0) / sqrt(rbar (1 - rbar) (1/6 + 1/6)) = 1.17 > 1: kept.
+    # column 1: 3 of 5 with, 2 of 5 without: z = (3.5/6 - 2.5/6) / sqrt(1/4 * 1/3) = 0.58: dropped
+    X = np.zeros((10, 2), dtype=bool)
+    X[:5, 0] = True
+    X[:5, 1] = True
+    y0 = np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0], float)
+    assert _screen(X[:, :1], y0, np.array([0]), 5).tolist() == [0]
+    y1 = np.array([1, 1, 1, 0, 0, 1, 1, 0, 0, 0], float)
+    assert _screen(X[:, 1:], y1, np.array([0]), 5).tolist() == []
+    # support: learners 0 (rows 0-2) and 1 (rows 3-9): who had an attempt with / without each item mastered
+    with_, without = _support(X, np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1]), 2)
+    assert with_.tolist() == [2, 2] and without.tolist() == [1, 1]
+    with_, without = _support(np.zeros((0, 3), dtype=bool), np.zeros(0, np.int64), 0)   # an item nobody tried
+    assert with_.tolist() == [0, 0, 0] and without.tolist() == [0, 0, 0]
+
+
+def test_the_floor_keeps_opposite_arcs():
+    # able learners pass both items whatever the order, the others fail both: each item's success rises
+    # with the other mastered before it. The floor (no acyclicity, by design) keeps both arcs; the
+    # estimator with acyclic=True keeps one (the order filter off: each order is taken by half the learners)
+    rows = []
+    for k in range(80):
+        first, second = ("a", "b") if k % 2 else ("b", "a")
+        ok = float(k < 40)
+        rows += [(f"u{k:03d}", first, 2 * k, ok), (f"u{k:03d}", second, 2 * k + 1, ok)]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    traces = Traces.from_frame(frame)
+    floor = sparse_logistic_graph(traces)
+    assert set(floor.edges) == {("a", "b"), ("b", "a")}
+    one = ContrastGraph(acyclic=True, n_resamples=0, min_confidence=0.0, level=False,
+                        min_order=0.0).fit(traces).to_graph()
+    assert one.number_of_edges() == 1
+
+
+def test_l1_logistic_row_weights_zero_means_absent():
+    rng = np.random.default_rng(0)
+    X = rng.random((80, 3))
+    y = (rng.random(80) < 1 / (1 + np.exp(-(3 * X[:, 0] - 1.5)))).astype(float)
+    w = np.ones(80)
+    w[:30] = 0.0
+    beta_w, b0_w = l1_logistic(X, y, lam=0.01, weights=w)
+    beta_s, b0_s = l1_logistic(X[30:], y[30:], lam=0.01)
+    np.testing.assert_allclose(beta_w, beta_s, atol=1e-6)
+    assert b0_w == pytest.approx(b0_s, abs=1e-6) and beta_w[0] > 0
+    # no row at all: nothing to fit, everything stays at 0 (not NaN)
+    beta, b0 = l1_logistic(X, y, lam=0.01, weights=np.zeros(80))
+    assert beta.tolist() == [0.0, 0.0, 0.0] and b0 == 0.0

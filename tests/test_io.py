@@ -416,6 +416,38 @@ def test_canonical_file_accepts_outcomes_but_not_reimport_options(tmp_path):
         read_traces(path, learner="who")
 
 
+def test_plain_parquet_table_under_another_name_is_not_taken_for_canonical(tmp_path):
+    from poem.importers.canonical import is_canonical
+
+    frame = pd.DataFrame({"learner": ["a", "a", "b"], "item": ["x", "y", "x"],
+                          "timestamp": pd.to_datetime([1, 2, 3], unit="s", utc=True), "score": [1.0, 0.0, 1.0]})
+    frame.to_parquet(tmp_path / "events.data")
+    t = read_traces(tmp_path / "events.data", format="parquet")    # the name does not say: format= does
+    assert t.items.tolist() == ["x", "y"] and t.n_events == 3 and t.score.tolist() == [1.0, 0.0, 1.0]
+    assert not is_canonical(tmp_path / "events.data")
+    (tmp_path / "dataset.parquet").mkdir()                           # a directory, not a canonical file
+    assert not is_canonical(tmp_path / "dataset.parquet")
+    assert not is_canonical(tmp_path / "missing.parquet")
+    assert is_canonical(write_traces(t, tmp_path / "t.PQ"))          # the suffix in any case
+
+
+def test_canonical_file_rewritten_with_plain_text_columns_reads_the_same(tmp_path):
+    # another tool (a Parquet rewrite, a filter) may keep the metadata but store learner and item as plain
+    # strings instead of dictionaries, several row groups too: the codes must come back the same
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = read_traces(_sample_frame(120, seed=3))
+    table = pq.read_table(write_traces(t, tmp_path / "t.parquet"))
+    assert pa.types.is_dictionary(table.schema.field("learner").type)
+    plain = table.cast(pa.schema([f.with_type(pa.string()) if f.name in ("learner", "item") else f
+                                  for f in table.schema]).with_metadata(table.schema.metadata))
+    pq.write_table(plain, tmp_path / "plain.parquet", row_group_size=50)
+    back = read_traces(tmp_path / "plain.parquet")
+    assert not pa.types.is_dictionary(pq.read_table(tmp_path / "plain.parquet").schema.field("item").type)
+    _assert_same_traces(t, back)
+
+
 def test_canonical_file_from_a_newer_poem_or_corrupt_is_refused(tmp_path):
     import json
 

@@ -160,3 +160,31 @@ def test_swap_local_optimum_has_no_improving_swap():
             assert lop_objective(W, other) <= best + 1e-9
             n_checked += 1
     assert n_checked == 280
+
+
+def test_local_search_takes_no_tied_move_whatever_the_scale():
+    # in tenths: [1, 0, 2, 3] is an insertion local optimum with ties (moving item 1 to the end gains
+    # exactly 0); a tie is not a gain, so the search must leave the order alone at any scale, also where
+    # the float sums of a tied move come out a few ulps above zero (large, non-round entries)
+    T = np.array([[0, 2, 3, 2], [2, 0, 3, 0], [2, 2, 0, 2], [1, 1, 1, 0]])
+    start = [1, 0, 2, 3]
+
+    def exact(order):
+        return sum(int(T[order[i], order[j]]) for i in range(4) for j in range(i + 1, 4))
+
+    moves = []
+    for p in range(4):
+        for q in range(4):
+            o = list(start)
+            o.insert(q, o.pop(p))
+            moves.append(exact(o) - exact(start))
+    assert max(moves) == 0 and moves.count(0) > 4     # no move gains, and some tie (besides staying put)
+    for scale in (1.0, 123456789.123):
+        assert local_search(T / 10 * scale, start, neighbourhood="insertion").tolist() == start
+
+
+def test_documented_default_exact_up_to_eight_items_search_beyond():
+    rng = np.random.default_rng(3)
+    assert solve_lop(rng.random((8, 8)), rng=0).method == "exact"
+    nine = solve_lop(rng.random((9, 9)), rng=0, n_iterations=5)
+    assert nine.method != "exact" and sorted(nine.order.tolist()) == list(range(9))

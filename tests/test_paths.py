@@ -445,3 +445,47 @@ def test_items_error_names_at_most_five_unknown_items():
     with pytest.raises(ParameterError) as info:
         learning_path(ManHill().fit(Traces.from_frame(frame)), items=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
     assert "q5" in str(info.value) and "q6" not in str(info.value)
+
+
+def test_remaining_path_steps_start_from_the_last_history_item(chain_model):
+    path = learning_path(chain_model, method="lop", rng=0, start=["intro", "basics"])
+    code = {str(x): k for k, x in enumerate(chain_model.items_)}
+    first = path.items[0]
+    # the first step's support is the learners who went from the LAST item of the history to it
+    assert path.steps["support"].iloc[0] == chain_model.arc_learners_[code["basics"], code[first]]
+    assert chain_model.arc_learners_[code["basics"], code[first]] != chain_model.arc_learners_[code["intro"],
+                                                                                             code[first]]
+
+
+def test_a_colony_without_a_mastery_threshold_uses_the_default_one(chain_model):
+    import types
+
+    from poem.colony.params import DEFAULTS
+
+    bare = types.SimpleNamespace(**{k: v for k, v in vars(chain_model).items() if k != "mastery"})
+    at_default = [("intro", DEFAULTS["mastery"])]      # a score exactly at the default threshold: mastered
+    assert learning_path(bare, method="lop", rng=0, start=at_default).items == CHAIN[1:]
+    assert learning_path(chain_model, method="lop", rng=0, start=at_default).items == CHAIN[1:]
+
+
+def test_a_pair_seen_once_is_weak_evidence_not_none():
+    class Colony:
+        precedence_ = np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=float)
+
+    # z = 1 / sqrt(1 + 1) = 0.707: above the 0.5 threshold by 0.207, plus the tie-break 0.01 z
+    W = precedence_evidence(Colony)
+    assert W[0, 1] == pytest.approx((1 / math.sqrt(2) - 0.5) + 0.01 / math.sqrt(2))
+    assert W.sum() == pytest.approx(W[0, 1])
+
+
+def test_steps_evidence_for_and_against_by_hand(chain_model):
+    from poem.paths import _steps
+
+    code = {str(x): k for k, x in enumerate(chain_model.items_)}
+    W = precedence_evidence(chain_model)
+    order = [code[c] for c in CHAIN[::-1]]          # the chain backwards: every step has evidence against it
+    steps = _steps(chain_model, np.array(order), W, [], [])
+    for k, i in enumerate(order):
+        assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in order[:k]))
+        assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in order[:k]))
+    assert (steps["evidence_against"].iloc[1:] > 0).all()

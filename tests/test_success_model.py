@@ -235,3 +235,94 @@ def test_predicting_in_blocks_of_trails_changes_nothing(monkeypatch, sim_model):
     whole = sim_model.predict_trails(t)
     monkeypatch.setattr(success, "CHUNK_EVENTS", 25)  # about two learners per block
     assert sim_model.predict_trails(t) == pytest.approx(whole, abs=0)
+
+
+def test_calibration_knots_are_the_evenly_spaced_quantiles():
+    from poem.colony.success import _fit_calibration
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=1000)
+    y = (rng.random(1000) < 1 / (1 + np.exp(-z))).astype(float)
+    knots, c = _fit_calibration(z, y, n_knots=3)
+    np.testing.assert_allclose(knots, np.quantile(z, [0.25, 0.5, 0.75]))       # three knots, at the quartiles
+    assert c.shape == (2 + 3,)
+    knots, c = _fit_calibration(z[:200], y[:200], n_knots=3)                  # < 50 per segment: no correction
+    assert len(knots) == 0 and c.tolist() == [0.0, 0.0]
+
+
+def test_next_attempt_features_by_hand():
+    from poem.colony.success import next_attempt_features
+
+    # one learner: item 0 failed, item 0 passed, then item 1; difficulties 0, theta0 0, k0 1, no local step
+    item = np.array([0, 0, 1], np.int32)
+    score = np.array([0.0, 1.0, np.nan])
+    x = next_attempt_features(item, score, np.array([0, 3], np.int64), np.zeros(2), np.array([0.3, -0.2]),
+                              0.0, 1.0, 0.1, 10.0, 0.0, 2)
+    th1 = 0.0 + 1.0 * (0.0 - 0.5)                          # after the failure at p = 1/2, K = 1
+    th2 = th1 + (1 / 1.1) * (1.0 - 1 / (1 + np.exp(-th1)))  # after the pass, K = 1 / (1 + 1/10)
+    np.testing.assert_allclose(x[:, 0], 1.0)
+    np.testing.assert_allclose(x[:, 1], [0.0, th1, th2])                   # ability minus difficulty
+    np.testing.assert_allclose(x[:, 2], 0.0)                                # local step 0
+    np.testing.assert_allclose(x[:, 3], [0.0, 0.0, 0.0])                    # log1p(passes on this item)
+    np.testing.assert_allclose(x[:, 4], [0.0, np.log(2.0), 0.0])            # log1p(failures on this item)
+    np.testing.assert_allclose(x[:, 5], [0.0, -1.0, 0.0])                   # last outcome on this item
+    np.testing.assert_allclose(x[:, 6], [0.0, 1.0, 0.0])                    # seen before
+    np.testing.assert_allclose(x[:, 7], [0.0, -1.0, 1.0])                   # previous outcome, any item
+    np.testing.assert_allclose(x[:, 8], np.log1p([0, 1, 2]))                # log1p(attempts so far)
+    np.testing.assert_allclose(x[:, 9], [0.3, 0.3, -0.2])                   # item logit
+    np.testing.assert_allclose(x[:, 10], [1.0, 0.0, 0.0])                   # first attempt
+
+
+def test_item_logits_without_scores_and_a_zero_local_step():
+    from poem.colony.success import fit_success_model, item_logits
+
+    # no scored event: the course rate is unknown, every item sits at even odds
+    assert item_logits(np.array([0, 1], np.int32), np.array([np.nan, np.nan]), 3).tolist() == [0.0] * 3
+    # a local step of 0 (no per-item adjustment) is a valid grid value
+    rng = np.random.default_rng(0)
+    item = rng.integers(0, 3, 400).astype(np.int32)
+    score = (rng.random(400) < 0.6).astype(float)
+    bounds = np.arange(0, 401, 10, dtype=np.int64)
+    model = fit_success_model(item, score, bounds, np.arange(40), 3, k_local_grid=[0.0])
+    assert model.k_local == 0.0
+
+
+def test_log_loss_and_prefix_by_hand():
+    from poem.colony.success import _log_loss, _prefix
+
+    assert _log_loss(np.array([0.8, 0.3]), np.array([1.0, 0.0])) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
+    item, score, bounds = np.arange(10), np.ones(10), np.array([0, 3, 7, 10])
+    assert _prefix(item, score, bounds, 8)[2].tolist() == [0, 3, 7]          # two whole trails fit in 8
+    it, _, b = _prefix(item, score, bounds, 2)                               # none fits: the first one
+    assert b.tolist() == [0, 3] and it.tolist() == [0, 1, 2]
+    assert _prefix(item, score, bounds, 10)[2].tolist() == [0, 3, 7, 10]
+
+
+def _random_log(n_learners, seed=0, n_items=4, per=12):
+    rng = np.random.default_rng(seed)
+    item = rng.integers(0, n_items, n_learners * per).astype(np.int32)
+    score = np.where(rng.random(n_learners * per) < 0.1, np.nan, (rng.random(n_learners * per) < 0.6) * 1.0)
+    return item, score, np.arange(0, n_learners * per + 1, per, dtype=np.int64)
+
+
+def test_learner_state_online_features_equal_the_batch_features():
+    item, score, bounds = _random_log(60)
+    model = fit_success_model(item, score, bounds, np.array([f"u{k}" for k in range(60)], dtype=object), 4)
+    trail = slice(bounds[0], bounds[1])
+    batch = model.features(item[trail], score[trail], np.array([0, bounds[1]]))
+    state = model.new_learner()
+    for e, (j, s) in enumerate(zip(item[trail], score[trail])):
+        np.testing.assert_allclose(state.features(int(j)), batch[e], err_msg=f"event {e}")
+        state = state.update(int(j), float(s))
+
+
+def test_small_course_fits_rates_and_weights_on_every_learner():
+    from poem.colony.success import MIN_VALIDATION
+
+    n = MIN_VALIDATION - 1
+    item, score, bounds = _random_log(n, seed=2)
+    learners = np.array([f"u{k}" for k in range(n)], dtype=object)
+    a = fit_success_model(item, score, bounds, learners, 4, share=0.2)
+    b = fit_success_model(item, score, bounds, learners, 4, share=0.5)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    np.testing.assert_array_equal(a.difficulty, b.difficulty)

@@ -507,3 +507,33 @@ def test_conditional_concentration_by_hand():
     assert conditional_concentration(a, same, tries, first) == pytest.approx(999.0)
     # exactly min_attempts conditional attempts are enough to count
     assert conditional_concentration(a, s, tries, first, min_attempts=40) == pytest.approx(1 / (num / den) - 1)
+
+
+def test_passes_needed_by_hand():
+    from poem.colony.calibration import _passes_needed
+
+    # after a pass the BKT posterior is q' = u(1 - slip) / (u(1 - slip) + (1 - u) guess), u = q + (1 - q) learn.
+    # item 0 (q = 0.5, learn 0, guess 0.2, slip 0.1): 0.45 / 0.55 = 0.818 after 2 passes, then
+    #   0.7364 / 0.7727 = 0.953 >= 0.9 after 3; item 1 (q = 0.95) is mastered at its first pass;
+    # item 2 (slip 0.5): 0.25 / 0.35 = 0.714, 0.357 / 0.414 = 0.862, 0.431 / 0.459 = 0.940: 4 passes;
+    # item 3 (learn 0.5, slip 0.5): u = 0.75, 0.375 / 0.425 = 0.882, u = 0.941, 0.471 / 0.482 = 0.976: 3
+    args = (np.array([0.5, 0.95, 0.5, 0.5]), np.array([0.0, 0.0, 0.0, 0.5]), np.full(4, 0.2),
+            np.array([0.1, 0.1, 0.5, 0.5]), 0.9)
+    assert _passes_needed(*args, 6).tolist() == [3, 1, 4, 3]
+    assert _passes_needed(*args, 3).tolist() == [3, 1, 3, 3]       # capped at max_successes
+
+
+def test_em_stops_on_its_tolerance_not_its_iteration_cap():
+    item, score, bounds = simulate_bkt(300, 4, guess=0.2, slip=0.1, rng=np.random.default_rng(11))
+    a = calibrate(item, score, bounds, 4, n_iter=200)
+    b = calibrate(item, score, bounds, 4, n_iter=1000)
+    for name in ("prior", "learn", "guess", "slip", "pass_value"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    c = calibrate(item, score, bounds, 4, n_iter=200, tol=0.0)      # tol 0: every iteration runs
+    assert not np.array_equal(a.learn, c.learn)
+
+
+def test_simulate_bkt_default_attempts_and_layout():
+    item, score, bounds = simulate_bkt(2, 3, guess=0.2, slip=0.1, rng=np.random.default_rng(0))
+    assert len(item) == 2 * 3 * 6 and bounds.tolist() == [0, 18, 36]
+    assert item[:18].tolist() == [0] * 6 + [1] * 6 + [2] * 6 and set(np.unique(score)) <= {0.0, 1.0}

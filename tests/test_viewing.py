@@ -328,3 +328,103 @@ def test_viewing_colony_policy_learns_from_viewing_alone():
     assert policy.model.n_events_ == sum(len(f) for f in policy._frames)
     with pytest.raises(ParameterError, match="length for every item"):
         closed_loop(course, ViewingColonyPolicy(catalog.iloc[:5]), n_cohorts=1, cohort_size=5)
+
+
+def _weights_reference(learner, item, score, is_video, horizon):
+    """Plain-Python evidence weights, event by event (the definition in evidence_weights' docstring)."""
+    kinds = ["video" if v else "quiz" for v in is_video]
+    idx = [e for e in range(len(score)) if score[e] == score[e]]
+    present = sorted({kinds[e] for e in idx})
+    if len(present) <= 1:
+        return {k: 1.0 for k in present}
+    later = {}
+    for r, e in enumerate(idx):
+        window = [score[idx[r + k]] for k in range(1, horizon + 1) if r + k < len(idx)
+                  and learner[idx[r + k]] == learner[e] and item[idx[r + k]] != item[e]]
+        if window:
+            later[e] = sum(window) / len(window)
+    value = {}
+    for kind in present:
+        win = [later[e] for e in later if kinds[e] == kind and score[e] >= 0.5]
+        lose = [later[e] for e in later if kinds[e] == kind and score[e] < 0.5]
+        value[kind] = sum(win) / len(win) - sum(lose) / len(lose) if win and lose else 0.0
+    top = max(value.values())
+    if not top > 0:
+        return {k: 1.0 for k in present}
+    return {k: min(1.0, max(0.1, v / top)) for k, v in value.items()}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evidence_weights_match_a_plain_python_reference(seed):
+    from poem.colony.viewing import ViewingEvidence
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    frame = pd.DataFrame({"learner": rng.choice(["a", "b", "c", "d"], n), "item": rng.choice(list("vwxyz"), n),
+                          "timestamp": pd.to_datetime(rng.permutation(n), unit="h", utc=True),
+                          "score": rng.choice([0.0, 0.3, 0.5, 1.0, np.nan], n)})
+    t = Traces.from_frame(frame)
+    is_video = np.isin(t.items[t.item], ["v", "w"])
+    ev = ViewingEvidence(t.score, np.full(n, np.nan), np.zeros(n, np.int8), is_video, np.full(5, np.nan),
+                         np.full(5, np.nan), {})
+    for horizon in (1, 2, 5):
+        got = evidence_weights(t, ev, horizon=horizon)
+        want = _weights_reference(t.learner, t.item, t.score, is_video, horizon)
+        assert got.keys() == want.keys()
+        for k in want:
+            assert got[k] == pytest.approx(want[k])
+    assert set(got) == {"video", "quiz"}
+
+
+def test_evidence_weights_kind_without_failures_has_no_contrast():
+    from poem.colony.viewing import ViewingEvidence
+
+    rng = np.random.default_rng(9)
+    n = 60
+    frame = pd.DataFrame({"learner": rng.choice(["a", "b", "c"], n), "item": rng.choice(list("vwxy"), n),
+                          "timestamp": pd.to_datetime(rng.permutation(n), unit="h", utc=True),
+                          "score": rng.choice([0.0, 1.0], n)})
+    t = Traces.from_frame(frame)
+    is_video = np.isin(t.items[t.item], ["v", "w"])
+    score = np.where(is_video, t.score, 1.0)            # every quiz passed: no failure to contrast with
+    ev = ViewingEvidence(score, np.full(n, np.nan), np.zeros(n, np.int8), is_video, np.full(4, np.nan),
+                         np.full(4, np.nan), {})
+    want = _weights_reference(t.learner, t.item, score, is_video, 5)
+    got = evidence_weights(t, ev)
+    assert got == pytest.approx(want)
+    assert got["quiz"] == (0.1 if want["video"] == 1.0 else 1.0)
+
+
+@pytest.mark.parametrize("seed", [5, 6])   # seed 5: quizzes weigh less; seed 6: videos do
+def test_each_kind_is_shrunk_by_its_own_weight(seed):
+    traces = simulate_viewing(n_items=16, n_learners=150, seed=seed, mixed=True).to_traces()
+    scored, ev, weights = apply_viewing(traces)
+    assert min(weights.values()) < 1.0
+    for kind, mask in (("video", ev.is_video), ("quiz", ~ev.is_video)):
+        has = mask & ~np.isnan(ev.score)
+        assert has.any()
+        np.testing.assert_allclose(scored.score[has], 0.5 + weights[kind] * (ev.score[has] - 0.5))
+
+
+def test_otsu_split_by_hand_with_a_clipped_top_cluster():
+    from poem.colony.viewing import _otsu
+
+    # 100 views at 0.1, 60 at 0.6, 100 overwatched at 2.0 (clipped to the top, 1.2). Between-class variance
+    # w0 w1 (m0 - m1)^2 of the two candidate splits: after 0.1: 100 * 160 * (0.975 - 0.1)^2 = 12250;
+    # after 0.6: 160 * 100 * (1.2 - 0.2875)^2 = 13322.5, the larger: the cut is the middle of the empty
+    # bins between 0.6 and 1.2, (0.62 + 1.18) / 2 = 0.9
+    values = np.r_[np.full(100, 0.1), np.full(60, 0.6), np.full(100, 2.0)]
+    assert _otsu(values) == pytest.approx(0.9)
+    assert np.isnan(_otsu(np.array([0.5, 0.5]))) and np.isnan(_otsu(np.array([0.3])))
+
+
+def test_a_background_tab_is_a_viewer_but_not_an_abandonment():
+    # as the hand case above, plus learner d whose only visit of a is a tab left open (10x the length):
+    # d counts as a viewer of a, but did not abandon it (nor complete it)
+    t = _traces([("a", "a", "2024-01-01 10:00", 10.0), ("b", "a", "2024-01-01 10:00", 90.0),
+                 ("b", "a", "2024-03-01 10:00", 90.0), ("c", "a", "2024-01-01 10:00", 5.0),
+                 ("c", "a", "2024-01-01 11:00", 95.0), ("d", "a", "2024-01-01 10:00", 1000.0)],
+                items=["a", "b", "c"])
+    row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["a"]
+    assert row["learners"] == 4
+    assert row["completion"] == pytest.approx(2 / 4) and row["abandonment"] == pytest.approx(1 / 4)
