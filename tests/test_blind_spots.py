@@ -753,3 +753,22 @@ def test_teacher_prior_weight_halves_with_the_learners_leaving_its_node():
     # the pheromone terms are scaled per row to [0, 1]: the strongest arc out of a node weighs 1 (w_plus = 1)
     for row in (a, b, start):
         assert (t.plus[row] + t.minus[row]).max() == pytest.approx(1.0)
+
+
+def test_one_suggestion_is_the_single_item_list_of_suggestions():
+    import pandas as pd
+
+    from poem.antcolony import ManHill
+    from poem.colony.suggestion import score_candidates
+    from poem.traces import Traces
+
+    frame = pd.DataFrame({"learner": ["u", "u", "v", "v"], "item": ["a", "b", "a", "c"],
+                          "score": [1.0, 1.0, 1.0, 0.0],
+                          "timestamp": pd.to_datetime([0, 1, 0, 1], unit="h", utc=True)})
+    model = ManHill().fit(Traces.from_frame(frame))
+    t = model._tables
+    code = {x: k for k, x in enumerate(model.items_)}
+    total, terms, _, p = score_candidates(t, [code["a"]], [1.0], 0.0, rng=0)
+    one = t.suggestion(code["c"], code["a"], total, terms, p, [code["a"]], [1.0])
+    assert one == t.suggestions([code["c"]], code["a"], total, terms, p, [code["a"]], [1.0])[0]
+    assert one.item == "c"

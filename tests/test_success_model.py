@@ -326,3 +326,14 @@ def test_small_course_fits_rates_and_weights_on_every_learner():
     b = fit_success_model(item, score, bounds, learners, 4, share=0.5)
     np.testing.assert_array_equal(a.weights, b.weights)
     np.testing.assert_array_equal(a.difficulty, b.difficulty)
+
+
+def test_small_helpers_by_hand():
+    from poem.colony.success import _calibration_basis, _is_number, _log_loss
+
+    # log loss stays finite on a certain, wrong prediction (clipped at 1e-9 from each end)
+    assert _log_loss(np.array([1.0]), np.array([0.0])) == pytest.approx(-np.log(1e-9), rel=1e-6)
+    assert _is_number(3) and _is_number("2.5") and not _is_number("x") and not _is_number(None)
+    # intercept, slope, then one hinge per knot
+    assert _calibration_basis(np.array([0.0, 2.0]), np.array([1.0])).tolist() == [[1.0, 0.0, 0.0],
+                                                                                [1.0, 2.0, 1.0]]

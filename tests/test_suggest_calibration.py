@@ -537,3 +537,12 @@ def test_simulate_bkt_default_attempts_and_layout():
     item, score, bounds = simulate_bkt(2, 3, guess=0.2, slip=0.1, rng=np.random.default_rng(0))
     assert len(item) == 2 * 3 * 6 and bounds.tolist() == [0, 18, 36]
     assert item[:18].tolist() == [0] * 6 + [1] * 6 + [2] * 6 and set(np.unique(score)) <= {0.0, 1.0}
+
+
+def test_repeat_success_reads_the_attempt_right_after_the_first_pass():
+    from poem.colony.calibration import _repeat_success
+
+    # item 0: pass at 1 then pass at 2; pass at 0 then fail at 1; item 1: never passed; a pass at the end
+    obs = np.array([[0, 1, 1], [1, 0, 0], [0, 0, 0], [0, 0, 1]])
+    rate, count = _repeat_success(obs, np.array([3, 3, 3, 3]), np.array([0, 0, 1, 1]), 2)
+    assert rate[0] == 0.5 and count.tolist() == [2.0, 0.0] and np.isnan(rate[1])
