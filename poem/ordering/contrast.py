@@ -330,10 +330,9 @@ def _order_share(first: np.ndarray, j: int, cols: np.ndarray, min_both: int) -> 
     """Share of the learners who mastered both i and j (for each i in ``cols``) who mastered i first; 1.0
     where fewer than ``min_both`` mastered both (no evidence against the order)."""
     fj = first[:, j]
-    done = fj < _NEVER
-    sub = first[done][:, cols]
-    both = sub < _NEVER
-    n_both = both.sum(axis=0)
+    done = np.flatnonzero(fj < _NEVER)
+    sub = first[np.ix_(done, cols)]     # only the candidate columns: first[done] would copy every item's
+    n_both = (sub < _NEVER).sum(axis=0)
     before = (sub < fj[done][:, None]).sum(axis=0)    # _NEVER is never below a real index
     return np.where(n_both >= min_both, before / np.maximum(n_both, 1), 1.0)
 
