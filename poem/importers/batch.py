@@ -103,6 +103,10 @@ class Skips:
         self.reasons.append(reason)
         self.details.append(detail)
 
+    def no_id(self, row: int, field: str) -> None:
+        """Record a record whose ``field`` (actor, object, learner, item) is a JSON object without an id."""
+        self.add(row, "bad_record", f"{field} id is a JSON object or array without an id or name")
+
     def frame(self) -> pd.DataFrame:
         """The skips as a rejects table (``source, row, reason, detail``)."""
         return make_rejects(self.source, self.rows, np.asarray(self.reasons, dtype=object), self.details)

@@ -215,9 +215,7 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
             else:
                 row = caliper_row(ev)
                 if row["learner"] is None or row["item"] is None:
-                    skips.add(line, "bad_record",
-                              ("actor" if row["learner"] is None else "object") + " id is a JSON "
-                              "object or array without an id or name")
+                    skips.no_id(line, "actor" if row["learner"] is None else "object")
                     continue
                 rows.append(line)
                 fields.append(row)

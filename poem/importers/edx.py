@@ -252,9 +252,7 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             item, score = _item_score(etype, event)
             item = json_id(item)
             if learner is None or item is None:
-                skips.add(line, "bad_record",
-                          ("learner" if learner is None else "item") + " is a JSON object or array "
-                          "without an id or name")
+                skips.no_id(line, "learner" if learner is None else "item")
                 continue
             item = scope_item(item, course_id)
             if etype in GRADE_EVENTS:  # held back: it may repeat the grade of a problem_check

@@ -325,9 +325,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
             else:
                 row = statement_row(st, account_home_page=account_home_page)
                 if row["learner"] is None or row["item"] is None:
-                    skips.add(line, "bad_record",
-                              ("actor" if row["learner"] is None else "object") + " id is a JSON "
-                              "object or array without an id or name")
+                    skips.no_id(line, "actor" if row["learner"] is None else "object")
                     continue
                 rows.append(line)
                 fields.append(row)
