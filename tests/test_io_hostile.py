@@ -661,3 +661,37 @@ def test_every_hostile_input_raises_only_poem_errors(tmp_path):
         except PoemError:
             continue
         assert t.n_read == t.n_events + len(t.rejects)
+
+
+# ------------------------------------------------------------------------------ 17. one account of the skips
+def test_17_every_skipped_record_is_counted_once_with_its_reason(tmp_path):
+    """edX and xAPI logs mixing a malformed line, a skipped record and a bad score: every line read is
+    either an event or exactly one reject, the rejects in reading order with their reasons."""
+    edx = tmp_path / "edx.log"
+    edx.write_text("\n".join([
+        json.dumps(_edx("ann", "problem_check", {"problem_id": "p1", "grade": 1, "max_grade": 1},
+                        event_source="server")),
+        "{not json",
+        json.dumps(_edx("ann", "page_close", {})),
+        json.dumps(_edx("bob", "problem_check", {"problem_id": "p1", "grade": 1, "max_grade": 1},
+                        event_source="server", course="course-v1:Other+1+2")),
+    ]) + "\n")
+    t = read_traces(edx, format="edx", course="course-v1:X+Y+Z")
+    assert t.n_events == 1 and t.n_read == 4
+    assert t.rejects["row"].tolist() == [2, 3, 4]
+    assert t.rejects["reason"].tolist() == ["malformed_json", "unknown_event", "other_course"]
+    xapi = _jsonl(tmp_path / "x.jsonl", [_st("a", "completed"), {"verb": {}}, _st("c", "experienced"),
+                                         _st("d", "scored", result={"score": {"scaled": 3}})])
+    t = read_traces(xapi, verbs=["completed", "scored"])
+    assert t.n_events == 1 and t.n_read == 4
+    assert t.rejects["reason"].tolist() == ["bad_record", "unknown_verb", "score_out_of_range"]
+    assert t.rejects["row"].tolist() == [2, 3, 4]
+
+
+def test_17_a_skip_reason_outside_the_known_codes_is_refused():
+    from poem.importers.batch import REASONS, Skips
+    skips = Skips("log.json")
+    with pytest.raises(ValueError, match="unknown reject reason 'unknwon_event'"):
+        skips.add(1, "unknwon_event", "typo")
+    skips.add(1, "unknown_event", "kept")
+    assert set(skips.frame()["reason"]) <= set(REASONS) and len(skips.frame()) == 1

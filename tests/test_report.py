@@ -567,3 +567,29 @@ def test_graph_section_quotes_the_measured_precision_not_a_promise(demo_reports,
         assert number(GRAPH_PRECISION[key], lang, percent=True) in html, key
     assert "9 times in 10" not in html and "9 fois sur 10" not in html
     assert TEXTS["graph_viewing_caveat"][lang].split("**")[1] not in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("course", ["demo", "demo_video"])
+def test_the_checked_traces_are_read_once_and_give_the_same_report(tmp_path, course):
+    """`build_report` hands the traces its input check read to the notebook (a canonical copy with the
+    catalogue inside), so a big log is parsed once; the report's tables are those of a notebook that parses
+    the original files itself (check=False), on a scored course and on a viewing-only one."""
+    import pandas as pd
+
+    from poem.lab.runner import data_path
+    from poem.report.build import build_report
+
+    folder = data_path(course)
+    tables = {}
+    for check in (True, False):
+        out, kept = tmp_path / f"{check}" / "r.html", tmp_path / f"{check}.ipynb"
+        build_report(folder / "traces.csv", out, catalog=folder / "catalog.csv", check=check,
+                     keep_notebook=kept, parameters={"n_seeds": 0})
+        injected = nbformat.read(str(kept), as_version=4).cells[2].source  # papermill's injected parameters
+        assert ("traces_cache = " in injected) == check and str((folder / "traces.csv").resolve()) in injected
+        tables[check] = {name: pd.read_csv(out.parent / "r_files" / name)
+                         for name in ("steps.csv", "audit.csv", "prerequisites.csv")}
+    assert len(tables[True]["steps.csv"]) > 10
+    for name, frame in tables[True].items():
+        pd.testing.assert_frame_equal(frame, tables[False][name], obj=name)

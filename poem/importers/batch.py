@@ -32,7 +32,7 @@ import pandas as pd
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import REJECT_COLUMNS, VIDEO_FIELDS, Traces, empty_rejects
 
-__all__ = ["Batch", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events",
+__all__ = ["Batch", "Skips", "assemble", "make_rejects", "trail_order", "scrub_details", "require_events",
            "dominant_reject", "no_events_message", "REASONS"]
 
 #: Stable reason codes used in every rejects table, with what they mean.
@@ -71,6 +71,50 @@ def make_rejects(source: str, rows, reasons, details) -> pd.DataFrame:
         "reason": pd.Series(np.array(reasons, dtype=object), dtype=object),
         "detail": pd.Series(np.array(details, dtype=object), dtype=object),
     })[REJECT_COLUMNS]
+
+
+class Skips:
+    """The records a JSON-log importer leaves out of one chunk, each with its reason code and a detail.
+
+    The edX, xAPI and Caliper importers meet their skips one record at a time (an event type not imported,
+    another course, a record without an actor); this keeps the three lists in step and puts them on the
+    chunk's batch in one place, so no importer can drop a skip or misalign a reason with its row.
+
+    Examples
+    --------
+    >>> skips = Skips("log.json")
+    >>> skips.add(3, "unknown_event", "event type 'seek' not imported")
+    >>> f = skips.frame()
+    >>> f["row"].tolist(), f["reason"].tolist()
+    ([3], ['unknown_event'])
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.rows: list[int] = []
+        self.reasons: list[str] = []
+        self.details: list[str] = []
+
+    def add(self, row: int, reason: str, detail: str) -> None:
+        """Record one skipped record (``row`` as counted by the reader) with a code of :data:`REASONS`."""
+        if reason not in REASONS:  # a typo here would make a reason no summary or test knows
+            raise ParameterError(f"unknown reject reason {reason!r}; known: {sorted(REASONS)}")
+        self.rows.append(row)
+        self.reasons.append(reason)
+        self.details.append(detail)
+
+    def no_id(self, row: int, field: str) -> None:
+        """Record a record whose ``field`` (actor, object, learner, item) is a JSON object without an id."""
+        self.add(row, "bad_record", f"{field} id is a JSON object or array without an id or name")
+
+    def frame(self) -> pd.DataFrame:
+        """The skips as a rejects table (``source, row, reason, detail``)."""
+        return make_rejects(self.source, self.rows, np.asarray(self.reasons, dtype=object), self.details)
+
+    def attach(self, batch: "Batch", chunk_rejects: pd.DataFrame) -> None:
+        """Set ``batch.rejects`` to the chunk's unreadable lines, then these skips, then its own rejects."""
+        parts = [r for r in (chunk_rejects, self.frame(), batch.rejects) if len(r)]
+        batch.rejects = pd.concat(parts, ignore_index=True) if parts else batch.rejects
 
 
 @dataclass

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError
-from poem.importers.batch import make_rejects
+from poem.importers.batch import Skips
 from poem.importers.jsonlines import iter_json_records, json_id, json_scalar
 from poem.importers.tabular import validate_frame
 
@@ -202,24 +202,20 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
     held = []  # batches kept back: a viewing session may span chunks
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, fields, kinds, media, marks = [], [], [], [], []
-        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
+        skips, seen, item_courses = Skips(source), set(), {}
         for ev, line in zip(chunk.records, chunk.lines.tolist()):
             kind = ev.get("type")
             learner = _id(ev.get("actor"))
             if learner:
                 seen.add(learner)
             if not isinstance(kind, str) or kind not in wanted:
-                skip_rows.append(line), skip_reasons.append("unknown_event")
-                skip_details.append(f"event type {kind!r} not imported")
+                skips.add(line, "unknown_event", f"event type {kind!r} not imported")
             elif courses is not None and not any(c in _courses_of(ev) for c in courses):
-                skip_rows.append(line), skip_reasons.append("other_course")
-                skip_details.append("event of no selected course")
+                skips.add(line, "other_course", "event of no selected course")
             else:
                 row = caliper_row(ev)
                 if row["learner"] is None or row["item"] is None:
-                    skip_rows.append(line), skip_reasons.append("bad_record")
-                    skip_details.append(("actor" if row["learner"] is None else "object") + " id is a JSON "
-                                        "object or array without an id or name")
+                    skips.no_id(line, "actor" if row["learner"] is None else "object")
                     continue
                 rows.append(line)
                 fields.append(row)
@@ -229,14 +225,12 @@ def iter_caliper_batches(path, *, chunksize=None, events=None, course=None, naiv
                 course_id = _part_of(ev)
                 if course_id and row["item"]:
                     item_courses.setdefault(row["item"], course_id)
-        skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({
             _COLUMNS[k]: pd.Series([f[k] for f in fields], dtype=float if k == "score" else object)
             for k in ("learner", "item", "timestamp", "score")})
         batch = validate_frame(frame, _COLUMNS, source=source, rows=np.asarray(rows, np.int64),
                                naive_timestamps=naive_timestamps, score_max=score_max)
-        batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
-                                  [batch.rejects], ignore_index=True)
+        skips.attach(batch, chunk.rejects)
         batch.n_read = chunk.n_read
         accepted = np.isin(np.asarray(rows, np.int64), batch.row)
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[accepted])

@@ -85,7 +85,7 @@ import pandas as pd
 from numba import njit
 
 from poem.errors import ParameterError
-from poem.importers.batch import Batch, make_rejects
+from poem.importers.batch import Batch, Skips, make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_length, json_scalar
 from poem.importers.tabular import scope_item, validate_frame
 
@@ -229,33 +229,30 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
     grades, checks = [], {}  # grade events, and the server problem_check of each (learner, problem)
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, learners, items, times, scores, kinds, marks = [], [], [], [], [], [], []
-        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
+        skips, seen, item_courses = Skips(source), set(), {}
         for rec, line in zip(chunk.records, chunk.lines.tolist()):
             etype, event, time, learner, course_id = edx_fields(rec)
             if isinstance(learner, str):
                 seen.add(learner)
             # a malformed log may carry a non-string type (a dict, a list): unhashable, and never wanted
             if not isinstance(etype, str) or etype not in wanted:
-                skip_rows.append(line), skip_reasons.append("unknown_event")
-                skip_details.append(f"event type {etype!r} not imported")
+                skips.add(line, "unknown_event", f"event type {etype!r} not imported")
                 continue
             if courses is not None and course_id not in courses:
-                skip_rows.append(line), skip_reasons.append("other_course")
-                skip_details.append(f"course {course_id!r} not selected" if course_id else "no course_id")
+                skips.add(line, "other_course",
+                          f"course {course_id!r} not selected" if course_id else "no course_id")
                 continue
             if (etype in PROBLEM_EVENTS or etype in GRADE_EVENTS) and not isinstance(event, dict):
-                skip_rows.append(line), skip_reasons.append("unknown_event")
-                skip_details.append(f"{rec.get('event_source', '')} {etype} carries answers, not a grade "
-                                    "(the server event is imported)".strip())
+                skips.add(line, "unknown_event",
+                          f"{rec.get('event_source', '')} {etype} carries answers, not a grade "
+                          "(the server event is imported)".strip())
                 continue
             if not isinstance(event, dict):
                 event = {}
             item, score = _item_score(etype, event)
             item = json_id(item)
             if learner is None or item is None:
-                skip_rows.append(line), skip_reasons.append("bad_record")
-                skip_details.append(("learner" if learner is None else "item") + " is a JSON object or array "
-                                    "without an id or name")
+                skips.no_id(line, "learner" if learner is None else "item")
                 continue
             item = scope_item(item, course_id)
             if etype in GRADE_EVENTS:  # held back: it may repeat the grade of a problem_check
@@ -273,15 +270,13 @@ def iter_edx_batches(path, *, chunksize=None, events=None, video_sessions=False,
             kinds.append(etype)
             if video_sessions:
                 marks.append(_video_marks(etype, event) if etype in VIDEO_EVENTS else _NO_MARKS)
-        skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({_COLUMNS["learner"]: pd.Series(learners, dtype=object),
                               _COLUMNS["item"]: pd.Series(items, dtype=object),
                               _COLUMNS["timestamp"]: pd.Series(times, dtype=object),
                               _COLUMNS["score"]: pd.Series(scores, dtype=float)})
         batch = validate_frame(frame, _COLUMNS, source=source, rows=np.asarray(rows, np.int64),
                                naive_timestamps=naive_timestamps, score_max=score_max)
-        batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
-                                  [batch.rejects], ignore_index=True)
+        skips.attach(batch, chunk.rejects)
         batch.n_read = chunk.n_read
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[np.isin(np.asarray(rows, np.int64),
                                                                             batch.row)])

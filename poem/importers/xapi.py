@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError
-from poem.importers.batch import make_rejects
+from poem.importers.batch import Skips, make_rejects
 from poem.importers.jsonlines import iter_json_records, json_id, json_length, json_scalar
 from poem.importers.tabular import validate_frame
 
@@ -302,7 +302,7 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
     held, voided = [], {}
     for chunk in iter_json_records(path, chunksize, encoding=encoding):
         rows, fields, kinds, videos = [], [], [], []
-        skip_rows, skip_reasons, skip_details, seen, item_courses = [], [], [], set(), {}
+        skips, seen, item_courses = Skips(source), set(), {}
         for st, line in zip(chunk.records, chunk.lines.tolist()):
             verb = st.get("verb")
             vid = verb.get("id") if isinstance(verb, dict) else None
@@ -314,24 +314,18 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
             if vid == VOIDED and otype == "StatementRef" and isinstance(obj.get("id"), str):
                 voided.setdefault(obj["id"], line)
             if not isinstance(vid, str) or not vid:
-                skip_rows.append(line), skip_reasons.append("bad_record")
-                skip_details.append("statement has no verb id")
+                skips.add(line, "bad_record", "statement has no verb id")
             elif vid == VOIDED or not keep_verb(vid):
-                skip_rows.append(line), skip_reasons.append("unknown_verb")
-                skip_details.append(f"verb {vid!r} not imported" + (
+                skips.add(line, "unknown_verb", f"verb {vid!r} not imported" + (
                     " (voiding statement)" if vid == VOIDED else " (pass verbs= / --verbs to choose)"))
             elif otype in ("StatementRef", "SubStatement"):
-                skip_rows.append(line), skip_reasons.append("bad_record")
-                skip_details.append(f"object is a {otype}, not an activity")
+                skips.add(line, "bad_record", f"object is a {otype}, not an activity")
             elif courses is not None and not any(c in _course_of(st) for c in courses):
-                skip_rows.append(line), skip_reasons.append("other_course")
-                skip_details.append("statement of no selected course")
+                skips.add(line, "other_course", "statement of no selected course")
             else:
                 row = statement_row(st, account_home_page=account_home_page)
                 if row["learner"] is None or row["item"] is None:
-                    skip_rows.append(line), skip_reasons.append("bad_record")
-                    skip_details.append(("actor" if row["learner"] is None else "object") + " id is a JSON "
-                                        "object or array without an id or name")
+                    skips.no_id(line, "actor" if row["learner"] is None else "object")
                     continue
                 rows.append(line)
                 fields.append(row)
@@ -340,14 +334,12 @@ def iter_xapi_batches(path, *, chunksize=None, verbs=None, account_home_page=Fal
                 course_id = course_activity(st)
                 if course_id and row["item"]:
                     item_courses.setdefault(row["item"], course_id)
-        skipped = make_rejects(source, skip_rows, np.asarray(skip_reasons, dtype=object), skip_details)
         frame = pd.DataFrame({
             _COLUMNS[k]: pd.Series([f[k] for f in fields], dtype=float if k == "duration" else object)
             for k in ("learner", "item", "timestamp", "score", "duration")})
         batch = validate_frame(frame, _COLUMNS, source=source, rows=np.asarray(rows, np.int64),
                                naive_timestamps=naive_timestamps, score_max=score_max)
-        batch.rejects = pd.concat([r for r in (chunk.rejects, skipped, batch.rejects) if len(r)] or
-                                  [batch.rejects], ignore_index=True)
+        skips.attach(batch, chunk.rejects)
         batch.n_read = chunk.n_read
         accepted = np.isin(np.asarray(rows, np.int64), batch.row)
         batch.kind = pd.Categorical(np.asarray(kinds, dtype=object)[accepted])

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 
 from poem.errors import NotebookError
-from poem.lab.runner import DEFAULT_TIMEOUT, find_notebook, run_notebook
+from poem.lab.runner import DEFAULT_TIMEOUT, find_notebook, notebook_parameters, run_notebook
 from poem.report.texts import LANGUAGES  # the languages the texts exist in
 from poem.report.texts import _check as _check_lang
 
@@ -266,7 +266,8 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     notebook : str
         The notebook to run (a name or a path).
     check : bool
-        Check the inputs before starting the notebook (the check reads the traces once more).
+        Check the inputs before starting the notebook. The traces the check reads are handed to the notebook
+        as a canonical Parquet copy, so a big log is parsed once.
 
     Returns
     -------
@@ -281,6 +282,7 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
     ParameterError
         If ``lang`` is not supported.
     """
+    from poem.io import write_traces
     from poem.report.texts import text
 
     _check_lang(lang)
@@ -290,22 +292,30 @@ def build_report(traces, out_html, *, outcomes=None, catalog=None, lang="en", pa
         if value is not None and not Path(value).exists():
             what = text(f"input_{key.removesuffix('_path')}", lang)
             raise NotebookError(text("error_missing_file", lang, what=what, path=value))
-    if check:
-        check_inputs(traces, outcomes=outcomes, catalog=catalog, lang=lang,
-                     naive_timestamps=params.get("naive_timestamps") or None,
-                     timestamp_format=params.get("timestamp_format") or None,
-                     timestamp_unit=params.get("timestamp_unit") or None,
-                     score_max=params.get("score_max") or None)
     for key, value in inputs.items():
         params[key] = "" if value is None else str(Path(value).resolve())
     params["lang"] = lang
     out_html = Path(out_html)
     params.setdefault("artifacts_dir", str((out_html.parent / f"{out_html.stem}_files").resolve()))
     params.setdefault("report_dir", str(out_html.parent.resolve()))
+    nb_path = find_notebook(notebook)
     with tempfile.TemporaryDirectory(prefix="poem-report-") as tmp:
+        if check:
+            read = check_inputs(traces, outcomes=outcomes, catalog=catalog, lang=lang,
+                                naive_timestamps=params.get("naive_timestamps") or None,
+                                timestamp_format=params.get("timestamp_format") or None,
+                                timestamp_unit=params.get("timestamp_unit") or None,
+                                score_max=params.get("score_max") or None)
+            # the notebook reads this exact copy (outcomes and catalogue inside) instead of parsing a big log
+            # a second time; the parameters keep the original paths, so a kept notebook says what was read
+            # (its cache is gone with this folder: rerun it with traces_cache="")
+            if "traces_cache" in notebook_parameters(nb_path):  # a notebook of the user's may not take it
+                cache = Path(tmp) / "traces.parquet"
+                write_traces(read, cache)
+                params.setdefault("traces_cache", str(cache))
         executed = Path(keep_notebook) if keep_notebook else Path(tmp) / "report.ipynb"
         try:
-            run_notebook(find_notebook(notebook), executed, params, timeout=timeout)
+            run_notebook(nb_path, executed, params, timeout=timeout)
         except NotebookError as exc:
             reason = getattr(exc, "reason", None) or str(exc)
             if keep_notebook or not executed.exists():

@@ -463,7 +463,7 @@ TEXTS.update({
               "level held fixed: A looks like a prerequisite of B. Items further right depend on items "
               "further left. **{n_edges}** links are shown: each was found again in at least {confidence} "
               "of {n_resamples} re-analyses on random halves of the learners. On {courses} test courses whose "
-              "prerequisites are known, links found again in 80 % of them were real direct prerequisites "
+              "prerequisites are known, links found again in 80% of them were real direct prerequisites "
               "{mean} of the time on average, {worst} in the worst course: check an arrow before acting on "
               "it. Red arrows are links the syllabus contradicts (it presents B before A).",
         "fr": "Une flèche de A vers B signifie que les apprenants qui avaient maîtrisé A avant de tenter B "
@@ -509,7 +509,7 @@ TEXTS.update({
     },
     "trust_claims": {
         "en": "- prerequisite links found again when the graph is recomputed on {n_seeds} random samples of "
-              "80 % of the learners: {reproduced}\n- accuracy of the success model on the course's own "
+              "80% of the learners: {reproduced}\n- accuracy of the success model on the course's own "
               "later attempts (AUC on {n_attempts} attempts, 0.5 = chance, 1 = perfect): {auc}, against "
               "{baseline} for the items' plain success rates",
         "fr": "- liens de prérequis retrouvés quand le graphe est recalculé sur {n_seeds} échantillons "
