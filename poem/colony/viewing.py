@@ -48,6 +48,25 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
 5. After the landed view every visit of that video is a **review**: no evidence (a review after
    understanding is never a failure).
 
+**Which complete view landed is learned from the log** (``landing="learned"``, the default; step 4 above
+is ``landing="rule"``). Step 4's rule calls a complete view landed unless the learner comes straight
+back; measured against the simulator's hidden moments of learning, about four complete views in ten it
+calls landed were watched through without understanding (``benchmarks/results/viewing.md``). The learned
+mapping reads two things of every complete view: its **share bin**, the watched share over the video's
+usual finishing share (the median share of its complete views, shrunk toward all videos' with
+``prior_views``), cut at :data:`SHARE_EDGES`, so that seeking back to re-watch passages (a share above
+the usual) and skipping ahead (below it) are read relative to that video; and its **return**
+(:data:`RETURNS`): the learner never comes back to the video, comes straight back (nothing else in
+between), comes back before completing ``return_window`` other videos for the first time, or comes back
+after moving on. :func:`landing_model` fits a two-class mixture (landed / did not land) to the first
+complete views of all (learner, video) pairs, the class that did not land returning as learners do after
+an *abandoned* visit (a visit that did not land, read from the log itself), everything else learned.
+A complete view then lands when the model gives it a probability of at least 1/2; otherwise it scores 0
+(label ``returned`` when the learner came back, ``doubted`` when not). With fewer than ``min_learn``
+(default 50) first complete views or abandoned visits to learn from, or a model whose landed class
+returns more often than abandoned visits do, the rule of step 4 is used (``ViewingEvidence.landing`` is
+then ``None``).
+
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
 already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
 quizzes with scores. :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
@@ -87,17 +106,22 @@ from poem.traces import Traces
 
 __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "watched_share", "video_lengths",
            "completion_thresholds", "viewing_evidence", "evidence_weights", "apply_viewing",
-           "viewing_summary", "is_viewing_only"]
+           "viewing_summary", "is_viewing_only", "landing_model", "SHARE_EDGES", "RETURNS"]
 
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0)
+                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
 
 #: visit labels, by code (``ViewingEvidence.label``)
 LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
-          "folded")
-_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED = range(9)
+          "folded", "doubted")
+_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED, _DOUBTED = range(10)
+
+#: edges of the watched share relative to the video's usual finishing share (:func:`landing_model`)
+SHARE_EDGES = (0.9, 0.97, 1.03, 1.1, 1.25, 1.5)
+#: return categories of a visit (:func:`landing_model`)
+RETURNS = ("none", "straight back", "back soon", "back after moving on")
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +144,9 @@ class ViewingEvidence:
         threshold learned (NaN for non-videos).
     params : dict
         The mapping's parameters.
+    landing : dict or None
+        The landing model learned from the log (:func:`landing_model`), ``None`` when the rule was used
+        (``landing="rule"``, or too little data to learn from).
     """
 
     score: np.ndarray
@@ -129,6 +156,7 @@ class ViewingEvidence:
     length: np.ndarray
     threshold: np.ndarray
     params: dict
+    landing: dict | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -148,8 +176,10 @@ def _check_params(params: dict) -> dict:
     th = out["threshold"]
     if not (th == "auto" or (isinstance(th, (int, float)) and not isinstance(th, bool) and 0 < th <= 1.5)):
         raise ParameterError(f"viewing threshold must be 'auto' or a share in (0, 1.5], got {th!r}")
+    if out["landing"] not in ("learned", "rule"):
+        raise ParameterError(f"viewing landing must be 'learned' or 'rule', got {out['landing']!r}")
     for name in ("min_threshold", "max_threshold", "prior_views", "background_share", "overwatch_share",
-                 "struggle_score", "return_window", "struggle_seeks", "session_gap"):
+                 "struggle_score", "return_window", "struggle_seeks", "session_gap", "min_learn"):
         v = out[name]
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
             raise ParameterError(f"viewing parameter {name} must be a number >= 0, got {v!r}")
@@ -159,7 +189,7 @@ def _check_params(params: dict) -> dict:
     if not 0.5 <= out["struggle_score"] <= 1:
         raise ParameterError(f"viewing struggle_score must lie in [0.5, 1] (a completed view is a success), "
                              f"got {out['struggle_score']!r}")
-    for name in ("return_window", "struggle_seeks"):
+    for name in ("return_window", "struggle_seeks", "min_learn"):
         if int(out[name]) != out[name]:
             raise ParameterError(f"viewing {name} must be an integer, got {out[name]!r}")
     return out
@@ -388,6 +418,190 @@ def _classify(item, share, seeks, is_video, bounds, thr, n, background, overwatc
     return label, score
 
 
+@njit(cache=True)
+def _visit_features(item, share, info, thr, level, edges, bounds, n, window):
+    """Per event: the share bin (watched share over the video's usual finishing share, cut at ``edges``;
+    -1 below the completion threshold), the return category (:data:`RETURNS`), whether the visit is the
+    first complete view of its (learner, video) pair, and whether it is an abandoned visit before any
+    complete view of the pair (the anchor of :func:`landing_model`). ``info``: visits that carry
+    evidence (video, known share, not a background tab, not folded)."""
+    m = item.shape[0]
+    sbin = np.full(m, -1, np.int64)
+    ret = np.zeros(m, np.int64)
+    first = np.zeros(m, np.bool_)
+    anchor = np.zeros(m, np.bool_)
+    stamp = np.full(n, -1, np.int64)
+    seen_full = np.zeros(n, np.bool_)
+    nxt = np.full(n, -1, np.int64)        # next informative visit of the item (backward pass)
+    newc = np.zeros(m + 1, np.int64)      # videos completed for the first time up to each event (cumulative)
+    nd = np.zeros(m, np.int64)            # next event on another item
+    for l in range(bounds.shape[0] - 1):
+        lo, hi = bounds[l], bounds[l + 1]
+        for e in range(lo, hi):  # forward: bins, first complete views, anchors
+            newc[e + 1] = newc[e]
+            if not info[e]:
+                continue
+            j = item[e]
+            if stamp[j] != l:
+                stamp[j] = l
+                seen_full[j] = False
+            s = share[e]
+            if s >= thr[j]:
+                r = s / level[j]
+                b = 0
+                while b < edges.shape[0] and r >= edges[b]:
+                    b += 1
+                sbin[e] = b
+                if not seen_full[j]:
+                    seen_full[j] = True
+                    first[e] = True
+                    newc[e + 1] += 1
+            elif not seen_full[j]:
+                anchor[e] = True
+        for e in range(hi - 1, lo - 1, -1):  # backward: next visit of the same video, next other item
+            nd[e] = hi if e == hi - 1 else (e + 1 if item[e + 1] != item[e] else nd[e + 1])
+        for e in range(hi - 1, lo - 1, -1):
+            j = item[e]
+            if stamp[j] != l + bounds.shape[0]:  # a second stamp space for the backward pass
+                stamp[j] = l + bounds.shape[0]
+                nxt[j] = -1
+            if not info[e]:
+                continue
+            f = nxt[j]
+            if f < 0:
+                ret[e] = 0
+            elif nd[e] > f:
+                ret[e] = 1
+            elif newc[f] - newc[e + 1] < window:
+                ret[e] = 2
+            else:
+                ret[e] = 3
+            nxt[j] = e
+    return sbin, ret, first, anchor
+
+
+def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int = 300) -> dict | None:
+    """Learn from the log which complete views landed: a two-class mixture over the first complete view of
+    every (learner, video) pair, fitted by EM.
+
+    Each first complete view has a share bin (the watched share over the video's usual finishing share,
+    cut at :data:`SHARE_EDGES`) and a return category (:data:`RETURNS`: never back, straight back, back
+    before completing ``return_window`` other videos, back after moving on). A view that *landed* and one
+    that *did not* differ in both; the model is
+
+        ``P(bin, return) = pi * S_land(bin) * R_land(return) + (1 - pi) * S_lost(bin) * R_lost(return)``
+
+    with ``R_lost`` fixed to the returns after the abandoned visits that came before any complete view
+    (visits that did not land, whatever their reason: what a learner does after a view that did not land
+    is read there), and ``pi``, ``S_land``, ``S_lost``, ``R_land`` learned. Nothing says in advance that a
+    return is a failure, that a review after moving on is not, or that seeking back (a share above the
+    usual) is a struggle: the log says how much each weighs.
+
+    Returns ``None`` (the caller falls back on the rule) with fewer than ``min_learn`` first complete
+    views or anchors, or when the learned landed class returns *more* often than the anchor (nothing to
+    tell the classes apart). Otherwise a dict: ``posterior`` (bins x returns, P(landed | bin, return)),
+    ``pi``, ``share_landed``, ``share_lost``, ``return_landed``, ``return_lost``, ``n_views``,
+    ``n_anchors``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> k = 4000                       # 60 % landed: watched to the usual end, rarely back
+    >>> landed = rng.random(k) < 0.6
+    >>> sbin = np.where(landed, rng.choice(7, k, p=[.05, .1, .3, .4, .1, .03, .02]),
+    ...                 rng.choice(7, k, p=[.05, .05, .2, .2, .1, .2, .2]))
+    >>> ret = np.where(landed, rng.choice(4, k, p=[.9, .04, .03, .03]), rng.choice(4, k, p=[.45, .35, .1, .1]))
+    >>> anchor_ret = rng.choice(4, 3000, p=[.45, .35, .1, .1])
+    >>> m = landing_model(np.r_[sbin, np.full(3000, -1)], np.r_[ret, anchor_ret],
+    ...                   np.r_[np.ones(k, bool), np.zeros(3000, bool)], np.r_[np.zeros(k, bool), np.ones(3000, bool)])
+    >>> round(m["pi"], 1), bool(m["posterior"][3, 0] > 0.5 > m["posterior"][6, 1])
+    (0.6, True)
+    """
+    n_bins, n_ret = len(SHARE_EDGES) + 1, len(RETURNS)
+    views = first & (sbin >= 0)
+    if views.sum() < min_learn or anchor.sum() < min_learn:
+        return None
+    N = np.zeros((n_bins, n_ret))
+    np.add.at(N, (sbin[views], ret[views]), 1.0)
+    r_lost = (np.bincount(ret[anchor], minlength=n_ret) + 1.0) / (anchor.sum() + n_ret)
+    # start: the views nobody came back to look landed, the others not
+    s_land = (N[:, 0] + 1.0) / (N[:, 0].sum() + n_bins)
+    s_lost = (N[:, 1:].sum(axis=1) + 1.0) / (N[:, 1:].sum() + n_bins)
+    r_land = np.r_[0.9, np.full(n_ret - 1, 0.1 / (n_ret - 1))]
+    pi = 0.5
+    for _ in range(n_iter):
+        a = pi * s_land[:, None] * r_land[None, :]
+        b = (1 - pi) * s_lost[:, None] * r_lost[None, :]
+        g = a / (a + b)
+        wa, wb = N * g, N * (1 - g)
+        pi = wa.sum() / N.sum()
+        # half a pseudo-count per cell: a bin nobody fell in says nothing either way
+        s_land = (wa.sum(axis=1) + 0.5) / (wa.sum() + 0.5 * n_bins)
+        s_lost = (wb.sum(axis=1) + 0.5) / (wb.sum() + 0.5 * n_bins)
+        r_land = (wa.sum(axis=0) + 0.5) / (wa.sum() + 0.5 * n_ret)
+    if not r_land[0] > r_lost[0]:
+        return None
+    a = pi * s_land[:, None] * r_land[None, :]
+    b = (1 - pi) * s_lost[:, None] * r_lost[None, :]
+    return {"posterior": a / (a + b), "pi": float(pi), "share_landed": s_land, "share_lost": s_lost,
+            "return_landed": r_land, "return_lost": r_lost, "n_views": int(views.sum()),
+            "n_anchors": int(anchor.sum())}
+
+
+@njit(cache=True)
+def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, overwatch, struggle,
+                      struggle_seeks):
+    """The per-learner pass of the learned mapping: until a view lands, a visit below the threshold is
+    abandoned (0), a complete view lands when the landing model says so (P >= 0.5: 1, or ``struggle``
+    when sought back), else it did not (0: ``returned`` when the learner came back, ``doubted``
+    otherwise); after it, reviews (no evidence)."""
+    m = item.shape[0]
+    label = np.zeros(m, np.int8)
+    score = np.full(m, np.nan)
+    stamp = np.full(n, -1, np.int64)
+    done = np.zeros(n, np.bool_)
+    for l in range(bounds.shape[0] - 1):
+        for e in range(bounds[l], bounds[l + 1]):
+            if not info[e]:
+                continue
+            j = item[e]
+            if stamp[j] != l:
+                stamp[j] = l
+                done[j] = False
+            if done[j]:
+                label[e] = 7
+                continue
+            if sbin[e] < 0:
+                label[e] = 3
+                score[e] = 0.0
+                continue
+            if post[sbin[e], ret[e]] >= 0.5:
+                done[j] = True
+                if share[e] > overwatch or (struggle_seeks > 0 and seeks[e] >= struggle_seeks):
+                    label[e] = 6
+                    score[e] = struggle
+                else:
+                    label[e] = 5
+                    score[e] = 1.0
+            else:
+                label[e] = 4 if ret[e] > 0 else 9
+                score[e] = 0.0
+    return label, score
+
+
+def _finishing_levels(share, item, thr, n, prior_views, background):
+    """Per video, the usual finishing share: the median share of its complete views (at or above the
+    threshold, below a background tab), shrunk toward the median of all videos with ``prior_views``."""
+    ok = ~np.isnan(share) & (share <= background) & (share >= thr[item])
+    overall = float(np.median(share[ok])) if ok.any() else 1.0
+    level = np.full(n, overall)
+    if ok.any():
+        g = pd.Series(share[ok]).groupby(item[ok])
+        med, k = g.median(), g.size()
+        level[med.index.to_numpy()] = ((k * med + prior_views * overall) / (k + prior_views)).to_numpy()
+    return np.maximum(level, 1e-9)
+
+
 def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     """Read the video visits of ``traces`` as evidence (see the module docstring for the mapping).
 
@@ -432,9 +646,25 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
                                     background_share=float(p["background_share"]))
     else:
         thr = np.full(n, float(p["threshold"]))
-    label, vscore = _classify(traces.item, share, seeks, is_video, traces.trail_bounds(), thr, n,
+    bounds = traces.trail_bounds()
+    label, vscore = _classify(traces.item, share, seeks, is_video, bounds, thr, n,
                               float(p["background_share"]), float(p["overwatch_share"]),
                               float(p["struggle_score"]), int(p["return_window"]), int(p["struggle_seeks"]))
+    model = None
+    if p["landing"] == "learned":
+        info = is_video & ~np.isnan(share) & (share <= float(p["background_share"]))
+        level = _finishing_levels(share, traces.item, thr, n, float(p["prior_views"]), float(p["background_share"]))
+        sbin, ret, first, anchor = _visit_features(traces.item, np.nan_to_num(share), info, thr, level,
+                                                   np.asarray(SHARE_EDGES), bounds, n, int(p["return_window"]))
+        model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]))
+        if model is not None:
+            # the rule's pass labels the visits without evidence (unknown, background); the rest is relabelled
+            lab2, vscore2 = _classify_learned(traces.item, share, seeks, info, sbin, ret, model["posterior"],
+                                              bounds, n, float(p["overwatch_share"]), float(p["struggle_score"]),
+                                              int(p["struggle_seeks"]))
+            label = np.where(info, lab2, label).astype(np.int8)
+            vscore = np.where(info, vscore2, vscore)
+            model = {**model, "share_bin": sbin, "returns": ret}
     label[folded] = _FOLDED
     # a video event without a watched share that carries its own score (a graded video) keeps it
     own = is_video & np.isnan(share) & ~folded & ~np.isnan(traces.score)
@@ -443,7 +673,7 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
-                           threshold=np.where(video_item, thr, np.nan), params=p)
+                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model)
 
 
 def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:
@@ -525,7 +755,8 @@ def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
     Columns: ``learners`` (distinct viewers), ``visits``, ``length`` (seconds), ``threshold`` (learned
     completion share), ``median_share``, ``completion`` (share of viewers with a landed view: understood
     by the mapping), ``abandonment`` (share of viewers whose every informative visit was abandoned),
-    ``returned`` (share of viewers with a complete view that did not land), ``reviews`` (review visits).
+    ``returned`` (share of viewers with a complete view that did not land: labels ``returned`` and
+    ``doubted``), ``reviews`` (review visits).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"learner": ["a", "b", "b"], "item": ["v"] * 3, "duration": [30.0, 10.0, 100.0],
@@ -544,10 +775,10 @@ def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
 
     viewers = learners_with(vid)
     landed = learners_with(vid & np.isin(ev.label, (_COMPLETE, _STRUGGLED)) & (ev.score >= 0.5))
-    returned = learners_with(vid & (ev.label == _RETURNED))
+    returned = learners_with(vid & np.isin(ev.label, (_RETURNED, _DOUBTED)))
     # viewers whose every informative visit was abandoned: abandoned some, completed none
     abandoned = np.unique(key[vid & (ev.label == _ABANDONED)])
-    other = np.unique(key[vid & np.isin(ev.label, (_RETURNED, _COMPLETE, _STRUGGLED))])
+    other = np.unique(key[vid & np.isin(ev.label, (_RETURNED, _COMPLETE, _STRUGGLED, _DOUBTED))])
     only_abandoned = np.bincount(np.setdiff1d(abandoned, other) % n, minlength=n)
     visits = np.bincount(traces.item[vid], minlength=n)
     reviews = np.bincount(traces.item[vid & (ev.label == _REVIEW)], minlength=n)
