@@ -64,7 +64,7 @@ def _course(n_back_moved_on=10):
 
 def test_learned_mapping_hand_checked_labels():
     t = _course()
-    ev = viewing_evidence(t, CATALOG, threshold=0.8)
+    ev = viewing_evidence(t, CATALOG, threshold=0.8, landing="learned")
     assert ev.landing is not None
     learner = t.learners[t.learner]
     got = {who: (ev.labels[learner == who].tolist(), ev.score[learner == who].tolist())
@@ -80,19 +80,19 @@ def test_learned_mapping_hand_checked_labels():
     # bins: 1.0 of the usual finishing share -> 2, 1.3 -> 5 (the usual share of x is the median, 1.0)
     assert post[5, 1] < 0.5 <= post[2, 0] and post[2, 3] >= 0.5
     # the summary counts a complete view that did not land as "returned"
-    row = viewing_summary(t, CATALOG, threshold=0.8).loc["x"]
+    row = viewing_summary(t, CATALOG, threshold=0.8, landing="learned").loc["x"]
     assert row["returned"] == pytest.approx(40 / 170) and row["completion"] == 1.0
 
 
 def test_rule_mapping_on_the_same_log_and_fallback_on_small_logs():
     t = _course()
-    rule = viewing_evidence(t, CATALOG, threshold=0.8, landing="rule")
-    assert rule.landing is None
+    rule = viewing_evidence(t, CATALOG, threshold=0.8)        # the default: the rule
+    assert rule.landing is None and rule.params["landing"] == "rule"
     learner = t.learners[t.learner]
     # the rule with a return window of 2: the "moved on" learners' first view lands too
     assert rule.labels[learner == "d0"].tolist() == ["complete", "complete", "complete", "review"]
     # too little to learn from (fewer than min_learn first complete views or abandoned visits): the rule
-    small = viewing_evidence(t, CATALOG, threshold=0.8, min_learn=10_000)
+    small = viewing_evidence(t, CATALOG, threshold=0.8, landing="learned", min_learn=10_000)
     assert small.landing is None
     np.testing.assert_array_equal(small.label, rule.label)
     np.testing.assert_array_equal(small.score, rule.score)
@@ -136,7 +136,7 @@ def test_landing_parameters_are_checked():
     with pytest.raises(ParameterError, match="landing"):
         viewing_evidence(t, CATALOG, landing="auto")
     with pytest.raises(ParameterError, match="min_learn"):
-        viewing_evidence(t, CATALOG, min_learn=2.5)
+        viewing_evidence(t, CATALOG, landing="learned", min_learn=2.5)
 
 
 def test_learned_mapping_reads_fewer_false_successes_on_a_simulated_course():
@@ -149,8 +149,8 @@ def test_learned_mapping_reads_fewer_false_successes_on_a_simulated_course():
     frame = pd.DataFrame({"learner": t.learners[t.learner].astype(str),
                           "timestamp": pd.to_datetime(t.timestamp, utc=True)})
     lost = frame.merge(hidden, on=["learner", "timestamp"], how="left", validate="one_to_one")["lost"].to_numpy()
-    learned = viewing_evidence(t, vc.catalog)
-    rule = viewing_evidence(t, vc.catalog, landing="rule")
+    learned = viewing_evidence(t, vc.catalog, landing="learned")
+    rule = viewing_evidence(t, vc.catalog)
     assert learned.landing is not None
 
     def false_share(e):

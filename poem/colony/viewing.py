@@ -48,12 +48,12 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
 5. After the landed view every visit of that video is a **review**: no evidence (a review after
    understanding is never a failure).
 
-**Which complete view landed is learned from the log** (``landing="learned"``, the default; step 4 above
-is ``landing="rule"``). Step 4's rule calls a complete view landed unless the learner comes straight
-back; measured against the simulator's hidden moments of learning, about four complete views in ten it
-calls landed were watched through without understanding (``benchmarks/results/viewing.md``). The learned
-mapping reads two things of every complete view: its **share bin**, the watched share over the video's
-usual finishing share (the median share of its complete views, shrunk toward all videos' with
+**Which complete view landed, learned from the log** (``landing="learned"``, opt-in; step 4 above is
+``landing="rule"``, the default). Step 4's rule calls a complete view landed unless the learner comes
+straight back; measured against the simulator's hidden moments of learning, about four complete views in
+ten it calls landed were watched through without understanding (``benchmarks/results/viewing.md``). The
+learned mapping reads two things of every complete view: its **share bin**, the watched share over the
+video's usual finishing share (the median share of its complete views, shrunk toward all videos' with
 ``prior_views``), cut at :data:`SHARE_EDGES`, so that seeking back to re-watch passages (a share above
 the usual) and skipping ahead (below it) are read relative to that video; and its **return**
 (:data:`RETURNS`): the learner never comes back to the video, comes straight back (nothing else in
@@ -65,7 +65,10 @@ A complete view then lands when the model gives it a probability of at least 1/2
 (label ``returned`` when the learner came back, ``doubted`` when not). With fewer than ``min_learn``
 (default 50) first complete views or abandoned visits to learn from, or a model whose landed class
 returns more often than abandoned visits do, the rule of step 4 is used (``ViewingEvidence.landing`` is
-then ``None``).
+then ``None``). Why it is not the default: on the viewing scenarios of ``benchmarks/bench_viewing.py`` it
+raises the path's prerequisite respect (mean of 20 courses, 0.822 to 0.837) but lowers the precision of
+the contrast graph drawn from the same evidence (``bench_viewing_graph.py``'s courses at confidence 0.8,
+mean 0.89 to 0.82, worst 0.60 to 0.40), and the arrows are what a team acts on.
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
 already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
@@ -111,7 +114,7 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
+                        struggle_seeks=1, session_gap=1800.0, landing="rule", min_learn=50)
 
 #: visit labels, by code (``ViewingEvidence.label``)
 LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
@@ -512,8 +515,8 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
     ...                 rng.choice(7, k, p=[.05, .05, .2, .2, .1, .2, .2]))
     >>> ret = np.where(landed, rng.choice(4, k, p=[.9, .04, .03, .03]), rng.choice(4, k, p=[.45, .35, .1, .1]))
     >>> anchor_ret = rng.choice(4, 3000, p=[.45, .35, .1, .1])
-    >>> m = landing_model(np.r_[sbin, np.full(3000, -1)], np.r_[ret, anchor_ret],
-    ...                   np.r_[np.ones(k, bool), np.zeros(3000, bool)], np.r_[np.zeros(k, bool), np.ones(3000, bool)])
+    >>> views, anchors = np.r_[np.ones(k, bool), np.zeros(3000, bool)], np.r_[np.zeros(k, bool), np.ones(3000, bool)]
+    >>> m = landing_model(np.r_[sbin, np.full(3000, -1)], np.r_[ret, anchor_ret], views, anchors)
     >>> round(m["pi"], 1), bool(m["posterior"][3, 0] > 0.5 > m["posterior"][6, 1])
     (0.6, True)
     """
@@ -653,7 +656,8 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     model = None
     if p["landing"] == "learned":
         info = is_video & ~np.isnan(share) & (share <= float(p["background_share"]))
-        level = _finishing_levels(share, traces.item, thr, n, float(p["prior_views"]), float(p["background_share"]))
+        level = _finishing_levels(share, traces.item, thr, n, float(p["prior_views"]),
+                                  float(p["background_share"]))
         sbin, ret, first, anchor = _visit_features(traces.item, np.nan_to_num(share), info, thr, level,
                                                    np.asarray(SHARE_EDGES), bounds, n, int(p["return_window"]))
         model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]))

@@ -15,39 +15,32 @@ __all__ = ["VIEWING_TEXTS", "VIEWING_COLUMNS"]
 VIEWING_TEXTS = {
     "viewing_evidence": {
         "en": "**What the evidence is.** This course has no quiz scores: the report reads the seconds watched "
-              "against each video's length; a view can count as understood when it reaches the share of the "
+              "against each video's length; a view counts as understood when it reaches the share of the "
               "video that learners who finish it usually reach (learned per video, {threshold} of the "
-              "length for the typical video), and it does when what follows reads so: whether the learner "
-              "comes back to the video and how much of it they watched, weighed by what this course's own "
-              "log says of the views that were not understood; a view stopped earlier counts as "
-              "abandoned, and a review after an understood view counts for nothing. Completion and "
-              "abandonment below are read this way; no success rate is shown, and where the report speaks "
-              "of a success it means an understood view.",
+              "length for the typical video) and the learner does not come straight back to it; a view "
+              "stopped earlier counts as abandoned, and a review after an understood view counts for "
+              "nothing. Completion and abandonment below are read this way; no success rate is shown, and "
+              "where the report speaks of a success it means an understood view.",
         "fr": "**Sur quoi repose ce rapport.** Ce cours n'a pas de notes d'exercices : le rapport compare "
               "les secondes regardées à la durée de chaque vidéo ; un visionnage compte comme compris "
               "quand il atteint la part de la vidéo qu'atteignent d'habitude ceux qui la terminent "
               "(apprise vidéo par vidéo, {threshold} de la durée pour une vidéo typique) et que "
-              "la suite se lit ainsi : l'apprenant revient-il à la vidéo, quelle part en a-t-il "
-              "regardée, pesé selon ce que le journal de ce cours dit des visionnages non compris ; un "
-              "visionnage arrêté avant compte comme abandonné, "
+              "l'apprenant n'y revient pas aussitôt ; un visionnage arrêté avant compte comme abandonné, "
               "et un nouveau visionnage après une vidéo comprise ne compte pas. Les taux d'achèvement et "
               "d'abandon ci-dessous se lisent ainsi ; aucun taux de réussite n'est affiché, et quand le "
               "rapport parle de réussite, il s'agit d'un visionnage compris.",
     },
     "viewing_evidence_mixed": {
         "en": "**What the evidence is.** For the videos, the report reads the seconds watched against each "
-              "video's length; a view can count as understood when it reaches the share of the video that "
+              "video's length; a view counts as understood when it reaches the share of the video that "
               "learners who finish it usually reach (learned per video, {threshold} of the length for the "
-              "typical video), and it does when what follows reads so (whether the learner comes back to "
-              "it, how much of it they watched, weighed by what this course's log says of the views that "
-              "were not understood); a view stopped earlier counts as abandoned. The other items keep "
-              "their scores. Each kind of evidence weighs as much as it predicts later success.",
+              "typical video) and the learner does not come straight back to it; a view stopped earlier "
+              "counts as abandoned. The other items keep their scores. Each kind of evidence weighs as much "
+              "as it predicts later success.",
         "fr": "**Sur quoi repose ce rapport.** Pour les vidéos, le rapport compare les secondes regardées à "
               "la durée de chaque vidéo ; un visionnage compte comme compris quand il atteint la part de la "
               "vidéo qu'atteignent d'habitude ceux qui la terminent (apprise vidéo par vidéo, {threshold} "
-              "de la durée pour une vidéo typique) et que la suite (l'apprenant y revient-il, quelle part "
-              "en a-t-il regardée) se lit ainsi selon ce que le journal de ce cours dit des "
-              "visionnages non compris ; un "
+              "de la durée pour une vidéo typique) et que l'apprenant n'y revient pas aussitôt ; un "
               "visionnage arrêté avant compte comme abandonné. Les autres éléments gardent leurs notes. "
               "Chaque type d'indice pèse autant qu'il prédit la réussite ultérieure.",
     },
