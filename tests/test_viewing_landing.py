@@ -50,7 +50,7 @@ def _course(n_back_moved_on=10):
     """60 learners watch x through and never come back; 60 abandon x, come straight back and watch it
     through; 40 watch x through seeking back (1.3 times its length), come straight back and watch it
     through again (the first view did not land: they come back as after an abandoned visit);
-    ``n_back_moved_on`` watch x, y, z through and come back to x."""
+    ``n_back_moved_on`` watch x, y, z through and come back to x; 10 watch x seeking back and leave."""
     trails = {}
     for k in range(60):
         trails[f"a{k}"] = [("x", 1.0)]
@@ -59,6 +59,8 @@ def _course(n_back_moved_on=10):
         trails[f"c{k}"] = [("x", 1.3), ("x", 1.0)]
     for k in range(n_back_moved_on):
         trails[f"d{k}"] = [("x", 1.0), ("y", 1.0), ("z", 1.0), ("x", 1.0)]
+    for k in range(10):
+        trails[f"e{k}"] = [("x", 1.3)]          # sought back, never came back
     return _log(trails)
 
 
@@ -68,7 +70,7 @@ def test_learned_mapping_hand_checked_labels():
     assert ev.landing is not None
     learner = t.learners[t.learner]
     got = {who: (ev.labels[learner == who].tolist(), ev.score[learner == who].tolist())
-           for who in ("a0", "b0", "c0", "d0")}
+           for who in ("a0", "b0", "c0", "d0", "e0")}
     assert got["a0"] == (["complete"], [1.0])                        # watched through, never back: landed
     assert got["b0"] == (["abandoned", "complete"], [0.0, 1.0])
     # came straight back as learners do after an abandoned visit: the first complete view did not land
@@ -76,18 +78,22 @@ def test_learned_mapping_hand_checked_labels():
     # back after moving on (two other videos completed): learned as a review of a landed view, no failure
     assert got["d0"][0] == ["complete", "complete", "complete", "review"]
     assert got["d0"][1][:3] == [1.0, 1.0, 1.0] and np.isnan(got["d0"][1][3])
+    # a complete view nobody came back to lands, whatever its share (the model only judges returns)
+    assert got["e0"] == (["complete"], [1.0])
     post = ev.landing["posterior"]
     # bins: 1.0 of the usual finishing share -> 2, 1.3 -> 5 (the usual share of x is the median, 1.0)
     assert post[5, 1] < 0.5 <= post[2, 0] and post[2, 3] >= 0.5
     # the summary counts a complete view that did not land as "returned"
     row = viewing_summary(t, CATALOG, threshold=0.8, landing="learned").loc["x"]
-    assert row["returned"] == pytest.approx(40 / 170) and row["completion"] == 1.0
+    assert row["returned"] == pytest.approx(40 / 180) and row["completion"] == 1.0
+    # the default is the learned mapping
+    assert viewing_evidence(t, CATALOG, threshold=0.8).landing is not None
 
 
 def test_rule_mapping_on_the_same_log_and_fallback_on_small_logs():
     t = _course()
-    rule = viewing_evidence(t, CATALOG, threshold=0.8)        # the default: the rule
-    assert rule.landing is None and rule.params["landing"] == "rule"
+    rule = viewing_evidence(t, CATALOG, threshold=0.8, landing="rule")
+    assert rule.landing is None
     learner = t.learners[t.learner]
     # the rule with a return window of 2: the "moved on" learners' first view lands too
     assert rule.labels[learner == "d0"].tolist() == ["complete", "complete", "complete", "review"]
@@ -150,7 +156,7 @@ def test_learned_mapping_reads_fewer_false_successes_on_a_simulated_course():
                           "timestamp": pd.to_datetime(t.timestamp, utc=True)})
     lost = frame.merge(hidden, on=["learner", "timestamp"], how="left", validate="one_to_one")["lost"].to_numpy()
     learned = viewing_evidence(t, vc.catalog, landing="learned")
-    rule = viewing_evidence(t, vc.catalog)
+    rule = viewing_evidence(t, vc.catalog, landing="rule")
     assert learned.landing is not None
 
     def false_share(e):
@@ -158,8 +164,11 @@ def test_learned_mapping_reads_fewer_false_successes_on_a_simulated_course():
         return (success & lost).sum() / success.sum()
 
     assert false_share(learned) < false_share(rule) - 0.02      # 0.31 against 0.33 here
-    # every landed view has a posterior of at least 1/2, every complete view that did not land less
-    post = learned.landing["posterior"][learned.landing["share_bin"], learned.landing["returns"]]
+    # a landed view was never returned to or has a posterior of at least 1/2; a complete view that did
+    # not land was returned to and has a posterior below 1/2
+    ret = learned.landing["returns"]
+    post = learned.landing["posterior"][learned.landing["share_bin"], ret]
     landed = np.isin(learned.labels, ["complete", "struggled"])
-    assert (post[landed] >= 0.5).all()
-    assert (post[np.isin(learned.labels, ["returned", "doubted"])] < 0.5).all()
+    assert ((ret[landed] == 0) | (post[landed] >= 0.5)).all()
+    returned = learned.labels == "returned"
+    assert returned.any() and (ret[returned] > 0).all() and (post[returned] < 0.5).all()

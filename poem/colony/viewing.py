@@ -48,27 +48,33 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
 5. After the landed view every visit of that video is a **review**: no evidence (a review after
    understanding is never a failure).
 
-**Which complete view landed, learned from the log** (``landing="learned"``, opt-in; step 4 above is
-``landing="rule"``, the default). Step 4's rule calls a complete view landed unless the learner comes
-straight back; measured against the simulator's hidden moments of learning, about four complete views in
-ten it calls landed were watched through without understanding (``benchmarks/results/viewing.md``). The
-learned mapping reads two things of every complete view: its **share bin**, the watched share over the
-video's usual finishing share (the median share of its complete views, shrunk toward all videos' with
+**Which complete view landed, learned from the log** (``landing="learned"``, the default; step 4 above is
+``landing="rule"``). Step 4's rule calls a complete view landed unless the learner comes back before
+completing ``return_window`` other videos; a learner who comes back later, or comes back to a video they
+had watched through seeking back, is not asked what the log says of such returns. The learned mapping
+reads two things of every complete view: its **share bin**, the watched share over the video's usual
+finishing share (the median share of its complete views, shrunk toward all videos' with
 ``prior_views``), cut at :data:`SHARE_EDGES`, so that seeking back to re-watch passages (a share above
 the usual) and skipping ahead (below it) are read relative to that video; and its **return**
 (:data:`RETURNS`): the learner never comes back to the video, comes straight back (nothing else in
 between), comes back before completing ``return_window`` other videos for the first time, or comes back
 after moving on. :func:`landing_model` fits a two-class mixture (landed / did not land) to the first
 complete views of all (learner, video) pairs, the class that did not land returning as learners do after
-an *abandoned* visit (a visit that did not land, read from the log itself), everything else learned.
-A complete view then lands when the model gives it a probability of at least 1/2; otherwise it scores 0
-(label ``returned`` when the learner came back, ``doubted`` when not). With fewer than ``min_learn``
-(default 50) first complete views or abandoned visits to learn from, or a model whose landed class
-returns more often than abandoned visits do, the rule of step 4 is used (``ViewingEvidence.landing`` is
-then ``None``). Why it is not the default: on the viewing scenarios of ``benchmarks/bench_viewing.py`` it
-raises the path's prerequisite respect (mean of 20 courses, 0.822 to 0.837) but lowers the precision of
-the contrast graph drawn from the same evidence (``bench_viewing_graph.py``'s courses at confidence 0.8,
-mean 0.89 to 0.82, worst 0.60 to 0.40), and the arrows are what a team acts on.
+an *abandoned* visit (a visit that did not land, read from the log itself), everything else learned:
+nothing says in advance that a quick return is a failure or that a review after moving on is not. A
+complete view the learner never comes back to lands, as in the rule; one they come back to lands when
+the model gives it a probability of at least 1/2, otherwise it did not (``returned``, score 0). With
+fewer than ``min_learn`` (default 50) first complete views or abandoned visits to learn from, or a
+model whose landed class returns more often than abandoned visits do, the rule of step 4 is used
+(``ViewingEvidence.landing`` is then ``None``).
+
+Why the model does not also judge the views nobody came back to (it could, from their share alone):
+on the viewing scenarios of ``benchmarks/bench_viewing.py`` that raised the path's prerequisite respect
+as much (20 courses, three path seeds each: 0.822 with the rule, 0.837 both ways) but cost the contrast
+graph drawn from the same evidence its precision (the courses of ``bench_viewing_graph.py`` with seeds
+0-3, confidence 0.8: mean 0.87 to 0.83, worst course 0.60 to 0.40), whereas judging only the returns
+keeps it (0.87, worst 0.64) with more arcs (13.4 to 16.8 per course). Judging the returns alone raises
+the respect on 18 of the 20 courses. Figures: ``benchmarks/results/viewing.md``.
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
 already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
@@ -114,12 +120,12 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0, landing="rule", min_learn=50)
+                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
 
 #: visit labels, by code (``ViewingEvidence.label``)
 LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
-          "folded", "doubted")
-_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED, _DOUBTED = range(10)
+          "folded")
+_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED = range(9)
 
 #: edges of the watched share relative to the video's usual finishing share (:func:`landing_model`)
 SHARE_EDGES = (0.9, 0.97, 1.03, 1.1, 1.25, 1.5)
@@ -555,9 +561,9 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
 def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, overwatch, struggle,
                       struggle_seeks):
     """The per-learner pass of the learned mapping: until a view lands, a visit below the threshold is
-    abandoned (0), a complete view lands when the landing model says so (P >= 0.5: 1, or ``struggle``
-    when sought back), else it did not (0: ``returned`` when the learner came back, ``doubted``
-    otherwise); after it, reviews (no evidence)."""
+    abandoned (0); a complete view lands (1, or ``struggle`` when sought back) when the learner never
+    comes back to the video or when the landing model says so (P >= 0.5), else it did not (0,
+    ``returned``); after it, reviews (no evidence)."""
     m = item.shape[0]
     label = np.zeros(m, np.int8)
     score = np.full(m, np.nan)
@@ -578,7 +584,7 @@ def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, over
                 label[e] = 3
                 score[e] = 0.0
                 continue
-            if post[sbin[e], ret[e]] >= 0.5:
+            if ret[e] == 0 or post[sbin[e], ret[e]] >= 0.5:
                 done[j] = True
                 if share[e] > overwatch or (struggle_seeks > 0 and seeks[e] >= struggle_seeks):
                     label[e] = 6
@@ -587,7 +593,7 @@ def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, over
                     label[e] = 5
                     score[e] = 1.0
             else:
-                label[e] = 4 if ret[e] > 0 else 9
+                label[e] = 4
                 score[e] = 0.0
     return label, score
 
@@ -759,8 +765,7 @@ def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
     Columns: ``learners`` (distinct viewers), ``visits``, ``length`` (seconds), ``threshold`` (learned
     completion share), ``median_share``, ``completion`` (share of viewers with a landed view: understood
     by the mapping), ``abandonment`` (share of viewers whose every informative visit was abandoned),
-    ``returned`` (share of viewers with a complete view that did not land: labels ``returned`` and
-    ``doubted``), ``reviews`` (review visits).
+    ``returned`` (share of viewers with a complete view that did not land), ``reviews`` (review visits).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"learner": ["a", "b", "b"], "item": ["v"] * 3, "duration": [30.0, 10.0, 100.0],
@@ -779,10 +784,10 @@ def viewing_summary(traces: Traces, catalog=None, **params) -> pd.DataFrame:
 
     viewers = learners_with(vid)
     landed = learners_with(vid & np.isin(ev.label, (_COMPLETE, _STRUGGLED)) & (ev.score >= 0.5))
-    returned = learners_with(vid & np.isin(ev.label, (_RETURNED, _DOUBTED)))
+    returned = learners_with(vid & (ev.label == _RETURNED))
     # viewers whose every informative visit was abandoned: abandoned some, completed none
     abandoned = np.unique(key[vid & (ev.label == _ABANDONED)])
-    other = np.unique(key[vid & np.isin(ev.label, (_RETURNED, _COMPLETE, _STRUGGLED, _DOUBTED))])
+    other = np.unique(key[vid & np.isin(ev.label, (_RETURNED, _COMPLETE, _STRUGGLED))])
     only_abandoned = np.bincount(np.setdiff1d(abandoned, other) % n, minlength=n)
     visits = np.bincount(traces.item[vid], minlength=n)
     reviews = np.bincount(traces.item[vid & (ev.label == _REVIEW)], minlength=n)
