@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from poem.colony.viewing import (RETURNS, SHARE_EDGES, _visit_features, landing_model, viewing_evidence,
-                                 viewing_summary)
+from poem.colony.landing import _visit_features
+from poem.colony.viewing import RETURNS, SHARE_EDGES, landing_model, viewing_evidence, viewing_summary
 from poem.errors import ParameterError
 from poem.simulation.viewing import simulate_viewing
 from poem.traces import Traces
@@ -172,3 +172,12 @@ def test_learned_mapping_reads_fewer_false_successes_on_a_simulated_course():
     assert ((ret[landed] == 0) | (post[landed] >= 0.5)).all()
     returned = learned.labels == "returned"
     assert returned.any() and (ret[returned] > 0).all() and (post[returned] < 0.5).all()
+
+
+def test_docstring_examples():
+    import doctest
+
+    import poem.colony.landing as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 2 and result.failed == 0
