@@ -181,3 +181,146 @@ def test_docstring_examples():
 
     result = doctest.testmod(module)
     assert result.attempted > 2 and result.failed == 0
+
+
+# ------------------------------------------------------------------ the kernels against plain references
+def _reference_features(item, share, info, thr, level, edges, bounds, window):
+    """Plain-Python reading of :func:`_visit_features`' docstring, event by event (no running counters)."""
+    import bisect
+
+    m = len(item)
+    sbin, ret = np.full(m, -1), np.zeros(m, int)
+    first, anchor = np.zeros(m, bool), np.zeros(m, bool)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        full = set()
+        for e in range(lo, hi):
+            if not info[e]:
+                continue
+            j = item[e]
+            if share[e] >= thr[j]:
+                sbin[e] = bisect.bisect_right(list(edges), share[e] / level[j])
+                first[e] = j not in full
+                full.add(j)
+            elif j not in full:
+                anchor[e] = True
+        for e in range(lo, hi):
+            if not info[e]:
+                continue
+            later = [f for f in range(e + 1, hi) if info[f] and item[f] == item[e]]
+            if not later:
+                continue                                            # never back: 0
+            f = later[0]
+            if all(item[k] == item[e] for k in range(e + 1, f)):
+                ret[e] = 1                                          # nothing else in between: straight back
+            else:
+                ret[e] = 2 if first[e + 1:f].sum() < window else 3  # first complete views of others between
+    return sbin, ret, first, anchor
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_visit_features_equal_a_plain_reference_on_random_logs(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 4, 60
+    bounds = np.r_[0, np.sort(rng.choice(np.arange(1, m), 3, replace=False)), m]
+    item = rng.integers(0, n, m)
+    share = rng.choice([0.2, 0.5, 0.79, 0.8, 0.9, 1.0, 1.1, 1.3, 1.6], m)
+    info = rng.random(m) < 0.85
+    thr, level = np.array([0.8, 0.5, 0.8, 0.95]), np.array([1.0, 0.9, 1.1, 1.0])
+    window = int(rng.integers(1, 3))
+    args = (item, share, info, thr, level, np.asarray(SHARE_EDGES), bounds, n, window)
+    got = _visit_features(*args)
+    want = _reference_features(item, share, info, thr, level, SHARE_EDGES, bounds, window)
+    for name, a, b in zip(("sbin", "ret", "first", "anchor"), got, want):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    # the kernel's plain-Python body runs too, without reading or writing past an array's end
+    for a, b in zip(_visit_features.py_func(*args), want):
+        np.testing.assert_array_equal(a, b)
+    assert (got[1] > 0).any() and got[2].any() and got[3].any()   # the logs exercise every feature
+
+
+def test_classify_learned_hand_checked():
+    from poem.colony.landing import _classify_learned
+
+    post = np.full((7, 4), 0.3)
+    post[2, 3] = 0.8                                  # back after moving on from a usual view: landed
+    # learner A: a background tab (no evidence), abandoned, a complete view returned to, the same landed;
+    # learner B: a sought-back view (share above the overwatch share), then a review; then item 1, landed
+    # by the model, with two seeks back
+    item = np.array([0, 0, 0, 0, 0, 0, 1])
+    share = np.array([9.0, 0.2, 1.0, 1.0, 1.3, 1.0, 1.0])
+    seeks = np.array([0, 0, 0, 0, 0, 0, 2])
+    info = np.array([False, True, True, True, True, True, True])
+    sbin = np.array([-1, -1, 2, 2, 5, 2, 2])
+    ret = np.array([0, 1, 1, 0, 0, 0, 3])
+    bounds = np.array([0, 4, 7])
+
+    def run(struggle_seeks):
+        return _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, 2, 1.2, 0.75, struggle_seeks)
+
+    label, score = run(1)
+    # 0 untouched (the rule labels it), 3 abandoned, 4 returned, 5 complete, 6 struggled, 7 review
+    assert label.tolist() == [0, 3, 4, 5, 6, 7, 6]
+    np.testing.assert_array_equal(score, [np.nan, 0.0, 0.0, 1.0, 0.75, np.nan, 0.75])
+    # seeks only count when struggle_seeks is set: with 0, the last view is a plain landed one
+    label0, score0 = run(0)
+    assert label0.tolist() == [0, 3, 4, 5, 6, 7, 5] and score0[6] == 1.0
+
+
+def test_finishing_levels_hand_checked():
+    from poem.colony.landing import _finishing_levels
+
+    # video 0: complete views 0.9, 1.0, 1.2 (0.3 abandoned, 2.0 a background tab: neither counts);
+    # video 1: 0.8 (exactly the threshold), 0.85 and 1.5 (exactly the background share): all count;
+    # video 2: never watched. Median of all complete views: 0.95; two pseudo-views pull toward it
+    share = np.array([0.9, 1.0, 1.2, 0.3, 2.0, 0.8, 0.85, 1.5, np.nan])
+    item = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1])
+    level = _finishing_levels(share, item, np.full(3, 0.8), 3, 2.0, 1.5)
+    np.testing.assert_allclose(level, [(3 * 1.0 + 2 * 0.95) / 5, (3 * 0.85 + 2 * 0.95) / 5, 0.95])
+    # no complete view at all: every video's usual finishing share is the full length
+    np.testing.assert_array_equal(_finishing_levels(np.array([0.1, np.nan]), np.array([0, 1]), np.full(2, 0.8),
+                                                    2, 2.0, 1.5), [1.0, 1.0])
+
+
+def test_landing_model_start_and_first_em_step_by_hand():
+    # three first complete views in share bin 2 never returned to, two in bin 5 returned to straight away;
+    # three abandoned visits, two followed by a straight return
+    sbin = np.array([2, 2, 2, 5, 5, -1, -1, -1])
+    ret = np.array([0, 0, 0, 1, 1, 1, 1, 0])
+    first = np.array([1, 1, 1, 1, 1, 0, 0, 0], bool)
+    anchor = ~first
+    r_lost = np.array([1 + 1, 2 + 1, 0 + 1, 0 + 1]) / (3 + 4)       # the anchors' returns, plus one each
+    # the start (no EM step): views nobody came back to look landed (plus one per bin), the others not
+    m0 = landing_model(sbin, ret, first, anchor, min_learn=1, n_iter=0)
+    s_land0 = np.r_[0.1, 0.1, 0.4, 0.1, 0.1, 0.1, 0.1]              # (3 + 1) / (3 + 7) in bin 2
+    s_lost0 = np.r_[1, 1, 1, 1, 1, 3, 1] / 9                          # (2 + 1) / (2 + 7) in bin 5
+    r_land0 = np.r_[0.9, 0.1 / 3, 0.1 / 3, 0.1 / 3]
+    np.testing.assert_allclose(m0["return_lost"], r_lost)
+    np.testing.assert_allclose(m0["share_landed"], s_land0)
+    np.testing.assert_allclose(m0["share_lost"], s_lost0)
+    np.testing.assert_allclose(m0["return_landed"], r_land0)
+    g20 = 0.4 * 0.9 / (0.4 * 0.9 + (1 / 9) * (2 / 7))              # P(landed | bin 2, never back), pi = 1/2
+    g51 = 0.1 * (0.1 / 3) / (0.1 * (0.1 / 3) + (3 / 9) * (3 / 7))   # P(landed | bin 5, straight back)
+    assert m0["pi"] == 0.5 and m0["posterior"][2, 0] == pytest.approx(g20)
+    assert m0["posterior"][5, 1] == pytest.approx(g51)
+    # one EM step: the views weighted by those posteriors, half a pseudo-count per cell
+    m1 = landing_model(sbin, ret, first, anchor, min_learn=1, n_iter=1)
+    wa, wb = 3 * g20 + 2 * g51, 3 * (1 - g20) + 2 * (1 - g51)
+    assert m1["pi"] == pytest.approx(wa / 5)
+    assert m1["share_landed"][2] == pytest.approx((3 * g20 + 0.5) / (wa + 3.5))
+    assert m1["share_lost"][5] == pytest.approx((2 * (1 - g51) + 0.5) / (wb + 3.5))
+    assert m1["return_landed"][0] == pytest.approx((3 * g20 + 0.5) / (wa + 2.0))
+    assert m1["return_landed"][1] == pytest.approx((2 * g51 + 0.5) / (wa + 2.0))
+    np.testing.assert_allclose(m1["return_lost"], r_lost)            # fixed: read from the anchors
+
+
+def test_landing_model_needs_min_learn_views_and_anchors():
+    rng = np.random.default_rng(3)
+
+    def fit(n_views, n_anchors):
+        sbin = np.r_[np.where(rng.random(n_views) < 0.7, 2, 5), np.full(n_anchors, -1)]
+        ret = np.r_[np.where(sbin[:n_views] == 2, 0, 1), np.where(rng.random(n_anchors) < 0.6, 1, 0)]
+        first = np.r_[np.ones(n_views, bool), np.zeros(n_anchors, bool)]
+        return landing_model(sbin, ret, first, ~first)          # the default min_learn: 50 of each
+
+    assert fit(50, 50) is not None
+    assert fit(49, 50) is None and fit(50, 49) is None
