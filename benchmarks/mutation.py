@@ -295,6 +295,34 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "`200`: constant 200 -> 201"):
         "the default number of iterations is a budget, not a specified value: 200 or 201 reach the same "
         "optimum on the tests' matrices, and the exact solver covers the small ones",
+    # fifth pass
+    ("cond_success", "conditional_concentration", "rho = float(np.clip(num / den, 1e-3, 1.0)) if den > 0 else 1.0",
+     "`np.clip(num / den, 1e-3, 1.0) @41`: constant 1.0 -> 2.0"):
+        "any rho >= 0.5 gives c = 1/rho - 1 <= 1, which the floor MIN_CONCENTRATION = 1 lifts to 1: rho capped "
+        "at 1 or at 2, the function returns 1.0 for every rho above 0.5 either way",
+    ("cond_success", "conditional_success", "if len(mastered) == 1:", "`len(mastered) == 1 @24`: constant 1 -> 0"):
+        "mastered is never empty here (None was returned before), so the mutant always takes the general "
+        "branch; with one condition the argmax over its single row is 0 in every column, so a[best, cols] = "
+        "a[0] and r[best, cols] = r[0]: the values of the shortcut",
+    ("viewing", "apply_viewing", 'w = weights.get("video", 1.0)', '`weights.get("video", 1.0) @29`: constant 1.0 -> 2.0'):
+        "the default weight (no video kind weighed) is only compared with 1.0 (`w < 1.0`): 1.0 and 2.0 both "
+        "skip the shrinkage",
+    ("viewing", "apply_viewing", "if wq < 1.0:", "`wq < 1.0 @12`: constant 1.0 -> 2.0"):
+        "it adds the shrinkage with weight exactly 1.0 (the only weight in [1, 2): weights are clipped to "
+        "[0.1, 1]), mastery + 1.0 * (s - mastery), which is s: exactly for s within a factor 2 of mastery "
+        "(Sterbenz), else within one rounding, and never across the mastery threshold",
+    ("viewing", "_fold_visits", "if traces.video is None or n == 0:", "`n == 0 @36`: constant 0 -> 1"):
+        "with one event nothing can fold: the general path finds no continued run and returns the same "
+        "share, the seeks with NaN as 0, and no folded event",
+    ("viewing", "_classify", "pending = np.full(n, -1, np.int64)     # complete view waiting for its verdict",
+     "`-1 @26`: constant 1 -> 2"):
+        "a sentinel only compared with 0 (p >= 0; resets write -1): any negative value works",
+    ("viewing", "viewing_summary",
+     "landed = learners_with(vid & np.isin(ev.label, (_COMPLETE, _STRUGGLED)) & (ev.score >= 0.5))",
+     "`vid & np.isin(ev.label, (_COMPLETE, _STRUGGLED)...`: & -> |"):
+        "complete and struggled labels are only given to unfolded video visits (a subset of vid), and among "
+        "the video visits the scores >= 0.5 are exactly those views (abandoned and returned score 0, the "
+        "other labels none; struggle_score >= 0.5): (vid | X) & S = vid & S = vid & X & S",
 }
 
 #: surviving mutants that are explained but NOT equivalent: the mutant changes a result no test pins, and

@@ -381,3 +381,134 @@ def test_l1_logistic_row_weights_zero_means_absent():
     # no row at all: nothing to fit, everything stays at 0 (not NaN)
     beta, b0 = l1_logistic(X, y, lam=0.01, weights=np.zeros(80))
     assert beta.tolist() == [0.0, 0.0, 0.0] and b0 == 0.0
+
+
+_M64 = (1 << 64) - 1
+
+
+def _splitmix64_finaliser(z):
+    """splitmix64's output function on a Python int (a reference written from the published algorithm)."""
+    z = (z + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def test_learner_split_is_the_documented_keyed_hash():
+    import hashlib
+
+    from poem.ordering.contrast import _mix64, learner_split
+
+    # the published first output of splitmix64 seeded with 0 anchors the reference
+    assert _splitmix64_finaliser(0) == 0xE220A8397B1DCDAF
+    z = np.array([0, 1, 2 ** 63, _M64], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        assert _mix64(z).tolist() == [_splitmix64_finaliser(int(v)) for v in z.tolist()]
+    # the halves and the priorities of the docstring, from a plain-Python reference of the hash
+    ids = ["u1", "u2", "ann", 7, "éva"]
+    halves, priority = learner_split(ids, 3, random_state=5)
+    seed = int(np.random.default_rng(5).integers(0, 2 ** 63 - 1)).to_bytes(8, "little")
+    for k, x in enumerate(ids):
+        key = int.from_bytes(hashlib.blake2b(str(x).encode(), digest_size=8, key=seed).digest(), "little")
+        for b in range(3):
+            top = _splitmix64_finaliser((key + (2 * b + 1) * 0x9E3779B97F4A7C15) & _M64) >> 63
+            assert bool(halves[b, k]) == (top == 1), (b, x)
+        assert priority[k] == (_splitmix64_finaliser(key ^ 0x5851F42D4C957F2D) >> 11) * 2.0 ** -53
+    # and the halves are halves: about half of 4000 learners in each
+    many, _ = learner_split([f"u{k}" for k in range(4000)], 4, random_state=0)
+    assert np.all(np.abs(many.mean(axis=1) - 0.5) < 0.03)
+
+
+def test_contrast_defaults_are_the_documented_ones():
+    est = ContrastGraph()
+    assert (est.alpha, est.n_resamples, est.min_confidence, est.min_support, est.min_strength, est.mastery,
+            est.need, est.min_order) == (0.4, 20, 0.7, 20, 0.5, 0.5, 1, 0.6)
+    assert (est.level, est.acyclic, est.max_candidates, est.max_learners, est.random_state) == \
+        (True, True, 40, 5000, 0)
+
+
+def _contrast_frame(groups):
+    """Learners given as (has_a, b_outcome): with a mastered first (a passed, then one attempt on b) or not
+    (one attempt on b only)."""
+    rows = []
+    for k, (has_a, ok) in enumerate(groups):
+        if has_a:
+            rows.append((f"u{k:03d}", "a", 2 * k, 1.0))
+        rows.append((f"u{k:03d}", "b", 2 * k + 1, float(ok)))
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    return frame
+
+
+def test_min_support_boundary_and_the_strength_by_hand():
+    # 20 learners attempt b with a mastered (16 pass), 20 without (4 pass): exactly min_support = 20 on each
+    # side of the contrast. Unpenalised (alpha 0), no level covariate: the coefficient is the log odds ratio
+    # ln(16/4) - ln(4/16) = 2 ln 4
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    kw = dict(alpha=0.0, level=False, n_resamples=0, min_order=0.0, random_state=0)
+    at = ContrastGraph(min_support=20, **kw).fit(traces)
+    a, b = list(at.items_).index("a"), list(at.items_).index("b")
+    assert at.support_[a, b] == 20
+    assert at.strength_[a, b] == pytest.approx(2 * np.log(4), abs=1e-3)
+    assert list(at.graph_.edges) == [("a", "b")]
+    # one learner short on either side: no contrast is drawn
+    above = ContrastGraph(min_support=21, **kw).fit(traces)
+    assert above.strength_[a, b] == 0.0 and above.graph_.number_of_edges() == 0
+
+
+def test_learner_cap_keeps_exactly_max_learners_of_lowest_priority(monkeypatch):
+    import poem.ordering.contrast as contrast
+
+    # 10 learners; the even ones pass a then attempt b, the odd ones attempt b only; b passed by 0, 3, 8, 9
+    groups = [(k % 2 == 0, k in (0, 3, 8, 9)) for k in range(10)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    # priorities fixed: the 4 lowest are learners 0, 3, 4, 7 (the fifth lowest, 8, sets the cut)
+    prio = np.array([0.05, 0.9, 0.8, 0.1, 0.2, 0.95, 0.85, 0.3, 0.4, 0.6])
+    real = contrast.learner_split
+    monkeypatch.setattr(contrast, "learner_split", lambda ids, b, rs: (real(ids, b, rs)[0], prio))
+    seen = []
+    real_screen = contrast._screen
+
+    def spy(X, y, cols, k):
+        seen.append((X.copy(), y.copy()))
+        return real_screen(X, y, cols, k)
+
+    monkeypatch.setattr(contrast, "_screen", spy)
+    est = ContrastGraph(max_learners=4, min_support=1, min_order=0.0, n_resamples=0, level=False).fit(traces)
+    a = list(est.items_).index("a")
+    (X, y), = seen   # only b has a contrast to fit (a is always passed)
+    # rows of learners 0, 3, 4, 7, in learner order: a mastered for 0 and 4; b passed by 0 and 3
+    assert X[:, a].tolist() == [True, False, True, False] and y.tolist() == [1.0, 1.0, 0.0, 0.0]
+    # the support still counts every learner
+    assert est.support_[a, list(est.items_).index("b")] == 5
+
+
+def test_level_covariate_is_the_laplace_smoothed_rate_on_the_other_items():
+    from poem.ordering.contrast import _Design
+
+    # u: a failed then passed, c passed, then b failed then passed. For b's rows (both attempts, up to
+    # the first success) a and c are mastered, and u's level leaves b out: 2 successes in 3 attempts,
+    # smoothed (2 + 1) / (3 + 2) = 0.6, logit ln 1.5
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "a", "c", "b", "b"], "score": [0.0, 1.0, 1.0, 0.0, 1.0],
+                          "timestamp": pd.to_datetime(range(5), unit="h", utc=True)})
+    t = Traces.from_frame(frame)
+    design = _Design(t.learner, t.item, t.score, t.trail_bounds(), t.n_items, 0.5, 1)
+    X, y, lrn, level = design.rows(list(t.items).index("b"))
+    assert y.tolist() == [0.0, 1.0] and lrn.tolist() == [0, 0]
+    assert X.tolist() == [[True, False, True], [True, False, True]]    # items a, b, c
+    np.testing.assert_allclose(level, [np.log(1.5)] * 2)
+
+
+def test_l1_logistic_weights_are_relative_and_vanishing_weights_are_none():
+    rng = np.random.default_rng(1)
+    X = rng.random((60, 2))
+    y = (rng.random(60) < 1 / (1 + np.exp(-(3 * X[:, 0] - 1.5)))).astype(float)
+    base = l1_logistic(X, y, lam=0.01)
+    tiny = l1_logistic(X, y, lam=0.01, weights=np.full(60, 1e-300))
+    np.testing.assert_allclose(tiny[0], base[0], atol=1e-9)
+    assert tiny[1] == pytest.approx(base[1], abs=1e-9)
+    # weights that vanish in floating point (subnormal: their share of each row's curvature rounds to 0)
+    # are zero weights: no data, the zero fit, never NaN
+    coef, b0 = l1_logistic(X, y, lam=0.01, weights=np.full(60, 5e-324))
+    assert coef.tolist() == [0.0, 0.0] and b0 == 0.0

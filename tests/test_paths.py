@@ -489,3 +489,67 @@ def test_steps_evidence_for_and_against_by_hand(chain_model):
         assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in order[:k]))
         assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in order[:k]))
     assert (steps["evidence_against"].iloc[1:] > 0).all()
+
+
+def test_aco_heuristic_is_one_plus_the_teacher_prior(monkeypatch):
+    import poem.paths as paths
+
+    seen = {}
+    real = paths.aco_order
+
+    def spy(W, **kw):
+        seen.update(kw)
+        return real(W, **kw)
+
+    monkeypatch.setattr(paths, "aco_order", spy)
+    rows = [(f"u{k}", item, t, 1.0) for k in range(3) for t, item in enumerate(["s1", "s3", "s2"])]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill(prior=["s1", "s2"]).fit(Traces.from_frame(frame))
+    learning_path(model, method="aco", rng=0, n_ants=2, n_iterations=1)
+    # rows s1, s2, s3, then the start; the syllabus arcs start -> s1 and s1 -> s2 weigh 2, every other 1
+    np.testing.assert_array_equal(seen["heuristic"], [[1, 2, 1], [1, 1, 1], [1, 1, 1], [2, 1, 1]])
+    # without a prior there is no heuristic (every arc alike)
+    plain = ManHill().fit(Traces.from_frame(frame))
+    seen.clear()
+    learning_path(plain, method="aco", rng=0, n_ants=2, n_iterations=1)
+    assert seen["heuristic"] is None
+
+
+def _b_needs_a(n_learners=400, seed=0, success=1.0, failure=0.0):
+    """b needs a (as the contrast module's example): learners meet a and b in a random order, twice."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_learners):
+        order = ["a", "b"] if rng.random() < 0.5 else ["b", "a"]
+        has_a = False
+        for day, item in enumerate(order * 2):
+            ok = (rng.random() < 0.9) if (item == "a" or has_a) else (rng.random() < 0.1)
+            has_a = has_a or (item == "a" and ok)
+            rows.append((f"u{k}", item, day, success if ok else failure))
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="D", utc=True)
+    return frame
+
+
+def test_contrast_graph_uses_the_given_traces_and_keeps_every_colony_item():
+    frame = _b_needs_a()
+    extra = pd.DataFrame({"learner": "u0", "item": "c", "score": 1.0,
+                          "timestamp": pd.to_datetime(["2030-01-01"], utc=True)})
+    model = ManHill().fit(Traces.from_frame(pd.concat([frame, extra], ignore_index=True)))
+    assert sorted(prerequisite_graph(model, n_resamples=4).edges) == [("a", "b")]   # from the colony's state
+    # traces given: the graph is theirs (here only a's and c's events: no contrast), every colony item a node
+    only_a = Traces.from_frame(pd.concat([frame[frame["item"] == "a"], extra], ignore_index=True))
+    graph = prerequisite_graph(model, traces=only_a, n_resamples=4)
+    assert sorted(graph.nodes) == ["a", "b", "c"] and graph.number_of_edges() == 0
+    assert sorted(prerequisite_graph(None, traces=Traces.from_frame(frame), n_resamples=4).edges) == [("a", "b")]
+
+
+def test_contrast_graph_reads_success_at_the_colony_mastery():
+    # successes score 0.7 and failures 0.1: at the colony's mastery 0.8 nothing is ever passed (no contrast);
+    # at 0.6 the arc a -> b shows; an explicit mastery option wins over the colony's
+    traces = Traces.from_frame(_b_needs_a(success=0.7, failure=0.1))
+    strict = ManHill(mastery=0.8).fit(traces)
+    assert prerequisite_graph(strict, n_resamples=4).number_of_edges() == 0
+    assert sorted(prerequisite_graph(strict, n_resamples=4, mastery=0.6).edges) == [("a", "b")]
+    assert sorted(prerequisite_graph(ManHill(mastery=0.6).fit(traces), n_resamples=4).edges) == [("a", "b")]

@@ -509,6 +509,22 @@ def test_conditional_concentration_by_hand():
     assert conditional_concentration(a, s, tries, first, min_attempts=40) == pytest.approx(1 / (num / den) - 1)
 
 
+def test_conditional_concentration_of_single_attempt_pairs_is_the_floor():
+    from poem.colony.conditional import MIN_CONCENTRATION, conditional_concentration
+
+    # with min_attempts 1, pairs of one attempt each enter; one attempt has no spread beyond the binomial
+    # noise to measure (the denominator, a sum of mu (1 - mu) (1 - 1/a), is 0): c is the floor, as with no
+    # pair. Here the pair's success sits above mu = (3 + 1) / (3 + 2) = 0.8, its numerator
+    # (1 - 0.8)^2 - 0.8 * 0.2 = -0.12 is negative: a ratio -0.12 / 0 would read as "no spread at all"
+    a = np.array([[0, 1], [0, 0]])
+    s = np.array([[0.0, 1.0], [0.0, 0.0]])
+    tries, first = np.array([0, 3]), np.array([0.0, 3.0])
+    assert conditional_concentration(a, s, tries, first, min_attempts=1) == MIN_CONCENTRATION
+    # the same pair with two attempts (both passed) has a spread to measure: num = 0.04 - 0.08 < 0, rho at
+    # its floor 1e-3, c = 999
+    assert conditional_concentration(2 * a, 2 * s, tries, first, min_attempts=1) == pytest.approx(999.0)
+
+
 def test_passes_needed_by_hand():
     from poem.colony.calibration import _passes_needed
 

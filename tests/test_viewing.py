@@ -428,3 +428,104 @@ def test_a_background_tab_is_a_viewer_but_not_an_abandonment():
     row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["a"]
     assert row["learners"] == 4
     assert row["completion"] == pytest.approx(2 / 4) and row["abandonment"] == pytest.approx(1 / 4)
+
+
+def test_a_video_event_with_a_watched_share_gives_viewing_evidence_whatever_its_score():
+    # a video event with seconds watched is read as a visit (the player's record), even when it carries a
+    # score of its own: 90 s of the 100 s video a is a complete view (1.0), not its score 0.2; 10 s of b is
+    # abandoned (0.0), not its score 1.0. Without seconds watched the score stays (a graded video).
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0, 0.2), ("u", "b", "2024-01-01 10:10", 20.0, 1.0),
+                 ("u", "c", "2024-01-01 10:20", np.nan, 0.7)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0)
+    assert ev.labels.tolist() == ["complete", "abandoned", "other"]
+    assert ev.score.tolist() == [1.0, 0.0, 0.7]
+    assert ev.is_video.tolist() == [True, True, False]
+
+
+def test_a_view_that_did_not_land_never_lands_later_without_a_new_complete_view():
+    # return_window 1. a complete (pending); back on a before completing anything else: it did not land
+    # (returned), and this visit (10 %) is abandoned; b completed; a again at 20 %: a re-watch before any
+    # landed view of a, so abandoned (a failure), not a review of an understood video
+    t = _traces([("u", "a", "2024-01-01 10:00", 99.0), ("u", "a", "2024-01-01 10:05", 10.0),
+                 ("u", "b", "2024-01-01 10:10", 190.0), ("u", "a", "2024-01-01 10:20", 20.0)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=1)
+    assert ev.labels.tolist() == ["returned", "abandoned", "complete", "abandoned"]
+    assert ev.score.tolist() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_visits_fold_per_video_after_a_visit_of_another_video():
+    # the events of a visit carry video fields: a (one event), then b in two events 1 min apart: b's
+    # events are one visit held by the last one (190 / 200 covered), the first one folded
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
+                                                       "2024-01-01 10:06"], utc=True),
+                          "covered": [95.0, 20.0, 190.0]})
+    ev = viewing_evidence(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    assert ev.labels.tolist() == ["complete", "folded", "complete"]
+    assert ev.score[0] == 1.0 and np.isnan(ev.score[1]) and ev.score[2] == 1.0
+
+
+def test_sub_second_visits_still_give_a_length_and_zero_second_visits_none():
+    # no catalogue, no told length: the 90th percentile of the seconds watched, (0.2, 0.6) -> 0.56 s;
+    # a video whose every visit lasted 0 s has no length (its shares are unknown)
+    from poem.colony.viewing import video_lengths
+
+    t = _traces([("u", "v", "2024-01-01 10:00", 0.2), ("w", "v", "2024-01-01 10:00", 0.6),
+                 ("u", "z", "2024-01-01 10:10", 0.0), ("w", "z", "2024-01-01 10:10", 0.0)])
+    _, length = video_lengths(t)
+    assert length[0] == pytest.approx(0.56) and np.isnan(length[1])
+
+
+def test_unsplittable_shares_use_the_documented_fallback_threshold():
+    # one usable share (or all equal): no split to learn; every video's threshold is 0.8, within the bounds
+    assert completion_thresholds(np.array([0.9]), np.array([0]), 2).tolist() == [0.8, 0.8]
+    assert completion_thresholds(np.array([0.5, 0.5]), np.array([0, 1]), 2).tolist() == [0.8, 0.8]
+    assert completion_thresholds(np.array([0.9]), np.array([0]), 1, max_threshold=0.7).tolist() == [0.7]
+    # so a lone visit of 85 % is a complete view, one of 75 % abandoned
+    for watched, label in ((85.0, "complete"), (75.0, "abandoned")):
+        ev = viewing_evidence(_traces([("u", "a", "2024-01-01 10:00", watched)]), CATALOG, return_window=0)
+        assert ev.labels.tolist() == [label]
+
+
+def test_struggle_score_bounds():
+    t = _traces([("u", "a", "2024-01-01 10:00", 140.0)])
+    for bad in (0.49, 1.01, 2.0):
+        with pytest.raises(ParameterError, match="struggle_score"):
+            viewing_evidence(t, CATALOG, struggle_score=bad)
+    for ok in (0.5, 1.0):   # both ends allowed: an overwatched complete view scores exactly that
+        ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0, struggle_score=ok)
+        assert ev.labels.tolist() == ["struggled"] and ev.score.tolist() == [ok]
+
+
+def test_background_tabs_do_not_move_the_learned_thresholds():
+    # background tabs (share above background_share) give no evidence: adding 40 of them to a video's
+    # shares leaves every learned threshold as it was
+    rng = np.random.default_rng(4)
+    share = np.r_[rng.uniform(0.02, 0.3, 60), rng.uniform(0.85, 1.0, 60)]
+    item = np.r_[np.zeros(60, int), np.ones(60, int)]
+    base = completion_thresholds(share, item, 2)
+    tabs = completion_thresholds(np.r_[share, np.full(40, 8.0)], np.r_[item, np.zeros(40, int)], 2)
+    np.testing.assert_array_equal(tabs, base)
+
+
+def test_a_catalogue_length_under_a_second_is_a_length():
+    # any positive number of seconds is a length (a 0.5 s clip): read, not refused, not left unknown
+    t = _traces([("u", "a", "2024-01-01 10:00", 0.45)])
+    catalog = pd.DataFrame({"item": ["a"], "kind": ["video"], "length": [0.5]})
+    np.testing.assert_allclose(watched_share(t, catalog), [0.9])
+
+
+def test_summary_counts_a_visit_told_by_several_events_once_and_rates_a_single_viewer():
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
+                                                       "2024-01-01 10:06"], utc=True),
+                          "covered": [95.0, 20.0, 190.0]})
+    table = viewing_summary(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    assert table.loc["b", "visits"] == 1 and table.loc["a", "visits"] == 1
+    # one viewer each: a's complete view did not land (back on a before another completion), b's was
+    # abandoned: each rate is that viewer's, 1.0
+    t = _traces([("u", "a", "2024-01-01 10:00", 99.0), ("u", "a", "2024-01-01 10:05", 10.0),
+                 ("w", "b", "2024-01-01 10:00", 20.0)])
+    table = viewing_summary(t, CATALOG, threshold=0.8, return_window=1)
+    assert table.loc["a", "returned"] == 1.0 and table.loc["a", "completion"] == 0.0
+    assert table.loc["b", "abandonment"] == 1.0 and table.loc["b", "learners"] == 1

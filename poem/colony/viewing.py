@@ -50,7 +50,8 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
 already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
-quizzes with scores. :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
+quizzes with scores. A video event *with* seconds watched is a visit and gives viewing evidence, whatever
+score it also carries (what the player recorded of the visit is what the mapping reads). :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
 later success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that
 relative weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
 
@@ -186,7 +187,8 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
     column every item is a candidate and events that carry a score are left alone. ``length`` is the
     catalogue's ``length`` (seconds) when present and positive, else the median of the positive lengths
     the item's events carry (``traces.video["length"]``), else the 90th percentile of the item's seconds
-    watched per visit (:func:`watched_seconds`; NaN when there are none).
+    watched per visit (:func:`watched_seconds`; NaN when there are none, or when that percentile is 0 s: a
+    video nobody played has no length to read, however short the visits are otherwise).
     """
     n = traces.n_items
     frame = _catalog_frame(traces, catalog)
@@ -303,6 +305,10 @@ def completion_thresholds(share: np.ndarray, item: np.ndarray, n_items: int, *, 
                           min_threshold: float = 0.3, max_threshold: float = 0.95,
                           background_share: float = 3.0) -> np.ndarray:
     """Per-item completion threshold learned from the watched shares (see the module docstring, step 3).
+
+    When the usable shares of the whole course cannot be split (fewer than two distinct values), every
+    video's threshold is 0.8 (four fifths watched is a complete view, the fixed threshold of the examples),
+    kept within ``[min_threshold, max_threshold]``.
 
     >>> rng = np.random.default_rng(0)
     >>> short = np.r_[rng.uniform(0.02, 0.3, 100), rng.uniform(0.93, 1.0, 100)]     # 3-minute video
