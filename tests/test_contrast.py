@@ -512,3 +512,12 @@ def test_l1_logistic_weights_are_relative_and_vanishing_weights_are_none():
     # are zero weights: no data, the zero fit, never NaN
     coef, b0 = l1_logistic(X, y, lam=0.01, weights=np.full(60, 5e-324))
     assert coef.tolist() == [0.0, 0.0] and b0 == 0.0
+
+
+def test_confidence_counts_refits_that_exceed_min_strength_strictly():
+    # a penalty so large that every coefficient is exactly 0, on the full data and in every half: with
+    # min_strength 0 no refit *exceeds* it, so every confidence is 0 (a zero coefficient draws no arc)
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    est = ContrastGraph(alpha=1e3, min_strength=0.0, n_resamples=4, level=False, min_order=0.0,
+                        min_support=1, random_state=0).fit(Traces.from_frame(_contrast_frame(groups)))
+    assert not est.strength_.any() and not est.confidence_.any() and est.graph_.number_of_edges() == 0

@@ -445,6 +445,10 @@ def test_items_error_names_at_most_five_unknown_items():
     with pytest.raises(ParameterError) as info:
         learning_path(ManHill().fit(Traces.from_frame(frame)), items=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
     assert "q5" in str(info.value) and "q6" not in str(info.value)
+    # the same for a start history: its first five unknown ids are named, not more
+    with pytest.raises(ParameterError, match="start history") as info:
+        learning_path(ManHill().fit(Traces.from_frame(frame)), start=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
+    assert "q5" in str(info.value) and "q6" not in str(info.value)
 
 
 def test_remaining_path_steps_start_from_the_last_history_item(chain_model):

@@ -337,3 +337,14 @@ def test_small_helpers_by_hand():
     # intercept, slope, then one hinge per knot
     assert _calibration_basis(np.array([0.0, 2.0]), np.array([1.0])).tolist() == [[1.0, 0.0, 0.0],
                                                                                 [1.0, 2.0, 1.0]]
+
+
+def test_validation_share_is_the_hash_bucket_rule():
+    import zlib
+
+    # a learner validates when CRC-32(id) mod 1000 < round(1000 share): share 0 puts nobody there, 1 everyone
+    ids = np.array([f"L{k}" for k in range(5000)], dtype=object)
+    bucket = np.array([zlib.crc32(x.encode()) % 1000 for x in ids])
+    assert (bucket == 0).any()                    # the boundary bucket is met by these ids
+    assert not validation_share(ids, 0.0).any() and validation_share(ids, 1.0).all()
+    np.testing.assert_array_equal(validation_share(ids, 0.2), bucket < 200)

@@ -549,6 +549,14 @@ def test_em_stops_on_its_tolerance_not_its_iteration_cap():
     assert not np.array_equal(a.learn, c.learn)
 
 
+def test_calibrate_documented_em_budget():
+    import inspect
+
+    # the documented defaults: at most 30 EM iterations, stopping when no rate moves by 1e-4
+    params = inspect.signature(calibrate).parameters
+    assert (params["n_iter"].default, params["tol"].default) == (30, 1e-4)
+
+
 def test_simulate_bkt_default_attempts_and_layout():
     item, score, bounds = simulate_bkt(2, 3, guess=0.2, slip=0.1, rng=np.random.default_rng(0))
     assert len(item) == 2 * 3 * 6 and bounds.tolist() == [0, 18, 36]

@@ -275,6 +275,10 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         Cap on the passes asked for.
     shrink : float
         Pseudo-sequences pulling every item toward the course-wide rates.
+    n_iter : int, default 30
+        EM iterations at most.
+    tol : float, default 1e-4
+        The EM stops when no rate moved by ``tol`` or more in an iteration.
     kinds : array of int, optional
         The kind of each item (:func:`kind_codes`: quiz, exam, video... from the catalogue): items are
         then pulled toward the rates of their kind instead of the course's, so that a course mixing

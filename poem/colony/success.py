@@ -198,7 +198,8 @@ def _sigmoid(z):
 
 
 def validation_share(learners, share: float = 0.2) -> np.ndarray:
-    """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights.
+    """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights: those whose
+    CRC-32 mod 1000 is below ``round(1000 * share)`` (share 0: nobody, 1: everyone).
 
     >>> validation_share(np.array(["a", "b", "c", "d"], dtype=object), 0.5).tolist()
     [False, False, False, True]
