@@ -519,7 +519,7 @@ def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, method: str
     the colony is a node, even one the given ``traces`` lack. Measured on both
     public courses and the scenario family of ``benchmarks/bench_graph.py``; see
     ``benchmarks/results/graph.md``. ``options`` go to ``ContrastGraph`` (``alpha``, ``n_resamples``,
-    ``min_support``, ``min_strength``, ...); ``rng`` seeds the resamples.
+    ``min_support``, ``min_strength``, ...); ``rng`` (default 0) seeds the resamples.
 
     ``method="precedence"`` is the earlier graph, evidence of *order* only: an arc i→j wherever the
     precedence z-score of i before j reaches ``threshold``, at least ``min_ratio`` of the learners who

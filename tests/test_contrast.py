@@ -241,6 +241,9 @@ def test_order_share_by_hand():
     assert share == pytest.approx([2 / 3, 1 / 2])
     # too few learners mastered both: no evidence against the order
     assert _order_share(first, 2, np.array([0, 1]), min_both=3) == pytest.approx([2 / 3, 1.0])
+    # one learner mastered both (learner 0: a at 0, j at 3): the share is that learner's, 1
+    assert _order_share(first[[0, 3]], 2, np.array([0]), min_both=1) == pytest.approx([1.0])
+    assert _order_share(first[[2, 3]], 2, np.array([0]), min_both=1) == pytest.approx([0.0])
 
 
 def test_an_item_mastered_mostly_after_the_target_is_not_its_prerequisite():
@@ -521,3 +524,78 @@ def test_confidence_counts_refits_that_exceed_min_strength_strictly():
     est = ContrastGraph(alpha=1e3, min_strength=0.0, n_resamples=4, level=False, min_order=0.0,
                         min_support=1, random_state=0).fit(Traces.from_frame(_contrast_frame(groups)))
     assert not est.strength_.any() and not est.confidence_.any() and est.graph_.number_of_edges() == 0
+
+
+def test_the_floor_draws_no_arc_where_the_coefficient_is_zero():
+    # arcs where the coefficient *exceeds* min_coef (0): a penalty that zeroes every coefficient draws none,
+    # and on a chain every drawn arc has a positive coefficient (item d, needed by nobody, gets none)
+    traces = Traces.from_frame(simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=300))
+    assert sparse_logistic_graph(traces, alpha=1e3).number_of_edges() == 0
+    floor = sparse_logistic_graph(traces)
+    assert floor.number_of_edges() > 0 and all(d["strength"] > 0 for _, _, d in floor.edges(data=True))
+    # no resampling in the floor: every arc's confidence is 1
+    assert all(d["confidence"] == 1.0 for _, _, d in floor.edges(data=True))
+
+
+def test_floor_documented_defaults():
+    import inspect
+
+    params = inspect.signature(sparse_logistic_graph).parameters
+    assert {k: params[k].default for k in ("alpha", "min_coef", "min_support", "mastery", "need")} == \
+        {"alpha": 1.0, "min_coef": 0.0, "min_support": 10, "mastery": 0.5, "need": 1}
+
+
+@pytest.mark.parametrize("kw", [dict(min_confidence=1.0), dict(min_confidence=0.0), dict(mastery=1.0),
+                                dict(mastery=0.0), dict(min_order=1.0), dict(min_order=0.0), dict(max_learners=1),
+                                dict(max_candidates=1), dict(min_support=1), dict(need=1), dict(alpha=0.0),
+                                dict(min_strength=0.0), dict(n_resamples=0)])
+def test_each_parameter_boundary_is_accepted(kw):
+    # the ends of each documented range are valid values: the fit runs
+    traces = Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=30))
+    est = ContrastGraph(**kw).fit(traces)
+    assert est.strength_.shape == (2, 2)
+
+
+def test_too_many_events_error_names_the_real_limit(monkeypatch):
+    import poem.ordering.contrast as contrast
+
+    # events are indexed in int32 with _NEVER as "never mastered": at most _NEVER - 1 events. With the
+    # sentinel lowered to 5 for the test, 5 events are refused, the message naming 4 as the limit
+    monkeypatch.setattr(contrast, "_NEVER", 5)
+    traces = Traces.from_frame(simulate([], ["a"], n_learners=5, passes=1))
+    assert traces.n_events == 5
+    with pytest.raises(ParameterError, match="handles up to 4 events; got 5"):
+        ContrastGraph().fit(traces)
+
+
+def test_screen_drops_a_contrast_within_one_standard_error_by_hand():
+    from poem.ordering.contrast import _screen
+
+    # 2 attempts with i mastered (1 passed), 2 without (none passed): r1 = 1.5 / 3 = 0.5, r0 = 0.5 / 3,
+    # rbar = 2 / 6, se = sqrt(1/3 * 2/3 * (1/3 + 1/3)) = 0.385, z = (1/3) / 0.385 = 0.87 <= 1: dropped.
+    # With i passed twice: r1 = 2.5 / 3, rbar = 3 / 6, z = (2/3) / sqrt(1/4 * 2/3) = 1.63: kept
+    X = np.array([[True], [True], [False], [False]])
+    assert _screen(X, np.array([1.0, 0.0, 0.0, 0.0]), np.array([0]), 5).tolist() == []
+    assert _screen(X, np.array([1.0, 1.0, 0.0, 0.0]), np.array([0]), 5).tolist() == [0]
+
+
+def test_without_resampling_confidence_is_one_only_for_positive_coefficients():
+    # n_resamples 0: confidence 1 where the full-data coefficient is positive, 0 where it is 0 (all here:
+    # a penalty that zeroes every coefficient), and no arc
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    est = ContrastGraph(alpha=1e3, n_resamples=0, level=False, min_order=0.0, min_support=1, min_confidence=0.0,
+                        min_strength=0.0).fit(Traces.from_frame(_contrast_frame(groups)))
+    assert not est.confidence_.any() and est.graph_.number_of_edges() == 0
+    with pytest.raises(ParameterError, match="min_confidence"):
+        est.to_graph(min_confidence=1.5)
+    assert est.to_graph(min_confidence=1.0).number_of_edges() == 0
+
+
+def test_support_is_needed_on_both_sides_of_the_contrast():
+    # 30 learners attempt b with a mastered (24 pass), 20 without (4 pass): with min_support 21 only one
+    # side has enough learners, so a is no candidate for b; with 20 both do and the arc is drawn
+    groups = [(True, k < 24) for k in range(30)] + [(False, k < 4) for k in range(20)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    kw = dict(level=False, n_resamples=0, min_order=0.0, random_state=0)
+    assert not ContrastGraph(min_support=21, **kw).fit(traces).strength_.any()
+    assert list(ContrastGraph(min_support=20, **kw).fit(traces).graph_.edges) == [("a", "b")]

@@ -493,6 +493,13 @@ def test_steps_evidence_for_and_against_by_hand(chain_model):
         assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in order[:k]))
         assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in order[:k]))
     assert (steps["evidence_against"].iloc[1:] > 0).all()
+    # and forwards: every step has evidence for it and none against (not even from the next step's arc)
+    forward = [code[c] for c in CHAIN]
+    steps = _steps(chain_model, np.array(forward), W, [], [])
+    for k, i in enumerate(forward):
+        assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in forward[:k]))
+        assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in forward[:k]))
+    assert (steps["evidence_for"].iloc[1:] > 0).all() and not steps["evidence_against"].any()
 
 
 def test_aco_heuristic_is_one_plus_the_teacher_prior(monkeypatch):
@@ -557,3 +564,82 @@ def test_contrast_graph_reads_success_at_the_colony_mastery():
     assert prerequisite_graph(strict, n_resamples=4).number_of_edges() == 0
     assert sorted(prerequisite_graph(strict, n_resamples=4, mastery=0.6).edges) == [("a", "b")]
     assert sorted(prerequisite_graph(ManHill(mastery=0.6).fit(traces), n_resamples=4).edges) == [("a", "b")]
+
+
+def test_contrast_graph_unknown_option_names_the_valid_ones():
+    traces = Traces.from_frame(_b_needs_a(n_learners=20))
+    with pytest.raises(ParameterError, match="unknown option") as info:
+        prerequisite_graph(None, traces=traces, min_suport=3)
+    valid = str(info.value).split("valid:")[1]
+    assert "'min_support'" in valid and "'alpha'" in valid
+    assert "'self'" not in valid and "'random_state'" not in valid    # the seed is rng here
+
+
+def test_step_success_rate_of_an_item_attempted_once_is_its_outcome():
+    # a: 2 attempts, 2 passed; b: 2 attempts, 1 passed; c: a single attempt, passed -> rates 1, 0.5, 1
+    frame = pd.DataFrame({"learner": ["u", "u", "u", "w", "w"], "item": ["a", "b", "b", "a", "c"],
+                          "score": [1.0, 0.0, 1.0, 1.0, 1.0],
+                          "timestamp": pd.to_datetime(range(5), unit="h", utc=True)})
+    path = learning_path(ManHill().fit(Traces.from_frame(frame)), method="greedy")
+    rate = dict(zip(path.steps["item"], path.steps["success_rate"]))
+    assert rate == {"a": 1.0, "b": 0.5, "c": 1.0}
+
+
+def test_prerequisite_graph_documented_seed():
+    import inspect
+
+    # the resamples' seed defaults to 0 (documented): the graph a report draws is reproducible by default
+    assert inspect.signature(prerequisite_graph).parameters["rng"].default == 0
+
+
+def test_greedy_follows_any_positive_pheromone_and_falls_back_only_without():
+    from poem.paths import _greedy
+
+    # rows 0-2 the items, row 3 the start; small pheromone values (below 1) still lead: 0, then 1, then 2,
+    # against a fallback that ranks 2 first. Without pheromone the fallback orders everything: 2, 1, 0
+    phi = np.array([[0.0, 0.3, 0.1], [0.0, 0.0, 0.2], [0.0, 0.0, 0.0], [0.5, 0.0, 0.0]])
+    fallback = np.array([0.0, 1.0, 2.0])
+    assert _greedy(phi, np.arange(3), 3, fallback).tolist() == [0, 1, 2]
+    assert _greedy(np.zeros((4, 3)), np.arange(3), 3, fallback).tolist() == [2, 1, 0]
+
+
+def test_precedence_graph_keeps_an_arc_at_exactly_the_minimum_ratio():
+    # 65 of 100 learners who mastered both took a first: ratio 0.65, the default minimum: kept; 64: not
+    # (z = 30 / sqrt(101) = 2.99 and 28 / sqrt(101) = 2.79, both above the threshold 2)
+    for before, edges in ((65.0, [("a", "b")]), (64.0, [])):
+        class Colony:
+            items_ = np.array(["a", "b"], dtype=object)
+            precedence_ = np.array([[0.0, before], [100.0 - before, 0.0]])
+
+        assert sorted(prerequisite_graph(Colony, method="precedence").edges) == edges
+
+
+def test_step_success_rate_of_an_item_never_scored_is_unknown():
+    # d has only an unscored visit: no attempt, so no success rate (NaN, not 0)
+    frame = pd.DataFrame({"learner": ["u", "u", "u"], "item": ["a", "b", "d"], "score": [1.0, 0.0, np.nan],
+                          "timestamp": pd.to_datetime(range(3), unit="h", utc=True)})
+    path = learning_path(ManHill().fit(Traces.from_frame(frame)), method="greedy")
+    rate = dict(zip(path.steps["item"], path.steps["success_rate"]))
+    assert rate["a"] == 1.0 and rate["b"] == 0.0 and np.isnan(rate["d"])
+
+
+def test_duplicate_item_error_names_the_repeated_item():
+    from poem.paths import Path as LearningPath
+
+    with pytest.raises(ParameterError, match="'b' appears twice"):
+        LearningPath(items=["a", "b", "c", "b"], method="lop")
+
+
+def test_first_remaining_step_support_is_from_the_last_history_item():
+    # 5 learners take a, b, c, d in that order: from the history (a, b) the first remaining step c is
+    # supported by the 5 learners who went b -> c (nobody went a -> c directly)
+    rows = [(f"u{k}", item, t, 1.0) for k in range(5) for t, item in enumerate("abcd")]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill().fit(Traces.from_frame(frame))
+    code = {str(x): k for k, x in enumerate(model.items_)}
+    assert model.arc_learners_[code["a"], code["c"]] == 0
+    path = learning_path(model, method="greedy", start=["a", "b"])
+    assert path.items == ["c", "d"]
+    assert path.steps["support"].tolist() == [model.arc_learners_[code["b"], code["c"]],
+                                              model.arc_learners_[code["c"], code["d"]]] == [5.0, 5.0]

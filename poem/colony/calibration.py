@@ -288,6 +288,8 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     Returns
     -------
     Calibration
+        Without any attempt sequence (an empty log) nothing is estimated: every item needs two passes (one
+        when ``max_successes`` is 1), as when nobody ever passed.
     """
     if not 0 < threshold < 1:
         raise ParameterError(f"calibration threshold must lie in (0, 1), got {threshold!r}")

@@ -501,9 +501,9 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
 
 
 def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, **params):
-    """``(traces with the viewing evidence as scores, evidence, weights)``; what ``ManHill.fit(catalog=)``
-    uses. Video scores are shrunk toward ``mastery`` by their kind's relative weight (mixed courses only;
-    successes stay successes and failures failures)."""
+    """``(traces with the viewing evidence as scores and the catalogue as item_info, evidence, weights)``;
+    what ``ManHill.fit(catalog=)`` uses. Video scores are shrunk toward ``mastery`` by their kind's relative
+    weight (mixed courses only; successes stay successes and failures failures)."""
     evidence = viewing_evidence(traces, catalog, **params)
     weights = evidence_weights(traces, evidence) if weigh else {}
     score = evidence.score.copy()

@@ -646,7 +646,8 @@ def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float
                           mastery: float = 0.5, need: int = 1) -> nx.DiGraph:
     """The floor: per item, one L1 logistic fit of success on "i mastered before" for every other i (no
     level covariate, no resampling, no order filter, no acyclicity); arcs where the coefficient exceeds
-    ``min_coef``.
+    ``min_coef`` (default 0). ``alpha`` (default 1.0) multiplies the penalty as in :class:`ContrastGraph`;
+    ``min_support`` (default 10), ``mastery`` (0.5) and ``need`` (1) are its parameters too.
 
     Edges carry ``strength`` (the coefficient), ``confidence`` (1) and ``support``.
     """
