@@ -427,10 +427,6 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "(checked by hand) but accepts column options the canonical reader refuses. Which is right is a "
         "product question (the docstring says 'a Parquet file written by write_traces', not its name): kept "
         "as a survivor, not pinned by a test",
-    ("paths", "_history", 'raise ParameterError(f"start history holds item(s) unknown to the colony: {unknown[:5]}")',
-     "`5`: constant 5 -> 6"):
-        "not equivalent, cosmetic: how many unknown ids the error message lists (5 or 6); the error itself, "
-        "its type and the ids it names first are pinned. A test of the cap would only copy the code",
     ("lop", "_exact_dp", "if value > best[S]:", "`value > best[S]`: > -> >="):
         "not equivalent: among several optimal orders the exact DP returns another one (the last candidate "
         "instead of the first); the objective, which the tests check against brute force, is the same. Which "
@@ -455,10 +451,6 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
     ("success", "_fit_logistic", "xs = x * np.sqrt(p * (1.0 - p))[:, None]", "`1.0 - p @30`: constant 1.0 -> 2.0"):
         "not equivalent: a wrong Hessian changes Newton's path, not its fixed point (the penalised gradient's "
         "zero): when the steps converge the weights are the same to the tolerance",
-    ("success", "validation_share", "return (h % 1000) < int(round(share * 1000))",
-     "`(h % 1000) < int(round(share * 1000))`: < -> <="):
-        "not equivalent: one hash bucket in 1000 more in the validation part (20.1 % of the learners instead "
-        "of 20 %); the split is a reproducible hash, its exact share is not specified to the bucket",
     ("contrast", "_cd_logistic", "if not full and beta[k] == 0.0:", "`beta[k] == 0.0 @43`: constant 0.0 -> 1.0"):
         "not equivalent, a cost: the active-set shortcut (sweeps over the non-zero coefficients until they "
         "settle, then one full sweep) skips the coefficients equal to 1.0 instead of the zero ones, i.e. "
@@ -477,11 +469,11 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: a wrong Hessian (weights p / (1 - p) instead of p (1 - p)) changes Newton's path, "
         "not its fixed point (the penalised gradient's zero): when the steps converge the weights are the same "
         "to the tolerance",
-    ("calibration", "calibrate", "prior, learn = np.full(n, 0.2), np.full(n, 0.2)",
+    ("calibration", "calibrate", "guess, slip = np.full(n, 0.2), np.full(n, 0.1)",
      "`np.full(n, 0.2) @29`: constant 0.2 -> 0.4"):
-        "not equivalent, a starting point: the EM's initial prior rate (0.2 or 0.4); EM climbs to (nearly) "
-        "the same fixed point, the pass values moving by about 1e-3 on the tests' courses, within the "
-        "recovery tolerances; which start is best is not specified",
+        "not equivalent, a starting point: the EM's initial guess rate (0.2 or 0.4); EM climbs from either to "
+        "a fixed point that meets the recovery tests' stated tolerances; which start is best is not "
+        "specified (a benchmark of calibration error against the start would decide it, not a unit test)",
     ("calibration", "calibrate", "learn = np.clip(learn, 1e-3, 1 - 1e-3)", "`1 - 1e-3 @41`: constant 0.001 -> 0.002"):
         "not equivalent: the cap that keeps the EM's learning rate off 1 (0.999 or 0.998) only binds on a "
         "course where nearly every failure is followed by mastery; a numerical guard with no specified value",
@@ -505,10 +497,6 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         "not equivalent: when two positions give an item the same positive gain, the mutant moves it to the "
         "later one scanned instead of the first; both orders have the same objective and the search stays "
         "deterministic. Which tied position wins is not specified, so no test pins it",
-    ("calibration", "calibrate", "tol: float = 1e-4, kinds=None) -> Calibration:", "`1e-4`: constant 0.0001 -> 0.0002"):
-        "not equivalent: the default EM tolerance (a stopping budget, like solve_lop's n_iterations); that the "
-        "EM stops on its tolerance is tested, its default value is a choice: the recovery tests hold with "
-        "either",
     ("calibration", "calibrate", "prior = np.clip(prior, 1e-3, 1 - 1e-3)", "`1 - 1e-3 @41`: constant 0.001 -> 0.002"):
         "not equivalent: the cap that keeps the EM's prior rate off 1 (0.999 or 0.998) only binds on a course "
         "where nearly everyone masters an item before the first attempt; a numerical guard with no specified "

@@ -522,13 +522,13 @@ def test_summary_counts_a_visit_told_by_several_events_once_and_rates_a_single_v
                           "covered": [95.0, 20.0, 190.0]})
     table = viewing_summary(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
     assert table.loc["b", "visits"] == 1 and table.loc["a", "visits"] == 1
-    # one viewer each: a's complete view did not land (back on a before another completion), c's was
-    # abandoned (by w, the second learner, on the third item): each rate is that viewer's, 1.0 or 0.0
-    t = _traces([("u", "a", "2024-01-01 10:00", 99.0), ("u", "a", "2024-01-01 10:05", 10.0),
-                 ("w", "c", "2024-01-01 10:00", 60.0)])
+    # one viewer each: a's complete view did not land (w back on a before another completion), c was
+    # abandoned (by u, the first learner, on the second item): each rate is that viewer's, 1.0 or 0.0
+    t = _traces([("w", "a", "2024-01-01 10:00", 99.0), ("w", "a", "2024-01-01 10:05", 10.0),
+                 ("u", "c", "2024-01-01 10:00", 60.0)])
     table = viewing_summary(t, CATALOG, threshold=0.8, return_window=1)
     assert table.loc["a", "returned"] == 1.0 and table.loc["a", "completion"] == 0.0
-    assert table.loc["a", "abandonment"] == 0.0      # u completed a (the view that did not land)
+    assert table.loc["a", "abandonment"] == 0.0      # w completed a (the view that did not land)
     assert table.loc["c", "abandonment"] == 1.0 and table.loc["c", "learners"] == 1
     assert table.loc["c", "returned"] == 0.0 and table.loc["c", "completion"] == 0.0
 

@@ -49,11 +49,12 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    understanding is never a failure).
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
-already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
-quizzes with scores. A video event *with* seconds watched is a visit and gives viewing evidence, whatever
-score it also carries (what the player recorded of the visit is what the mapping reads). :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
-later success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that
-relative weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
+already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course
+has videos with viewing evidence and quizzes with scores. A video event *with* seconds watched is a visit and
+gives viewing evidence, whatever score it also carries (what the player recorded of the visit is what the
+mapping reads). :func:`evidence_weights` measures how well each kind of evidence predicts the learner's later
+success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that relative
+weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
 
 :func:`viewing_summary` gives the per-video table a report shows on a viewing-only course instead of a
 success rate: completion and abandonment rates, median share, the learned threshold.
@@ -187,8 +188,8 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
     column every item is a candidate and events that carry a score are left alone. ``length`` is the
     catalogue's ``length`` (seconds) when present and positive, else the median of the positive lengths
     the item's events carry (``traces.video["length"]``), else the 90th percentile of the item's seconds
-    watched per visit (:func:`watched_seconds`; NaN when there are none, or when that percentile is 0 s: a
-    video nobody played has no length to read, however short the visits are otherwise).
+    watched per visit (:func:`watched_seconds`; NaN when there are none, or when that percentile is 0 s:
+    visits that played nothing tell no length; any positive value, a fraction of a second included, does).
     """
     n = traces.n_items
     frame = _catalog_frame(traces, catalog)

@@ -8,18 +8,17 @@ and the sparse models of Chen, González-Brenes & Tian 2016). So, for every targ
 
 1. **rows**: the learners' scored attempts on j until their first success on j (later attempts repeat an
    item already done and say nothing about what it needs);
-2. **features**: for every other item i, ``x_i = 1`` when the learner had mastered i (first success, or
-   the ``need``-th) before the attempt; plus, unpenalised, the learner's *level* (logit of their
-   Laplace-smoothed success rate on every item but j, (successes + 1) / (attempts + 2)). Only candidates with a positive marginal contrast enter (at most
-   ``max_candidates``, the strongest): a prerequisite, direct or not, always has one. Candidates must
-   also be mastered *first*: among the learners who mastered both i and j, at least ``min_order``
-   (60 %) mastered i before j. A prerequisite passes that test; an item that merely stands in for the
-   real prerequisites (a sibling needing the same ones, mastered before j by about half the learners) or
-   that needs j (a collider, a descendant) does not, so it cannot take the real arcs' weight. Order is
-   only a filter here, not evidence: learners sharing a common order pass it for unrelated items too,
-   and the contrast decides. (A *progress*
-   covariate -- share of the course mastered -- was tried and dropped: it is a mediator, "has the
-   prerequisites", and absorbed the real arcs.);
+2. **features**: for every other item i, ``x_i = 1`` when the learner had mastered i (first success, or the
+   ``need``-th) before the attempt; plus, unpenalised, the learner's *level* (logit of their
+   Laplace-smoothed success rate on every item but j, (successes + 1) / (attempts + 2)). Only candidates
+   with a positive marginal contrast enter (at most ``max_candidates``, the strongest): a prerequisite,
+   direct or not, always has one. Candidates must also be mastered *first*: among the learners who mastered
+   both i and j, at least ``min_order`` (60 %) mastered i before j. A prerequisite passes that test; an item
+   that merely stands in for the real prerequisites (a sibling needing the same ones, mastered before j by
+   about half the learners) or that needs j (a collider, a descendant) does not, so it cannot take the real
+   arcs' weight. Order is only a filter here, not evidence: learners sharing a common order pass it for
+   unrelated items too, and the contrast decides. (A *progress* covariate -- share of the course mastered --
+   was tried and dropped: it is a mediator, "has the prerequisites", and absorbed the real arcs.);
 3. **model**: an L1-penalised logistic regression of the attempt's success on those features
    (coordinate descent on the IRLS quadratic, glmnet style, compiled with numba), the penalty
    ``alpha * sqrt(2 log p / m) / 2`` on standardised item columns, so it scales with the evidence;
