@@ -412,8 +412,10 @@ def learning_path(model, method: str = "lop", rng=None, items=None, start=None, 
         ``failure_weight``, ``depth_weight`` (:func:`path_evidence`); for ``lop``
         the options of :func:`poem.ordering.lop.solve_lop` (``n_iterations``, ``neighbourhood``...); for ``aco`` those of
         :func:`poem.ordering.aco.aco_order` (``n_ants``, ``n_iterations``, ``alpha``, ``beta``, ``q0``, ``rho``,
-        ``xi``, ``improve``; default ``improve=True``); for ``topological`` ``graph_threshold`` (default 2)
-        and ``min_ratio`` (default 0.65), as in :func:`prerequisite_graph`.
+        ``xi``, ``improve``; default ``improve=True``; a teacher prior, ``prior_`` scaled to [0, 1], enters
+        as the heuristic ``1 + prior``: its arcs up to twice as attractive, the others as without a prior);
+        for ``topological`` ``graph_threshold`` (default 2) and ``min_ratio`` (default 0.65), as in
+        :func:`prerequisite_graph`.
 
     Returns
     -------
@@ -512,10 +514,12 @@ def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, method: str
     ids and the seed, so neither the row order nor the order of cohorts or partitions matters. A colony
     fitted with a catalogue logged its viewing evidence as scores: its graph is that of the traces with
     that evidence (:func:`poem.colony.viewing.apply_viewing`), whereas ``traces`` are used as given.
-    ``model`` may also be an already fitted ``ContrastGraph``, or None with ``traces``. Measured on both
+    ``model`` may also be an already fitted ``ContrastGraph``, or None with ``traces``. A success is a score
+    at or above the colony's ``mastery`` (unless the ``mastery`` option says otherwise), and every item of
+    the colony is a node, even one the given ``traces`` lack. Measured on both
     public courses and the scenario family of ``benchmarks/bench_graph.py``; see
     ``benchmarks/results/graph.md``. ``options`` go to ``ContrastGraph`` (``alpha``, ``n_resamples``,
-    ``min_support``, ``min_strength``, ...); ``rng`` seeds the resamples.
+    ``min_support``, ``min_strength``, ...); ``rng`` (default 0) seeds the resamples.
 
     ``method="precedence"`` is the earlier graph, evidence of *order* only: an arc i→j wherever the
     precedence z-score of i before j reaches ``threshold``, at least ``min_ratio`` of the learners who

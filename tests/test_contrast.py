@@ -241,6 +241,9 @@ def test_order_share_by_hand():
     assert share == pytest.approx([2 / 3, 1 / 2])
     # too few learners mastered both: no evidence against the order
     assert _order_share(first, 2, np.array([0, 1]), min_both=3) == pytest.approx([2 / 3, 1.0])
+    # one learner mastered both (learner 0: a at 0, j at 3): the share is that learner's, 1
+    assert _order_share(first[[0, 3]], 2, np.array([0]), min_both=1) == pytest.approx([1.0])
+    assert _order_share(first[[2, 3]], 2, np.array([0]), min_both=1) == pytest.approx([0.0])
 
 
 def test_an_item_mastered_mostly_after_the_target_is_not_its_prerequisite():
@@ -308,6 +311,9 @@ def test_floor_keeps_every_positive_coefficient_by_default():
     floor = sparse_logistic_graph(traces)
     assert {("a", "b"), ("b", "c")} <= set(floor.edges)
     assert min(d["strength"] for _, _, d in floor.edges(data=True)) < 1.0
+    # no resampling behind the floor: each arc's confidence is 1, however weak the arc (one is about 0.5
+    # here: a refit on half of the learners could well fall below min_strength)
+    assert all(d["confidence"] == 1.0 for _, _, d in floor.edges(data=True))
 
 
 def test_to_graph_keeps_an_arc_at_exactly_the_confidence_threshold():
@@ -381,3 +387,218 @@ def test_l1_logistic_row_weights_zero_means_absent():
     # no row at all: nothing to fit, everything stays at 0 (not NaN)
     beta, b0 = l1_logistic(X, y, lam=0.01, weights=np.zeros(80))
     assert beta.tolist() == [0.0, 0.0, 0.0] and b0 == 0.0
+
+
+_M64 = (1 << 64) - 1
+
+
+def _splitmix64_finaliser(z):
+    """splitmix64's output function on a Python int (a reference written from the published algorithm)."""
+    z = (z + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def test_learner_split_is_the_documented_keyed_hash():
+    import hashlib
+
+    from poem.ordering.contrast import _mix64, learner_split
+
+    # the published first output of splitmix64 seeded with 0 anchors the reference
+    assert _splitmix64_finaliser(0) == 0xE220A8397B1DCDAF
+    z = np.array([0, 1, 2 ** 63, _M64], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        assert _mix64(z).tolist() == [_splitmix64_finaliser(int(v)) for v in z.tolist()]
+    # the halves and the priorities of the docstring, from a plain-Python reference of the hash
+    ids = ["u1", "u2", "ann", 7, "éva"]
+    halves, priority = learner_split(ids, 3, random_state=5)
+    seed = int(np.random.default_rng(5).integers(0, 2 ** 63 - 1)).to_bytes(8, "little")
+    for k, x in enumerate(ids):
+        key = int.from_bytes(hashlib.blake2b(str(x).encode(), digest_size=8, key=seed).digest(), "little")
+        for b in range(3):
+            top = _splitmix64_finaliser((key + (2 * b + 1) * 0x9E3779B97F4A7C15) & _M64) >> 63
+            assert bool(halves[b, k]) == (top == 1), (b, x)
+        assert priority[k] == (_splitmix64_finaliser(key ^ 0x5851F42D4C957F2D) >> 11) * 2.0 ** -53
+    # and the halves are halves: about half of 4000 learners in each
+    many, _ = learner_split([f"u{k}" for k in range(4000)], 4, random_state=0)
+    assert np.all(np.abs(many.mean(axis=1) - 0.5) < 0.03)
+
+
+def test_contrast_defaults_are_the_documented_ones():
+    est = ContrastGraph()
+    assert (est.alpha, est.n_resamples, est.min_confidence, est.min_support, est.min_strength, est.mastery,
+            est.need, est.min_order) == (0.4, 20, 0.7, 20, 0.5, 0.5, 1, 0.6)
+    assert (est.level, est.acyclic, est.max_candidates, est.max_learners, est.random_state) == \
+        (True, True, 40, 5000, 0)
+
+
+def _contrast_frame(groups):
+    """Learners given as (has_a, b_outcome): with a mastered first (a passed, then one attempt on b) or not
+    (one attempt on b only)."""
+    rows = []
+    for k, (has_a, ok) in enumerate(groups):
+        if has_a:
+            rows.append((f"u{k:03d}", "a", 2 * k, 1.0))
+        rows.append((f"u{k:03d}", "b", 2 * k + 1, float(ok)))
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    return frame
+
+
+def test_min_support_boundary_and_the_strength_by_hand():
+    # 20 learners attempt b with a mastered (16 pass), 20 without (4 pass): exactly min_support = 20 on each
+    # side of the contrast. Unpenalised (alpha 0), no level covariate: the coefficient is the log odds ratio
+    # ln(16/4) - ln(4/16) = 2 ln 4
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    kw = dict(alpha=0.0, level=False, n_resamples=0, min_order=0.0, random_state=0)
+    at = ContrastGraph(min_support=20, **kw).fit(traces)
+    a, b = list(at.items_).index("a"), list(at.items_).index("b")
+    assert at.support_[a, b] == 20
+    assert at.strength_[a, b] == pytest.approx(2 * np.log(4), abs=1e-3)
+    assert list(at.graph_.edges) == [("a", "b")]
+    # one learner short on either side: no contrast is drawn
+    above = ContrastGraph(min_support=21, **kw).fit(traces)
+    assert above.strength_[a, b] == 0.0 and above.graph_.number_of_edges() == 0
+
+
+def test_learner_cap_keeps_exactly_max_learners_of_lowest_priority(monkeypatch):
+    import poem.ordering.contrast as contrast
+
+    # 10 learners; the even ones pass a then attempt b, the odd ones attempt b only; b passed by 0, 3, 8, 9
+    groups = [(k % 2 == 0, k in (0, 3, 8, 9)) for k in range(10)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    # priorities fixed: the 4 lowest are learners 0, 3, 4, 7 (the fifth lowest, 8, sets the cut)
+    prio = np.array([0.05, 0.9, 0.8, 0.1, 0.2, 0.95, 0.85, 0.3, 0.4, 0.6])
+    real = contrast.learner_split
+    monkeypatch.setattr(contrast, "learner_split", lambda ids, b, rs: (real(ids, b, rs)[0], prio))
+    seen = []
+    real_screen = contrast._screen
+
+    def spy(X, y, cols, k):
+        seen.append((X.copy(), y.copy()))
+        return real_screen(X, y, cols, k)
+
+    monkeypatch.setattr(contrast, "_screen", spy)
+    est = ContrastGraph(max_learners=4, min_support=1, min_order=0.0, n_resamples=0, level=False).fit(traces)
+    a = list(est.items_).index("a")
+    (X, y), = seen   # only b has a contrast to fit (a is always passed)
+    # rows of learners 0, 3, 4, 7, in learner order: a mastered for 0 and 4; b passed by 0 and 3
+    assert X[:, a].tolist() == [True, False, True, False] and y.tolist() == [1.0, 1.0, 0.0, 0.0]
+    # the support still counts every learner
+    assert est.support_[a, list(est.items_).index("b")] == 5
+
+
+def test_level_covariate_is_the_laplace_smoothed_rate_on_the_other_items():
+    from poem.ordering.contrast import _Design
+
+    # u: a failed then passed, c passed, then b failed then passed. For b's rows (both attempts, up to
+    # the first success) a and c are mastered, and u's level leaves b out: 2 successes in 3 attempts,
+    # smoothed (2 + 1) / (3 + 2) = 0.6, logit ln 1.5
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "a", "c", "b", "b"], "score": [0.0, 1.0, 1.0, 0.0, 1.0],
+                          "timestamp": pd.to_datetime(range(5), unit="h", utc=True)})
+    t = Traces.from_frame(frame)
+    design = _Design(t.learner, t.item, t.score, t.trail_bounds(), t.n_items, 0.5, 1)
+    X, y, lrn, level = design.rows(list(t.items).index("b"))
+    assert y.tolist() == [0.0, 1.0] and lrn.tolist() == [0, 0]
+    assert X.tolist() == [[True, False, True], [True, False, True]]    # items a, b, c
+    np.testing.assert_allclose(level, [np.log(1.5)] * 2)
+
+
+def test_l1_logistic_weights_are_relative_and_vanishing_weights_are_none():
+    rng = np.random.default_rng(1)
+    X = rng.random((60, 2))
+    y = (rng.random(60) < 1 / (1 + np.exp(-(3 * X[:, 0] - 1.5)))).astype(float)
+    base = l1_logistic(X, y, lam=0.01)
+    tiny = l1_logistic(X, y, lam=0.01, weights=np.full(60, 1e-300))
+    np.testing.assert_allclose(tiny[0], base[0], atol=1e-9)
+    assert tiny[1] == pytest.approx(base[1], abs=1e-9)
+    # weights that vanish in floating point (subnormal: their share of each row's curvature rounds to 0)
+    # are zero weights: no data, the zero fit, never NaN
+    coef, b0 = l1_logistic(X, y, lam=0.01, weights=np.full(60, 5e-324))
+    assert coef.tolist() == [0.0, 0.0] and b0 == 0.0
+
+
+def test_confidence_counts_refits_that_exceed_min_strength_strictly():
+    # a penalty so large that every coefficient is exactly 0, on the full data and in every half: with
+    # min_strength 0 no refit *exceeds* it, so every confidence is 0 (a zero coefficient draws no arc)
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    est = ContrastGraph(alpha=1e3, min_strength=0.0, n_resamples=4, level=False, min_order=0.0,
+                        min_support=1, random_state=0).fit(Traces.from_frame(_contrast_frame(groups)))
+    assert not est.strength_.any() and not est.confidence_.any() and est.graph_.number_of_edges() == 0
+
+
+def test_the_floor_draws_no_arc_where_the_coefficient_is_zero():
+    # arcs where the coefficient *exceeds* min_coef (0): a penalty that zeroes every coefficient draws none,
+    # and on a chain every drawn arc has a positive coefficient (item d, needed by nobody, gets none)
+    traces = Traces.from_frame(simulate([("a", "b"), ("b", "c")], ["a", "b", "c", "d"], n_learners=300))
+    assert sparse_logistic_graph(traces, alpha=1e3).number_of_edges() == 0
+    floor = sparse_logistic_graph(traces)
+    assert floor.number_of_edges() > 0 and all(d["strength"] > 0 for _, _, d in floor.edges(data=True))
+    # no resampling in the floor: every arc's confidence is 1
+    assert all(d["confidence"] == 1.0 for _, _, d in floor.edges(data=True))
+
+
+def test_floor_documented_defaults():
+    import inspect
+
+    params = inspect.signature(sparse_logistic_graph).parameters
+    assert {k: params[k].default for k in ("alpha", "min_coef", "min_support", "mastery", "need")} == \
+        {"alpha": 1.0, "min_coef": 0.0, "min_support": 10, "mastery": 0.5, "need": 1}
+
+
+@pytest.mark.parametrize("kw", [dict(min_confidence=1.0), dict(min_confidence=0.0), dict(mastery=1.0),
+                                dict(mastery=0.0), dict(min_order=1.0), dict(min_order=0.0), dict(max_learners=1),
+                                dict(max_candidates=1), dict(min_support=1), dict(need=1), dict(alpha=0.0),
+                                dict(min_strength=0.0), dict(n_resamples=0)])
+def test_each_parameter_boundary_is_accepted(kw):
+    # the ends of each documented range are valid values: the fit runs
+    traces = Traces.from_frame(simulate([("a", "b")], ["a", "b"], n_learners=30))
+    est = ContrastGraph(**kw).fit(traces)
+    assert est.strength_.shape == (2, 2)
+
+
+def test_too_many_events_error_names_the_real_limit(monkeypatch):
+    import poem.ordering.contrast as contrast
+
+    # events are indexed in int32 with _NEVER as "never mastered": at most _NEVER - 1 events. With the
+    # sentinel lowered to 5 for the test, 5 events are refused, the message naming 4 as the limit
+    monkeypatch.setattr(contrast, "_NEVER", 5)
+    traces = Traces.from_frame(simulate([], ["a"], n_learners=5, passes=1))
+    assert traces.n_events == 5
+    with pytest.raises(ParameterError, match="handles up to 4 events; got 5"):
+        ContrastGraph().fit(traces)
+
+
+def test_screen_drops_a_contrast_within_one_standard_error_by_hand():
+    from poem.ordering.contrast import _screen
+
+    # 2 attempts with i mastered (1 passed), 2 without (none passed): r1 = 1.5 / 3 = 0.5, r0 = 0.5 / 3,
+    # rbar = 2 / 6, se = sqrt(1/3 * 2/3 * (1/3 + 1/3)) = 0.385, z = (1/3) / 0.385 = 0.87 <= 1: dropped.
+    # With i passed twice: r1 = 2.5 / 3, rbar = 3 / 6, z = (2/3) / sqrt(1/4 * 2/3) = 1.63: kept
+    X = np.array([[True], [True], [False], [False]])
+    assert _screen(X, np.array([1.0, 0.0, 0.0, 0.0]), np.array([0]), 5).tolist() == []
+    assert _screen(X, np.array([1.0, 1.0, 0.0, 0.0]), np.array([0]), 5).tolist() == [0]
+
+
+def test_without_resampling_confidence_is_one_only_for_positive_coefficients():
+    # n_resamples 0: confidence 1 where the full-data coefficient is positive, 0 where it is 0 (all here:
+    # a penalty that zeroes every coefficient), and no arc
+    groups = [(True, k < 16) for k in range(20)] + [(False, k < 4) for k in range(20)]
+    est = ContrastGraph(alpha=1e3, n_resamples=0, level=False, min_order=0.0, min_support=1, min_confidence=0.0,
+                        min_strength=0.0).fit(Traces.from_frame(_contrast_frame(groups)))
+    assert not est.confidence_.any() and est.graph_.number_of_edges() == 0
+    with pytest.raises(ParameterError, match="min_confidence"):
+        est.to_graph(min_confidence=1.5)
+    assert est.to_graph(min_confidence=1.0).number_of_edges() == 0
+
+
+def test_support_is_needed_on_both_sides_of_the_contrast():
+    # 30 learners attempt b with a mastered (24 pass), 20 without (4 pass): with min_support 21 only one
+    # side has enough learners, so a is no candidate for b; with 20 both do and the arc is drawn
+    groups = [(True, k < 24) for k in range(30)] + [(False, k < 4) for k in range(20)]
+    traces = Traces.from_frame(_contrast_frame(groups))
+    kw = dict(level=False, n_resamples=0, min_order=0.0, random_state=0)
+    assert not ContrastGraph(min_support=21, **kw).fit(traces).strength_.any()
+    assert list(ContrastGraph(min_support=20, **kw).fit(traces).graph_.edges) == [("a", "b")]

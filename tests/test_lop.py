@@ -188,3 +188,60 @@ def test_documented_default_exact_up_to_eight_items_search_beyond():
     assert solve_lop(rng.random((8, 8)), rng=0).method == "exact"
     nine = solve_lop(rng.random((9, 9)), rng=0, n_iterations=5)
     assert nine.method != "exact" and sorted(nine.order.tolist()) == list(range(9))
+
+
+def test_insertion_pass_moves_an_item_to_the_front_by_hand():
+    from poem.ordering.lop import _insertion_pass
+
+    # W: c before a and c before b (1 each), nothing else. One pass over [a, b, c]: a's best move is to the
+    # end, after c (gain 1): [b, c, a]; then c's best is the front, before b (gain 1): [c, b, a]; a stays.
+    W = np.zeros((3, 3))
+    W[2, 0] = W[2, 1] = 1.0
+    order = np.arange(3, dtype=np.int64)
+    assert _insertion_pass(W, order, 1e-9) == 2.0
+    assert order.tolist() == [2, 1, 0]
+
+
+def test_swap_pass_gain_by_hand():
+    from poem.ordering.lop import _swap_pass
+
+    # W: only c before a (1). Over [a, b, c]: swapping a and b gains 0 (not taken); swapping a and c flips
+    # a-c (+1) and, for b between them, a-b and b-c (0 each): gain 1, taken -> [c, b, a]; then b and a: 0
+    W = np.zeros((3, 3))
+    W[2, 0] = 1.0
+    order = np.arange(3, dtype=np.int64)
+    assert _swap_pass(W, order, 1e-9) == 1.0
+    assert order.tolist() == [2, 1, 0]
+
+
+def test_perturbation_strength_default_and_bounds(monkeypatch):
+    import poem.ordering.lop as lop
+
+    # the documented default strength max(2, n // 20): 2 random insertions for 30 items, 3 for 60
+    seen = []
+    real = lop._perturb
+
+    def spy(order, rng, strength):
+        seen.append(strength)
+        return real(order, rng, strength)
+
+    monkeypatch.setattr(lop, "_perturb", spy)
+    for n, expected in ((30, 2), (60, 3)):
+        seen.clear()
+        lop.solve_lop(np.random.default_rng(0).random((n, n)), rng=0, n_iterations=2)
+        assert seen == [expected, expected]
+    W = np.random.default_rng(1).random((10, 10))
+    assert len(lop.solve_lop(W, rng=0, strength=1, n_iterations=3).order) == 10    # 1 is a valid strength
+    with pytest.raises(ParameterError, match="strength"):
+        lop.solve_lop(W, rng=0, strength=0)
+
+
+def test_check_order_error_lists_at_most_ten_entries():
+    from poem.ordering.lop import check_order
+
+    with pytest.raises(ParameterError) as info:
+        check_order(list(range(10, -1, -1))[:10] + [42], 11)      # 10, 9, ..., 1, 42: not a permutation
+    assert str(info.value).endswith("[10, 9, 8, 7, 6, 5, 4, 3, 2, 1]...")
+    with pytest.raises(ParameterError) as info:
+        check_order([9, 8, 7, 6, 5, 4, 3, 2, 1, 42], 10)
+    assert str(info.value).endswith("[9, 8, 7, 6, 5, 4, 3, 2, 1, 42]")

@@ -269,3 +269,28 @@ def test_path_evidence_weights_are_validated_and_each_counts_alone():
     # depth alone (no failure evidence) still adds to the pairs precedence leaves empty, and so does failure
     assert (path_evidence(model, failure_weight=0, depth_weight=1.0) != base).any()
     assert (path_evidence(model, failure_weight=1.0, depth_weight=0) != base).any()
+
+
+def test_a_zero_weight_needs_nothing_of_its_evidence():
+    # a colony-like object with the state (failure evidence) but no difficulties: depth_weight=0 reads no
+    # difficulty, so it is fine; asking for depth then names the missing difficulties
+    model = ManHill().fit(_reversal_course())
+
+    class NoDepth:
+        items_ = model.items_
+        precedence_ = model.precedence_
+        state_ = model.state_
+
+    W = path_evidence(NoDepth, failure_weight=1.0, depth_weight=0)
+    np.testing.assert_array_equal(W, path_evidence(model, failure_weight=1.0, depth_weight=0))
+    with pytest.raises(ParameterError, match="item_difficulty_"):
+        path_evidence(NoDepth, failure_weight=1.0, depth_weight=1.0)
+
+
+def test_precedence_evidence_without_smoothing_is_zero_on_empty_pairs():
+    # smoothing 0: the z-score of a pair nobody ordered (P + P^T = 0) is 0, not 0 / 0; a: 9 before b -> 3
+    class Colony:
+        precedence_ = np.array([[0.0, 9.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+
+    W = precedence_evidence(Colony, threshold=0.0, smoothing=0.0, tie_break=0.0)
+    np.testing.assert_array_equal(W, [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])

@@ -445,6 +445,10 @@ def test_items_error_names_at_most_five_unknown_items():
     with pytest.raises(ParameterError) as info:
         learning_path(ManHill().fit(Traces.from_frame(frame)), items=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
     assert "q5" in str(info.value) and "q6" not in str(info.value)
+    # the same for a start history: its first five unknown ids are named, not more
+    with pytest.raises(ParameterError, match="start history") as info:
+        learning_path(ManHill().fit(Traces.from_frame(frame)), start=["a", "q1", "q2", "q3", "q4", "q5", "q6"])
+    assert "q5" in str(info.value) and "q6" not in str(info.value)
 
 
 def test_remaining_path_steps_start_from_the_last_history_item(chain_model):
@@ -489,3 +493,153 @@ def test_steps_evidence_for_and_against_by_hand(chain_model):
         assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in order[:k]))
         assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in order[:k]))
     assert (steps["evidence_against"].iloc[1:] > 0).all()
+    # and forwards: every step has evidence for it and none against (not even from the next step's arc)
+    forward = [code[c] for c in CHAIN]
+    steps = _steps(chain_model, np.array(forward), W, [], [])
+    for k, i in enumerate(forward):
+        assert steps["evidence_against"].iloc[k] == pytest.approx(sum(W[i, j] for j in forward[:k]))
+        assert steps["evidence_for"].iloc[k] == pytest.approx(sum(W[j, i] for j in forward[:k]))
+    assert (steps["evidence_for"].iloc[1:] > 0).all() and not steps["evidence_against"].any()
+
+
+def test_aco_heuristic_is_one_plus_the_teacher_prior(monkeypatch):
+    import poem.paths as paths
+
+    seen = {}
+    real = paths.aco_order
+
+    def spy(W, **kw):
+        seen.update(kw)
+        return real(W, **kw)
+
+    monkeypatch.setattr(paths, "aco_order", spy)
+    rows = [(f"u{k}", item, t, 1.0) for k in range(3) for t, item in enumerate(["s1", "s3", "s2"])]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill(prior=["s1", "s2"]).fit(Traces.from_frame(frame))
+    learning_path(model, method="aco", rng=0, n_ants=2, n_iterations=1)
+    # rows s1, s2, s3, then the start; the syllabus arcs start -> s1 and s1 -> s2 weigh 2, every other 1
+    np.testing.assert_array_equal(seen["heuristic"], [[1, 2, 1], [1, 1, 1], [1, 1, 1], [2, 1, 1]])
+    # without a prior there is no heuristic (every arc alike)
+    plain = ManHill().fit(Traces.from_frame(frame))
+    seen.clear()
+    learning_path(plain, method="aco", rng=0, n_ants=2, n_iterations=1)
+    assert seen["heuristic"] is None
+
+
+def _b_needs_a(n_learners=400, seed=0, success=1.0, failure=0.0):
+    """b needs a (as the contrast module's example): learners meet a and b in a random order, twice."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_learners):
+        order = ["a", "b"] if rng.random() < 0.5 else ["b", "a"]
+        has_a = False
+        for day, item in enumerate(order * 2):
+            ok = (rng.random() < 0.9) if (item == "a" or has_a) else (rng.random() < 0.1)
+            has_a = has_a or (item == "a" and ok)
+            rows.append((f"u{k}", item, day, success if ok else failure))
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="D", utc=True)
+    return frame
+
+
+def test_contrast_graph_uses_the_given_traces_and_keeps_every_colony_item():
+    frame = _b_needs_a()
+    extra = pd.DataFrame({"learner": "u0", "item": "c", "score": 1.0,
+                          "timestamp": pd.to_datetime(["2030-01-01"], utc=True)})
+    model = ManHill().fit(Traces.from_frame(pd.concat([frame, extra], ignore_index=True)))
+    assert sorted(prerequisite_graph(model, n_resamples=4).edges) == [("a", "b")]   # from the colony's state
+    # traces given: the graph is theirs (here only a's and c's events: no contrast), every colony item a node
+    only_a = Traces.from_frame(pd.concat([frame[frame["item"] == "a"], extra], ignore_index=True))
+    graph = prerequisite_graph(model, traces=only_a, n_resamples=4)
+    assert sorted(graph.nodes) == ["a", "b", "c"] and graph.number_of_edges() == 0
+    assert sorted(prerequisite_graph(None, traces=Traces.from_frame(frame), n_resamples=4).edges) == [("a", "b")]
+
+
+def test_contrast_graph_reads_success_at_the_colony_mastery():
+    # successes score 0.7 and failures 0.1: at the colony's mastery 0.8 nothing is ever passed (no contrast);
+    # at 0.6 the arc a -> b shows; an explicit mastery option wins over the colony's
+    traces = Traces.from_frame(_b_needs_a(success=0.7, failure=0.1))
+    strict = ManHill(mastery=0.8).fit(traces)
+    assert prerequisite_graph(strict, n_resamples=4).number_of_edges() == 0
+    assert sorted(prerequisite_graph(strict, n_resamples=4, mastery=0.6).edges) == [("a", "b")]
+    assert sorted(prerequisite_graph(ManHill(mastery=0.6).fit(traces), n_resamples=4).edges) == [("a", "b")]
+
+
+def test_contrast_graph_unknown_option_names_the_valid_ones():
+    traces = Traces.from_frame(_b_needs_a(n_learners=20))
+    with pytest.raises(ParameterError, match="unknown option") as info:
+        prerequisite_graph(None, traces=traces, min_suport=3)
+    valid = str(info.value).split("valid:")[1]
+    assert "'min_support'" in valid and "'alpha'" in valid
+    assert "'self'" not in valid and "'random_state'" not in valid    # the seed is rng here
+
+
+def test_step_success_rate_of_an_item_attempted_once_is_its_outcome():
+    # a: 2 attempts, 2 passed; b: 2 attempts, 1 passed; c: a single attempt, passed -> rates 1, 0.5, 1
+    frame = pd.DataFrame({"learner": ["u", "u", "u", "w", "w"], "item": ["a", "b", "b", "a", "c"],
+                          "score": [1.0, 0.0, 1.0, 1.0, 1.0],
+                          "timestamp": pd.to_datetime(range(5), unit="h", utc=True)})
+    path = learning_path(ManHill().fit(Traces.from_frame(frame)), method="greedy")
+    rate = dict(zip(path.steps["item"], path.steps["success_rate"]))
+    assert rate == {"a": 1.0, "b": 0.5, "c": 1.0}
+
+
+def test_prerequisite_graph_documented_seed():
+    import inspect
+
+    # the resamples' seed defaults to 0 (documented): the graph a report draws is reproducible by default
+    assert inspect.signature(prerequisite_graph).parameters["rng"].default == 0
+
+
+def test_greedy_follows_any_positive_pheromone_and_falls_back_only_without():
+    from poem.paths import _greedy
+
+    # rows 0-2 the items, row 3 the start; small pheromone values (below 1) still lead: 0, then 1, then 2,
+    # against a fallback that ranks 2 first. Without pheromone the fallback orders everything: 2, 1, 0
+    phi = np.array([[0.0, 0.3, 0.1], [0.0, 0.0, 0.2], [0.0, 0.0, 0.0], [0.5, 0.0, 0.0]])
+    fallback = np.array([0.0, 1.0, 2.0])
+    assert _greedy(phi, np.arange(3), 3, fallback).tolist() == [0, 1, 2]
+    assert _greedy(np.zeros((4, 3)), np.arange(3), 3, fallback).tolist() == [2, 1, 0]
+
+
+def test_precedence_graph_keeps_an_arc_at_exactly_the_minimum_ratio():
+    # 65 of 100 learners who mastered both took a first: ratio 0.65, the default minimum: kept; 64: not
+    # (z = 30 / sqrt(101) = 2.99 and 28 / sqrt(101) = 2.79, both above the threshold 2)
+    for before, edges in ((65.0, [("a", "b")]), (64.0, [])):
+        class Colony:
+            items_ = np.array(["a", "b"], dtype=object)
+            precedence_ = np.array([[0.0, before], [100.0 - before, 0.0]])
+
+        assert sorted(prerequisite_graph(Colony, method="precedence").edges) == edges
+
+
+def test_step_success_rate_of_an_item_never_scored_is_unknown():
+    # d has only an unscored visit: no attempt, so no success rate (NaN, not 0)
+    frame = pd.DataFrame({"learner": ["u", "u", "u"], "item": ["a", "b", "d"], "score": [1.0, 0.0, np.nan],
+                          "timestamp": pd.to_datetime(range(3), unit="h", utc=True)})
+    path = learning_path(ManHill().fit(Traces.from_frame(frame)), method="greedy")
+    rate = dict(zip(path.steps["item"], path.steps["success_rate"]))
+    assert rate["a"] == 1.0 and rate["b"] == 0.0 and np.isnan(rate["d"])
+
+
+def test_duplicate_item_error_names_the_repeated_item():
+    from poem.paths import Path as LearningPath
+
+    with pytest.raises(ParameterError, match="'b' appears twice"):
+        LearningPath(items=["a", "b", "c", "b"], method="lop")
+
+
+def test_first_remaining_step_support_is_from_the_last_history_item():
+    # 5 learners take a, b, c, d in that order: from the history (a, b) the first remaining step c is
+    # supported by the 5 learners who went b -> c (nobody went a -> c directly)
+    rows = [(f"u{k}", item, t, 1.0) for k in range(5) for t, item in enumerate("abcd")]
+    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
+    model = ManHill().fit(Traces.from_frame(frame))
+    code = {str(x): k for k, x in enumerate(model.items_)}
+    assert model.arc_learners_[code["a"], code["c"]] == 0
+    path = learning_path(model, method="greedy", start=["a", "b"])
+    assert path.items == ["c", "d"]
+    assert path.steps["support"].tolist() == [model.arc_learners_[code["b"], code["c"]],
+                                              model.arc_learners_[code["c"], code["d"]]] == [5.0, 5.0]

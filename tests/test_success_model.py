@@ -235,6 +235,8 @@ def test_predicting_in_blocks_of_trails_changes_nothing(monkeypatch, sim_model):
     whole = sim_model.predict_trails(t)
     monkeypatch.setattr(success, "CHUNK_EVENTS", 25)  # about two learners per block
     assert sim_model.predict_trails(t) == pytest.approx(whole, abs=0)
+    monkeypatch.setattr(success, "CHUNK_EVENTS", 3)   # shorter than every trail: one trail per block
+    assert sim_model.predict_trails(t) == pytest.approx(whole, abs=0)
 
 
 def test_calibration_knots_are_the_evenly_spaced_quantiles():
@@ -248,6 +250,9 @@ def test_calibration_knots_are_the_evenly_spaced_quantiles():
     assert c.shape == (2 + 3,)
     knots, c = _fit_calibration(z[:200], y[:200], n_knots=3)                  # < 50 per segment: no correction
     assert len(knots) == 0 and c.tolist() == [0.0, 0.0]
+    # the boundary: 50 points per segment (5 segments for 3 knots) are enough, one fewer is not
+    assert len(_fit_calibration(z[:250], y[:250], n_knots=3)[0]) == 3
+    assert len(_fit_calibration(z[:249], y[:249], n_knots=3)[0]) == 0
 
 
 def test_next_attempt_features_by_hand():
@@ -337,3 +342,44 @@ def test_small_helpers_by_hand():
     # intercept, slope, then one hinge per knot
     assert _calibration_basis(np.array([0.0, 2.0]), np.array([1.0])).tolist() == [[1.0, 0.0, 0.0],
                                                                                 [1.0, 2.0, 1.0]]
+
+
+def test_validation_share_is_the_hash_bucket_rule():
+    import zlib
+
+    # a learner validates when CRC-32(id) mod 1000 < round(1000 share): share 0 puts nobody there, 1 everyone
+    ids = np.array([f"L{k}" for k in range(5000)], dtype=object)
+    bucket = np.array([zlib.crc32(x.encode()) % 1000 for x in ids])
+    assert (bucket == 0).any()                    # the boundary bucket is met by these ids
+    assert not validation_share(ids, 0.0).any() and validation_share(ids, 1.0).all()
+    np.testing.assert_array_equal(validation_share(ids, 0.2), bucket < 200)
+
+
+def test_success_model_defaults_are_the_colony_elo_defaults():
+    import inspect
+
+    # a success model fitted directly uses the colony's ELO settings: entry rating, first step, half-life,
+    # sweeps (documented)
+    params = inspect.signature(fit_success_model).parameters
+    colony = ManHill()
+    assert (params["theta0"].default, params["k0"].default, params["halflife"].default, params["n_iter"].default) \
+        == (colony.elo_theta0, colony.elo_k0, colony.elo_halflife, colony.elo_iter) == (0.0, 1.0, 10.0, 3)
+    assert params["share"].default == 0.2 == inspect.signature(validation_share).parameters["share"].default
+
+
+def test_average_item_has_difficulty_zero_and_the_median_item_logit(sim_model):
+    model = sim_model.success_model()
+    avg = model.with_average_item()
+    assert len(avg.difficulty) == len(model.difficulty) + 1 and avg.difficulty[-1] == 0.0
+    assert avg.item_logit[-1] == np.median(model.item_logit)
+    np.testing.assert_array_equal(avg.difficulty[:-1], model.difficulty)
+
+
+def test_grid_ties_keep_the_smallest_steps():
+    # no scored event: every pair of the grid has the same (empty) validation loss; the smallest steps win
+    item = np.array([0, 1, 0, 1], np.int32)
+    score = np.full(4, np.nan)
+    bounds = np.array([0, 2, 4])
+    model = fit_success_model(item, score, bounds, np.array(["a", "b"], dtype=object), 2,
+                              k_min_grid=(0.4, 0.1, 0.2), k_local_grid=(0.3, 0.0))
+    assert (model.k_min, model.k_local) == (0.1, 0.0)

@@ -489,6 +489,9 @@ def test_conditional_success_takes_the_best_of_two_conditions_and_ignores_failur
     assert conditional_success(t, [0, 1], [0.0, 0.4], p) is None
     # a certain prediction stays a finite probability
     assert np.isfinite(conditional_success(t, [1], [1.0], np.ones(3))[0]).all()
+    # a score exactly at the mastery threshold (0.5) is a pass: item 1 is a condition, as with 1.0
+    at = conditional_success(t, [1], [0.5], p)
+    assert at is not None and at[0].tolist() == conditional_success(t, [1], [1.0], p)[0].tolist()
 
 
 def test_conditional_concentration_by_hand():
@@ -507,6 +510,22 @@ def test_conditional_concentration_by_hand():
     assert conditional_concentration(a, same, tries, first) == pytest.approx(999.0)
     # exactly min_attempts conditional attempts are enough to count
     assert conditional_concentration(a, s, tries, first, min_attempts=40) == pytest.approx(1 / (num / den) - 1)
+
+
+def test_conditional_concentration_of_single_attempt_pairs_is_the_floor():
+    from poem.colony.conditional import MIN_CONCENTRATION, conditional_concentration
+
+    # with min_attempts 1, pairs of one attempt each enter; one attempt has no spread beyond the binomial
+    # noise to measure (the denominator, a sum of mu (1 - mu) (1 - 1/a), is 0): c is the floor, as with no
+    # pair. Here the pair's success sits above mu = (3 + 1) / (3 + 2) = 0.8, its numerator
+    # (1 - 0.8)^2 - 0.8 * 0.2 = -0.12 is negative: a ratio -0.12 / 0 would read as "no spread at all"
+    a = np.array([[0, 1], [0, 0]])
+    s = np.array([[0.0, 1.0], [0.0, 0.0]])
+    tries, first = np.array([0, 3]), np.array([0.0, 3.0])
+    assert conditional_concentration(a, s, tries, first, min_attempts=1) == MIN_CONCENTRATION
+    # the same pair with two attempts (both passed) has a spread to measure: num = 0.04 - 0.08 < 0, rho at
+    # its floor 1e-3, c = 999
+    assert conditional_concentration(2 * a, 2 * s, tries, first, min_attempts=1) == pytest.approx(999.0)
 
 
 def test_passes_needed_by_hand():
@@ -533,6 +552,14 @@ def test_em_stops_on_its_tolerance_not_its_iteration_cap():
     assert not np.array_equal(a.learn, c.learn)
 
 
+def test_calibrate_documented_em_budget():
+    import inspect
+
+    # the documented defaults: at most 30 EM iterations, stopping when no rate moves by 1e-4
+    params = inspect.signature(calibrate).parameters
+    assert (params["n_iter"].default, params["tol"].default) == (30, 1e-4)
+
+
 def test_simulate_bkt_default_attempts_and_layout():
     item, score, bounds = simulate_bkt(2, 3, guess=0.2, slip=0.1, rng=np.random.default_rng(0))
     assert len(item) == 2 * 3 * 6 and bounds.tolist() == [0, 18, 36]
@@ -546,3 +573,55 @@ def test_repeat_success_reads_the_attempt_right_after_the_first_pass():
     obs = np.array([[0, 1, 1], [1, 0, 0], [0, 0, 0], [0, 0, 1]])
     rate, count = _repeat_success(obs, np.array([3, 3, 3, 3]), np.array([0, 0, 1, 1]), 2)
     assert rate[0] == 0.5 and count.tolist() == [2.0, 0.0] and np.isnan(rate[1])
+
+
+def test_calibrate_bounds_and_an_empty_log():
+    empty = (np.zeros(0, np.int64), np.zeros(0), np.array([0]))
+    # no attempt sequence: two passes per item, one when the cap is 1
+    assert calibrate(*empty, 3).successes_needed.tolist() == [2, 2, 2]
+    assert calibrate(*empty, 3, max_successes=2).successes_needed.tolist() == [2, 2, 2]
+    assert calibrate(*empty, 3, max_successes=1).successes_needed.tolist() == [1, 1, 1]
+    item, score, bounds = simulate_bkt(100, 2, guess=0.2, slip=0.1, rng=np.random.default_rng(2))
+    # max_successes 1 is a valid cap (every item then needs one pass); the threshold lies in (0, 1), open
+    assert calibrate(item, score, bounds, 2, max_successes=1).successes_needed.tolist() == [1, 1]
+    for bad in (0.0, 1.0):
+        with pytest.raises(ParameterError, match="threshold"):
+            calibrate(item, score, bounds, 2, threshold=bad)
+
+
+def test_first_passes_always_confirmed_give_pass_value_one():
+    # every learner passes both items at every attempt: the attempt after a first pass succeeds at rate
+    # r = 1, so the direct check r = u (1 - slip) + (1 - u) guess gives u >= 1, hence q = (u - learn) /
+    # (1 - learn) >= 1: clipped to 1, and shrinking items that are all at 1 toward their mean leaves 1
+    item = np.tile([0, 0, 1, 1], 50)
+    score = np.ones(200)
+    bounds = np.arange(0, 201, 4)
+    cal = calibrate(item, score, bounds, 2)
+    assert cal.pass_value.tolist() == [1.0, 1.0] and cal.successes_needed.tolist() == [1, 1]
+
+
+def test_shrunk_rates_by_hand():
+    from poem.colony.calibration import _shrunk
+
+    # course rate sum(num) / sum(den) = 3 / 4; each item (num + 2 * 0.75) / (den + 2)
+    rates, course = _shrunk(np.array([3.0, 0.0]), np.array([3.0, 1.0]), 2.0)
+    assert course == 0.75 and rates.tolist() == [4.5 / 5, 1.5 / 3]
+    # a single sequence in the course is enough for a course rate (1 / 1), which an item without data takes
+    rates, course = _shrunk(np.array([1.0, 0.0]), np.array([1.0, 0.0]), 2.0)
+    assert course == 1.0 and rates.tolist() == [1.0, 1.0]
+    # by kind: item 2's kind (1) has no data: it takes the course rate 3 / 4
+    rates, course = _shrunk(np.array([3.0, 0.0, 0.0]), np.array([3.0, 1.0, 0.0]), 2.0, np.array([0, 0, 1]))
+    assert rates.tolist() == [4.5 / 5, 1.5 / 3, 0.75]
+    # no data at all: no course rate
+    assert np.isnan(_shrunk(np.zeros(2), np.zeros(2), 2.0)[1])
+
+
+def test_course_rates_share_the_item_rates_floor_and_summaries_of_one_item():
+    # learners fail item 0 once and pass item 1: nobody ever passes by guessing; the course guess rate is
+    # floored like the item rates, at 1e-4
+    item = np.tile([0, 1], 50)
+    score = np.tile([0.0, 1.0], 50)
+    cal = calibrate(item, score, np.arange(0, 101, 2), 2)
+    assert cal.course_guess == cal.guess.min() == 1e-4
+    # a one-item course has a summary too
+    assert Calibration.fixed(1, 3).summary() == "fixed: every item counts as mastered after 3 passes"

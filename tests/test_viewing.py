@@ -428,3 +428,255 @@ def test_a_background_tab_is_a_viewer_but_not_an_abandonment():
     row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["a"]
     assert row["learners"] == 4
     assert row["completion"] == pytest.approx(2 / 4) and row["abandonment"] == pytest.approx(1 / 4)
+
+
+def test_a_video_event_with_a_watched_share_gives_viewing_evidence_whatever_its_score():
+    # a video event with seconds watched is read as a visit (the player's record), even when it carries a
+    # score of its own: 90 s of the 100 s video a is a complete view (1.0), not its score 0.2; 10 s of b is
+    # abandoned (0.0), not its score 1.0. Without seconds watched the score stays (a graded video).
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0, 0.2), ("u", "b", "2024-01-01 10:10", 20.0, 1.0),
+                 ("u", "c", "2024-01-01 10:20", np.nan, 0.7)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0)
+    assert ev.labels.tolist() == ["complete", "abandoned", "other"]
+    assert ev.score.tolist() == [1.0, 0.0, 0.7]
+    assert ev.is_video.tolist() == [True, True, False]
+
+
+def test_a_view_that_did_not_land_never_lands_later_without_a_new_complete_view():
+    # return_window 1. a complete (pending); back on a before completing anything else: it did not land
+    # (returned), and this visit (10 %) is abandoned; b completed; a again at 20 %: a re-watch before any
+    # landed view of a, so abandoned (a failure), not a review of an understood video
+    t = _traces([("u", "a", "2024-01-01 10:00", 99.0), ("u", "a", "2024-01-01 10:05", 10.0),
+                 ("u", "b", "2024-01-01 10:10", 190.0), ("u", "a", "2024-01-01 10:20", 20.0)])
+    ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=1)
+    assert ev.labels.tolist() == ["returned", "abandoned", "complete", "abandoned"]
+    assert ev.score.tolist() == [0.0, 0.0, 1.0, 0.0]
+
+
+def test_visits_fold_per_video_after_a_visit_of_another_video():
+    # the events of a visit carry video fields: a (one event), then b in two events 1 min apart: b's
+    # events are one visit held by the last one (190 / 200 covered), the first one folded
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
+                                                       "2024-01-01 10:06"], utc=True),
+                          "covered": [95.0, 20.0, 190.0]})
+    ev = viewing_evidence(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    assert ev.labels.tolist() == ["complete", "folded", "complete"]
+    assert ev.score[0] == 1.0 and np.isnan(ev.score[1]) and ev.score[2] == 1.0
+
+
+def test_sub_second_visits_still_give_a_length_and_zero_second_visits_none():
+    # no catalogue, no told length: the 90th percentile of the seconds watched, (0.2, 0.6) -> 0.56 s;
+    # a video whose every visit lasted 0 s has no length (its shares are unknown)
+    from poem.colony.viewing import video_lengths
+
+    t = _traces([("u", "v", "2024-01-01 10:00", 0.2), ("w", "v", "2024-01-01 10:00", 0.6),
+                 ("u", "z", "2024-01-01 10:10", 0.0), ("w", "z", "2024-01-01 10:10", 0.0)])
+    _, length = video_lengths(t)
+    assert length[0] == pytest.approx(0.56) and np.isnan(length[1])
+
+
+def test_unsplittable_shares_use_the_documented_fallback_threshold():
+    # one usable share (or all equal): no split to learn; every video's threshold is 0.8, within the bounds
+    assert completion_thresholds(np.array([0.9]), np.array([0]), 2).tolist() == [0.8, 0.8]
+    assert completion_thresholds(np.array([0.5, 0.5]), np.array([0, 1]), 2).tolist() == [0.8, 0.8]
+    assert completion_thresholds(np.array([0.9]), np.array([0]), 1, max_threshold=0.7).tolist() == [0.7]
+    # so a lone visit of 85 % is a complete view, one of 75 % abandoned
+    for watched, label in ((85.0, "complete"), (75.0, "abandoned")):
+        ev = viewing_evidence(_traces([("u", "a", "2024-01-01 10:00", watched)]), CATALOG, return_window=0)
+        assert ev.labels.tolist() == [label]
+
+
+def test_struggle_score_bounds():
+    t = _traces([("u", "a", "2024-01-01 10:00", 140.0)])
+    for bad in (0.49, 1.01, 2.0):
+        with pytest.raises(ParameterError, match="struggle_score"):
+            viewing_evidence(t, CATALOG, struggle_score=bad)
+    for ok in (0.5, 1.0):   # both ends allowed: an overwatched complete view scores exactly that
+        ev = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0, struggle_score=ok)
+        assert ev.labels.tolist() == ["struggled"] and ev.score.tolist() == [ok]
+
+
+def test_background_tabs_do_not_move_the_learned_thresholds():
+    # background tabs (share above background_share) give no evidence: adding 40 of them to a video's
+    # shares leaves every learned threshold as it was
+    rng = np.random.default_rng(4)
+    share = np.r_[rng.uniform(0.02, 0.3, 60), rng.uniform(0.85, 1.0, 60)]
+    item = np.r_[np.zeros(60, int), np.ones(60, int)]
+    base = completion_thresholds(share, item, 2)
+    tabs = completion_thresholds(np.r_[share, np.full(40, 8.0)], np.r_[item, np.zeros(40, int)], 2)
+    np.testing.assert_array_equal(tabs, base)
+
+
+def test_a_catalogue_length_under_a_second_is_a_length():
+    # any positive number of seconds is a length (a 0.5 s clip): read, not refused, not left unknown
+    t = _traces([("u", "a", "2024-01-01 10:00", 0.45)])
+    catalog = pd.DataFrame({"item": ["a"], "kind": ["video"], "length": [0.5]})
+    np.testing.assert_allclose(watched_share(t, catalog), [0.9])
+
+
+def test_summary_counts_a_visit_told_by_several_events_once_and_rates_a_single_viewer():
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
+                                                       "2024-01-01 10:06"], utc=True),
+                          "covered": [95.0, 20.0, 190.0]})
+    table = viewing_summary(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    assert table.loc["b", "visits"] == 1 and table.loc["a", "visits"] == 1
+    # one viewer each: a's complete view did not land (w back on a before another completion), c was
+    # abandoned (by u, the first learner, on the second item): each rate is that viewer's, 1.0 or 0.0
+    t = _traces([("w", "a", "2024-01-01 10:00", 99.0), ("w", "a", "2024-01-01 10:05", 10.0),
+                 ("u", "c", "2024-01-01 10:00", 60.0)])
+    table = viewing_summary(t, CATALOG, threshold=0.8, return_window=1)
+    assert table.loc["a", "returned"] == 1.0 and table.loc["a", "completion"] == 0.0
+    assert table.loc["a", "abandonment"] == 0.0      # w completed a (the view that did not land)
+    assert table.loc["c", "abandonment"] == 1.0 and table.loc["c", "learners"] == 1
+    assert table.loc["c", "returned"] == 0.0 and table.loc["c", "completion"] == 0.0
+
+
+def test_a_share_of_exactly_background_share_is_a_view():
+    # "background" is a share *above* background_share: 300 s of the 100 s video a, exactly 3x, is an
+    # overwatched complete view (struggled, 0.75); 301 s is a tab left open
+    for watched, label in ((300.0, "struggled"), (301.0, "background")):
+        ev = viewing_evidence(_traces([("u", "a", "2024-01-01 10:00", watched)]), CATALOG, threshold=0.8,
+                              return_window=0)
+        assert ev.labels.tolist() == [label]
+
+
+def test_lengths_told_by_the_events_yield_to_the_catalogue():
+    # the events tell a length (the player's): used where the catalogue has none, whatever its size (a
+    # 0.5 s clip), ignored where the catalogue gives one (a: 100 s in the catalogue, 200 s told)
+    from poem.colony.viewing import video_lengths
+
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "z"], "covered": [90.0, 100.0, 0.45],
+                          "length": [200.0, 250.0, 0.5],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00",
+                                                       "2024-01-01 12:00"], utc=True)})
+    catalog = pd.DataFrame({"item": ["a", "b", "z"], "kind": "video", "length": [100.0, None, None]})
+    _, length = video_lengths(Traces.from_frame(frame), catalog)
+    np.testing.assert_allclose(length, [100.0, 250.0, 0.5])
+
+
+def test_a_catalogue_indexed_by_item_reads_as_the_column_form():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0), ("u", "b", "2024-01-01 10:10", 20.0)])
+    by_column = viewing_evidence(t, CATALOG, threshold=0.8, return_window=0)
+    by_index = viewing_evidence(t, CATALOG.set_index("item"), threshold=0.8, return_window=0)
+    assert by_index.labels.tolist() == by_column.labels.tolist() == ["complete", "abandoned"]
+    np.testing.assert_array_equal(by_index.length, by_column.length)
+
+
+def test_a_visit_spans_events_at_most_session_gap_apart():
+    # a's events with video fields 40 min apart are two visits (default gap 30 min): abandoned, then
+    # complete; 20 min apart they are one visit, held by the last event
+    for minutes, labels in ((40, ["abandoned", "complete"]), (20, ["folded", "complete"])):
+        frame = pd.DataFrame({"learner": "u", "item": ["a", "a"], "covered": [20.0, 95.0],
+                              "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00"], utc=True)
+                              + pd.to_timedelta([0, minutes], unit="min")})
+        ev = viewing_evidence(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+        assert ev.labels.tolist() == labels, minutes
+
+
+def test_unweighed_apply_viewing_keeps_the_quiz_scores():
+    # weigh=False: no kind is shrunk; the quiz's 0.4 and the video's complete view (1.0) stay as they are
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0, np.nan), ("u", "q", "2024-01-01 10:10", np.nan, 0.4)])
+    scored, _, weights = apply_viewing(t, CATALOG, weigh=False, threshold=0.8, return_window=0)
+    assert weights == {} and scored.score.tolist() == [1.0, 0.4]
+
+
+def test_otsu_splits_two_distinct_values_in_the_middle_of_the_gap():
+    from poem.colony.viewing import _otsu
+
+    # 0.2 and 0.9 fall in bins 10 and 45 of 60 over [0, 1.2]: every cut at the edges 0.22 ... 0.90 is as
+    # good, and the middle of that plateau is 0.56
+    assert _otsu(np.array([0.2, 0.9])) == pytest.approx(0.56)
+
+
+def test_apply_viewing_returns_the_traces_with_the_catalogue():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0)])
+    assert t.item_info is None
+    scored, _, _ = apply_viewing(t, CATALOG, threshold=0.8, return_window=0)
+    assert scored.item_info.loc["a", "length"] == 100 and scored.item_info.loc["q", "kind"] == "quiz"
+
+
+def test_only_events_that_carry_video_fields_fold_into_one_visit():
+    # a's first event has covered seconds, the second only a wall-clock duration (no video field): two
+    # visits, abandoned (20 %) then complete (95 %), though 5 min apart
+    frame = pd.DataFrame({"learner": "u", "item": ["a", "a"], "covered": [20.0, np.nan], "duration": [np.nan, 95.0],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05"], utc=True)})
+    ev = viewing_evidence(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    assert ev.labels.tolist() == ["abandoned", "complete"]
+
+
+def test_equal_threshold_bounds_pin_every_threshold():
+    # min_threshold may equal max_threshold (documented: "> 0 and <= max_threshold"): every video's learned
+    # threshold is then that value; above it is refused
+    t = _traces([("u", "a", "2024-01-01 10:00", 75.0), ("w", "a", "2024-01-01 10:00", 65.0)])
+    ev = viewing_evidence(t, CATALOG, min_threshold=0.7, max_threshold=0.7, return_window=0)
+    assert ev.threshold[0] == 0.7 and ev.labels.tolist() == ["complete", "abandoned"]
+    with pytest.raises(ParameterError, match="min_threshold"):
+        viewing_evidence(t, CATALOG, min_threshold=0.71, max_threshold=0.7)
+
+
+def _otsu_reference(values, bins=60, top=1.2):
+    """Otsu's split written plainly: every cut between two of the histogram's bins (values clipped to
+    [0, top], each counted at its bin's centre), the between-class variance w0 w1 (m0 - m1)^2 of the two
+    sides, and the middle of the cuts within 1e-9 (relative) of the best."""
+    v = [min(max(x, 0.0), top) for x in values if x == x]
+    if len(v) < 2 or min(v) == max(v):
+        return float("nan")
+    width = top / bins
+    counts = [0] * bins
+    for x in v:
+        counts[min(int(x / width), bins - 1)] += 1
+    centre = [(k + 0.5) * width for k in range(bins)]
+    scores = []
+    for cut in range(1, bins):      # left class: bins [0, cut)
+        w0 = sum(counts[:cut])
+        w1 = len(v) - w0
+        m0 = sum(c * m for c, m in zip(counts[:cut], centre[:cut])) / w0 if w0 else 0.0
+        m1 = sum(c * m for c, m in zip(counts[cut:], centre[cut:])) / w1 if w1 else 0.0
+        scores.append((w0 * w1 * (m0 - m1) ** 2, cut * width))
+    best = max(s for s, _ in scores)
+    cuts = [c for s, c in scores if s >= best * (1 - 1e-9)]
+    return sum(cuts) / len(cuts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_otsu_matches_a_plain_python_reference(seed):
+    from poem.colony.viewing import _otsu
+
+    rng = np.random.default_rng(seed)
+    # three clusters of random sizes (abandoned, complete, overwatched past the clip at 1.2), some NaN
+    values = np.r_[rng.uniform(0.0, 0.4, rng.integers(1, 40)), rng.uniform(0.6, 1.1, rng.integers(1, 40)),
+                   rng.uniform(1.2, 2.5, rng.integers(0, 40)), [np.nan] * int(rng.integers(0, 3))]
+    assert _otsu(values) == pytest.approx(_otsu_reference(values.tolist()), abs=1e-9)
+
+
+def test_threshold_learning_counts_a_share_at_background_share_and_drops_above_it():
+    # one video's shares 0.5 and exactly 3.0 (a view, clipped to 1.2 for the split): Otsu's cut is the middle
+    # of the empty bins between them, (0.52 + 1.18) / 2 = 0.85. Above 3 (the default background_share) the
+    # share is a tab left open: only 0.5 remains, no split, the fallback 0.8
+    assert completion_thresholds(np.array([0.5, 3.0]), np.array([0, 0]), 1) == pytest.approx([0.85])
+    assert completion_thresholds(np.array([0.5, 4.0]), np.array([0, 0]), 1) == pytest.approx([0.8])
+    assert completion_thresholds(np.array([0.5, 4.0]), np.array([0, 0]), 1, background_share=5.0) == \
+        pytest.approx([0.85])
+
+
+def test_summary_struggled_view_at_exactly_the_mastery_score_landed():
+    # struggle_score 0.5 (allowed): an overwatched complete view scores 0.5, still a success: it landed
+    t = _traces([("u", "a", "2024-01-01 10:00", 140.0)])
+    table = viewing_summary(t, CATALOG, threshold=0.8, return_window=0, struggle_score=0.5)
+    assert table.loc["a", "completion"] == 1.0
+
+
+def test_a_told_length_of_zero_is_unknown():
+    # an event telling length 0 says nothing: the length falls back to the visits (90th percentile: 50 s)
+    frame = pd.DataFrame({"learner": ["u", "w"], "item": "v", "covered": [50.0, 50.0], "length": [0.0, 0.0],
+                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 10:00"], utc=True)})
+    np.testing.assert_allclose(watched_share(Traces.from_frame(frame)), [1.0, 1.0])
+
+
+def test_summary_rates_of_a_video_nobody_viewed_are_nan():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0)], items=["a", "b"])
+    row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["b"]
+    assert row["learners"] == 0 and row["visits"] == 0
+    assert np.isnan(row["completion"]) and np.isnan(row["abandonment"]) and np.isnan(row["returned"])

@@ -275,6 +275,10 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         Cap on the passes asked for.
     shrink : float
         Pseudo-sequences pulling every item toward the course-wide rates.
+    n_iter : int, default 30
+        EM iterations at most.
+    tol : float, default 1e-4
+        The EM stops when no rate moved by ``tol`` or more in an iteration.
     kinds : array of int, optional
         The kind of each item (:func:`kind_codes`: quiz, exam, video... from the catalogue): items are
         then pulled toward the rates of their kind instead of the course's, so that a course mixing
@@ -284,6 +288,8 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     Returns
     -------
     Calibration
+        Without any attempt sequence (an empty log) nothing is estimated: every item needs two passes (one
+        when ``max_successes`` is 1), as when nobody ever passed.
     """
     if not 0 < threshold < 1:
         raise ParameterError(f"calibration threshold must lie in (0, 1), got {threshold!r}")

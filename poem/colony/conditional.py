@@ -38,9 +38,11 @@ def conditional_concentration(cond_attempts, cond_successes, tries, first,
 
         ρ = Σ [(s/a − μ_j)² − μ_j(1 − μ_j)/a] / Σ μ_j(1 − μ_j)(1 − 1/a),    c = 1/ρ − 1,
 
-    (ρ clipped to [10⁻³, 1], c floored at :data:`MIN_CONCENTRATION`). A course where what was mastered
-    matters much (a chain: the next item is done only after the one before) has a small c, so a few
-    conditional attempts outweigh the item's overall rate; where it matters little c is large.
+    (ρ clipped to [10⁻³, 1], c floored at :data:`MIN_CONCENTRATION`; pairs of a single attempt each,
+    possible with ``min_attempts=1``, have no spread to measure: their zero denominator gives the floor
+    too). A course where what was mastered matters much (a chain: the next item is done only after the
+    one before) has a small c, so a few conditional attempts outweigh the item's overall rate; where it
+    matters little c is large.
 
     >>> a = np.array([[0, 40], [40, 0]]); s = np.array([[0.0, 28.0], [12.0, 0.0]])  # 70 % and 30 % around 50 %
     >>> round(conditional_concentration(a, s, np.array([80, 80]), np.array([40.0, 40.0])), 2)

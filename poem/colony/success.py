@@ -171,7 +171,8 @@ def _calibration_basis(z: np.ndarray, knots: np.ndarray) -> np.ndarray:
 
 
 def _fit_calibration(z: np.ndarray, y: np.ndarray, n_knots: int = CALIBRATION_KNOTS, ridge: float = RIDGE):
-    """Knots at quantiles of ``z`` and the ridge-penalised correction of the logit (0: none)."""
+    """Knots at quantiles of ``z`` and the ridge-penalised correction of the logit (0: none, below 50 points
+    per segment, i.e. fewer than 50 (n_knots + 2) points)."""
     if len(z) < 50 * (n_knots + 2):
         return np.zeros(0), np.zeros(2)
     knots = np.quantile(z, np.linspace(0, 1, n_knots + 2)[1:-1])
@@ -198,7 +199,8 @@ def _sigmoid(z):
 
 
 def validation_share(learners, share: float = 0.2) -> np.ndarray:
-    """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights.
+    """Boolean mask of the learners (by a CRC-32 hash of their id) that fit the weights: those whose
+    CRC-32 mod 1000 is below ``round(1000 * share)`` (share 0: nobody, 1: everyone).
 
     >>> validation_share(np.array(["a", "b", "c", "d"], dtype=object), 0.5).tolist()
     [False, False, False, True]
@@ -358,14 +360,14 @@ def fit_success_model(item, score, bounds, learners, n_items, *, theta0=0.0, k0=
         The learner ids (one per trail), for the hash that draws the validation share.
     n_items : int
     theta0, k0, halflife : float
-        ELO entry rating, first step and step half-life.
+        ELO entry rating, first step and step half-life (defaults 0, 1, 10: the colony's).
     k_min_grid, k_local_grid : sequence of float
         ELO step floors and steps of the learner-and-item adjustment tried; the pair with the lowest
-        validation log-loss is kept.
+        validation log-loss is kept (on a tie, e.g. without any scored event, the smallest steps).
     share : float
-        Share of the learners that fit the weights.
+        Share of the learners that fit the weights (default 0.2, :func:`validation_share`).
     n_iter : int
-        ELO sweeps (:func:`poem.colony.elo.fit_elo`).
+        ELO sweeps (:func:`poem.colony.elo.fit_elo`; default 3, the colony's).
     """
     if not 0 < share < 1:
         raise ParameterError(f"validation share must lie in (0, 1), got {share}")

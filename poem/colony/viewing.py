@@ -77,10 +77,12 @@ keeps it (0.87, worst 0.64) with more arcs (13.4 to 16.8 per course). Judging th
 the respect on 18 of the 20 courses. Figures: ``benchmarks/results/viewing.md``.
 
 Events that are not videos (catalogue ``kind`` other than ``video``; without a ``kind``, any event that
-already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course has videos with viewing evidence and
-quizzes with scores. :func:`evidence_weights` measures how well each kind of evidence predicts the learner's
-later success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that
-relative weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
+already carries a score; a video event with a score and no duration) keep their own score: a *mixed* course
+has videos with viewing evidence and quizzes with scores. A video event *with* seconds watched is a visit and
+gives viewing evidence, whatever score it also carries (what the player recorded of the visit is what the
+mapping reads). :func:`evidence_weights` measures how well each kind of evidence predicts the learner's later
+success and :func:`apply_viewing` shrinks the video scores toward the mastery threshold by that relative
+weight (it never flips a success into a failure: the weight only scales the pheromone deposits).
 
 :func:`viewing_summary` gives the per-video table a report shows on a viewing-only course instead of a
 success rate: completion and abandonment rates, median share, the learned threshold.
@@ -223,7 +225,8 @@ def video_lengths(traces: Traces, catalog=None) -> tuple[np.ndarray, np.ndarray]
     column every item is a candidate and events that carry a score are left alone. ``length`` is the
     catalogue's ``length`` (seconds) when present and positive, else the median of the positive lengths
     the item's events carry (``traces.video["length"]``), else the 90th percentile of the item's seconds
-    watched per visit (:func:`watched_seconds`; NaN when there are none).
+    watched per visit (:func:`watched_seconds`; NaN when there are none, or when that percentile is 0 s:
+    visits that played nothing tell no length; any positive value, a fraction of a second included, does).
     """
     n = traces.n_items
     frame = _catalog_frame(traces, catalog)
@@ -340,6 +343,10 @@ def completion_thresholds(share: np.ndarray, item: np.ndarray, n_items: int, *, 
                           min_threshold: float = 0.3, max_threshold: float = 0.95,
                           background_share: float = 3.0) -> np.ndarray:
     """Per-item completion threshold learned from the watched shares (see the module docstring, step 3).
+
+    When the usable shares of the whole course cannot be split (fewer than two distinct values), every
+    video's threshold is 0.8 (four fifths watched is a complete view, the fixed threshold of the examples),
+    kept within ``[min_threshold, max_threshold]``.
 
     >>> rng = np.random.default_rng(0)
     >>> short = np.r_[rng.uniform(0.02, 0.3, 100), rng.uniform(0.93, 1.0, 100)]     # 3-minute video
@@ -549,9 +556,9 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
 
 
 def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, **params):
-    """``(traces with the viewing evidence as scores, evidence, weights)``; what ``ManHill.fit(catalog=)``
-    uses. Video scores are shrunk toward ``mastery`` by their kind's relative weight (mixed courses only;
-    successes stay successes and failures failures)."""
+    """``(traces with the viewing evidence as scores and the catalogue as item_info, evidence, weights)``;
+    what ``ManHill.fit(catalog=)`` uses. Video scores are shrunk toward ``mastery`` by their kind's relative
+    weight (mixed courses only; successes stay successes and failures failures)."""
     evidence = viewing_evidence(traces, catalog, **params)
     weights = evidence_weights(traces, evidence) if weigh else {}
     score = evidence.score.copy()

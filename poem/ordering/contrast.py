@@ -8,18 +8,17 @@ and the sparse models of Chen, González-Brenes & Tian 2016). So, for every targ
 
 1. **rows**: the learners' scored attempts on j until their first success on j (later attempts repeat an
    item already done and say nothing about what it needs);
-2. **features**: for every other item i, ``x_i = 1`` when the learner had mastered i (first success, or
-   the ``need``-th) before the attempt; plus, unpenalised, the learner's *level* (logit of their smoothed
-   success rate on every item but j). Only candidates with a positive marginal contrast enter (at most
-   ``max_candidates``, the strongest): a prerequisite, direct or not, always has one. Candidates must
-   also be mastered *first*: among the learners who mastered both i and j, at least ``min_order``
-   (60 %) mastered i before j. A prerequisite passes that test; an item that merely stands in for the
-   real prerequisites (a sibling needing the same ones, mastered before j by about half the learners) or
-   that needs j (a collider, a descendant) does not, so it cannot take the real arcs' weight. Order is
-   only a filter here, not evidence: learners sharing a common order pass it for unrelated items too,
-   and the contrast decides. (A *progress*
-   covariate -- share of the course mastered -- was tried and dropped: it is a mediator, "has the
-   prerequisites", and absorbed the real arcs.);
+2. **features**: for every other item i, ``x_i = 1`` when the learner had mastered i (first success, or the
+   ``need``-th) before the attempt; plus, unpenalised, the learner's *level* (logit of their
+   Laplace-smoothed success rate on every item but j, (successes + 1) / (attempts + 2)). Only candidates
+   with a positive marginal contrast enter (at most ``max_candidates``, the strongest): a prerequisite,
+   direct or not, always has one. Candidates must also be mastered *first*: among the learners who mastered
+   both i and j, at least ``min_order`` (60 %) mastered i before j. A prerequisite passes that test; an item
+   that merely stands in for the real prerequisites (a sibling needing the same ones, mastered before j by
+   about half the learners) or that needs j (a collider, a descendant) does not, so it cannot take the real
+   arcs' weight. Order is only a filter here, not evidence: learners sharing a common order pass it for
+   unrelated items too, and the contrast decides. (A *progress* covariate -- share of the course mastered --
+   was tried and dropped: it is a mediator, "has the prerequisites", and absorbed the real arcs.);
 3. **model**: an L1-penalised logistic regression of the attempt's success on those features
    (coordinate descent on the IRLS quadratic, glmnet style, compiled with numba), the penalty
    ``alpha * sqrt(2 log p / m) / 2`` on standardised item columns, so it scales with the evidence;
@@ -204,7 +203,9 @@ def l1_logistic(X, y, *, lam: float, penalty=None, weights=None, max_outer: int 
     """L1-penalised logistic regression, ``(coef, intercept)``; X is (rows, features).
 
     Minimises ``mean(weights * logloss) + lam * sum(penalty * |coef|)`` (``penalty`` defaults to ones;
-    0 leaves a feature unpenalised).
+    0 leaves a feature unpenalised). Weights are relative (the weighted mean divides by their sum); a row
+    of weight 0 is absent, and weights so small that they vanish in floating point (subnormal) count as 0:
+    with no weight left the fit is all zeros, never NaN.
 
     Examples
     --------
@@ -371,6 +372,10 @@ def learner_split(learners, n_resamples: int, random_state=0) -> tuple[np.ndarra
     Both derive from a keyed hash (BLAKE2b) of each learner's *id* and a key drawn from ``random_state``,
     never from the learner's position: the same learner gets the same draws whatever the order of the
     rows, of the cohorts or partitions summed into a state, and whichever other learners are there.
+    Exactly (part of the reproducibility of every graph measured with a seed): with ``h`` the 8-byte
+    little-endian BLAKE2b digest of ``str(id)`` keyed by the seed, ``f`` splitmix64's output function and
+    γ = 0x9E3779B97F4A7C15, the learner is in half b when the top bit of ``f(h + (2b + 1) γ)`` is set, and
+    its priority is the top 53 bits of ``f(h XOR 0x5851F42D4C957F2D)`` over 2⁵³.
 
     >>> a, pa = learner_split(["u1", "u2", "u3"], 4, random_state=0)
     >>> b, pb = learner_split(["u3", "u1"], 4, random_state=0)
@@ -450,8 +455,9 @@ class ContrastGraph:
         error), the strongest first. Bounds the cost per item whatever the size of the course. None: every
         item with support (no screening).
     max_learners : int or None, default 5000
-        Learners whose attempts on an item enter its model, a seeded sample when more tried it (plenty for
-        the contrast, and it bounds the cost on platform-sized logs; ``support_`` still counts everyone).
+        Learners whose attempts on an item enter its model, a seeded sample when more tried it: exactly
+        that many, those of lowest priority in :func:`learner_split` (plenty for the contrast, and it
+        bounds the cost on platform-sized logs; ``support_`` still counts everyone).
         None: all.
     random_state : int or Generator, optional
         Seed of the resamples: same seed, same graph, whatever the row order of the input.
@@ -639,7 +645,8 @@ def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float
                           mastery: float = 0.5, need: int = 1) -> nx.DiGraph:
     """The floor: per item, one L1 logistic fit of success on "i mastered before" for every other i (no
     level covariate, no resampling, no order filter, no acyclicity); arcs where the coefficient exceeds
-    ``min_coef``.
+    ``min_coef`` (default 0). ``alpha`` (default 1.0) multiplies the penalty as in :class:`ContrastGraph`;
+    ``min_support`` (default 10), ``mastery`` (0.5) and ``need`` (1) are its parameters too.
 
     Edges carry ``strength`` (the coefficient), ``confidence`` (1) and ``support``.
     """
