@@ -132,6 +132,8 @@ _SOFT = "the soft-threshold's boundary: at |u| = t the shrunk value (u -/+ t) / 
 _FRESH = ("the stamp only guards resetting an item's scratch (done, seen_full, pending) when a new learner "
           "meets it; skipping the reset for an item no learner touched yet changes nothing, as the scratch "
           "still holds its initial values, which are the reset values")
+_NXT_RESET = ("the initial value is never read: the backward pass resets nxt[j] to -1 at the learner's"
+              " first (last in time) event on j, before reading it")
 _NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
               "events (elo_pass skips NaN scores), of which there are none")
 _PENDING = ("the initial value is never read: a learner's first visit of an item resets its pending view "
@@ -413,6 +415,77 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "differs only when a sweep's largest change equals tol exactly: at tol > 0 a continuous quantity that "
         "is never exactly tol; at tol = 0 the mutant stops after a sweep that changed nothing, which the "
         "original repeats with the same values",
+
+    ("viewing", "viewing_evidence", "info = is_video & ~np.isnan(share) & (share <= float(p[\"background_share\"]))",
+     "`is_video & ~np.isnan(share)`: & -> |"):
+        ("share is NaN wherever is_video is False (np.where above), so is_video | has-a-share is is_video; the "
+         "NaN shares are then dropped by share <= background_share, as before"),
+    # the learned landing (poem/colony/landing.py)
+    ("landing", "_visit_features", "stamp = np.full(n, -1, np.int64)",
+     "`-1 @24`: constant 1 -> 0"):
+        _FRESH,
+    ("landing", "_visit_features", "stamp = np.full(n, -1, np.int64)",
+     "`-1 @24`: constant 1 -> 2"):
+        _FRESH,
+    ("landing", "_visit_features", "stamp = np.full(n, -1, np.int64)",
+     "`np.full(n, -1, np.int64) @23`: drop unary -"):
+        _FRESH,
+    ("landing", "_classify_learned", "stamp = np.full(n, -1, np.int64)",
+     "`-1 @24`: constant 1 -> 0"):
+        _FRESH,
+    ("landing", "_classify_learned", "stamp = np.full(n, -1, np.int64)",
+     "`-1 @24`: constant 1 -> 2"):
+        _FRESH,
+    ("landing", "_classify_learned", "stamp = np.full(n, -1, np.int64)",
+     "`np.full(n, -1, np.int64) @23`: drop unary -"):
+        _FRESH,
+    ("landing", "_visit_features",
+     "nxt = np.full(n, -1, np.int64)        # next informative visit of the item (backward pass)",
+     "`-1 @22`: constant 1 -> 0"):
+        _NXT_RESET,
+    ("landing", "_visit_features",
+     "nxt = np.full(n, -1, np.int64)        # next informative visit of the item (backward pass)",
+     "`-1 @22`: constant 1 -> 2"):
+        _NXT_RESET,
+    ("landing", "_visit_features",
+     "nxt = np.full(n, -1, np.int64)        # next informative visit of the item (backward pass)",
+     "`np.full(n, -1, np.int64) @21`: drop unary -"):
+        _NXT_RESET,
+    ("landing", "_visit_features", "nxt[j] = -1",
+     "`-1 @26`: constant 1 -> 2"):
+        "any negative 'no later visit' works: it is only tested with f < 0",
+    ("landing", "_visit_features", "if f < 0:",
+     "`f < 0`: < -> <="):
+        "f is a later event than e >= 0, so f >= 1 or f = -1: f == 0 never happens",
+    ("landing", "_visit_features", "if f < 0:",
+     "`f < 0 @19`: constant 0 -> 1"):
+        "f is a later event than e >= 0, so f >= 1 or f = -1: f == 0 never happens",
+    ("landing", "_visit_features", "elif nd[e] > f:",
+     "`nd[e] > f`: > -> >="):
+        ("nd[e] is hi or an event on another item, f an event on the same item before hi: they are "
+         "never equal"),
+    ("landing", "_visit_features", "nd[e] = hi if e == hi - 1 else (e + 1 if item[e + 1] != item[e] else nd[e + 1])",
+     "`e + 1 @48`: constant 1 -> 2"):
+        ("nd[e] = e + 1 (the next event is on another item) is only compared with a later visit f of "
+         "e's item, so f >= e + 2; e + 2 > f fails as e + 1 > f does, and one event back (same item) "
+         "both exceed e"),
+    ("landing", "_visit_features",
+     "for e in range(hi - 1, lo - 1, -1):  # backward: next visit of the same video, next other item",
+     "`lo - 1 @36`: constant 1 -> 2"):
+        ("the extra step writes nd at lo - 1 (the previous learner's last event, already used) or, for"
+         " the first learner, nd[-1], which the last learner recomputes before reading it"),
+    ("landing", "_visit_features",
+     "newc = np.zeros(m + 1, np.int64)      # videos completed for the first time up to each event (cumulative)",
+     "`m + 1 @24`: constant 1 -> 2"):
+        "one more cumulative count, after the last event, which is never read",
+    ("landing", "landing_model", "if not r_land[0] > r_lost[0]:",
+     "`r_land[0] > r_lost[0]`: > -> >="):
+        "two EM estimates of a probability are never exactly equal (float boundary)",
+    ("landing", "_finishing_levels", "return np.maximum(level, 1e-9)",
+     "`np.maximum(level, 1e-9) @29`: constant 1e-09 -> 2e-09"):
+        ("a guard against dividing by a zero finishing level: a level at or below 2e-9 means half the "
+         "complete views of a video have share 0, and a share over it falls in the top bin with either"
+         " guard"),
 }
 
 #: surviving mutants that are explained but NOT equivalent: the mutant changes a result no test pins, and
@@ -422,6 +495,16 @@ _CERTAIN = ("not equivalent: how close to 0 or 1 a certain prediction is kept be
             "2e-9): a guard that keeps the result a finite probability (tested), its size unspecified; the "
             "result moves by about 1e-9")
 KNOWN: dict[tuple[str, str, str, str], str] = {
+    ("viewing", "viewing_evidence", "info = is_video & ~np.isnan(share) & (share <= float(p[\"background_share\"]))",
+     "`share <= float(p[\"background_share\"])`: <= -> <"):
+        ("not equivalent: a visit of exactly background_share times the length goes to the learned pass "
+         "(<=) or stays with the rule's label (<); the two agree unless the learner comes back to that "
+         "video, and a share of exactly 3.0 is not a case worth pinning"),
+    ("landing", "landing_model",
+     "def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int = 300) -> dict | None:",
+     "`300`: constant 300 -> 301"):
+        ("not equivalent: the EM's iteration budget (300 or 301 steps); the fit has converged well before (the "
+         "known mixture is recovered, tested), one more step moves the estimates by less than any test reads"),
     # fourth pass (after the merges of this stop): kept as survivors, each a gap no test pins yet
     ("canonical", "is_canonical", 'if not path.is_file() or not path.name.lower().endswith((".parquet", ".pq")):',
      "`not path.is_file() or not path.name.lower().end...`: or -> and"):

@@ -680,3 +680,25 @@ def test_summary_rates_of_a_video_nobody_viewed_are_nan():
     row = viewing_summary(t, CATALOG, threshold=0.8, return_window=0).loc["b"]
     assert row["learners"] == 0 and row["visits"] == 0
     assert np.isnan(row["completion"]) and np.isnan(row["abandonment"]) and np.isnan(row["returned"])
+
+
+def test_parameter_bounds_are_those_documented():
+    t = _traces([("u", "a", "2024-01-01 10:00", 90.0)])
+    # a fixed threshold is a share in (0, 1.5]: 1.5 itself is accepted, 0 is not
+    assert viewing_evidence(t, CATALOG, threshold=1.5).labels.tolist() == ["abandoned"]
+    with pytest.raises(ParameterError, match="threshold"):
+        viewing_evidence(t, CATALOG, threshold=0)
+    # min_threshold must be > 0; a boolean is no number, even where an integer would do
+    with pytest.raises(ParameterError, match="min_threshold"):
+        viewing_evidence(t, CATALOG, min_threshold=0)
+    with pytest.raises(ParameterError, match="prior_views"):
+        viewing_evidence(t, CATALOG, prior_views=True)
+
+
+def test_without_kinds_a_scored_event_is_no_video_visit():
+    # a catalogue with lengths but no kind column: a scored event is a quiz attempt, whatever its duration
+    catalog = CATALOG.drop(columns="kind")
+    t = _traces([("u", "a", "2024-01-01 10:00", 95.0, np.nan), ("u", "a", "2024-01-01 10:05", 95.0, 0.0)])
+    ev = viewing_evidence(t, catalog, threshold=0.8)
+    assert ev.is_video.tolist() == [True, False]
+    assert ev.labels.tolist() == ["complete", "other"] and ev.score.tolist() == [1.0, 0.0]

@@ -242,13 +242,13 @@ def test_classify_learned_hand_checked():
     from poem.colony.landing import _classify_learned
 
     post = np.full((7, 4), 0.3)
-    post[2, 3] = 0.8                                  # back after moving on from a usual view: landed
+    post[2, 3] = 0.5                                  # back after moving on from a usual view: lands at 1/2
     # learner A: a background tab (no evidence), abandoned, a complete view returned to, the same landed;
     # learner B: a sought-back view (share above the overwatch share), then a review; then item 1, landed
-    # by the model, with two seeks back
+    # by the model (a posterior of exactly 1/2), with exactly struggle_seeks seeks back
     item = np.array([0, 0, 0, 0, 0, 0, 1])
     share = np.array([9.0, 0.2, 1.0, 1.0, 1.3, 1.0, 1.0])
-    seeks = np.array([0, 0, 0, 0, 0, 0, 2])
+    seeks = np.array([0, 0, 0, 0, 0, 0, 1])
     info = np.array([False, True, True, True, True, True, True])
     sbin = np.array([-1, -1, 2, 2, 5, 2, 2])
     ret = np.array([0, 1, 1, 0, 0, 0, 3])
@@ -283,11 +283,12 @@ def test_finishing_levels_hand_checked():
 
 def test_landing_model_start_and_first_em_step_by_hand():
     # three first complete views in share bin 2 never returned to, two in bin 5 returned to straight away;
-    # three abandoned visits, two followed by a straight return
-    sbin = np.array([2, 2, 2, 5, 5, -1, -1, -1])
-    ret = np.array([0, 0, 0, 1, 1, 1, 1, 0])
-    first = np.array([1, 1, 1, 1, 1, 0, 0, 0], bool)
-    anchor = ~first
+    # three abandoned visits, two followed by a straight return; a later complete view (not a first one:
+    # the model learns from first complete views only)
+    sbin = np.array([2, 2, 2, 5, 5, -1, -1, -1, 2])
+    ret = np.array([0, 0, 0, 1, 1, 1, 1, 0, 0])
+    first = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0], bool)
+    anchor = np.array([0, 0, 0, 0, 0, 1, 1, 1, 0], bool)
     r_lost = np.array([1 + 1, 2 + 1, 0 + 1, 0 + 1]) / (3 + 4)       # the anchors' returns, plus one each
     # the start (no EM step): views nobody came back to look landed (plus one per bin), the others not
     m0 = landing_model(sbin, ret, first, anchor, min_learn=1, n_iter=0)
@@ -324,3 +325,22 @@ def test_landing_model_needs_min_learn_views_and_anchors():
 
     assert fit(50, 50) is not None
     assert fit(49, 50) is None and fit(50, 49) is None
+
+
+def test_learned_mapping_leaves_background_tabs_to_the_rule():
+    # a tab left playing (more than background_share = 3 times the length) is no view: the learned pass
+    # does not judge it, and it stays "background" with no evidence
+    t = _log({**{f"k{i}": trail for i, trail in enumerate(_trails_of(_course()))}, "g0": [("x", 3.5)]})
+    ev = viewing_evidence(t, CATALOG, threshold=0.8)
+    assert ev.landing is not None
+    learner = t.learners[t.learner]
+    assert ev.labels[learner == "g0"].tolist() == ["background"] and np.isnan(ev.score[learner == "g0"]).all()
+
+
+def _trails_of(traces):
+    """The trails of a log made by :func:`_log`, back as lists of (item, share)."""
+    out = {}
+    for lrn, it, d in zip(traces.learner, traces.item, traces.duration):
+        name = traces.items[it]
+        out.setdefault(lrn, []).append((name, d / LENGTH[name]))
+    return list(out.values())
