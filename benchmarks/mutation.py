@@ -115,6 +115,8 @@ TARGETS = (
     Target("cond_success", "poem/colony/conditional.py", None, ("tests/test_suggest_calibration.py",),
            keyword=f"conditional and not ({DESELECT})"),
     Target("lop", "poem/ordering/lop.py", None, ("tests/test_lop.py", "tests/test_paths.py")),
+    Target("aco", "poem/ordering/aco.py", None, ("tests/test_aco.py", "tests/test_paths.py")),
+    Target("baselines", "poem/ordering/baselines.py", None, ("tests/test_baselines.py", "tests/test_paths.py")),
     Target("evaluation", "poem/ordering/evaluation.py", None,
            ("tests/test_blind_spots.py", "tests/test_evaluation.py")),
     Target("promotion", "poem/simulation/promotion.py", None, ("tests/test_promotion.py",)),
@@ -134,6 +136,8 @@ _FRESH = ("the stamp only guards resetting an item's scratch (done, seen_full, p
           "still holds its initial values, which are the reset values")
 _NXT_RESET = ("the initial value is never read: the backward pass resets nxt[j] to -1 at the learner's"
               " first (last in time) event on j, before reading it")
+_DEMO_DATA = ("the example data of the docstrings (a private helper, not the API): the mutant changes a value that "
+              "none of the examples' checked outputs depends on")
 _NO_STAMPS = ("the time span of a log with no scored event: the early/late split it sets is only read for scored "
               "events (elo_pass skips NaN scores), of which there are none")
 _PENDING = ("the initial value is never read: a learner's first visit of an item resets its pending view "
@@ -420,6 +424,164 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "`is_video & ~np.isnan(share)`: & -> |"):
         ("share is NaN wherever is_video is False (np.where above), so is_video | has-a-share is is_video; the "
          "NaN shares are then dropped by share <= background_share, as before"),
+    # the ACO ordering and the baselines (poem/ordering/aco.py, baselines.py)
+    ("aco", "aco_order", "eps = max(float(shifted[off].mean()) if n > 1 else 1.0, 1e-12)",
+     "`1.0`: constant 1.0 -> 2.0"):
+        "eps for n <= 1, where the only order is [0] (or none): it scales no choice",
+    ("aco", "_construct", "if u_exploit[step, a] < q0 or total <= 0.0:",
+     "`u_exploit[step, a] < q0`: < -> <="):
+        "two floats compared: the uniform draw in [0, 1) equals the bound only with probability 2^-53",
+    ("aco", "_construct", "if acc >= threshold:",
+     "`acc >= threshold`: >= -> >"):
+        "two floats compared: the uniform draw in [0, 1) equals the bound only with probability 2^-53",
+    ("aco", "aco_order", "np.fill_diagonal(shifted, 0.0)",
+     "`np.fill_diagonal(shifted, 0.0) @30`: constant 0.0 -> 1.0"):
+        ("the diagonal is never read: the kernel's residual sums subtract W[j, j], an arc i -> j has j "
+         "unvisited (so j != i), and eps is the mean of the off-diagonal entries"),
+    ("aco", "aco_order", "n = W.shape[0]",
+     "`W.shape[0] @16`: constant 0 -> 1"):
+        _SQUARE,
+    ("aco", "_construct", "n = W.shape[0]",
+     "`W.shape[0] @16`: constant 0 -> 1"):
+        _SQUARE,
+    ("aco", "aco_order", "pher = np.full((n + 1, n), tau0)",
+     "`n + 1 @28`: constant 1 -> 2"):
+        "a row past the last one read: the arc matrices are read at rows 0..n (n the start node) only",
+    ("aco", "aco_order",
+     "heur = np.ones((n + 1, n)) if heuristic is None else _as_arc_matrix(heuristic, n, \"heuristic\")",
+     "`n + 1 @24`: constant 1 -> 2"):
+        "a row past the last one read: the arc matrices are read at rows 0..n (n the start node) only",
+    ("aco", "_construct", "best_j = -1",
+     "`-1 @22`: constant 1 -> 0"):
+        ("the initial best item is never used: the first unvisited item's weight (>= 0) beats best = -1 and "
+         "sets it"),
+    ("aco", "_construct", "best_j = -1",
+     "`-1 @22`: constant 1 -> 2"):
+        ("the initial best item is never used: the first unvisited item's weight (>= 0) beats best = -1 and "
+         "sets it"),
+    ("aco", "_construct", "best = -1.0",
+     "`-1.0 @20`: constant 1.0 -> 2.0"):
+        "any negative initial best works: every weight is >= 0, so the first unvisited item beats it",
+    ("aco", "path_objective", "value = float(W[order[:-1], order[1:]].sum()) if order.size > 1 else 0.0",
+     "`order.size > 1 @66`: constant 1 -> 0"):
+        "a one-item order has no consecutive arc: the empty sum is 0 either way",
+    ("aco", "_construct", "eta = 1.0",
+     "`1.0`: constant 1.0 -> 2.0"):
+        ("the start node's heuristic value is common to every first item: a factor 2^beta on all of them "
+         "changes neither the best one nor the proportional draw"),
+    ("baselines", "_greedy_walk", "n = weights.shape[0]",
+     "`weights.shape[0] @22`: constant 0 -> 1"):
+        _SQUARE,
+    ("baselines", "_first_event_ranks", "return np.where(count > 0, total / np.maximum(count, 1), np.nan)",
+     "`np.maximum(count, 1) @61`: constant 1 -> 0"):
+        "the guard only avoids a division by zero where count = 0, which np.where replaces by NaN anyway",
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 2"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 0"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`2`: constant 2 -> 3 (#2)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`3`: constant 3 -> 4"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`utc=True @70`: True -> False"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 2 (#3)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 0 (#2)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 0.0 (#3)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 0.0 (#4)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 0.0 (#2)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 2.0"):
+        _DEMO_DATA,
+    ("aco", "_construct", "in_r[a, j] = col_sum[j] - W[j, j]",
+     "`col_sum[j] - W[j, j]`: - -> +"):
+        "the kernel receives W with a zero diagonal (aco_order fills it): W[j, j] = 0 added or subtracted",
+    ("aco", "aco_order", "eps = max(float(shifted[off].mean()) if n > 1 else 1.0, 1e-12)",
+     "`max(float(shifted[off].mean()) if n > 1 else 1.... @60`: constant 1e-12 -> 2e-12"):
+        ("eps's guards: for n <= 1 the only order is [0]; when every shifted entry is 0, eps is common to "
+         "every candidate (ratio 1, value eps) whatever its floor"),
+    ("aco", "aco_order", "eps = max(float(shifted[off].mean()) if n > 1 else 1.0, 1e-12)",
+     "`1.0`: constant 1.0 -> 0.0"):
+        ("eps's guards: for n <= 1 the only order is [0]; when every shifted entry is 0, eps is common to "
+         "every candidate (ratio 1, value eps) whatever its floor"),
+    ("aco", "_construct", "best_j = -1",
+     "`-1`: drop unary -"):
+        ("the initial best item is never used: the first unvisited item's weight (>= 0) beats best = -1 and "
+         "sets it"),
+    ("aco", "aco_order", "eps = max(float(shifted[off].mean()) if n > 1 else 1.0, 1e-12)",
+     "`n > 1 @48`: constant 1 -> 2"):
+        ("eps's guards: for n <= 1 the only order is [0]; when every shifted entry is 0, eps is common to "
+         "every candidate (ratio 1, value eps) whatever its floor"),
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 2.0 (#3)"):
+        _DEMO_DATA,
+    ("baselines", "item_statistics", "rate = np.where(attempts > 0, successes / np.maximum(attempts, 1), np.nan)",
+     "`np.maximum(attempts, 1) @71`: constant 1 -> 0"):
+        "the guard only avoids a division by zero where attempts = 0, which np.where replaces by NaN anyway",
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 2.0 (#2)"):
+        _DEMO_DATA,
+    ("baselines", "_first_event_ranks", "key = traces.learner[idx].astype(np.int64) * n + traces.item[idx]",
+     "`traces.learner[idx].astype(np.int64) * n + trac...`: + -> -"):
+        "learner * n - item is one-to-one as well (0 <= item < n): the same first occurrences are found",
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`0.0`: constant 0.0 -> 1.0"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 2 (#2)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 0.0 (#5)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`2`: constant 2 -> 3"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"timestamp\": pd.to_datetime([1, 2, 3, 1, 2, 1], unit=\"D\", utc=True),",
+     "`1`: constant 1 -> 0 (#3)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 2.0 (#5)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 2.0 (#4)"):
+        _DEMO_DATA,
+    ("baselines", "_demo", "\"score\": [1.0, 1.0, 0.0, 1.0, 1.0, 1.0]})",
+     "`1.0`: constant 1.0 -> 0.0"):
+        _DEMO_DATA,
+    ("aco", "_construct", "if u_exploit[step, a] < q0 or total <= 0.0:",
+     "`total <= 0.0`: <= -> <"):
+        "with total = 0 the draw branch finds no positive weight and keeps best_j, the exploiting choice",
+    ("aco", "_construct", "if weights[j] > 0.0:",
+     "`weights[j] > 0.0`: > -> >="):
+        ("a zero weight adds nothing to the running sum, which reaches the threshold (below the total) at a "
+         "positive weight; only the float boundary differs"),
+    ("aco", "aco_order", "shift = float(W[off].min()) if n > 1 else 0.0",
+     "`0.0`: constant 0.0 -> 1.0"):
+        "the shift for n <= 1: one item has one order, and the objective is recomputed on the caller's W",
+    ("aco", "_construct", "elif beta == 1.0:",
+     "`beta == 1.0 @29`: constant 1.0 -> 2.0"):
+        "beta == 2 is taken by the branch before: the mutated branch is never reached",
+    ("aco", "_construct", "out_r[a, j] = row_sum[j] - W[j, j]",
+     "`row_sum[j] - W[j, j]`: - -> +"):
+        "the kernel receives W with a zero diagonal (aco_order fills it): W[j, j] = 0 added or subtracted",
+    ("aco", "path_objective", "value = float(W[order[:-1], order[1:]].sum()) if order.size > 1 else 0.0",
+     "`order.size > 1`: > -> >="):
+        "a one-item order has no consecutive arc: the empty sum is 0 either way",
     # the learned landing (poem/colony/landing.py)
     ("landing", "_visit_features", "stamp = np.full(n, -1, np.int64)",
      "`-1 @24`: constant 1 -> 0"):
@@ -495,6 +657,29 @@ _CERTAIN = ("not equivalent: how close to 0 or 1 a certain prediction is kept be
             "2e-9): a guard that keeps the result a finite probability (tested), its size unspecified; the "
             "result moves by about 1e-9")
 KNOWN: dict[tuple[str, str, str, str], str] = {
+    ("aco", "aco_order",
+     "def aco_order(W, *, n_ants: int = 20, n_iterations: int = 50, alpha: float = 1.0, beta: float = 2.0,",
+     "`50`: constant 50 -> 51"):
+        ("not equivalent: the default number of iterations (50 or 51), a budget like n_ants; other draws, no "
+         "specified result"),
+    ("aco", "aco_order",
+     "def aco_order(W, *, n_ants: int = 20, n_iterations: int = 50, alpha: float = 1.0, beta: float = 2.0,",
+     "`20`: constant 20 -> 21"):
+        ("not equivalent: the default colony size (20 or 21 ants), a budget like n_iterations; other draws, no"
+         " specified result"),
+    ("aco", "_construct", "if w > best:",
+     "`w > best`: > -> >="):
+        ("not equivalent: among candidates of exactly equal weight the greedy choice takes the last instead of"
+         " the first; which tied item is taken is not specified"),
+    ("aco", "aco_order", "q0: float = 0.9, rho: float = 0.1, xi: float = 0.1, tau=None, heuristic=None,",
+     "`0.1`: constant 0.1 -> 0.2 (#2)"):
+        ("not equivalent: a default update rate (0.1 or 0.2), a tuning constant of the Ant Colony System with "
+         "no specified value"),
+    ("aco", "aco_order", "if value > best_value:",
+     "`value > best_value`: > -> >="):
+        ("not equivalent: when a later iteration finds an ordering of the same objective as the best so far, "
+         "the mutant keeps the later one; both are optimal for the colony, and which tied ordering is returned"
+         " is not specified (as in the LOP search)"),
     ("viewing", "viewing_evidence", "info = is_video & ~np.isnan(share) & (share <= float(p[\"background_share\"]))",
      "`share <= float(p[\"background_share\"])`: <= -> <"):
         ("not equivalent: a visit of exactly background_share times the length goes to the learned pass "

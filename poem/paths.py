@@ -29,8 +29,8 @@ Every path can be restricted to a subset of ``items`` and can ``start`` from a l
 mastered items are left out: a personalised remaining path). Its ``steps`` table explains each step:
 ``support`` (learners who took the arc from the previous step), ``success_rate`` on the item,
 ``predicted_success`` (ELO, for a learner who succeeded every earlier step), ``evidence_for`` (precedence
-evidence from the items placed before) and ``evidence_against`` (evidence that some later item should
-have come first).
+evidence that the items placed before come first) and ``evidence_against`` (precedence evidence that this
+item should have come before some item placed earlier).
 
 Examples
 --------
@@ -588,13 +588,12 @@ def _contrast_graph(model, traces, min_confidence, rng, options) -> nx.DiGraph:
             raise ParameterError("the contrast prerequisite graph needs a fitted colony (ManHill, whose state "
                                  "logs every scored event) or the traces: prerequisite_graph(model) after "
                                  "model.fit(traces), or prerequisite_graph(None, traces=traces)")
-    options.setdefault("random_state", rng)
     try:
-        estimator = ContrastGraph(**options)
+        estimator = ContrastGraph(**{"random_state": rng, **options})
     except TypeError:
         valid = sorted(p for p in ContrastGraph.__init__.__code__.co_varnames[1:] if p != "random_state")
-        raise ParameterError(f"unknown option(s) {sorted(options)} for the contrast graph; valid: {valid}") \
-            from None
+        unknown = sorted(set(options) - set(valid))  # the caller's options only, not the seed passed as rng
+        raise ParameterError(f"unknown option(s) {unknown} for the contrast graph; valid: {valid}") from None
     mastery = getattr(model, "mastery", None)
     if mastery is not None and "mastery" not in options:
         estimator.mastery = float(mastery)

@@ -103,3 +103,124 @@ def test_integral_float_sizes_equal_int_sizes():
 def test_validation_names_the_parameter(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         aco_order(np.zeros((4, 4)), **kwargs)
+
+
+# ------------------------------------------------------------------ one greedy ant, by hand
+def _one_greedy_ant(W, **kw):
+    """One ant, one iteration, always the best transition (q0 = 1): the construction rule itself."""
+    return aco_order(np.asarray(W, dtype=float), n_ants=1, n_iterations=1, q0=1.0, rng=0, **kw).order.tolist()
+
+
+def test_the_start_row_follows_pheromone_times_heuristic():
+    # path objective: from the start there is no arc value (eta = 1), so the start row of the heuristic
+    # alone picks the first item; then the arcs' values: 2 -> 0 (5) before 2 -> 1 (1)
+    W = [[0, 1, 1], [1, 0, 1], [5, 1, 0]]
+    heur = np.ones((4, 3))
+    heur[3] = [1, 1, 5]
+    assert _one_greedy_ant(W, objective="path", heuristic=heur) == [2, 0, 1]
+
+
+def test_two_items_with_negative_evidence_are_shifted_first():
+    # the ratio heuristic needs W >= 0: with W shifted by its smallest off-diagonal entry, item 0 (whose
+    # evidence for going first, -1, beats item 1's, -3) leads; unshifted, the ratio of two negative sums
+    # would put item 1 first
+    assert _one_greedy_ant([[0, -1], [-3, 0]]) == [0, 1]
+
+
+@pytest.mark.parametrize("favour, beta, second", [(4.0, 1.0, 1), (4.0, 2.0, 1), (4.0, 4.0, 2), (2.0, 1.0, 1),
+                                                  (2.0, 2.0, 2), (1.2, 0.0, 1), (1.2, 1.0, 2)])
+def test_beta_weighs_the_arc_value_against_the_heuristic(favour, beta, second):
+    # path objective; the start heuristic picks item 0. From 0 the arc values 11 and 19 plus eps (the mean
+    # of the off-diagonal entries, 30 / 6 = 5) give eta = 16 and 24, and the heuristic favours 0 -> 1 by
+    # ``favour``: favour * 16^beta against 24^beta. With 4: 64 > 24, 1024 > 576, 262144 < 331776; with 2:
+    # 32 > 24, 512 < 576; with 1.2: 1.2 > 1 (beta 0: the arc values ignored), 19.2 < 24
+    W = np.zeros((3, 3))
+    W[0, 1], W[0, 2] = 11.0, 19.0
+    heur = np.ones((4, 3))
+    heur[3] = [10, 1, 1]
+    heur[0, 1] = favour
+    assert _one_greedy_ant(W, objective="path", heuristic=heur, beta=beta) == [0, second, 3 - second]
+    if favour == 4.0 and beta == 2.0:  # the default beta is 2, the usual value of the Ant Colony System
+        assert _one_greedy_ant(W, objective="path", heuristic=heur) == [0, second, 3 - second]
+
+
+@pytest.mark.parametrize("top, favour, alpha, first", [(2.0, 3.0, 1.0, 1), (0.5, 1.8, 1.0, 0), (2.0, 3.0, 2.0, 0),
+                                                     (2.0, 1.5, 0.0, 1), (2.0, 1.5, 1.0, 0)])
+def test_a_given_tau_is_rescaled_to_tau0_and_one(top, favour, alpha, first):
+    # two items, tau0 = 1/2: a start row (top, 0) becomes (1, 1/2) whatever its top; against a start
+    # heuristic (1, favour) the weights are 1 and favour * (1/2)^alpha: 1.5 > 1 and 0.9 < 1 (alpha 1),
+    # 0.75 < 1 (alpha 2), 1.5 > 1 (alpha 0: the pheromone ignored) and 0.75 < 1 (alpha 1)
+    tau = np.zeros((3, 2))
+    tau[2] = [top, 0.0]
+    heur = np.ones((3, 2))
+    heur[2] = [1.0, favour]
+    got = _one_greedy_ant([[0, 1], [1, 0]], objective="path", tau=tau, heuristic=heur, alpha=alpha)
+    assert got == [first, 1 - first]
+
+
+def test_arc_matrices_of_every_accepted_shape():
+    from poem.ordering.aco import _as_arc_matrix
+
+    square = _as_arc_matrix(np.full((3, 3), 2.0), 3, "tau")       # (n, n): a start row of ones is added
+    assert square.shape == (4, 3) and (square[:3] == 2).all() and (square[3] == 1).all()
+    vector = _as_arc_matrix(np.array([1.0, 2.0, 3.0]), 3, "tau")  # (n,): the same for every origin
+    assert vector.shape == (4, 3) and (vector == [1, 2, 3]).all()
+    with pytest.raises(ParameterError, match=r"tau must have shape \(3,\), \(3, 3\) or \(4, 3\); got \(2, 3\)"):
+        _as_arc_matrix(np.ones((2, 3)), 3, "tau")
+
+
+def test_tau0_is_one_over_n():
+    # three items, tau0 = 1/3: a start row (1, 0, 0) becomes (1, 1/3, 1/3); against a start heuristic
+    # (1, 2.5, 1) the weights are 1, 5/6 and 1/3: item 0 leads (with tau0 = 2/3, item 1 would: 5/3 > 1)
+    tau = np.zeros((4, 3))
+    tau[3] = [1.0, 0.0, 0.0]
+    heur = np.ones((4, 3))
+    heur[3] = [1.0, 2.5, 1.0]
+    assert _one_greedy_ant(np.ones((3, 3)), objective="path", tau=tau, heuristic=heur)[0] == 0
+
+
+def test_parameter_bounds_accept_their_ends():
+    W = np.ones((3, 3))
+    for kw in ({"q0": 0.0}, {"q0": 1.0}, {"alpha": 0.0}, {"beta": 0.0}, {"alpha": 0.5, "beta": 0.5},
+               {"rho": 1.0, "xi": 1.0}):
+        assert sorted(aco_order(W, n_ants=2, n_iterations=2, rng=0, **kw).order.tolist()) == [0, 1, 2]
+    with pytest.raises(ParameterError, match="alpha and beta must be >= 0"):
+        aco_order(W, beta=-0.1)
+
+
+def test_an_empty_problem_has_an_empty_answer():
+    result = aco_order(np.zeros((0, 0)))
+    assert result.order.size == 0 and result.objective == 0.0 and result.history.size == 0
+
+
+def test_path_objective_adds_the_start_of_the_first_item():
+    assert path_objective([[0, 2], [5, 0]], [1, 0], start=[10, 20]) == 25.0
+    assert path_objective([[0, 2], [5, 0]], [0], start=[10, 20]) == 10.0
+
+
+def test_an_all_zero_tau_is_the_uniform_start():
+    W = np.random.default_rng(5).random((6, 6))
+    base = aco_order(W, n_ants=4, n_iterations=3, rng=2)
+    zero = aco_order(W, n_ants=4, n_iterations=3, rng=2, tau=np.zeros((7, 6)))  # start row included
+    assert zero.order.tolist() == base.order.tolist() and np.array_equal(zero.history, base.history)
+
+
+def test_improve_is_off_by_default_and_polishes_when_asked():
+    # one greedy ant on a random matrix leaves room for the insertion search; the default does not use it
+    W = np.random.default_rng(11).random((9, 9))
+    plain = aco_order(W, n_ants=1, n_iterations=1, q0=1.0, rng=0)
+    assert plain.order.tolist() == aco_order(W, n_ants=1, n_iterations=1, q0=1.0, rng=0, improve=False).order.tolist()
+    polished = aco_order(W, n_ants=1, n_iterations=1, q0=1.0, rng=0, improve=True)
+    assert polished.objective > plain.objective
+    # the insertion search is a LOP move: a path objective is never "improved" with it
+    path = aco_order(W, n_ants=1, n_iterations=1, q0=1.0, rng=0, objective="path")
+    assert path.order.tolist() == aco_order(W, n_ants=1, n_iterations=1, q0=1.0, rng=0, objective="path",
+                                            improve=True).order.tolist()
+
+
+def test_a_heuristic_of_zeros_still_gives_a_permutation():
+    # every transition weight is 0: the colony still orders every item once (the first unvisited one)
+    W = np.random.default_rng(2).random((4, 4))
+    for objective in ("lop", "path"):
+        got = aco_order(W, n_ants=3, n_iterations=2, rng=1, heuristic=np.zeros(4), objective=objective)
+        assert sorted(got.order.tolist()) == [0, 1, 2, 3]

@@ -570,9 +570,10 @@ def test_contrast_graph_unknown_option_names_the_valid_ones():
     traces = Traces.from_frame(_b_needs_a(n_learners=20))
     with pytest.raises(ParameterError, match="unknown option") as info:
         prerequisite_graph(None, traces=traces, min_suport=3)
-    valid = str(info.value).split("valid:")[1]
+    named, valid = str(info.value).split("valid:")
     assert "'min_support'" in valid and "'alpha'" in valid
     assert "'self'" not in valid and "'random_state'" not in valid    # the seed is rng here
+    assert "['min_suport']" in named                                  # only the caller's unknown option
 
 
 def test_step_success_rate_of_an_item_attempted_once_is_its_outcome():
