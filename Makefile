@@ -37,7 +37,7 @@ bench: $(STAMP)
 # mutation testing of the core (not in CI; hours for every target, up to 120 mutants each, on a shared 2-core
 # machine): a fresh run, its log and benchmarks/results/mutation.md. Targets (benchmarks/mutation.py TARGETS):
 # the colony (deposit, erosion, selection, decay, conditional, suggestion, elo, elo_fit, success, calibration,
-# viewing, landing, cond_success), paths and orderings (paths, evidence, lop, aco, baselines, contrast,
+# viewing, landing, cond_success, state), paths and orderings (paths, evidence, lop, aco, baselines, contrast,
 # evaluation), promotion, the canonical layer. MUTATION_ARGS passes options (e.g. --max-mutants 40 --budget
 # 7200); partial runs: see the notes in mutation.md.
 mutation: $(STAMP)

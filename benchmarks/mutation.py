@@ -114,6 +114,8 @@ TARGETS = (
     Target("evidence", "poem/ordering/evidence.py", None, ("tests/test_path_evidence.py", "tests/test_paths.py")),
     Target("cond_success", "poem/colony/conditional.py", None, ("tests/test_suggest_calibration.py",),
            keyword=f"conditional and not ({DESELECT})"),
+    Target("state", "poem/colony/state.py", None, ("tests/test_colony_state.py", "tests/test_colony_io.py",
+                                                   "tests/test_antcolony.py")),
     Target("lop", "poem/ordering/lop.py", None, ("tests/test_lop.py", "tests/test_paths.py")),
     Target("aco", "poem/ordering/aco.py", None, ("tests/test_aco.py", "tests/test_paths.py")),
     Target("baselines", "poem/ordering/baselines.py", None, ("tests/test_baselines.py", "tests/test_paths.py")),
