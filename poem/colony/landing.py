@@ -28,6 +28,11 @@ __all__ = ["SHARE_EDGES", "RETURNS", "landing_model"]
 SHARE_EDGES = (0.9, 0.97, 1.03, 1.1, 1.25, 1.5)
 #: return categories of a visit (:func:`landing_model`)
 RETURNS = ("none", "straight back", "back soon", "back after moving on")
+#: visit labels, by code (``ViewingEvidence.label``): the rule's pass (:mod:`poem.colony.viewing`) and the
+#: learned pass here write the same codes, so they are defined once, here
+LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
+          "folded")
+_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED = range(9)
 
 
 @njit(cache=True)
@@ -164,7 +169,7 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
 def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, overwatch, struggle,
                       struggle_seeks):
     """The per-learner pass of the learned mapping: until a view lands, a visit below the threshold is
-    abandoned (0); a complete view lands (1, or ``struggle`` when sought back) when the learner never
+    abandoned (score 0); a complete view lands (1, or ``struggle`` when sought back) when the learner never
     comes back to the video or when the landing model says so (P >= 0.5), else it did not (0,
     ``returned``); after it, reviews (no evidence)."""
     m = item.shape[0]
@@ -181,22 +186,22 @@ def _classify_learned(item, share, seeks, info, sbin, ret, post, bounds, n, over
                 stamp[j] = l
                 done[j] = False
             if done[j]:
-                label[e] = 7
+                label[e] = _REVIEW
                 continue
             if sbin[e] < 0:
-                label[e] = 3
+                label[e] = _ABANDONED
                 score[e] = 0.0
                 continue
             if ret[e] == 0 or post[sbin[e], ret[e]] >= 0.5:
                 done[j] = True
                 if share[e] > overwatch or (struggle_seeks > 0 and seeks[e] >= struggle_seeks):
-                    label[e] = 6
+                    label[e] = _STRUGGLED
                     score[e] = struggle
                 else:
-                    label[e] = 5
+                    label[e] = _COMPLETE
                     score[e] = 1.0
             else:
-                label[e] = 4
+                label[e] = _RETURNED
                 score[e] = 0.0
     return label, score
 

@@ -112,8 +112,9 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from poem.colony.landing import (RETURNS, SHARE_EDGES, _classify_learned, _finishing_levels, _visit_features,
-                                 landing_model)
+from poem.colony.landing import (_ABANDONED, _BACKGROUND, _COMPLETE, _FOLDED, _OTHER, _RETURNED, _REVIEW,
+                                 _STRUGGLED, _UNKNOWN, LABELS, RETURNS, SHARE_EDGES, _classify_learned,
+                                 _finishing_levels, _visit_features, landing_model)
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import Traces
 
@@ -125,12 +126,6 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
                         struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
-
-#: visit labels, by code (``ViewingEvidence.label``)
-LABELS = ("other", "unknown", "background", "abandoned", "returned", "complete", "struggled", "review",
-          "folded")
-_OTHER, _UNKNOWN, _BACKGROUND, _ABANDONED, _RETURNED, _COMPLETE, _STRUGGLED, _REVIEW, _FOLDED = range(9)
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,31 +393,31 @@ def _classify(item, share, seeks, is_video, bounds, thr, n, background, overwatc
                 pending[j] = -1
             s = share[e]
             if s != s:
-                label[e] = 1  # unknown
+                label[e] = _UNKNOWN
                 continue
             if s > background:
-                label[e] = 2
+                label[e] = _BACKGROUND
                 continue
             p = pending[j]
             if p >= 0:
                 pending[j] = -1
                 if progress - progress_at[j] < window:
-                    label[p] = 4  # returned: the complete view did not land
+                    label[p] = _RETURNED  # the complete view did not land
                     score[p] = 0.0
                 else:
                     done[j] = True
             if done[j]:
-                label[e] = 7
+                label[e] = _REVIEW
                 continue
             if s < thr[j]:
-                label[e] = 3
+                label[e] = _ABANDONED
                 score[e] = 0.0
                 continue
             if s > overwatch or (struggle_seeks > 0 and seeks[e] >= struggle_seeks):
-                label[e] = 6
+                label[e] = _STRUGGLED
                 score[e] = struggle
             else:
-                label[e] = 5
+                label[e] = _COMPLETE
                 score[e] = 1.0
             pending[j] = e
             if not seen_full[j]:
