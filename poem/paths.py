@@ -505,7 +505,7 @@ def prerequisite_graph(model, threshold: float = GRAPH_THRESHOLD, *, method: str
     ``confidence`` and ``support``.
 
     ``method="contrast"`` (the default) finds a prerequisite as a *contrast*: success on j is higher when
-    i was mastered before than when not, the learner's other mastered items and level held fixed
+    i was mastered before than when not, the learner's other mastered items held fixed
     (:class:`poem.ordering.contrast.ContrastGraph`: per-item sparse logistic model, stability selection
     over learner halves for ``confidence``). Without ``traces`` it is fitted from the colony's state
     (``model.state_``: its log of every learner's scored events in trail order, which ``partial_fit``,

@@ -40,8 +40,8 @@ def register(subparsers) -> None:
     g.add_argument("--traces", metavar="TRACES", help="fit the contrast graph on these traces rather than on "
                                                       "the scored events the colony file keeps (optional)")
     g.add_argument("--method", choices=["contrast", "precedence"], default="contrast",
-                   help="contrast (default): success on B is higher when A was mastered before, level held "
-                        "fixed; precedence: who mastered A before B (evidence of order, not of need)")
+                   help="contrast (default): success on B is higher when A was mastered before, the other "
+                        "mastered items held fixed; precedence: who mastered A before B (evidence of order, not of need)")
     g.add_argument("--min-confidence", type=float, default=None, metavar="X",
                    help="keep arcs at least this confident (contrast; default 0.7)")
     g.add_argument("--format", choices=list(FORMATS), default="json",

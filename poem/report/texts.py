@@ -459,15 +459,15 @@ MONTHS = {
 TEXTS.update({
     "graph_intro_contrast": {
         "en": "An arrow from A to B means that learners who had mastered A before trying B succeeded clearly "
-              "more often on B than those who had not, with the other items they had mastered and their "
-              "level held fixed: A looks like a prerequisite of B. Items further right depend on items "
+              "more often on B than those who had not, with the other items they had mastered held fixed: "
+              "A looks like a prerequisite of B. Items further right depend on items "
               "further left. **{n_edges}** links are shown: each was found again in at least {confidence} "
               "of {n_resamples} re-analyses on random halves of the learners. On {courses} test courses whose "
               "prerequisites are known, links found again in 80% of them were real direct prerequisites "
               "{mean} of the time on average, {worst} in the worst course: check an arrow before acting on "
               "it. Red arrows are links the syllabus contradicts (it presents B before A).",
         "fr": "Une flèche de A vers B signifie que les apprenants qui avaient maîtrisé A avant de tenter B "
-              "ont nettement plus souvent réussi B que les autres, à éléments maîtrisés et niveau égaux : A "
+              "ont nettement plus souvent réussi B que les autres, à éléments maîtrisés égaux : A "
               "semble être un prérequis de B. Les éléments à droite dépendent de ceux de gauche. "
               "**{n_edges}** liens sont montrés : chacun a été retrouvé dans au moins {confidence} de "
               "{n_resamples} analyses refaites sur des moitiés d'apprenants tirées au hasard. Sur {courses} "
