@@ -149,6 +149,16 @@ class ManHill:
         (2 when None), so states with different values do not add.
     mastery_confidence : float
         Posterior mastery that the calibrated number of passes must reach (default 0.9).
+    mastery_level : float
+        One-sided confidence, in [0.5, 1), at which the calibration's evidence must show that a further
+        pass is needed before it asks it (``calibrate(level=...)``); 0.5 (default): the point estimate.
+        Higher levels ask fewer passes where the evidence is thin; on the closed-loop family they cost
+        the chain and did not lift the scenario they were meant for, so the option is off.
+    cond_calibrated : bool
+        When the mastery is calibrated, the conditional-success counts take an item as mastered at its
+        calibrated number of passes, at most two (recounted on the state's log where that is one);
+        False: at two passes, as fitted. Where one pass is mastery the two-pass counts stay nearly
+        empty (a learner never passes an item twice) and the conditional draw has nothing to condition on.
     sampling : {"conditional", "thompson", "none"}
         ``"thompson"``: the gain product uses a draw of each item's success probability, more spread
         where the colony has few attempts on the item (exploration by Thompson sampling; the draws come
@@ -290,7 +300,7 @@ class ManHill:
             traces.item, traces.score, traces.timestamp, bounds, _gap_ns(self), np.empty(0), lw, n,
             int(self.depth), float(self.lam), float(self.q), float(self.mastery), float(self.failure_bonus))
         cond_att, cond_succ, cond_tries, cond_first = conditional_pass(
-            traces.item, traces.score, bounds, n, float(self.mastery), _cond_successes(self))
+            traces.item, traces.score, bounds, n, float(self.mastery), np.full(n, _cond_successes(self), np.int64))
         # a subset (Traces.select_learners) keeps the whole learner vocabulary: the state covers only the
         # learners with events, so that partitions hold disjoint learners
         active = np.diff(bounds) > 0
