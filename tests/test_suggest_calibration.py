@@ -642,6 +642,9 @@ def test_passes_needed_asks_a_further_pass_only_when_the_interval_excludes_the_c
     # a narrower interval (sd 0.0298, bound 0.867) does not exclude the dearer rule: three passes
     assert _passes_needed(*args, se=[np.array([0.05])] + zero, z=1.645).tolist() == [3]
     assert _passes_needed(*args, se=[np.array([0.1])] + zero, z=0.0).tolist() == [3]   # z 0: point estimate
+    # nobody ever made a second attempt: the learn rate is unknown (NaN) and no pass is asked beyond the
+    # second, as the calibration always did (ManHill's module example relies on it)
+    assert _passes_needed(np.array([0.5]), np.array([np.nan]), np.array([0.2]), np.array([0.1]), 0.9, 3).tolist() == [2]
 
 
 def test_calibration_level_only_ever_removes_passes_and_thin_evidence_removes_more():

@@ -278,7 +278,9 @@ def _passes_needed(pass_value, learn, guess, slip, threshold, max_successes, se=
             grad = (_posteriors(*hi, max_successes) - _posteriors(*lo, max_successes)) / step
             var += (grad * np.asarray(s, dtype=float)) ** 2
         post = post + z * np.sqrt(var)
-    reached = post >= threshold
+    # an undefined posterior (no learner ever made a second attempt, so the learn rate is unknown) asks
+    # for no pass beyond it
+    reached = (post >= threshold) | np.isnan(post)
     # the first k whose (upper) posterior reaches the threshold; max_successes when none does
     return np.where(reached.any(axis=0), np.argmax(reached, axis=0) + 1, int(max_successes)).astype(np.int64)
 
