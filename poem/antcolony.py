@@ -24,7 +24,8 @@ Precedence is evidence about the course, not a trail, so it is never decayed.
 **Conditional success.** ``cond_attempts_[i, j]`` / ``cond_successes_[i, j]`` count the attempts on j
 (until j is mastered) made after i was mastered, and their score sum; ``cond_tries_`` / ``cond_first_``
 are all the attempts until mastery, so the "without i" side is the difference. Mastery there is the
-``mastery_successes``-th success. From them :func:`poem.colony.suggestion.conditional_evidence` estimates
+``mastery_successes``-th success (two when calibrated; ``suggest`` recounts them at one pass on the items
+the calibration finds one pass to be mastery, ``cond_calibrated``). From them :func:`poem.colony.suggestion.conditional_evidence` estimates
 "i is a prerequisite of j" by contrast (success on j with i against without it) rather than by order.
 They are unweighted sums over learners, never decayed, and add across states like everything else.
 
@@ -155,10 +156,12 @@ class ManHill:
         Higher levels ask fewer passes where the evidence is thin; on the closed-loop family they cost
         the chain and did not lift the scenario they were meant for, so the option is off.
     cond_calibrated : bool
-        When the mastery is calibrated, the conditional-success counts take an item as mastered at its
-        calibrated number of passes, at most two (recounted on the state's log where that is one);
-        False: at two passes, as fitted. Where one pass is mastery the two-pass counts stay nearly
-        empty (a learner never passes an item twice) and the conditional draw has nothing to condition on.
+        True (default): when the mastery is calibrated, the conditional-success counts ``suggest`` reads
+        take an item as mastered at its calibrated number of passes, at most two (recounted on the
+        state's log where that is one); False: at two passes, as fitted. Where one pass is mastery the
+        two-pass counts stay nearly empty (a learner never passes an item twice) and the conditional draw
+        has nothing to condition on: on the closed-loop family the recount lifted first_success from
+        0.378 to 0.390 NRP (mean +0.009 over three seeds) and held elsewhere.
     sampling : {"conditional", "thompson", "none"}
         ``"thompson"``: the gain product uses a draw of each item's success probability, more spread
         where the colony has few attempts on the item (exploration by Thompson sampling; the draws come

@@ -249,7 +249,9 @@ def _chain_traces():
 def test_conditional_success_by_hand_on_a_two_item_chain():
     from poem.colony.conditional import conditional_success
 
-    model = ManHill().fit(_chain_traces())
+    # the two-pass counts as fitted (here every pass of a is confirmed, so the calibration finds one pass
+    # to be mastery on a and the default would recount a at one pass: see the recount test below)
+    model = ManHill(cond_calibrated=False).fit(_chain_traces())
     t = model._tables
     a, b, c = (t.code_of[x] for x in "abc")
     # the counts (until mastery, two passes): b tried 60 times after a (all passed), 60 times before (failed)
@@ -685,13 +687,16 @@ def test_conditional_counts_follow_the_calibrated_mastery():
     # one pass is mastery: the calibration needs one pass on every item, and the conditional counts,
     # recounted with one pass, equal those of a colony told mastery_successes=1
     traces = bkt_traces(0.0, 0.0)
-    model = ManHill(cond_calibrated=True).fit(traces)
+    assert ManHill().cond_calibrated is True                                  # the default
+    model = ManHill().fit(traces)
     t = model._tables
     assert (model.calibration_.successes_needed == 1).all() and t.cond_need.tolist() == [1] * 6
     one = ManHill(mastery_successes=1).fit(traces)
     assert np.array_equal(t.cond_attempts, one.cond_attempts_) and np.array_equal(t.cond_successes, one.cond_successes_)
     assert np.array_equal(t.cond_tries, one.cond_tries_) and np.array_equal(t.cond_first, one.cond_first_)
     assert not np.array_equal(one.cond_attempts_, model.cond_attempts_)      # the fitted counts use two passes
+    old = ManHill(cond_calibrated=False).fit(traces)._tables                   # the previous rule: as fitted
+    assert old.cond_need.tolist() == [2] * 6 and np.array_equal(old.cond_attempts, model.cond_attempts_)
     # 30 % guessing: two passes or more everywhere, the fitted two-pass counts are kept as they are
     model = ManHill(cond_calibrated=True).fit(bkt_traces(0.3, 0.05))
     t = model._tables

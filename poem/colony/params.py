@@ -23,7 +23,7 @@ DEFAULTS = dict(
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
     smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
-    mastery_confidence=0.9, mastery_level=0.5, cond_calibrated=False, combine="gain", w_remediate=1.0, sampling="conditional",
+    mastery_confidence=0.9, mastery_level=0.5, cond_calibrated=True, combine="gain", w_remediate=1.0, sampling="conditional",
 )
 READINESS = ("share", "conditional")
 COMBINES = ("gain", "sum")

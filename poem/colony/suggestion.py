@@ -50,7 +50,8 @@ scenarios, most on a long chain (0.134 against 0.083 NRP); the bonus alone is wi
 the default). σ(θ − d_j) averages over every learner who tried j, ready or not; on a chain that makes
 the item right after the learner's frontier look as hard as an item twenty steps further. The state
 counts the attempts on j made after i was mastered (``cond_attempts_``, ``cond_successes_``); for the
-learner's mastered items (in the counts' sense: two passes when calibrated) the most favourable one
+learner's mastered items (in the counts' sense: the calibrated passes, at most two; recounted on the
+state's log where one pass is mastery, ``cond_calibrated``) the most favourable one
 lifts the learner's log-odds on j by ``logit r₁ − logit μ_j`` (:func:`poem.colony.conditional.conditional_success`), and the
 Thompson draw is centred there with the weight of those attempts plus a concentration c measured from
 the traces (:func:`~poem.colony.conditional.conditional_concentration`: how far conditional rates stray from the items' own; c
