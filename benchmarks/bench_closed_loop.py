@@ -449,6 +449,70 @@ def chain_steps(args) -> None:
         print(md(pd.DataFrame(rows).round(3), index=False), flush=True)
 
 
+def _true_posteriors(rec) -> dict:
+    """From one cohort's hidden record: the share mastered right after the k-th consecutive pass from a
+    learner's first pass at an item (k = 1, 2, 3), over every such pass and split by whether the learner
+    was ready (every prerequisite mastered) at the first pass."""
+    f = pd.DataFrame({"row": rec["row"], "item": rec["item"], "step": rec["step"], "ok": rec["score"] >= 0.5,
+                      "after": rec["after"], "gate": rec["gate"]}).sort_values(["row", "item", "step"], kind="stable")
+    key = [f["row"], f["item"]]
+    f["passes"] = f["ok"].groupby(key).cumsum()
+    f["first_pass"] = f["ok"] & (f["passes"] == 1)
+    since = f["first_pass"].groupby(key).cumsum() > 0
+    f["fails_since"] = (~f["ok"] & since).groupby(key).cumsum()
+    f["ready"] = f["gate"].where(f["first_pass"]).groupby(key).transform("max")
+    out = {}
+    for k in (1, 2, 3):
+        at = f[f["ok"] & (f["passes"] == k) & (f["fails_since"] == 0)]
+        out[f"after {k}"] = float(at["after"].mean()) if len(at) else float("nan")
+        out[f"n {k}"] = len(at)
+        for label, sel in (("ready", at["ready"] == 1), ("unready", at["ready"] == 0)):
+            out[f"after {k} ({label})"] = float(at["after"][sel].mean()) if sel.any() else float("nan")
+    return out
+
+
+def calibration_truth(args) -> None:
+    """What a pass is really worth, against what the calibration says, cohort by cohort (hidden state,
+    the same learners as ``run_scenario``, the default colony guiding from cohort 1): the true share
+    mastered after 1, 2, 3 consecutive passes (all, and for learners ready / not ready at their first
+    pass), beside the calibration that guided the cohort (fitted on the cohorts before it): its
+    P(mastered | first pass) and how many items it asks 1, 2, 3 passes for."""
+    from poem.simulation.engine import run_learners, to_epoch_seconds
+    from poem.simulation.family import FAMILY
+    from poem.simulation.learners import init_learners
+
+    names = args.family.split(",") if args.family != "all" else [sc.name for sc in FAMILY]
+    t0 = to_epoch_seconds("2024-01-08")
+    rows = []
+    for sc in FAMILY:
+        if sc.name not in names:
+            continue
+        course, opts = sc.course(args.seed), sc.options()
+        pol = ColonyPolicy()
+        for c in range(args.cohorts):
+            lr, sr = np.random.default_rng([args.seed, c]), np.random.default_rng([args.seed, c, 1])
+            arrivals = t0 + int(c * 7 * 86400) + (lr.random(args.cohort_size) * 86400 * 2).astype(np.int64)
+            state = init_learners(args.cohort_size, course, lr, opts["populations"], start_clock=arrivals,
+                                  model=opts["learner_model"])
+            pol.start_cohort(course, state)
+            row = {"scenario": sc.name, "cohort": c}
+            if pol.model is not None:
+                cal = pol.model.calibration_
+                need = np.bincount(cal.successes_needed, minlength=4)
+                row.update({"calibration P(M | 1st pass)": cal.course_pass_value,
+                            "items at 1/2/3": f"{need[1]}/{need[2]}/{need[3]}"})
+            rec = run_learners(state, course, sr, max_steps=course.n_items,
+                               recommend=pol.recommend if pol.guides else None, follow_prob=args.follow,
+                               dropout=opts["dropout"], observe=pol.observe)
+            row.update(_true_posteriors(rec))
+            rows.append(row)
+            pol.end_cohort(pd.DataFrame({
+                "learner": np.array([f"c{c:03d}-{k:05d}" for k in range(args.cohort_size)], dtype=object)[rec["row"]],
+                "item": course.items[rec["item"]].astype(object),
+                "timestamp": pd.to_datetime(rec["clock"], unit="s", utc=True), "score": rec["score"]}))
+        print(md(pd.DataFrame([r for r in rows if r["scenario"] == sc.name]).round(3), index=False), "\n", flush=True)
+
+
 def family_main(args) -> None:
     from poem.simulation.family import FAMILY, run_scenario, summarise
 
@@ -458,6 +522,8 @@ def family_main(args) -> None:
         return family_dependents(args)
     if args.chain_steps:
         return chain_steps(args)
+    if args.calibration_truth:
+        return calibration_truth(args)
     if args.suggest_speed:
         # the default and each --compare colony, alternated three times (best of three: the machine is shared)
         runs = {"default": {}, **json.loads(args.compare)}
@@ -525,6 +591,8 @@ if __name__ == "__main__":
                         help="only the suggest timing, for the default and the --compare colonies (best of 3)")
         fp.add_argument("--chain-steps", action="store_true",
                         help="how the --compare colonies spend their guided steps on the chain, per cohort")
+        fp.add_argument("--calibration-truth", action="store_true",
+                        help="true P(mastered) after 1-3 passes (ready / not) against the calibration, per cohort")
         fp.add_argument("--dependents", action="store_true",
                         help="dependents' success after one pass against after two, on the first cohort")
         family_main(fp.parse_args())

@@ -174,12 +174,12 @@ def test_score_exactly_at_mastery_is_a_success():
     assert model.precedence_.tolist() == [[0.0, 1.0], [0.0, 0.0]]   # only A mastered a, then b
     # conditional counts: mastery at the need-th score >= mastery
     tr = make_traces([("A", "a", 0, 0.5), ("A", "b", 1, 0.0), ("A", "b", 2, 0.5)])
-    att, succ, tries, first = conditional_pass(tr.item, tr.score, tr.trail_bounds(), 2, 0.5, 1)
+    att, succ, tries, first = conditional_pass(tr.item, tr.score, tr.trail_bounds(), 2, 0.5, np.ones(2, np.int64))
     assert att.tolist() == [[0, 2], [0, 0]] and tries.tolist() == [1, 2]
     assert succ.tolist() == [[0.0, 0.5], [0.0, 0.0]]
     # the second try on b (score 0.5) masters b: a further attempt is a repeat and is not counted
     tr2 = make_traces([("A", "b", 0, 0.5), ("A", "b", 1, 0.5), ("A", "b", 2, 0.0)], items=["a", "b"])
-    _, _, tries2, _ = conditional_pass(tr2.item, tr2.score, tr2.trail_bounds(), 2, 0.5, 2)
+    _, _, tries2, _ = conditional_pass(tr2.item, tr2.score, tr2.trail_bounds(), 2, 0.5, np.full(2, 2, np.int64))
     assert tries2.tolist() == [0, 2]
 
 

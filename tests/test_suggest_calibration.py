@@ -249,7 +249,9 @@ def _chain_traces():
 def test_conditional_success_by_hand_on_a_two_item_chain():
     from poem.colony.conditional import conditional_success
 
-    model = ManHill().fit(_chain_traces())
+    # the two-pass counts as fitted (here every pass of a is confirmed, so the calibration finds one pass
+    # to be mastery on a and the default would recount a at one pass: see the recount test below)
+    model = ManHill(cond_calibrated=False).fit(_chain_traces())
     t = model._tables
     a, b, c = (t.code_of[x] for x in "abc")
     # the counts (until mastery, two passes): b tried 60 times after a (all passed), 60 times before (failed)
@@ -469,7 +471,7 @@ def _cond_tables(attempts, successes, first, tries, concentration=4.0, need=1):
     from types import SimpleNamespace
 
     attempts = np.asarray(attempts, float)
-    return SimpleNamespace(cond_need=need, mastery=0.5, cond_attempts=attempts, n=attempts.shape[1],
+    return SimpleNamespace(cond_need_list=[need] * attempts.shape[1], mastery=0.5, cond_attempts=attempts, n=attempts.shape[1],
                            cond_successes=np.asarray(successes, float), cond_first=np.asarray(first, float),
                            cond_tries=np.asarray(tries, float), cond_concentration=concentration)
 
@@ -625,3 +627,79 @@ def test_course_rates_share_the_item_rates_floor_and_summaries_of_one_item():
     assert cal.course_guess == cal.guess.min() == 1e-4
     # a one-item course has a summary too
     assert Calibration.fixed(1, 3).summary() == "fixed: every item counts as mastered after 3 passes"
+
+
+# ------------------------------------------------------------------ measured confidence and recounted conditions
+def test_passes_needed_asks_a_further_pass_only_when_the_interval_excludes_the_cheaper_rule():
+    from poem.colony.calibration import _passes_needed
+
+    # q = 0.5, learn 0, guess 0.2, slip 0.1: 0.818 after 2 passes, 0.953 after 3 (test above). The posterior
+    # after 2 passes is 0.9q / (0.9q + 0.2(1 - q)), of derivative 0.18 / 0.55^2 = 0.595 in q; with a
+    # standard error of 0.1 on q (and none on the rates) its sd is 0.0595 and its upper bound at z = 1.645 is
+    # 0.818 + 0.098 = 0.916 >= 0.9: two passes. After one pass the bound is 0.5 + 0.1645 < 0.9.
+    args = (np.array([0.5]), np.array([0.0]), np.array([0.2]), np.array([0.1]), 0.9, 3)
+    zero = [np.zeros(1)] * 3
+    assert _passes_needed(*args).tolist() == [3]
+    assert _passes_needed(*args, se=[np.array([0.1])] + zero, z=1.645).tolist() == [2]
+    # a narrower interval (sd 0.0298, bound 0.867) does not exclude the dearer rule: three passes
+    assert _passes_needed(*args, se=[np.array([0.05])] + zero, z=1.645).tolist() == [3]
+    assert _passes_needed(*args, se=[np.array([0.1])] + zero, z=0.0).tolist() == [3]   # z 0: point estimate
+    # nobody ever made a second attempt: the learn rate is unknown (NaN) and no pass is asked beyond the
+    # second, as the calibration always did (ManHill's module example relies on it)
+    assert _passes_needed(np.array([0.5]), np.array([np.nan]), np.array([0.2]), np.array([0.1]), 0.9, 3).tolist() == [2]
+
+
+def test_calibration_level_only_ever_removes_passes_and_thin_evidence_removes_more():
+    item, score, bounds = simulate_bkt(40, 6, guess=0.3, slip=0.05, rng=np.random.default_rng(4))
+    point = calibrate(item, score, bounds, 6)
+    assert (calibrate(item, score, bounds, 6, level=0.5).successes_needed == point.successes_needed).all()
+    strict = calibrate(item, score, bounds, 6, level=0.95)
+    assert (strict.successes_needed <= point.successes_needed).all()
+    assert strict.successes_needed.sum() < point.successes_needed.sum()      # 40 learners: wide intervals
+    assert np.allclose(strict.guess, point.guess) and np.allclose(strict.pass_value, point.pass_value)
+    # with 800 learners the intervals are narrow: 30 % guessing still asks to confirm every pass
+    item, score, bounds = simulate_bkt(800, 6, guess=0.3, slip=0.05, rng=np.random.default_rng(4))
+    assert (calibrate(item, score, bounds, 6, level=0.95).successes_needed >= 2).all()
+    for bad in (0.4, 1.0):
+        with pytest.raises(ParameterError, match="level"):
+            calibrate(item, score, bounds, 6, level=bad)
+    with pytest.raises(ParameterError, match="mastery_level"):
+        ManHill(mastery_level=1.0).fit(bkt_traces(0.3, 0.05, n_learners=20))
+
+
+def test_conditional_pass_takes_each_items_own_need():
+    from poem.colony.kernels import conditional_pass
+
+    # one learner: a 1, b 1, c 0, b 1, c 1 with need (1, 2, 1). a is mastered at its pass; b only at its
+    # second. Attempts counted after a: b twice (both passes), c twice (0 then 1); after b: c once (1).
+    att, succ, tries, first = conditional_pass(np.array([0, 1, 2, 1, 2]), np.array([1.0, 1.0, 0.0, 1.0, 1.0]),
+                                               np.array([0, 5]), 3, 0.5, np.array([1, 2, 1]))
+    assert att.tolist() == [[0, 2, 2], [0, 0, 1], [0, 0, 0]]
+    assert succ.tolist() == [[0.0, 2.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+    assert tries.tolist() == [1, 2, 2] and first.tolist() == [1.0, 2.0, 1.0]
+    # with need 2 everywhere a is never mastered: nothing is conditional
+    att2, _, _, _ = conditional_pass(np.array([0, 1, 2, 1, 2]), np.array([1.0, 1.0, 0.0, 1.0, 1.0]),
+                                     np.array([0, 5]), 3, 0.5, np.full(3, 2))
+    assert att2.tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0]]
+
+
+def test_conditional_counts_follow_the_calibrated_mastery():
+    # one pass is mastery: the calibration needs one pass on every item, and the conditional counts,
+    # recounted with one pass, equal those of a colony told mastery_successes=1
+    traces = bkt_traces(0.0, 0.0)
+    assert ManHill().cond_calibrated is True                                  # the default
+    model = ManHill().fit(traces)
+    t = model._tables
+    assert (model.calibration_.successes_needed == 1).all() and t.cond_need.tolist() == [1] * 6
+    one = ManHill(mastery_successes=1).fit(traces)
+    assert np.array_equal(t.cond_attempts, one.cond_attempts_) and np.array_equal(t.cond_successes, one.cond_successes_)
+    assert np.array_equal(t.cond_tries, one.cond_tries_) and np.array_equal(t.cond_first, one.cond_first_)
+    assert not np.array_equal(one.cond_attempts_, model.cond_attempts_)      # the fitted counts use two passes
+    old = ManHill(cond_calibrated=False).fit(traces)._tables                   # the previous rule: as fitted
+    assert old.cond_need.tolist() == [2] * 6 and np.array_equal(old.cond_attempts, model.cond_attempts_)
+    # 30 % guessing: two passes or more everywhere, the fitted two-pass counts are kept as they are
+    model = ManHill(cond_calibrated=True).fit(bkt_traces(0.3, 0.05))
+    t = model._tables
+    assert t.cond_need.tolist() == [2] * 6 and np.array_equal(t.cond_attempts, model.cond_attempts_)
+    with pytest.raises(ParameterError, match="cond_calibrated"):
+        ManHill(cond_calibrated=1).fit(bkt_traces(0.3, 0.05, n_learners=20))

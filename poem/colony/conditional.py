@@ -70,7 +70,7 @@ def conditional_success(t, codes, scores, p: np.ndarray):
     ``(mean, attempts)``, or None when the learner has mastered nothing in the counts' sense.
 
     ``t`` is the colony's :class:`poem.colony.suggestion.SuggestTables` (its ``cond_*`` arrays, ``mastery``
-    and ``n``); ``codes`` / ``scores`` the learner's history; ``p`` their predicted success per item. The items the learner has passed ``t.cond_need`` times (the sense of mastery of the conditional
+    and ``n``); ``codes`` / ``scores`` the learner's history; ``p`` their predicted success per item. The items the learner has passed ``t.cond_need[j]`` times (the sense of mastery of the conditional
     counts, :func:`poem.colony.kernels.conditional_pass`) are the conditions. For each candidate j the
     condition i with the highest smoothed rate r₁ = (s + c·μ_j) / (a + c) is kept (c:
     :func:`conditional_concentration`, μ_j: j's own rate over the same attempts); its lift
@@ -79,12 +79,12 @@ def conditional_success(t, codes, scores, p: np.ndarray):
     learner tried j after mastering any of the learner's items, and the mean is ``p`` itself).
     """
     wins, mastered = {}, []
-    need = t.cond_need
+    need = t.cond_need_list
     for j, sc in zip(codes, scores):
         if sc == sc and sc >= t.mastery:
             c_ = wins.get(j, 0) + 1
             wins[j] = c_
-            if c_ == need:
+            if c_ == need[j]:
                 mastered.append(j)
     if not mastered:
         return None

@@ -395,8 +395,8 @@ def conditional_pass(item, score, bounds, n, mastery, need):
     """Success on each item split by whether another item was already mastered: the counts behind the
     conditional evidence that i is a prerequisite of j (:func:`poem.colony.suggestion.conditional_evidence`).
 
-    An item is mastered at its ``need``-th success (score >= ``mastery``; the colony's
-    ``mastery_successes``): with guess rates of 8-25 % a single pass is often a guess, and conditioning
+    Item j is mastered at its ``need[j]``-th success (score >= ``mastery``; ``need`` an (n,) int array:
+    the colony's ``mastery_successes``, or its calibrated passes): with guess rates of 8-25 % a single pass is often a guess, and conditioning
     on guesses washes the contrast out. For every scored attempt on j until j is mastered (later ones
     repeat an item already done and say nothing about what it needs), every item i the learner had
     already mastered adds one to ``att[i, j]`` and the score to ``succ[i, j]``. The attempts on j
@@ -406,7 +406,8 @@ def conditional_pass(item, score, bounds, n, mastery, need):
     add exactly.
 
     >>> att, succ, tries, first = conditional_pass(
-    ...     np.array([0, 1, 1, 2], np.int32), np.array([1.0, 0.0, 1.0, 1.0]), np.array([0, 4]), 3, 0.5, 1)
+    ...     np.array([0, 1, 1, 2], np.int32), np.array([1.0, 0.0, 1.0, 1.0]), np.array([0, 4]), 3, 0.5,
+    ...     np.ones(3, np.int64))
     >>> att.tolist()
     [[0, 2, 1], [0, 0, 1], [0, 0, 0]]
     >>> succ.tolist()
@@ -432,7 +433,7 @@ def conditional_pass(item, score, bounds, n, mastery, need):
             if stamp[j] != l:
                 stamp[j] = l
                 wins[j] = 0
-            if wins[j] >= need:
+            if wins[j] >= need[j]:
                 continue  # j already mastered: a repeat, not a test of whether j could be done
             tries[j] += 1
             first[j] += s
@@ -442,7 +443,7 @@ def conditional_pass(item, score, bounds, n, mastery, need):
                 succ[i, j] += s
             if s >= mastery:
                 wins[j] += 1
-                if wins[j] == need:
+                if wins[j] == need[j]:
                     mastered[m] = j
                     m += 1
     return att, succ, tries, first

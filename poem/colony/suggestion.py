@@ -50,7 +50,8 @@ scenarios, most on a long chain (0.134 against 0.083 NRP); the bonus alone is wi
 the default). σ(θ − d_j) averages over every learner who tried j, ready or not; on a chain that makes
 the item right after the learner's frontier look as hard as an item twenty steps further. The state
 counts the attempts on j made after i was mastered (``cond_attempts_``, ``cond_successes_``); for the
-learner's mastered items (in the counts' sense: two passes when calibrated) the most favourable one
+learner's mastered items (in the counts' sense: the calibrated passes, at most two; recounted on the
+state's log where one pass is mastery, ``cond_calibrated``) the most favourable one
 lifts the learner's log-odds on j by ``logit r₁ − logit μ_j`` (:func:`poem.colony.conditional.conditional_success`), and the
 Thompson draw is centred there with the weight of those attempts plus a concentration c measured from
 the traces (:func:`~poem.colony.conditional.conditional_concentration`: how far conditional rates stray from the items' own; c
@@ -81,6 +82,7 @@ import pandas as pd
 from poem.colony.calibration import Calibration, calibrate
 from poem.colony.conditional import conditional_concentration, conditional_success
 from poem.colony.elo import success_probability
+from poem.colony.kernels import conditional_pass
 from poem.errors import ParameterError
 
 __all__ = ["Suggestion", "SuggestTables", "OPERATORS", "TERMS", "score_candidates", "select",
@@ -264,14 +266,20 @@ class SuggestTables:
     smoothing: float = 2.0
     cond_tries: np.ndarray = None
     cond_first: np.ndarray = None
-    cond_need: int = 2                 # passes after which the conditional counts take an item as mastered
+    cond_need: np.ndarray = None       # (n,) passes after which the conditional counts take an item as mastered
     cond_concentration: float = 2.0    # pseudo-attempts the predicted success weighs against conditional ones
     need_list: list = None    # need and difficulty as Python lists: the per-event loops of a history
     difficulty_list: list = None  # index them without creating numpy scalars
 
+    cond_need_list: list = None
+
     def __post_init__(self):
         if self.need is not None and self.need_list is None:
             self.need_list = [int(x) for x in self.need]
+        if self.cond_need is None:
+            self.cond_need = np.full(self.n, 2, np.int64)
+        if self.cond_need_list is None:
+            self.cond_need_list = [int(x) for x in self.cond_need]
         if self.difficulty_list is None:
             self.difficulty_list = np.asarray(self.difficulty, dtype=float).tolist()
 
@@ -299,23 +307,35 @@ class SuggestTables:
         denom = total + m
         rate = np.divide(plus + m * item_rate[None, :], denom, out=np.tile(item_rate, (n + 1, 1)),
                          where=denom > 0)
+        if model.mastery_successes is None:
+            st = model.state_
+            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery), threshold=float(model.mastery_confidence),
+                            level=float(model.mastery_level),
+                            kinds=getattr(model, "item_kinds_", None))
+        else:
+            cal = Calibration.fixed(n, int(model.mastery_successes))
+        cond_need = np.full(n, 2 if model.mastery_successes is None else int(model.mastery_successes), np.int64)
+        cond = (model.cond_attempts_, model.cond_successes_, model.cond_tries_, model.cond_first_)
+        if model.mastery_successes is None and bool(model.cond_calibrated):
+            # the counts take an item as mastered where suggest does: at its calibrated passes, at most the
+            # two the fitted counts use; where that is fewer (one pass is mastery) they are recounted on
+            # the state's log, so that a course without guessing has conditions at all
+            calibrated = np.minimum(cal.successes_needed, cond_need)
+            if (calibrated != cond_need).any():
+                cond_need = calibrated.astype(np.int64)
+                cond = conditional_pass(st.log_item, st.log_score, st.log_bounds, n, float(model.mastery),
+                                        cond_need)
+        cond_att, cond_succ, cond_tries, cond_first = cond
         readiness = str(model.readiness)
         if readiness == "share":
             evidence = precedence_strength(model.precedence_)
             log_missing = np.zeros((0, n))
             ev_total = evidence.sum(axis=0)
         else:
-            evidence = conditional_evidence(model.cond_attempts_, model.cond_successes_, model.cond_tries_,
-                                            model.cond_first_, smoothing=m)
+            evidence = conditional_evidence(cond_att, cond_succ, cond_tries, cond_first, smoothing=m)
             log_missing = np.log1p(-evidence)
             ev_total = log_missing.sum(axis=0)
         items = [str(x) for x in model.items_]
-        if model.mastery_successes is None:
-            st = model.state_
-            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery), threshold=float(model.mastery_confidence),
-                            kinds=getattr(model, "item_kinds_", None))
-        else:
-            cal = Calibration.fixed(n, int(model.mastery_successes))
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
                    base=prior + w_plus - w_minus + explore, prior=prior, plus=w_plus, minus=w_minus,
                    explore=explore, evidence=evidence, evidence_total=ev_total, log_missing=log_missing,
@@ -326,13 +346,11 @@ class SuggestTables:
                    readiness=readiness, need=cal.successes_needed.astype(np.int64),
                    combine=str(model.combine), w_remediate=float(model.w_remediate), calibration=cal,
                    sampling=str(model.sampling), item_evidence=np.asarray(model.item_attempts_, dtype=float),
-                   cond_attempts=np.asarray(model.cond_attempts_, dtype=float),
-                   cond_successes=np.asarray(model.cond_successes_, dtype=float), smoothing=m,
-                   cond_tries=np.asarray(model.cond_tries_, dtype=float),
-                   cond_first=np.asarray(model.cond_first_, dtype=float),
-                   cond_need=2 if model.mastery_successes is None else int(model.mastery_successes),
-                   cond_concentration=conditional_concentration(model.cond_attempts_, model.cond_successes_,
-                                                                model.cond_tries_, model.cond_first_))
+                   cond_attempts=np.asarray(cond_att, dtype=float),
+                   cond_successes=np.asarray(cond_succ, dtype=float), smoothing=m,
+                   cond_tries=np.asarray(cond_tries, dtype=float),
+                   cond_first=np.asarray(cond_first, dtype=float), cond_need=cond_need,
+                   cond_concentration=conditional_concentration(cond_att, cond_succ, cond_tries, cond_first))
 
     def encode(self, history) -> list:
         """Item ids (or integer codes) to codes; an unknown id raises :class:`ParameterError`."""
