@@ -72,17 +72,19 @@ def test_complete_view_worth_hand_checked():
     learner = np.repeat(np.arange(5), 3)
     share = np.array([1.0, 1, 1, 1, 1, 1, 0.2, 0.1, 0.1, 0.3, 0.1, 0.1, 1.3, 0.1, 0.1])
     score = (share >= 0.8).astype(float)
-    w = complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3, prior_views=0)
+    w = complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3, z_min=2.0)
     assert w["later_abandoned"] == 0.0
     # first complete views with a later success: 0 and 1 of learners 0-1 (later 1; video 2 has no later
     # event), 0 of learner 4 (later 0); abandoned visits are followed by failures only
     assert w["later_bin"][2] == 1.0 and w["later_bin"][5] == 0.0 and w["later_complete"] == pytest.approx(0.8)
     assert w["views_bin"].tolist() == [0, 0, 4, 0, 0, 1, 0]     # the level of each video is 1.0
+    # bin 5: 0 < 0.4 (midway between abandoned 0 and complete 0.8), and the later successes of the complete
+    # views (1, 1, 1, 1, 0) have a standard deviation of 0.4: the lone view lies (0.8 - 0) / 0.4 = 2
+    # standard errors below, just enough
+    assert w["z"][5] == pytest.approx(2.0) and w["z"][2] == pytest.approx((0.8 - 1.0) * 2 / 0.4)
     assert w["credible"].tolist() == [True, True, True, True, True, False, True]
-    # with pseudo-views the lone sought-back view is pulled toward the complete views' later success:
-    # (0 + 20 * 0.8) / 21 = 0.76 > 0.4, the midpoint: credible again
-    w20 = complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3, prior_views=20)
-    assert w20["credible"].all()
+    # at the default 2.5 standard errors (seven bins tested at once), one view is not enough to doubt a bin
+    assert complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3)["credible"].all()
 
 
 def test_complete_view_worth_without_contrast_trusts_every_bin():
@@ -92,6 +94,8 @@ def test_complete_view_worth_without_contrast_trusts_every_bin():
     assert w["credible"].all() and np.isnan(w["later_abandoned"])
     with pytest.raises(ParameterError, match="one value per event"):
         complete_view_worth(item, learner[:1], np.ones(2), np.ones(2), np.ones(2), n_items=2)
+    with pytest.raises(ParameterError, match="z_min"):
+        complete_view_worth(item, learner, np.ones(2), np.ones(2), np.ones(2), n_items=2, z_min=-1)
     with pytest.raises(ParameterError, match="horizon"):
         complete_view_worth(item, learner, np.ones(2), np.ones(2), np.ones(2), n_items=2, horizon=0)
 
