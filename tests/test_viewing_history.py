@@ -135,6 +135,8 @@ def test_viewing_policy_reads_with_the_reader_and_defers():
     pd.testing.assert_series_equal(t_new["NRP"].iloc[:1], t_old["NRP"].iloc[:1])
     # deferring: fewer steps taken on a recommendation than the 80 % followed when the colony always speaks
     assert t_new["followed"].iloc[-1] < t_old["followed"].iloc[-1]
+    with pytest.raises(ParameterError, match="floor=False to rerank"):
+        ViewingColonyPolicy(catalog, rerank="gain")
     # every score handed to suggest is what the reader gives for that visit
     r = 0 if new._items[0] else next(k for k, h in enumerate(new._items) if h)
     assert all(s != s or s in (0.0, 1.0) for s in new._scores[r])

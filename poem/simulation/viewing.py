@@ -284,6 +284,8 @@ class ViewingColonyPolicy(ColonyPolicy):
         # one landed view is the whole evidence a video gives (later visits are reviews): mastered at once
         options["params"] = {"mastery_successes": 1, **(options.get("params") or {})}
         super().__init__(**options)
+        if floor and self.rerank is not None:
+            raise ParameterError("ViewingColonyPolicy: floor takes suggest's best item; pass floor=False to rerank")
         self.catalog = catalog
         self.watching = _check_watching(watching)
         self._rng = np.random.default_rng([int(seed), 17])
