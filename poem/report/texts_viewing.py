@@ -90,14 +90,18 @@ VIEWING_TEXTS = {
     },
     "viewing_caveat": {
         "en": "**These situations rest on viewing only.** A video watched through without being understood "
-              "looks completed, so a learner's own progress is read with errors; on simulated courses, the "
-              "suggestions of a colony that knows only viewing helped learners less than no guidance at all "
-              "(benchmarks, viewing-only courses). Read this list as leads to check, not as a diagnosis.",
+              "looks completed, so a learner's own progress is read with errors; on simulated courses, a "
+              "colony that knows only viewing guided learners worse than no guidance at all until it learned "
+              "from the log which complete views to doubt and left the choice to learners where unsure; even "
+              "then it helped only a little, and not always (benchmarks, viewing-only courses). Read this list "
+              "as leads to check, not as a diagnosis.",
         "fr": "**Ces situations reposent sur les seuls visionnages.** Une vidéo regardée jusqu'au bout sans "
               "être comprise semble achevée, si bien que la progression de chaque apprenant est lue avec "
-              "des erreurs ; sur des cours simulés, les suggestions d'une colonie qui ne connaît que les "
-              "visionnages ont moins aidé les apprenants que l'absence de toute suggestion (mesures sur des "
-              "cours sans exercices). Cette liste donne des pistes à vérifier, pas un diagnostic.",
+              "des erreurs ; sur des cours simulés, une colonie qui ne connaît que les visionnages guidait "
+              "les apprenants moins bien que l'absence de toute suggestion, jusqu'à ce qu'elle apprenne du "
+              "journal de quels visionnages complets douter et laisse choisir l'apprenant quand elle n'est "
+              "pas sûre ; même alors, elle n'aide qu'un peu, et pas toujours (mesures sur des cours sans "
+              "exercices). Cette liste donne des pistes à vérifier, pas un diagnostic.",
     },
     "graph_viewing_caveat": {
         "en": "**How far these arrows can be trusted here.** Part of the evidence is watching: a video "

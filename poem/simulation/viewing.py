@@ -251,9 +251,12 @@ class ViewingColonyPolicy(ColonyPolicy):
     Each visit of a guided cohort is logged as a viewing (:func:`watched_shares` from the learner's hidden
     state before and after the visit). Between cohorts the colony is refitted on every cohort's viewing
     log with the catalogue (:mod:`poem.colony.viewing`) and ``mastery_successes=1`` (one landed view is
-    all the evidence a video gives); the history handed to ``suggest`` carries, per visit, 0 below the
-    video's learned completion threshold (0.8 before any fit), 1 at the first view reaching it, nothing
-    after it (reviews) nor for a background tab.
+    all the evidence a video gives). Each learner's own history is read for ``suggest`` by
+    :class:`~poem.colony.viewing_history.HistoryReader` learned from the same log: 0 below the video's
+    completion threshold (0.8 before any fit), 1 at the first complete view in a share bin whose later
+    success looks like understanding, 0 at a complete view in a doubtful bin, nothing after the video was
+    understood (reviews) nor for a background tab; and with ``floor`` a suggestion whose predicted
+    success is below the log's success rate of the evidence is not made (the learner chooses).
 
     Parameters
     ----------
@@ -263,20 +266,32 @@ class ViewingColonyPolicy(ColonyPolicy):
         Seed of the watching draws.
     watching : dict, optional
         Overrides of :data:`WATCHING_DEFAULTS`.
+    floor : bool
+        Make no suggestion below the reader's floor (:attr:`HistoryReader.floor
+        <poem.colony.viewing_history.HistoryReader.floor>`); False suggests always (the policy before).
+    reader : bool
+        Read the history with the learned :class:`~poem.colony.viewing_history.HistoryReader`; False
+        trusts every complete view (the policy before).
     **options
         As :class:`~poem.simulation.policies.ColonyPolicy` (``update`` is always a refit).
     """
 
     name = "colony-viewing"
 
-    def __init__(self, catalog: pd.DataFrame, seed: int = 0, watching: dict | None = None, **options):
+    def __init__(self, catalog: pd.DataFrame, seed: int = 0, watching: dict | None = None, *, floor: bool = True,
+                 reader: bool = True, **options):
         options["update"] = "refit"
         # one landed view is the whole evidence a video gives (later visits are reviews): mastered at once
         options["params"] = {"mastery_successes": 1, **(options.get("params") or {})}
         super().__init__(**options)
+        if floor and self.rerank is not None:
+            raise ParameterError("ViewingColonyPolicy: floor takes suggest's best item; pass floor=False to rerank")
         self.catalog = catalog
         self.watching = _check_watching(watching)
         self._rng = np.random.default_rng([int(seed), 17])
+        self.floor = bool(floor)
+        self.use_reader = bool(reader)
+        self.reader = None
 
     def start_cohort(self, course, state):
         lengths = self.catalog.set_index("item")["length"].astype(float)
@@ -296,12 +311,32 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._known[rows, items] = after
         share = watched_shares(before, after, self._length[items], self._rng, self.watching)
         self._durations.append(np.round(share * self._length[items]))
-        complete = share >= self._threshold[items]
-        # as the mapping reads it: a failure below the threshold, a success at the first complete view,
-        # nothing afterwards (reviews) nor for a background tab
-        seen = np.where((share > 3.0) | self._completed[rows, items], np.nan, complete.astype(float))
-        self._completed[rows, items] |= complete & (share <= 3.0)
+        if self.reader is not None:
+            seen, landed = self.reader.read_visits(self._from_course[items], share, self._completed[rows, items])
+        else:
+            complete = share >= self._threshold[items]
+            # as the mapping reads it: a failure below the threshold, a success at the first complete view,
+            # nothing afterwards (reviews) nor for a background tab
+            seen = np.where((share > 3.0) | self._completed[rows, items], np.nan, complete.astype(float))
+            landed = complete & (share <= 3.0)
+        self._completed[rows, items] |= landed
         super().observe(rows, items, seen)
+
+    def recommend(self, state, rows, rng):
+        if self.reader is None or not self.floor:
+            return super().recommend(state, rows, rng)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        from_course = self._from_course
+        for k, r in enumerate(rows.tolist()):
+            hist = from_course[self._items[r]].tolist() if self._items[r] else []
+            got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
+            self.suggest_calls += 1
+            # below what an average visit of the log gives, the learner's own choice is trusted
+            if got and got[0].predicted_success >= self.reader.floor and got[0].support >= self.defer:
+                out[k] = self.course.code(got[0].item)
+                if self.audit:
+                    self._record(state, r, out[k], got[0])
+        return out
 
     def _traces(self, frame):
         from poem.traces import Traces
@@ -319,6 +354,10 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._from_course = np.empty(self.course.n_items, dtype=np.int64)
         self._from_course[self._to_course] = np.arange(len(self._to_course))
         self._threshold = np.nan_to_num(self.model.viewing_.threshold[self._from_course], nan=0.8)
+        if self.use_reader:
+            from poem.colony.viewing_history import HistoryReader
+
+            self.reader = HistoryReader.from_fit(self.model, traces)
 
     def end_cohort(self, frame):
         durations = np.concatenate(self._durations) if self._durations else np.zeros(0)

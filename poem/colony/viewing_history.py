@@ -1,0 +1,246 @@
+"""Reading one learner's *own* viewing history for ``suggest``, and when to make no suggestion at all.
+
+:mod:`poem.colony.viewing` reads a whole log, with hindsight: a complete view the learner later comes
+back to may be judged by what they did next. A suggestion is made *now*, from the learner's history so
+far, and what it believes matters more than for the colony's sums: a video read as understood is tabu
+and unlocks the videos that follow it. A view watched through without understanding looks complete, so
+every reading that trusts complete views sends learners to videos whose prerequisites they lack.
+Measured in closed loop (``benchmarks/bench_viewing.py``, ``viewing_closed_loop``), the colony fitted on
+viewing alone then guided learners *worse* than no guidance, while the same colony handed each learner's
+hidden true history guided them better than the quiz colony: the colony's memory was sound, the reading
+of the individual was not.
+
+Two things here, both learned from the log the colony is fitted on:
+
+**What a complete view is worth, per watched-share bin** (:func:`complete_view_worth`). Each first
+complete view of a (learner, video) pair falls in a share bin (the watched share over the video's usual
+finishing share, cut at :data:`~poem.colony.landing.SHARE_EDGES`: seeking back to re-watch passages puts
+a view above the usual). Its *later success* is the mean evidence score of the learner's next
+``horizon`` evidence events on other videos (the check of :func:`poem.colony.viewing.evidence_weights`):
+a view that landed is followed by what it unlocks, one that did not by what an abandoned view is
+followed by. A bin whose later success lies closer to the abandoned views' than to the complete views'
+*and* significantly below the complete views' (``z_min`` standard errors, :data:`WORTH_Z`) is *doubtful*:
+a complete view there is read as not (yet) understood. Nothing says in advance which bins those are; on
+the closed-loop courses of ``bench_viewing.py`` none to three bins of views sought back (1.1 times the
+usual share and above), on the unguided logs of its path scenarios none to two (mostly 1.25 to 1.5
+times the usual). ``z_min`` is 2.5 rather than 2 because seven bins are tested at once (one-sided 5 %
+over seven): at 2, an ordinary bin (0.9 to 0.97 of the usual share) of one unguided log came out
+doubtful.
+
+**A reading of the live history** (:class:`HistoryReader`): per visit, no evidence (NaN) for a background
+tab and after the video was understood (reviews); 0 below the video's completion threshold (abandoned);
+1 at a complete view in a credible bin (understood: tabu from now on, counts as mastered); 0 at a
+complete view in a doubtful bin (the video stays open: the colony may ask for it again or for what it
+depends on).
+
+**Deferring to the learner** (:attr:`HistoryReader.floor`). Learners choosing on their own know what
+they are ready for, which the colony only reads through seconds watched. A suggestion whose predicted
+success (``Suggestion.predicted_success``) is below the log's own success rate of the evidence (what an
+average visit gives) is not made: the learner chooses. In closed loop this is what took the viewing
+colony from below no guidance to above it (figures in ``benchmarks/results/viewing.md``).
+
+Examples
+--------
+>>> reader = HistoryReader(threshold=np.array([0.8, 0.8]), level=np.array([0.95, 0.95]),
+...                        credible=np.array([True, True, True, True, False, False, True]), floor=0.5)
+>>> reader.read_history([0, 0, 1, 0], [0.3, 0.93, 1.2, 0.2])    # abandoned, landed, sought back, review
+[0.0, 1.0, 0.0, nan]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from poem.colony.landing import SHARE_EDGES, _finishing_levels
+from poem.errors import ParameterError
+
+__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z"]
+
+#: evidence events after a view whose mean score is that view's later success
+HORIZON = 5
+#: standard errors below the complete views' later success before a share bin is doubtful
+WORTH_Z = 2.5
+
+
+def _share_bins(share: np.ndarray, item: np.ndarray, threshold: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Share bin per visit (:data:`SHARE_EDGES` over the video's usual finishing share), -1 below the
+    threshold or without a share."""
+    with np.errstate(invalid="ignore"):
+        ratio = share / level[item]
+        b = np.searchsorted(np.asarray(SHARE_EDGES), ratio, side="right")
+        return np.where(share >= threshold[item], b, -1)
+
+
+def complete_view_worth(item, learner, share, score, threshold, *, n_items: int, horizon: int = HORIZON,
+                        z_min: float = WORTH_Z, prior_views: float = 20.0, background_share: float = 3.0) -> dict:
+    """What a first complete view is worth per share bin, from the later success it is followed by (see
+    the module docstring).
+
+    Parameters
+    ----------
+    item, learner : ndarray of int
+        Per event, in trail order (each learner's events together, oldest first).
+    share : ndarray of float
+        Watched share per event (NaN for non-videos and events without one).
+    score : ndarray of float
+        The evidence score per event (NaN: no evidence), as the colony was fitted on.
+    threshold : ndarray of float
+        Per item, the completion threshold.
+    z_min : float
+        How many standard errors (of a bin's mean later success) below the complete views' a bin must lie.
+    prior_views : float
+        Pseudo-views pulling a video's usual finishing share toward all videos' (as the viewing mapping).
+
+    Returns
+    -------
+    dict with ``level`` (per item usual finishing share), ``later_abandoned`` and ``later_complete`` (mean
+    later success after abandoned visits and after every first complete view), ``later_bin`` and
+    ``views_bin`` (per share bin, NaN / 0 where no view), ``z`` (per bin, how many standard errors its
+    later success lies below the complete views'), ``credible`` (per bin: not doubtful; every bin when
+    the log has no contrast to read).
+
+    Examples
+    --------
+    >>> # learners 0, 1: an ordinary complete view of video 0, then understood videos; learner 2: an abandoned
+    >>> # view of 0, then failures; learner 3: a view of 0 sought back (1.3 x the usual: bin 5), then failures
+    >>> item = np.tile([0, 1, 2], 4); learner = np.repeat(np.arange(4), 3)
+    >>> share = np.array([1.0, 1, 1, 1, 1, 1, 0.2, 0.1, 0.1, 1.3, 0.1, 0.1])
+    >>> w = complete_view_worth(item, learner, share, (share >= 0.8).astype(float), np.full(3, 0.8), n_items=3,
+    ...                         z_min=1.0)
+    >>> w["later_bin"][[2, 5]].tolist(), w["credible"][[2, 5]].tolist()
+    ([1.0, 0.0], [True, False])
+    """
+    item = np.asarray(item, dtype=np.int64)
+    learner = np.asarray(learner, dtype=np.int64)
+    share = np.asarray(share, dtype=float)
+    score = np.asarray(score, dtype=float)
+    threshold = np.asarray(threshold, dtype=float)
+    if not (len(item) == len(learner) == len(share) == len(score)):
+        raise ParameterError("complete_view_worth: item, learner, share and score must have one value per event")
+    if int(horizon) != horizon or horizon < 1:
+        raise ParameterError(f"complete_view_worth: horizon must be an integer >= 1, got {horizon!r}")
+    if not prior_views >= 0:
+        raise ParameterError(f"complete_view_worth: prior_views must be >= 0, got {prior_views!r}")
+    if not z_min >= 0:
+        raise ParameterError(f"complete_view_worth: z_min must be >= 0, got {z_min!r}")
+    n_bins = len(SHARE_EDGES) + 1
+    thr = np.nan_to_num(threshold, nan=np.inf)
+    ok = ~np.isnan(share) & (share <= background_share)
+    level = _finishing_levels(np.where(ok, share, np.nan), item, thr, n_items, float(prior_views),
+                              float(background_share))
+    sbin = np.where(ok, _share_bins(np.where(ok, share, np.nan), item, thr, level), -1)
+    # the first complete view of each (learner, video) pair
+    key = learner * n_items + item
+    complete = sbin >= 0
+    first = np.zeros(len(item), dtype=bool)
+    if complete.any():
+        idx = np.flatnonzero(complete)
+        _, at = np.unique(key[idx], return_index=True)
+        first[idx[at]] = True
+    # later success: mean score of the learner's next `horizon` evidence events on other items
+    has = ~np.isnan(score)
+    ev = np.flatnonzero(has)
+    total = np.zeros(len(ev))
+    count = np.zeros(len(ev))
+    for k in range(1, int(horizon) + 1):
+        nxt = np.arange(len(ev)) + k
+        good = nxt < len(ev)
+        nxt = np.where(good, nxt, 0)
+        good &= (learner[ev][nxt] == learner[ev]) & (item[ev][nxt] != item[ev])
+        total += np.where(good, score[ev][nxt], 0.0)
+        count += good
+    later_ev = np.divide(total, count, out=np.full(len(ev), np.nan), where=count > 0)
+    later = np.full(len(item), np.nan)
+    later[ev] = later_ev
+    aband = ok & (sbin < 0) & has & ~np.isnan(later)
+    views = first & has & ~np.isnan(later)
+    later_ab = float(later[aband].mean()) if aband.any() else float("nan")
+    later_c = float(later[views].mean()) if views.any() else float("nan")
+    later_bin = np.full(n_bins, np.nan)
+    views_bin = np.bincount(sbin[views], minlength=n_bins).astype(np.int64)
+    sums = np.bincount(sbin[views], weights=later[views], minlength=n_bins)
+    np.divide(sums, views_bin, out=later_bin, where=views_bin > 0)
+    credible = np.ones(n_bins, dtype=bool)
+    z = np.zeros(n_bins)
+    if not np.isnan(later_ab) and not np.isnan(later_c) and later_c > later_ab and views.sum() > 1:
+        # a bin few views fell in says little either way: its mean must lie z_min standard errors below
+        sd = float(later[views].std())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(views_bin > 0, (later_c - later_bin) * np.sqrt(views_bin) / max(sd, 1e-12), 0.0)
+        credible = ~((views_bin > 0) & (later_bin < 0.5 * (later_ab + later_c)) & (z >= z_min))
+    return {"level": level, "later_abandoned": later_ab, "later_complete": later_c, "later_bin": later_bin,
+            "views_bin": views_bin, "z": z, "credible": credible}
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryReader:
+    """Reads one learner's viewing history into the scores ``suggest`` takes (see the module docstring).
+
+    Attributes
+    ----------
+    threshold, level : ndarray of float
+        Per item (the colony's codes): completion threshold and usual finishing share.
+    credible : ndarray of bool
+        Per share bin: a complete view there is read as understood.
+    floor : float
+        Predicted success below which no suggestion is made (the log's success rate of the evidence).
+    background_share : float
+        Shares above it are background tabs (no evidence).
+    """
+
+    threshold: np.ndarray
+    level: np.ndarray
+    credible: np.ndarray
+    floor: float
+    background_share: float = 3.0
+
+    @classmethod
+    def from_fit(cls, model, traces, **options) -> "HistoryReader":
+        """The reader of a colony fitted on viewing evidence (``ManHill.fit(traces, catalog=...)``), from the
+        same traces; ``options`` go to :func:`complete_view_worth`."""
+        ev = getattr(model, "viewing_", None)
+        if ev is None:
+            raise ParameterError("HistoryReader.from_fit: the colony was not fitted on viewing evidence "
+                                 "(fit it with catalog=... or viewing=True)")
+        if len(ev.score) != traces.n_events:
+            raise ParameterError(f"HistoryReader.from_fit: the colony's evidence has {len(ev.score)} events, "
+                                 f"the traces {traces.n_events}: pass the traces the colony was fitted on")
+        bg = float(ev.params.get("background_share", 3.0))
+        worth = complete_view_worth(traces.item, traces.learner, np.where(ev.is_video, ev.share, np.nan),
+                                    ev.score, ev.threshold, n_items=traces.n_items, background_share=bg,
+                                    prior_views=float(ev.params.get("prior_views", 20.0)), **options)
+        attempts = float(np.sum(model.item_attempts_))
+        floor = float(np.sum(model.item_successes_)) / attempts if attempts > 0 else 0.0
+        return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],
+                   credible=worth["credible"], floor=floor, background_share=bg)
+
+    def read_visits(self, items, shares, understood) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores, landed)`` of visits of distinct learners: ``understood`` says per visit whether the
+        learner's history already holds a landed view of that video; ``landed`` marks the visits read as
+        understood now."""
+        items = np.asarray(items, dtype=np.int64)
+        shares = np.asarray(shares, dtype=float)
+        understood = np.asarray(understood, dtype=bool)
+        sbin = _share_bins(shares, items, self.threshold, self.level)
+        with np.errstate(invalid="ignore"):
+            none = np.isnan(shares) | (shares > self.background_share) | understood
+        landed = ~none & (sbin >= 0) & self.credible[np.maximum(sbin, 0)]
+        scores = np.where(none, np.nan, landed.astype(float))
+        return scores, landed
+
+    def read_history(self, items, shares) -> list:
+        """The scores of one learner's whole history (item codes and watched shares, oldest first)."""
+        items = [int(i) for i in items]
+        shares = np.asarray(shares, dtype=float)
+        if len(items) != len(shares):
+            raise ParameterError(f"read_history: {len(items)} items but {len(shares)} shares")
+        done = set()
+        out = []
+        for j, s in zip(items, shares.tolist()):
+            sc, landed = self.read_visits([j], [s], [j in done])
+            if landed[0]:
+                done.add(j)
+            out.append(float(sc[0]))
+        return out

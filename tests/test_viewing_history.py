@@ -1,0 +1,151 @@
+"""Reading one learner's own viewing history for ``suggest`` (poem.colony.viewing_history)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from poem.antcolony import ManHill
+from poem.colony.landing import SHARE_EDGES
+from poem.colony.viewing_history import HistoryReader, complete_view_worth
+from poem.errors import ParameterError
+from poem.simulation.viewing import simulate_viewing
+
+NAN = float("nan")
+# bins 0..6 of the share over the usual finishing share; bins 4 and 5 (1.1 to 1.5: sought back) doubtful
+CREDIBLE = np.array([True, True, True, True, False, False, True])
+
+
+def _reader(**kw):
+    return HistoryReader(threshold=np.array([0.8, 0.6, 0.8]), level=np.array([1.0, 0.8, 1.0]),
+                         credible=kw.pop("credible", CREDIBLE), floor=0.5, **kw)
+
+
+def test_read_history_hand_checked():
+    r = _reader()
+    # item 0: abandoned (0.3 < 0.8), sought back to 1.3 x its usual share (bin 5, doubtful: 0, still open),
+    # then an ordinary complete view (1.0: bin 2, understood: 1), then a review (nothing);
+    # item 1: threshold 0.6, usual share 0.8: 0.7 is complete (0.875 of the usual: bin 0, credible);
+    # item 2: a background tab (5 x its length) gives nothing, an unknown share nothing
+    got = r.read_history([0, 0, 1, 0, 0, 2, 2], [0.3, 1.3, 0.7, 1.0, 0.95, 5.0, NAN])
+    np.testing.assert_array_equal(got, [0.0, 0.0, 1.0, 1.0, NAN, NAN, NAN])
+
+
+def test_read_visits_marks_what_landed_and_respects_understood():
+    r = _reader()
+    scores, landed = r.read_visits([0, 0, 1, 2], [1.0, 1.0, 0.9, 1.2], [False, True, False, False])
+    # second visit: already understood (a review); 0.9 / 0.8 = 1.125 on item 1 is bin 4 (doubtful);
+    # 1.2 on item 2 is bin 5 (doubtful)
+    np.testing.assert_array_equal(scores, [1.0, NAN, 0.0, 0.0])
+    assert landed.tolist() == [True, False, False, False]
+
+
+def test_every_bin_credible_is_the_threshold_rule():
+    r = _reader(credible=np.ones(len(SHARE_EDGES) + 1, dtype=bool))
+    got = r.read_history([0, 0, 0], [0.5, 1.4, 1.0])
+    np.testing.assert_array_equal(got, [0.0, 1.0, NAN])     # the first complete view lands, then reviews
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.floats(0.0, 6.0)), min_size=1, max_size=30))
+def test_read_history_invariants(visits):
+    r = _reader()
+    items, shares = [v[0] for v in visits], [v[1] for v in visits]
+    got = r.read_history(items, shares)
+    landed_at = {}
+    for k, (j, s, g) in enumerate(zip(items, shares, got)):
+        if g == 1.0:
+            assert j not in landed_at and r.threshold[j] <= s <= 3.0   # one landing per video, a real view
+            landed_at[j] = k
+        elif g == 0.0:
+            assert j not in landed_at and s <= 3.0
+        else:  # no evidence: a background tab or a visit after the landing
+            assert s > 3.0 or (j in landed_at and landed_at[j] < k)
+
+
+def test_complete_view_worth_hand_checked():
+    # learners 0, 1: an ordinary complete view of video 0 (bin 2), then two understood videos;
+    # learners 2, 3: an abandoned view of 0, then two failures; learner 4: a view of 0 sought back
+    # (1.3: bin 5), then two failures
+    item = np.tile([0, 1, 2], 5)
+    learner = np.repeat(np.arange(5), 3)
+    share = np.array([1.0, 1, 1, 1, 1, 1, 0.2, 0.1, 0.1, 0.3, 0.1, 0.1, 1.3, 0.1, 0.1])
+    score = (share >= 0.8).astype(float)
+    w = complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3, z_min=2.0)
+    assert w["later_abandoned"] == 0.0
+    # first complete views with a later success: 0 and 1 of learners 0-1 (later 1; video 2 has no later
+    # event), 0 of learner 4 (later 0); abandoned visits are followed by failures only
+    assert w["later_bin"][2] == 1.0 and w["later_bin"][5] == 0.0 and w["later_complete"] == pytest.approx(0.8)
+    assert w["views_bin"].tolist() == [0, 0, 4, 0, 0, 1, 0]     # the level of each video is 1.0
+    # bin 5: 0 < 0.4 (midway between abandoned 0 and complete 0.8), and the later successes of the complete
+    # views (1, 1, 1, 1, 0) have a standard deviation of 0.4: the lone view lies (0.8 - 0) / 0.4 = 2
+    # standard errors below, just enough
+    assert w["z"][5] == pytest.approx(2.0) and w["z"][2] == pytest.approx((0.8 - 1.0) * 2 / 0.4)
+    assert w["credible"].tolist() == [True, True, True, True, True, False, True]
+    # at the default 2.5 standard errors (seven bins tested at once), one view is not enough to doubt a bin
+    assert complete_view_worth(item, learner, share, score, np.full(3, 0.8), n_items=3)["credible"].all()
+
+
+def test_complete_view_worth_without_contrast_trusts_every_bin():
+    item, learner = np.array([0, 1]), np.array([0, 0])
+    w = complete_view_worth(item, learner, np.array([1.0, 1.0]), np.array([1.0, 1.0]), np.full(2, 0.8),
+                            n_items=2)
+    assert w["credible"].all() and np.isnan(w["later_abandoned"])
+    with pytest.raises(ParameterError, match="one value per event"):
+        complete_view_worth(item, learner[:1], np.ones(2), np.ones(2), np.ones(2), n_items=2)
+    with pytest.raises(ParameterError, match="z_min"):
+        complete_view_worth(item, learner, np.ones(2), np.ones(2), np.ones(2), n_items=2, z_min=-1)
+    with pytest.raises(ParameterError, match="horizon"):
+        complete_view_worth(item, learner, np.ones(2), np.ones(2), np.ones(2), n_items=2, horizon=0)
+
+
+def test_reader_from_fit_on_a_viewing_log():
+    vc = simulate_viewing(n_items=10, n_learners=150, seed=2)
+    traces = vc.to_traces()
+    model = ManHill().fit(traces, catalog=vc.catalog)
+    r = HistoryReader.from_fit(model, traces)
+    assert r.threshold.shape == r.level.shape == (traces.n_items,)
+    np.testing.assert_allclose(r.threshold, model.viewing_.threshold)
+    # the floor is the log's success share of the evidence, what an average visit gives
+    assert r.floor == pytest.approx(model.item_successes_.sum() / model.item_attempts_.sum())
+    assert 0 < r.floor < 1 and len(r.credible) == len(SHARE_EDGES) + 1
+    with pytest.raises(ParameterError, match="not fitted on viewing"):
+        HistoryReader.from_fit(ManHill().fit(vc.scored.to_traces()), traces)
+    with pytest.raises(ParameterError, match="traces the colony was fitted on"):
+        HistoryReader.from_fit(model, traces.select_learners(np.arange(traces.n_learners) < 10))
+    with pytest.raises(ParameterError, match="2 items but 1 shares"):
+        r.read_history([0, 1], [1.0])
+
+
+def test_viewing_policy_reads_with_the_reader_and_defers():
+    from poem.simulation.closed_loop import closed_loop
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, video_lengths
+
+    course = make_course(12, rng=np.random.default_rng(3))
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, np.random.default_rng(3))})
+    new = ViewingColonyPolicy(catalog, seed=3)
+    t_new = closed_loop(course, new, n_cohorts=3, cohort_size=40, seed=3)
+    old = ViewingColonyPolicy(catalog, seed=3, reader=False, floor=False)
+    t_old = closed_loop(course, old, n_cohorts=3, cohort_size=40, seed=3)
+    assert new.reader is not None and old.reader is None
+    # the first cohort is unguided under both: the same learners, the same record
+    pd.testing.assert_series_equal(t_new["NRP"].iloc[:1], t_old["NRP"].iloc[:1])
+    # deferring: fewer steps taken on a recommendation than the 80 % followed when the colony always speaks
+    assert t_new["followed"].iloc[-1] < t_old["followed"].iloc[-1]
+    with pytest.raises(ParameterError, match="floor=False to rerank"):
+        ViewingColonyPolicy(catalog, rerank="gain")
+    # every score handed to suggest is what the reader gives for that visit
+    r = 0 if new._items[0] else next(k for k, h in enumerate(new._items) if h)
+    assert all(s != s or s in (0.0, 1.0) for s in new._scores[r])
+
+
+def test_docstring_examples():
+    import doctest
+
+    import poem.colony.viewing_history as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
