@@ -395,8 +395,15 @@ def chain_steps(args) -> None:
     ``run_scenario``): the chain prefix mastered at the end, the share of guided steps on mastered items
     (confirmations), on the frontier item (the first unmastered), 1-3 and more than 3 items beyond it;
     the consecutive links with significant precedence in the colony after the cohort; the mean passes
-    the calibration asks. ``--compare`` gives the colonies (JSON ``{label: ManHill params}``)."""
-    from poem.colony.suggestion import precedence_strength
+    the calibration asks. The steps beyond the frontier are split by what the colony believed when it
+    suggested them (from the learner's scores, ``mastered_items``): "believed mastered", the colony
+    counts the frontier item as mastered (a guessed pass: mastered items are never suggested again, so
+    the learner is sent on until a wandering step happens to fix it); "at the colony's edge", the
+    colony counts the item before the frontier as mastered and the frontier item as never passed (the
+    learner stands where the colony must find the next item); "other", the rest (the frontier item
+    passed but not yet confirmed, or an earlier item not yet counted as mastered).
+    ``--compare`` gives the colonies (JSON ``{label: ManHill params}``)."""
+    from poem.colony.suggestion import mastered_items, precedence_strength
     from poem.simulation.engine import run_learners, to_epoch_seconds
     from poem.simulation.family import scenario
     from poem.simulation.learners import init_learners
@@ -425,16 +432,36 @@ def chain_steps(args) -> None:
             mc = state.mastered[:, order]
             row["prefix at the end"] = float(np.where(mc.all(1), n, np.argmin(mc, axis=1)).mean())
             if pol.model is not None:
-                offs = []
-                for r, it, after, guided in zip(rec["row"], rec["item"], rec["after"], rec["guided"]):
+                offs, why = [], []
+                tables, to_colony = pol.model._tables, pol._from_course
+                seen = [([], []) for _ in range(args.cohort_size)]   # each learner's history, step by step
+                for r, it, after, guided, score in zip(rec["row"], rec["item"], rec["after"], rec["guided"],
+                                                       rec["score"]):
                     prefix = cur[r][order]
                     f = n if prefix.all() else int(np.argmin(prefix))
                     if guided:
                         offs.append(pos[it] - f)
+                        if pos[it] > f:
+                            codes, scores = seen[r]
+                            mastered, _, passes = mastered_items(tables, codes, scores)
+                            front = to_colony[order[f]]
+                            before = to_colony[order[f - 1]] if f > 0 else None
+                            if front in mastered:
+                                why.append("believed")
+                            elif front not in passes and (before is None or before in mastered):
+                                why.append("edge")
+                            else:
+                                why.append("other")
+                    seen[r][0].append(int(to_colony[it]))
+                    seen[r][1].append(float(score))
                     cur[r, it] = after
-                offs = np.asarray(offs)
+                offs, why = np.asarray(offs), np.asarray(why)
+                steps = max(len(offs), 1)
                 row.update({"on mastered": (offs < 0).mean(), "frontier": (offs == 0).mean(),
-                            "1-3 beyond": ((offs >= 1) & (offs <= 3)).mean(), "> 3 beyond": (offs > 3).mean()})
+                            "1-3 beyond": ((offs >= 1) & (offs <= 3)).mean(), "> 3 beyond": (offs > 3).mean(),
+                            "beyond, believed mastered": (why == "believed").sum() / steps,
+                            "beyond, at the colony's edge": (why == "edge").sum() / steps,
+                            "beyond, other": (why == "other").sum() / steps})
             pol.end_cohort(pd.DataFrame({
                 "learner": np.array([f"c{c:03d}-{k:05d}" for k in range(args.cohort_size)], dtype=object)[rec["row"]],
                 "item": course.items[rec["item"]].astype(object),

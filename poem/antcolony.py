@@ -179,6 +179,12 @@ class ManHill:
         After a failure on the current item j, weight of the bonus for j's likely missing prerequisites:
         each unmastered i gets ``w_remediate · E[i, j] / max_i E[i, j]`` (E the readiness evidence); 0
         turns it off. Default 1, the scale of ``w_precedence``.
+    doubt : bool
+        True: a mastered item whose belief, after the learner's later failures on items that need it,
+        falls under 1/2 counts as unmastered again and is suggested as a confirmation
+        (:mod:`poem.colony.doubt`; calibrated mastery only). Default False: on the closed-loop family it
+        lifts the chain (a guessed pass otherwise strands the learner) but is not yet measured to hold
+        everywhere (``benchmarks/results/closed_loop.md``).
     """
 
     def __init__(self, **params):

@@ -23,7 +23,8 @@ DEFAULTS = dict(
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
     smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
-    mastery_confidence=0.9, mastery_level=0.5, cond_calibrated=True, combine="gain", w_remediate=1.0, sampling="conditional",
+    mastery_confidence=0.9, mastery_level=0.5, cond_calibrated=True, combine="gain", w_remediate=1.0,
+    sampling="conditional", doubt=False,
 )
 READINESS = ("share", "conditional")
 COMBINES = ("gain", "sum")
@@ -94,6 +95,8 @@ def check_params(model) -> None:
                              f"got {model.readiness!r}")
     if model.sampling not in SAMPLINGS:
         raise ParameterError(f"ManHill parameter sampling must be one of {list(SAMPLINGS)}, got {model.sampling!r}")
+    if not isinstance(model.doubt, (bool, np.bool_)):
+        raise ParameterError(f"ManHill parameter doubt must be True or False, got {model.doubt!r}")
     if model.combine not in COMBINES:
         raise ParameterError(f"ManHill parameter combine must be one of {list(COMBINES)}, got {model.combine!r}")
     if model.elo_k_min > model.elo_k0:

@@ -81,6 +81,7 @@ import pandas as pd
 
 from poem.colony.calibration import Calibration, calibrate
 from poem.colony.conditional import conditional_concentration, conditional_success
+from poem.colony.doubt import doubt_mastery, doubt_tables
 from poem.colony.elo import success_probability
 from poem.colony.kernels import conditional_pass
 from poem.errors import ParameterError
@@ -268,6 +269,10 @@ class SuggestTables:
     cond_first: np.ndarray = None
     cond_need: np.ndarray = None       # (n,) passes after which the conditional counts take an item as mastered
     cond_concentration: float = 2.0    # pseudo-attempts the predicted success weighs against conditional ones
+    doubt_fail: np.ndarray = None      # (n, n) doubt: log-likelihood ratios of a failure / a pass on j for
+    doubt_pass: np.ndarray = None      # "i is mastered" (poem.colony.doubt); None: no doubt
+    doubt_start: np.ndarray = None     # (n,) log-odds of mastery after the first pass
+    doubt_step: np.ndarray = None      # (n,) log-odds each further pass adds
     need_list: list = None    # need and difficulty as Python lists: the per-event loops of a history
     difficulty_list: list = None  # index them without creating numpy scalars
 
@@ -336,6 +341,11 @@ class SuggestTables:
             log_missing = np.log1p(-evidence)
             ev_total = log_missing.sum(axis=0)
         items = [str(x) for x in model.items_]
+        concentration = conditional_concentration(cond_att, cond_succ, cond_tries, cond_first)
+        doubt = (None,) * 4
+        if bool(getattr(model, "doubt", False)) and model.mastery_successes is None:
+            doubt = doubt_tables(cond_att, cond_succ, cond_tries, cond_first, concentration, cal.pass_value,
+                                 cal.guess, cal.slip, CONDITIONAL_Z)
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
                    base=prior + w_plus - w_minus + explore, prior=prior, plus=w_plus, minus=w_minus,
                    explore=explore, evidence=evidence, evidence_total=ev_total, log_missing=log_missing,
@@ -350,7 +360,8 @@ class SuggestTables:
                    cond_successes=np.asarray(cond_succ, dtype=float), smoothing=m,
                    cond_tries=np.asarray(cond_tries, dtype=float),
                    cond_first=np.asarray(cond_first, dtype=float), cond_need=cond_need,
-                   cond_concentration=conditional_concentration(cond_att, cond_succ, cond_tries, cond_first))
+                   cond_concentration=concentration, doubt_fail=doubt[0], doubt_pass=doubt[1],
+                   doubt_start=doubt[2], doubt_step=doubt[3])
 
     def encode(self, history) -> list:
         """Item ids (or integer codes) to codes; an unknown id raises :class:`ParameterError`."""
@@ -432,6 +443,9 @@ def explain(t: SuggestTables, j: int, current: int, terms: tuple, p: np.ndarray,
     if codes and j == current and last_failed:
         return f"another try at {name[j]}, failed just before ({chance})", (name[j],)
     passes = wins.get(j, 0)
+    if passes and passes >= int(t.need[j]):
+        return (f"a confirmation: {name[j]} counted as mastered after {passes} pass(es), but later failures on "
+                f"items that need it make that doubtful ({chance})", (name[j],))
     if passes:
         need = int(t.need[j])
         cal = t.calibration
@@ -517,6 +531,9 @@ def score_candidates(t: SuggestTables, codes: list, scores: list, theta: float, 
     mastering one of them (:func:`poem.colony.conditional.conditional_success`), with the weight of those attempts plus the
     measured concentration. ``rng`` seeds the draws."""
     mastered, allowed, passes = mastered_items(t, codes, scores)
+    if t.doubt_fail is not None:
+        # later failures on what needs a mastered item may make it doubtful again (poem.colony.doubt)
+        mastered, allowed, passes = doubt_mastery(t, codes, scores, mastered, allowed, passes)
     current = codes[-1] if codes else t.n
     p = success_probability(theta, t.difficulty)
     level = 1.0 - np.abs(p - t.target) / max(t.target, 1.0 - t.target)
