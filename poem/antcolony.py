@@ -150,11 +150,6 @@ class ManHill:
         (2 when None), so states with different values do not add.
     mastery_confidence : float
         Posterior mastery that the calibrated number of passes must reach (default 0.9).
-    mastery_level : float
-        One-sided confidence, in [0.5, 1), at which the calibration's evidence must show that a further
-        pass is needed before it asks it (``calibrate(level=...)``); 0.5 (default): the point estimate.
-        Higher levels ask fewer passes where the evidence is thin; on the closed-loop family they cost
-        the chain and did not lift the scenario they were meant for, so the option is off.
     cond_calibrated : bool
         True (default): when the mastery is calibrated, the conditional-success counts ``suggest`` reads
         take an item as mastered at its calibrated number of passes, at most two (recounted on the

@@ -629,42 +629,20 @@ def test_course_rates_share_the_item_rates_floor_and_summaries_of_one_item():
     assert Calibration.fixed(1, 3).summary() == "fixed: every item counts as mastered after 3 passes"
 
 
-# ------------------------------------------------------------------ measured confidence and recounted conditions
-def test_passes_needed_asks_a_further_pass_only_when_the_interval_excludes_the_cheaper_rule():
+# ------------------------------------------------------------------ recounted conditions
+def test_passes_needed_by_hand_and_with_an_unknown_learn_rate():
     from poem.colony.calibration import _passes_needed
 
-    # q = 0.5, learn 0, guess 0.2, slip 0.1: 0.818 after 2 passes, 0.953 after 3 (test above). The posterior
-    # after 2 passes is 0.9q / (0.9q + 0.2(1 - q)), of derivative 0.18 / 0.55^2 = 0.595 in q; with a
-    # standard error of 0.1 on q (and none on the rates) its sd is 0.0595 and its upper bound at z = 1.645 is
-    # 0.818 + 0.098 = 0.916 >= 0.9: two passes. After one pass the bound is 0.5 + 0.1645 < 0.9.
-    args = (np.array([0.5]), np.array([0.0]), np.array([0.2]), np.array([0.1]), 0.9, 3)
-    zero = [np.zeros(1)] * 3
-    assert _passes_needed(*args).tolist() == [3]
-    assert _passes_needed(*args, se=[np.array([0.1])] + zero, z=1.645).tolist() == [2]
-    # a narrower interval (sd 0.0298, bound 0.867) does not exclude the dearer rule: three passes
-    assert _passes_needed(*args, se=[np.array([0.05])] + zero, z=1.645).tolist() == [3]
-    assert _passes_needed(*args, se=[np.array([0.1])] + zero, z=0.0).tolist() == [3]   # z 0: point estimate
+    # q = 0.5, learn 0, guess 0.2, slip 0.1: the posterior is 0.818 after 2 passes (0.9q / (0.9q + 0.2(1 - q))),
+    # 0.953 after 3: three passes reach 0.9, two reach 0.8
+    args = (np.array([0.5]), np.array([0.0]), np.array([0.2]), np.array([0.1]))
+    assert _passes_needed(*args, 0.9, 3).tolist() == [3]
+    assert _passes_needed(*args, 0.8, 3).tolist() == [2]
+    assert _passes_needed(*args, 0.5, 3).tolist() == [1]          # the first pass itself reaches 0.5
+    assert _passes_needed(*args, 0.99, 3).tolist() == [3]         # never reached: the cap
     # nobody ever made a second attempt: the learn rate is unknown (NaN) and no pass is asked beyond the
     # second, as the calibration always did (ManHill's module example relies on it)
     assert _passes_needed(np.array([0.5]), np.array([np.nan]), np.array([0.2]), np.array([0.1]), 0.9, 3).tolist() == [2]
-
-
-def test_calibration_level_only_ever_removes_passes_and_thin_evidence_removes_more():
-    item, score, bounds = simulate_bkt(40, 6, guess=0.3, slip=0.05, rng=np.random.default_rng(4))
-    point = calibrate(item, score, bounds, 6)
-    assert (calibrate(item, score, bounds, 6, level=0.5).successes_needed == point.successes_needed).all()
-    strict = calibrate(item, score, bounds, 6, level=0.95)
-    assert (strict.successes_needed <= point.successes_needed).all()
-    assert strict.successes_needed.sum() < point.successes_needed.sum()      # 40 learners: wide intervals
-    assert np.allclose(strict.guess, point.guess) and np.allclose(strict.pass_value, point.pass_value)
-    # with 800 learners the intervals are narrow: 30 % guessing still asks to confirm every pass
-    item, score, bounds = simulate_bkt(800, 6, guess=0.3, slip=0.05, rng=np.random.default_rng(4))
-    assert (calibrate(item, score, bounds, 6, level=0.95).successes_needed >= 2).all()
-    for bad in (0.4, 1.0):
-        with pytest.raises(ParameterError, match="level"):
-            calibrate(item, score, bounds, 6, level=bad)
-    with pytest.raises(ParameterError, match="mastery_level"):
-        ManHill(mastery_level=1.0).fit(bkt_traces(0.3, 0.05, n_learners=20))
 
 
 def test_conditional_pass_takes_each_items_own_need():

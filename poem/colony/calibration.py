@@ -42,7 +42,6 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from numba import njit
@@ -60,8 +59,6 @@ MAX_SUCCESSES = 3
 SHRINK = 20.0
 #: attempts per (learner, item) sequence kept (later ones add little and cost time)
 MAX_LEN = 24
-#: one-sided confidence that a further pass is needed before it is asked (0.5: the point estimate)
-LEVEL = 0.5
 #: guess and slip are capped so that the hidden states keep their meaning (a guess rate above 1/2 would
 #: make "unmastered" the better state)
 MAX_RATE = 0.45
@@ -256,38 +253,20 @@ def _posteriors(pass_value, learn, guess, slip, max_successes):
     return out
 
 
-def _passes_needed(pass_value, learn, guess, slip, threshold, max_successes, se=None, z=0.0):
+def _passes_needed(pass_value, learn, guess, slip, threshold, max_successes):
     """Consecutive passes after which the BKT posterior (starting at ``pass_value`` after the first)
-    reaches ``threshold``.
-
-    With ``se`` (standard errors of ``pass_value``, ``learn``, ``guess``, ``slip``, in that order) and
-    ``z > 0``, a further pass is asked only while the posterior's upper bound ``post + z·sd`` stays below
-    ``threshold``, ``sd`` by the delta method (central differences, the four estimates taken as
-    independent): the evidence must show that the cheaper rule falls short before a pass is added.
-    """
-    rates = [np.asarray(v, dtype=float) for v in (pass_value, learn, guess, slip)]
-    post = _posteriors(*rates, max_successes)
-    if se is not None and z > 0:
-        var = np.zeros_like(post)
-        for i, s in enumerate(se):
-            h = 1e-5
-            hi, lo = list(rates), list(rates)
-            hi[i] = np.clip(rates[i] + h, 0.0, 1.0)
-            lo[i] = np.clip(rates[i] - h, 0.0, 1.0)
-            step = np.maximum(hi[i] - lo[i], 1e-12)
-            grad = (_posteriors(*hi, max_successes) - _posteriors(*lo, max_successes)) / step
-            var += (grad * np.asarray(s, dtype=float)) ** 2
-        post = post + z * np.sqrt(var)
+    reaches ``threshold``."""
+    post = _posteriors(pass_value, learn, guess, slip, max_successes)
     # an undefined posterior (no learner ever made a second attempt, so the learn rate is unknown) asks
     # for no pass beyond it
     reached = (post >= threshold) | np.isnan(post)
-    # the first k whose (upper) posterior reaches the threshold; max_successes when none does
+    # the first k whose posterior reaches the threshold; max_successes when none does
     return np.where(reached.any(axis=0), np.argmax(reached, axis=0) + 1, int(max_successes)).astype(np.int64)
 
 
 def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: float = THRESHOLD,
               max_successes: int = MAX_SUCCESSES, shrink: float = SHRINK, n_iter: int = 30,
-              tol: float = 1e-4, kinds=None, level: float = LEVEL) -> Calibration:
+              tol: float = 1e-4, kinds=None) -> Calibration:
     """Fit per-item BKT rates by EM on a log of scored events and derive the passes that mean mastery.
 
     Parameters
@@ -308,13 +287,6 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         EM iterations at most.
     tol : float, default 1e-4
         The EM stops when no rate moved by ``tol`` or more in an iteration.
-    level : float, default 0.5
-        One-sided confidence at which the evidence must show that a further pass is needed before it is
-        asked: a pass is added only while the upper ``level`` bound of the posterior (delta method, each
-        estimate's standard error from its count of informative observations plus the pseudo ones of the
-        pull) stays below ``threshold``. 0.5 uses the point estimate. Measured on the closed-loop family
-        (``ManHill(mastery_level=...)``), 0.9 and 0.95 did not lift the one scenario they were built for
-        and cost the chain: see ``benchmarks/results/closed_loop.md``.
     kinds : array of int, optional
         The kind of each item (:func:`kind_codes`: quiz, exam, video... from the catalogue): items are
         then pulled toward the rates of their kind instead of the course's, so that a course mixing
@@ -331,8 +303,6 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
         raise ParameterError(f"calibration threshold must lie in (0, 1), got {threshold!r}")
     if int(max_successes) != max_successes or max_successes < 1:
         raise ParameterError(f"max_successes must be a positive integer, got {max_successes!r}")
-    if not 0.5 <= level < 1:
-        raise ParameterError(f"calibration level must lie in [0.5, 1), got {level!r}")
     n = int(n)
     groups = None
     if kinds is not None:
@@ -369,24 +339,15 @@ def calibrate(item, score, bounds, n: int, *, mastery: float = 0.5, threshold: f
     # Guessing and learning are hard to tell apart on short sequences (fails, then one pass, then nothing),
     # so EM can keep a small spurious guess rate where a pass is in fact mastery; when the direct check says
     # first passes are confirmed, it wins (the larger of the two estimates is kept).
-    n_pv = pv[:, 1] + shrink / 4   # first passes behind each item's pass value, with the pseudo ones
     rate, n_rep = _repeat_success(obs, length, seq_item, n)
     if n_rep.sum() > 0:
         u = (rate - guess) / np.maximum(1.0 - slip - guess, 1e-6)
         q_direct = np.clip((u - learn) / np.maximum(1.0 - learn, 1e-6), 0.0, 1.0)
         q_direct = np.where(n_rep > 0, q_direct, 0.0)
         q_direct, c_direct = _shrunk(q_direct * n_rep, n_rep.astype(float), shrink / 4, groups)
-        n_pv = np.where(q_direct > pass_value, n_rep + shrink / 4, n_pv)
         pass_value = np.maximum(pass_value, q_direct)
         c_pv = max(c_pv, c_direct)
-    # the estimates' standard errors, each a rate over its (expected) count of informative observations
-    # plus the pseudo-observations of the pull toward the course: thin evidence means a wide interval
-    se = [np.sqrt(pass_value * (1 - pass_value) / n_pv),
-          np.sqrt(learn * (1 - learn) / (stats[:, 3] + shrink)),
-          np.sqrt(guess * (1 - guess) / (stats[:, 5] + shrink)),
-          np.sqrt(slip * (1 - slip) / (stats[:, 7] + shrink))]
-    z = NormalDist().inv_cdf(float(level))
-    need = _passes_needed(pass_value, learn, guess, slip, threshold, int(max_successes), se=se, z=z)
+    need = _passes_needed(pass_value, learn, guess, slip, threshold, int(max_successes))
     return Calibration(prior=prior, learn=learn, guess=guess, slip=slip, pass_value=pass_value,
                        repeat_success=rate, successes_needed=need,
                        sequences=np.bincount(seq_item, minlength=n).astype(np.int64),

@@ -23,7 +23,7 @@ DEFAULTS = dict(
     elo_theta0=0.0, elo_k0=1.0, elo_k_min=0.1, elo_halflife=10.0, elo_iter=3,
     target_success=0.7, w_plus=1.0, w_minus=1.0, w_precedence=1.0, w_level=1.0, exploration=0.2,
     smoothing=2.0, tournament_size=3, readiness="share", mastery_successes=None,
-    mastery_confidence=0.9, mastery_level=0.5, cond_calibrated=True, combine="gain", w_remediate=1.0,
+    mastery_confidence=0.9, cond_calibrated=True, combine="gain", w_remediate=1.0,
     sampling="conditional", doubt=False,
 )
 READINESS = ("share", "conditional")
@@ -87,9 +87,6 @@ def check_params(model) -> None:
         raise ParameterError(f"ManHill parameter mastery_confidence must be < 1, got {model.mastery_confidence!r}")
     if not isinstance(model.cond_calibrated, (bool, np.bool_)):
         raise ParameterError(f"ManHill parameter cond_calibrated must be True or False, got {model.cond_calibrated!r}")
-    num("mastery_level", 0.5)
-    if model.mastery_level >= 1:
-        raise ParameterError(f"ManHill parameter mastery_level must be < 1, got {model.mastery_level!r}")
     if model.readiness not in READINESS:
         raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
                              f"got {model.readiness!r}")

@@ -314,9 +314,8 @@ class SuggestTables:
                          where=denom > 0)
         if model.mastery_successes is None:
             st = model.state_
-            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery), threshold=float(model.mastery_confidence),
-                            level=float(model.mastery_level),
-                            kinds=getattr(model, "item_kinds_", None))
+            cal = calibrate(st.log_item, st.log_score, st.log_bounds, n, mastery=float(model.mastery),
+                            threshold=float(model.mastery_confidence), kinds=getattr(model, "item_kinds_", None))
         else:
             cal = Calibration.fixed(n, int(model.mastery_successes))
         cond_need = np.full(n, 2 if model.mastery_successes is None else int(model.mastery_successes), np.int64)
