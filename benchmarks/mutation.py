@@ -92,8 +92,9 @@ TARGETS = (
            ("tests/test_antcolony.py", "tests/test_blind_spots.py")),
     Target("suggestion", "poem/colony/suggestion.py",
            ("precedence_strength", "conditional_evidence", "build", "score_candidates", "suggestion"),
-           ("tests/test_antcolony.py", "tests/test_blind_spots.py", "tests/test_suggest_calibration.py"),
-           keyword=f"(test_antcolony or test_blind_spots or conditional) and not ({DESELECT})"),
+           ("tests/test_antcolony.py", "tests/test_blind_spots.py", "tests/test_suggest_calibration.py",
+            "tests/test_suggestion_doubt.py"),
+           keyword=f"(test_antcolony or test_blind_spots or conditional or test_suggestion_doubt) and not ({DESELECT})"),
     Target("elo", "poem/colony/kernels.py", ("elo_pass",), ("tests/test_elo.py", "tests/test_antcolony.py")),
     Target("elo_fit", "poem/colony/elo.py", None, ("tests/test_elo.py", "tests/test_success_model.py")),
     Target("success", "poem/colony/success.py", None,
@@ -256,6 +257,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("canonical", "read_canonical", 'if meta.get("version", 0) > CANONICAL_VERSION:',
      "`meta.get(\"version\", 0) @27`: constant 0 -> 1"):
         "a file without a version reads as version 0 or 1: both are <= CANONICAL_VERSION (1), so both are read",
+    ("suggestion", "build", "doubt = (None,) * 4", "`(None,) * 4 @26`: constant 4 -> 5"):
+        "only doubt[0] to doubt[3] are ever read: a fifth None changes nothing",
+    ("calibration", "_posteriors",
+     "q = pred * (1.0 - slip) / np.maximum(pred * (1.0 - slip) + (1.0 - pred) * guess, 1e-300)",
+     "`np.maximum(pred * (1.0 - slip) + (1.0 - pred) *... @89`: constant 1e-300 -> 2e-300"):
+        "a floor against 0 / 0 only: the denominator is at least min(1 - slip, guess) >= 1e-4 for rates the "
+        "calibration clips (slip, guess in [1e-4, 0.45]), so neither floor is ever reached",
     ("calibration", "_em_pass", "first_pass = -1", "`-1 @22`: constant 1 -> 2"):
         "a sentinel only compared with 0 (first_pass < 0, first_pass >= 0): any negative value works",
     ("lop", "_insertion_pass", "for q in range(p + 1, n):", "`p + 1 @27`: constant 1 -> 0"):

@@ -147,3 +147,17 @@ def test_fixed_mastery_is_never_doubted_and_the_parameter_is_checked(tmp_path):
     back = ManHill.load(tmp_path / "m.npz")
     assert back.doubt is True and back._tables.doubt_fail is not None
     np.testing.assert_array_equal(back._tables.doubt_fail, model._tables.doubt_fail)
+
+
+def test_a_fitted_colony_keeps_the_four_doubt_tables_each_in_its_place():
+    from poem.colony.suggestion import CONDITIONAL_Z
+
+    model = ManHill(doubt=True).fit(chain_traces(n=300))   # enough learners for a significant pair
+    t, cal = model._tables, model.calibration_
+    want = doubt_tables(t.cond_attempts, t.cond_successes, t.cond_tries, t.cond_first, t.cond_concentration,
+                        cal.pass_value, cal.guess, cal.slip, CONDITIONAL_Z)
+    got = (t.doubt_fail, t.doubt_pass, t.doubt_start, t.doubt_step)
+    for name, g, w in zip(("fail", "pass", "start", "step"), got, want):
+        np.testing.assert_array_equal(g, w, err_msg=name)
+    # the tables differ from each other, so a swap could not go unseen
+    assert not np.array_equal(t.doubt_fail, t.doubt_pass) and not np.array_equal(t.doubt_start, t.doubt_step)

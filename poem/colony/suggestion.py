@@ -342,7 +342,7 @@ class SuggestTables:
         items = [str(x) for x in model.items_]
         concentration = conditional_concentration(cond_att, cond_succ, cond_tries, cond_first)
         doubt = (None,) * 4
-        if bool(getattr(model, "doubt", False)) and model.mastery_successes is None:
+        if bool(model.doubt) and model.mastery_successes is None:
             doubt = doubt_tables(cond_att, cond_succ, cond_tries, cond_first, concentration, cal.pass_value,
                                  cal.guess, cal.slip, CONDITIONAL_Z)
         return cls(n=n, items=items, code_of={it: k for k, it in enumerate(items)},
