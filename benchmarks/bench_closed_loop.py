@@ -390,6 +390,17 @@ def family_dependents(args) -> None:
     print(md(pd.DataFrame(rows).round(3), index=False))
 
 
+def _cohort(args, course, opts, c, t0):
+    """Cohort ``c``'s learners, arriving over two days of week ``c`` after ``t0``, and the generator of
+    their steps: the streams ``closed_loop`` draws (seeded by ``(seed, c)``), so that the diagnostics below
+    see the learners of the family run."""
+    lr, sr = np.random.default_rng([args.seed, c]), np.random.default_rng([args.seed, c, 1])
+    arrivals = t0 + int(c * 7 * 86400) + (lr.random(args.cohort_size) * 86400 * 2).astype(np.int64)
+    state = init_learners(args.cohort_size, course, lr, opts["populations"], start_clock=arrivals,
+                          model=opts["learner_model"])
+    return state, sr
+
+
 def chain_steps(args) -> None:
     """How the colony's guided steps are spent on the chain, per cohort (hidden state, same learners as
     ``run_scenario``): the chain prefix mastered at the end, the share of guided steps on mastered items
@@ -420,10 +431,7 @@ def chain_steps(args) -> None:
         pol = ColonyPolicy(params=params)
         rows = []
         for c in range(args.cohorts):
-            lr, sr = np.random.default_rng([args.seed, c]), np.random.default_rng([args.seed, c, 1])
-            arrivals = t0 + int(c * 7 * 86400) + (lr.random(args.cohort_size) * 86400 * 2).astype(np.int64)
-            state = init_learners(args.cohort_size, course, lr, opts["populations"], start_clock=arrivals,
-                                  model=opts["learner_model"])
+            state, sr = _cohort(args, course, opts, c, t0)
             pol.start_cohort(course, state)
             cur = state.mastered.copy()    # on arrival; replayed step by step below
             rec = run_learners(state, course, sr, max_steps=n, recommend=pol.recommend, follow_prob=args.follow,
@@ -517,10 +525,7 @@ def calibration_truth(args) -> None:
         course, opts = sc.course(args.seed), sc.options()
         pol = ColonyPolicy()
         for c in range(args.cohorts):
-            lr, sr = np.random.default_rng([args.seed, c]), np.random.default_rng([args.seed, c, 1])
-            arrivals = t0 + int(c * 7 * 86400) + (lr.random(args.cohort_size) * 86400 * 2).astype(np.int64)
-            state = init_learners(args.cohort_size, course, lr, opts["populations"], start_clock=arrivals,
-                                  model=opts["learner_model"])
+            state, sr = _cohort(args, course, opts, c, t0)
             pol.start_cohort(course, state)
             row = {"scenario": sc.name, "cohort": c}
             if pol.model is not None:

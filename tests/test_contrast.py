@@ -13,20 +13,27 @@ from poem.paths import prerequisite_graph
 from poem.traces import Traces
 
 
-def simulate(arcs, items, n_learners=600, seed=0, guess=0.1, slip=0.1, passes=3):
+def simulate(arcs, items, n_learners=600, seed=0, guess=0.1, slip=0.1, passes=3, hidden=False, spread=1.0):
     """Learners take the items in a random order, several passes; an attempt succeeds with 1 - slip when
-    every prerequisite was passed before (first success = mastery), else with the guess rate."""
+    the item is known, else with the guess rate. Known: every prerequisite was passed before (first
+    success = mastery); with ``hidden``, see :func:`simulate_hidden`. Passed items are not retaken."""
     rng = np.random.default_rng(seed)
     parents = {j: [a for a, b in arcs if b == j] for j in items}
     rows = []
     for k in range(n_learners):
-        passed, t = set(), 0
+        learn = 1.0 / (1.0 + np.exp(-(0.5 + spread * rng.normal()))) if hidden else 0.0
+        mastered, passed, t = set(), set(), 0
         for _ in range(passes):
             for j in rng.permutation(items):
                 if j in passed:
                     continue
-                ready = all(p in passed for p in parents[j])
-                ok = rng.random() < ((1 - slip) if ready else guess)
+                if hidden:
+                    if all(p in mastered for p in parents[j]) and rng.random() < learn:
+                        mastered.add(j)
+                    known = j in mastered
+                else:
+                    known = all(p in passed for p in parents[j])
+                ok = rng.random() < ((1 - slip) if known else guess)
                 rows.append((f"u{k:04d}", str(j), t, float(ok)))
                 t += 1
                 if ok:
@@ -64,26 +71,7 @@ def simulate_hidden(arcs, items, n_learners=1500, seed=0, guess=0.2, slip=0.1, p
     with the learner's own learning rate (logistic of 0.5 + ``spread`` x a standard normal, so learners
     differ in strength); the score is a success with 1 - slip when the item is mastered and with the guess
     rate otherwise, so a guessed pass is passed without being mastered. Passed items are not retaken."""
-    rng = np.random.default_rng(seed)
-    parents = {j: [a for a, b in arcs if b == j] for j in items}
-    rows = []
-    for k in range(n_learners):
-        learn = 1.0 / (1.0 + np.exp(-(0.5 + spread * rng.normal())))
-        mastered, passed, t = set(), set(), 0
-        for _ in range(passes):
-            for j in rng.permutation(items):
-                if j in passed:
-                    continue
-                if all(p in mastered for p in parents[j]) and rng.random() < learn:
-                    mastered.add(j)
-                ok = rng.random() < ((1 - slip) if j in mastered else guess)
-                rows.append((f"u{k:04d}", str(j), t, float(ok)))
-                t += 1
-                if ok:
-                    passed.add(j)
-    frame = pd.DataFrame(rows, columns=["learner", "item", "timestamp", "score"])
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="h", utc=True)
-    return frame
+    return simulate(arcs, items, n_learners, seed, guess, slip, passes, hidden=True, spread=spread)
 
 
 @pytest.mark.parametrize("name, arcs", [
