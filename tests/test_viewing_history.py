@@ -22,6 +22,16 @@ def _reader(**kw):
                          credible=kw.pop("credible", CREDIBLE), floor=0.5, **kw)
 
 
+def test_the_trusting_reader_reads_every_complete_view_as_understood():
+    r = HistoryReader.trusting(np.array([0.8, 0.6]))
+    # item 0: abandoned (0.3), then sought back far above the usual (1.4: a doubtful bin for a learned
+    # reader, understood here), then a review (nothing); item 1: a background tab (5 x the length) gives
+    # nothing, then complete at its own threshold 0.6
+    got = r.read_history([0, 0, 0, 1, 1], [0.3, 1.4, 1.0, 5.0, 0.6])
+    assert np.array_equal(got, [0.0, 1.0, NAN, NAN, 1.0], equal_nan=True)
+    assert r.floor == 0.0 and r.credible.all() and len(r.credible) == len(SHARE_EDGES) + 1
+
+
 def test_read_history_hand_checked():
     r = _reader()
     # item 0: abandoned (0.3 < 0.8), sought back to 1.3 x its usual share (bin 5, doubtful: 0, still open),

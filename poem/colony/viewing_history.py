@@ -197,6 +197,15 @@ class HistoryReader:
     background_share: float = 3.0
 
     @classmethod
+    def trusting(cls, threshold, background_share: float = 3.0) -> "HistoryReader":
+        """The reading before the learned worth: every complete view (at or above ``threshold``, per item)
+        is understood, and no suggestion is ever withheld (floor 0)."""
+        threshold = np.asarray(threshold, dtype=float)
+        return cls(threshold=threshold, level=np.ones(len(threshold)),
+                   credible=np.ones(len(SHARE_EDGES) + 1, dtype=bool), floor=0.0,
+                   background_share=float(background_share))
+
+    @classmethod
     def from_fit(cls, model, traces, **options) -> "HistoryReader":
         """The reader of a colony fitted on viewing evidence (``ManHill.fit(traces, catalog=...)``), from the
         same traces; ``options`` go to :func:`complete_view_worth`."""

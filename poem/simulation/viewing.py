@@ -313,12 +313,11 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._durations.append(np.round(share * self._length[items]))
         if self.reader is not None:
             seen, landed = self.reader.read_visits(self._from_course[items], share, self._completed[rows, items])
-        else:
-            complete = share >= self._threshold[items]
-            # as the mapping reads it: a failure below the threshold, a success at the first complete view,
-            # nothing afterwards (reviews) nor for a background tab
-            seen = np.where((share > 3.0) | self._completed[rows, items], np.nan, complete.astype(float))
-            landed = complete & (share <= 3.0)
+        else:  # before any fit, or without the learned reader: every complete view is understood
+            from poem.colony.viewing_history import HistoryReader
+
+            seen, landed = HistoryReader.trusting(self._threshold).read_visits(items, share,
+                                                                               self._completed[rows, items])
         self._completed[rows, items] |= landed
         super().observe(rows, items, seen)
 
