@@ -453,14 +453,19 @@ def test_a_view_that_did_not_land_never_lands_later_without_a_new_complete_view(
     assert ev.score.tolist() == [0.0, 0.0, 1.0, 0.0]
 
 
-def test_visits_fold_per_video_after_a_visit_of_another_video():
-    # the events of a visit carry video fields: a (one event), then b in two events 1 min apart: b's
-    # events are one visit held by the last one (190 / 200 covered), the first one folded
+def _b_in_two_events():
+    """u watches a (one event, 95 s), then b told by two events 1 min apart (20 s, then 190 s covered)."""
     frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
                           "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
                                                        "2024-01-01 10:06"], utc=True),
                           "covered": [95.0, 20.0, 190.0]})
-    ev = viewing_evidence(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    return Traces.from_frame(frame)
+
+
+def test_visits_fold_per_video_after_a_visit_of_another_video():
+    # the events of a visit carry video fields: a (one event), then b in two events 1 min apart: b's
+    # events are one visit held by the last one (190 / 200 covered), the first one folded
+    ev = viewing_evidence(_b_in_two_events(), CATALOG, threshold=0.8, return_window=0)
     assert ev.labels.tolist() == ["complete", "folded", "complete"]
     assert ev.score[0] == 1.0 and np.isnan(ev.score[1]) and ev.score[2] == 1.0
 
@@ -516,11 +521,7 @@ def test_a_catalogue_length_under_a_second_is_a_length():
 
 
 def test_summary_counts_a_visit_told_by_several_events_once_and_rates_a_single_viewer():
-    frame = pd.DataFrame({"learner": "u", "item": ["a", "b", "b"],
-                          "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:05",
-                                                       "2024-01-01 10:06"], utc=True),
-                          "covered": [95.0, 20.0, 190.0]})
-    table = viewing_summary(Traces.from_frame(frame), CATALOG, threshold=0.8, return_window=0)
+    table = viewing_summary(_b_in_two_events(), CATALOG, threshold=0.8, return_window=0)
     assert table.loc["b", "visits"] == 1 and table.loc["a", "visits"] == 1
     # one viewer each: a's complete view did not land (w back on a before another completion), c was
     # abandoned (by u, the first learner, on the second item): each rate is that viewer's, 1.0 or 0.0
