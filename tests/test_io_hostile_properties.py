@@ -122,3 +122,32 @@ def test_pseudonymised_import_writes_no_raw_id(tmp_path_factory, events, as_csv)
         leaked = sorted(r for r in raw if r in text)
         assert not leaked, leaked
     assert back.n_read == back.n_events + len(back.rejects)
+
+
+# ids made of the characters an id check can trip on: Python's whitespace (U+001C-U+001F are in it, and
+# are not Unicode White_Space), NUL, a letter and a non-ASCII letter
+_ID_CHARS = st.sampled_from(["\t", "\n", "\x0b", "\x1c", "\x1f", " ", "\x85", "\xa0", "\u2007", "\u200b",
+                             "\u3000", "\ufeff", "\x00", "a", "é"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(ids=st.lists(st.text(_ID_CHARS, max_size=4), min_size=1, max_size=12),
+       as_category=st.booleans())
+def test_blank_and_nul_ids_are_rejected_exactly_as_python_reads_them(ids, as_category):
+    """The import checks the distinct ids, not the rows; what it rejects must be what ``not id.strip()``
+    and ``"\\x00" in id`` say, for learners and items alike, plain text or categorical."""
+    learners = pd.Series(ids, dtype="category" if as_category else object)
+    raw = pd.DataFrame({"learner": learners, "item": list(reversed(ids)),
+                        "timestamp": [f"2024-01-01T10:{m:02d}:00Z" for m in range(len(ids))]})
+    t = read_traces(raw)
+    expected = []
+    for learner, item in zip(ids, reversed(ids)):
+        if not learner.strip():
+            expected.append("missing_learner")
+        elif not item.strip():
+            expected.append("missing_item")
+        elif "\x00" in learner or "\x00" in item:
+            expected.append("bad_id")
+    assert sorted(t.rejects["reason"].tolist()) == sorted(expected)
+    assert t.n_events == len(ids) - len(expected)
+
