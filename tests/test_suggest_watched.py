@@ -349,3 +349,14 @@ def test_cli_reading_is_the_viewing_policy_reading(tmp_path, capsys, monkeypatch
     best = model.suggest(ids, policy._scores[r], k=1, rng=3)
     assert got["deferred"] == (not best or best[0].predicted_success < floor)
     assert [s["item"] for s in got["suggestions"]] == ([] if got["deferred"] else [best[0].item])
+
+
+def test_a_colony_asking_more_passes_than_a_view_gives_is_noted(tmp_path, capsys):
+    # calibrated mastery (the colony's default) asks 2-3 passes of these videos; a viewing history gives
+    # one at most (later visits are reviews), so an understood video would never count as mastered
+    path = tmp_path / "calibrated.npz"
+    assert main(["fit", str(data_path("demo_video", "traces.csv")), "--catalog",
+                 str(data_path("demo_video", "catalog.csv")), "--out", str(path)]) == 0
+    code, out, err = _suggest(capsys, path, "--history", "va5cc0", "--watched", "516")
+    assert code == 0 and "understood, a pass" in out
+    assert "note: this colony counts 'va5cc0' as mastered only after" in err and "mastery_successes=1" in err
