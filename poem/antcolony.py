@@ -233,11 +233,13 @@ class ManHill:
         failure, reviews count for nothing; quizzes keep their scores. ``viewing`` (dict of
         :data:`poem.colony.viewing.VIEWING_DEFAULTS`, or True to use ``traces.item_info`` as catalogue)
         tunes that mapping. The evidence read is kept in ``viewing_`` and the per-kind weights in
-        ``evidence_weights_``.
+        ``evidence_weights_``; the reader of one learner's own viewing history learned from the same log
+        (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_`` (None without
+        viewing evidence), saved with the colony.
         """
         _check_params(self)
         traces = _check_traces(traces, outcomes)
-        self.viewing_, self.evidence_weights_ = None, None
+        self.viewing_, self.evidence_weights_, self.history_reader_ = None, None, None
         from poem.colony.viewing import _catalog_frame
         # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
         self._kind_frame, self.item_kinds_ = _catalog_frame(traces, catalog), None
@@ -249,6 +251,9 @@ class ManHill:
         state = self.partial_state(traces)
         phi = self._decayed_pheromones(traces, state.t_max) if self.decay is not None else None
         self._finish(state, phi, t_ref=state.t_max)
+        if self.viewing_ is not None:
+            from poem.colony.viewing_history import HistoryReader
+            self.history_reader_ = HistoryReader.from_fit(self, traces)
         return self
 
     def partial_fit(self, traces: Traces, outcomes=None) -> "ManHill":
@@ -269,6 +274,8 @@ class ManHill:
                 f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
                 "refit on all the traces to extend their trails")
         merged = self.state_ + new
+        # the history reader is learned from the whole viewing log, which a partial fit does not read
+        self.history_reader_ = None
         phi = None
         t_ref = merged.t_max
         if self.decay is not None:

@@ -5,6 +5,17 @@ colony can still ``partial_fit`` a new cohort, plus the fitted ratings and the p
 and a ``__meta__`` entry: UTF-8 JSON with the format name and version, the parameters, the item count and a
 fit summary. Strings are stored as fixed-width unicode arrays, so ``allow_pickle=False`` always suffices.
 
+A colony fitted on viewing evidence also saves its history reader
+(:class:`~poem.colony.viewing_history.HistoryReader`: per item the completion threshold, usual finishing
+share, length and video flag, per share bin whether a complete view is credible, the floor below which
+no suggestion is made) as ``reader__*`` arrays and a ``reader`` entry of the metadata, so a loaded colony
+reads a learner's seconds watched (``poem suggest --watched``) exactly as the fitted one. Like the items'
+kinds, the reader is an optional addition to format version 2: files written before it (no ``reader``
+entry) and colonies fitted without viewing evidence load with ``history_reader_`` None. Nothing falls back
+to the trusting reading (every complete view understood, never deferring) for them: measured in closed
+loop, that reading guided learners worse than no guidance (:mod:`poem.colony.viewing_history`), so
+``poem suggest --watched`` asks for a refit instead.
+
 Loading checks everything before building the model: a missing, corrupt or truncated file, a file that is
 not a POEM colony, a newer format version, an older one this POEM no longer reads (version 1, before
 the conditional-success counts), or arrays of the wrong shape all raise
@@ -36,7 +47,9 @@ import numpy as np
 
 from poem.colony.elo import EloResult
 from poem.colony.state import ColonyState, plain_scalar
+from poem.colony.landing import SHARE_EDGES
 from poem.colony.suggestion import SuggestTables
+from poem.colony.viewing_history import HistoryReader
 from poem.errors import ModelFileError
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
@@ -50,6 +63,8 @@ MIN_VERSION = 2
 #: fitted arrays saved besides the state (the model's names)
 _FITTED = ("phi_plus_", "phi_minus_", "item_difficulty_", "item_drift_", "learner_ability_", "learners_")
 _ELO = ("n_attempts", "drift_se")
+#: per-item and per-bin arrays of the history reader (its scalars go in the metadata)
+_READER = ("threshold", "level", "credible", "length", "video")
 
 
 def _to_disk(value: np.ndarray) -> np.ndarray:
@@ -73,7 +88,9 @@ def save(model, path) -> None:
         "summary": {"n_events": int(model.n_events_), "n_learners": int(model.n_learners_),
                     "t_min": state.t_min, "t_max": state.t_max, "t_ref": model._t_ref},
         "state_params": state.params,
+        "reader": None,
     }
+    reader = getattr(model, "history_reader_", None)
     arrays = {f"state__{k}": _to_disk(v) for k, v in state.arrays().items()}
     arrays.update({f"fit__{k}": _to_disk(np.asarray(getattr(model, k))) for k in _FITTED})
     arrays.update({f"elo__{k}": getattr(model._elo, k) for k in _ELO})
@@ -81,6 +98,15 @@ def save(model, path) -> None:
         arrays["fit__prior_"] = model.prior_
     if getattr(model, "item_kinds_", None) is not None:   # the calibration pools items by kind
         arrays["fit__item_kinds_"] = np.asarray(model.item_kinds_, dtype=np.int64)
+    if reader is not None:
+        meta["reader"] = {"floor": float(reader.floor), "background_share": float(reader.background_share)}
+        n = len(model.items_)
+        arrays.update({f"reader__{k}": np.asarray(getattr(reader, k)) for k in _READER
+                       if getattr(reader, k) is not None})
+        # a reader without lengths or video flags (built by hand) is saved with every item a video of
+        # unknown length, which is how the reader reads it
+        arrays.setdefault("reader__length", np.full(n, np.nan))
+        arrays.setdefault("reader__video", np.ones(n, dtype=bool))
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -141,6 +167,8 @@ def load(path, cls):
     needed = [f"state__{k}" for k in state_names] + [f"fit__{k}" for k in _FITTED] + [f"elo__{k}" for k in _ELO]
     if meta.get("has_prior"):
         needed.append("fit__prior_")
+    if isinstance(meta.get("reader"), dict):
+        needed += [f"reader__{k}" for k in _READER]
     missing = [k for k in needed if k not in data]
     if missing:
         raise ModelFileError(f"colony file {str(path)!r} lacks arrays {missing[:5]}")
@@ -187,6 +215,15 @@ def _build(meta, data, state_names, defaults, cls):
     model.learners_ = data["fit__learners_"].astype(object)
     model._elo = EloResult(difficulty=model.item_difficulty_, ability=model.learner_ability_,
                            drift=model.item_drift_, **{k: data[f"elo__{k}"] for k in _ELO})
+    model.history_reader_ = None
+    reader = meta.get("reader")
+    if reader is not None:   # absent (a file written before readers were saved) or None: no reader
+        arrays = {k: data[f"reader__{k}"] for k in _READER}
+        model.history_reader_ = HistoryReader(
+            threshold=arrays["threshold"].astype(float), level=arrays["level"].astype(float),
+            credible=arrays["credible"].astype(bool), floor=float(reader["floor"]),
+            background_share=float(reader["background_share"]), length=arrays["length"].astype(float),
+            video=arrays["video"].astype(bool))
     return model
 
 
@@ -205,3 +242,13 @@ def _check_shapes(model, n) -> None:
         got = np.shape(getattr(model, name))
         if got != shape:
             raise ModelFileError(f"array {name} has shape {got}, expected {shape}")
+    reader = model.history_reader_
+    if reader is not None:
+        bins = len(SHARE_EDGES) + 1
+        for name in _READER:
+            got, shape = np.shape(getattr(reader, name)), (bins,) if name == "credible" else (n,)
+            if got != shape:
+                raise ModelFileError(f"history reader array {name} has shape {got}, expected {shape}")
+        if not (0.0 <= reader.floor <= 1.0 and reader.background_share > 0):
+            raise ModelFileError(f"history reader floor {reader.floor!r} or background share "
+                                 f"{reader.background_share!r} out of range")

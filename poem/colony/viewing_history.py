@@ -33,6 +33,11 @@ tab and after the video was understood (reviews); 0 below the video's completion
 complete view in a doubtful bin (the video stays open: the colony may ask for it again or for what it
 depends on).
 
+The reader a fit learns is kept with the colony (``ManHill.history_reader_``, saved in its file by
+:mod:`poem.colony.persistence`), so ``poem suggest MODEL --watched ...`` reads a learner's seconds watched
+exactly as the closed-loop policy does (:class:`poem.simulation.viewing.ViewingColonyPolicy`).
+:meth:`HistoryReader.explain_history` says per visit which of the cases above it fell in.
+
 **Deferring to the learner** (:attr:`HistoryReader.floor`). Learners choosing on their own know what
 they are ready for, which the colony only reads through seconds watched. A suggestion whose predicted
 success (``Suggestion.predicted_success``) is below the log's own success rate of the evidence (what an
@@ -56,12 +61,15 @@ import numpy as np
 from poem.colony.landing import SHARE_EDGES, _finishing_levels
 from poem.errors import ParameterError
 
-__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z"]
+__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z", "READINGS"]
 
 #: evidence events after a view whose mean score is that view's later success
 HORIZON = 5
 #: standard errors below the complete views' later success before a share bin is doubtful
 WORTH_Z = 2.5
+#: what :meth:`HistoryReader.explain_history` says of a visit, with the score it gives (NaN: no evidence)
+READINGS = {"understood": 1.0, "abandoned": 0.0, "doubtful": 0.0, "review": float("nan"),
+            "background": float("nan"), "unwatched": float("nan")}
 
 
 def _share_bins(share: np.ndarray, item: np.ndarray, threshold: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -188,6 +196,11 @@ class HistoryReader:
         Predicted success below which no suggestion is made (the log's success rate of the evidence).
     background_share : float
         Shares above it are background tabs (no evidence).
+    length : ndarray of float, optional
+        Per item, the length in seconds the shares were read against at fit time (NaN: not a video, or
+        no length known); what turns a learner's seconds watched into shares (:meth:`shares`).
+    video : ndarray of bool, optional
+        Per item, read as a video at fit time (other items keep their own scores).
     """
 
     threshold: np.ndarray
@@ -195,6 +208,8 @@ class HistoryReader:
     credible: np.ndarray
     floor: float
     background_share: float = 3.0
+    length: np.ndarray | None = None
+    video: np.ndarray | None = None
 
     @classmethod
     def trusting(cls, threshold, background_share: float = 3.0) -> "HistoryReader":
@@ -223,7 +238,37 @@ class HistoryReader:
         attempts = float(np.sum(model.item_attempts_))
         floor = float(np.sum(model.item_successes_)) / attempts if attempts > 0 else 0.0
         return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],
-                   credible=worth["credible"], floor=floor, background_share=bg)
+                   credible=worth["credible"], floor=floor, background_share=bg,
+                   length=np.asarray(ev.length, dtype=float), video=~np.isnan(ev.threshold))
+
+    def shares(self, items, seconds, length=None) -> np.ndarray:
+        """Watched shares of visits: ``seconds`` watched (NaN: unknown) over each item's length, from
+        ``length`` (per visit, NaN where unknown) where given, else the length read at fit time.
+
+        Raises :class:`ParameterError` for negative or infinite seconds, and for a visit with seconds
+        watched whose length is known nowhere.
+
+        >>> r = HistoryReader.trusting([0.8, 0.8])
+        >>> r = HistoryReader(r.threshold, r.level, r.credible, 0.0, length=np.array([300.0, 600.0]))
+        >>> r.shares([0, 1, 1], [150, float("nan"), 600], length=[np.nan, np.nan, 1200.0]).tolist()
+        [0.5, nan, 0.5]
+        """
+        items = np.asarray(items, dtype=np.int64)
+        seconds = np.asarray(seconds, dtype=float)
+        if items.shape != seconds.shape:
+            raise ParameterError(f"shares: {len(items)} items but {len(seconds)} durations")
+        bad = ~np.isnan(seconds) & ~((seconds >= 0) & np.isfinite(seconds))
+        if bad.any():
+            raise ParameterError(f"shares: seconds watched must be finite and >= 0, got {seconds[bad][0]!r}")
+        known = self.length[items] if self.length is not None else np.full(len(items), np.nan)
+        if length is not None:
+            given = np.asarray(length, dtype=float)
+            known = np.where(np.isnan(given), known, given)
+        missing = ~np.isnan(seconds) & ~(known > 0)
+        if missing.any():
+            raise ParameterError(f"shares: no length known for item code {int(items[missing][0])}")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(np.isnan(seconds), np.nan, seconds / known)
 
     def read_visits(self, items, shares, understood) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, landed)`` of visits of distinct learners: ``understood`` says per visit whether the
@@ -241,15 +286,40 @@ class HistoryReader:
 
     def read_history(self, items, shares) -> list:
         """The scores of one learner's whole history (item codes and watched shares, oldest first)."""
+        return [score for score, _ in self.explain_history(items, shares, where="read_history")]
+
+    def explain_history(self, items, shares, where: str = "explain_history") -> list:
+        """``(score, reading)`` per visit of one learner's history (item codes and watched shares, oldest
+        first): the scores of :meth:`read_history` and which case of the reading gave each, a key of
+        :data:`READINGS`: ``understood`` (a complete view in a credible bin: 1, the video is mastered from
+        now on), ``abandoned`` (below the video's completion threshold: 0), ``doubtful`` (a complete view in
+        a doubtful bin: 0, the video stays open), ``review`` (the video was understood earlier: no
+        evidence), ``background`` (a background tab: no evidence), ``unwatched`` (no share: no evidence).
+
+        >>> r = HistoryReader.trusting([0.8])
+        >>> r.explain_history([0, 0, 0], [0.2, 0.9, 0.1])
+        [(0.0, 'abandoned'), (1.0, 'understood'), (nan, 'review')]
+        """
         items = [int(i) for i in items]
         shares = np.asarray(shares, dtype=float)
         if len(items) != len(shares):
-            raise ParameterError(f"read_history: {len(items)} items but {len(shares)} shares")
+            raise ParameterError(f"{where}: {len(items)} items but {len(shares)} shares")
         done = set()
         out = []
         for j, s in zip(items, shares.tolist()):
             sc, landed = self.read_visits([j], [s], [j in done])
             if landed[0]:
                 done.add(j)
-            out.append(float(sc[0]))
+                reading = "understood"
+            elif s != s:
+                reading = "unwatched"
+            elif j in done:
+                reading = "review"
+            elif s > self.background_share:
+                reading = "background"
+            elif s >= self.threshold[j]:
+                reading = "doubtful"
+            else:
+                reading = "abandoned"
+            out.append((float(sc[0]), reading))
         return out

@@ -354,9 +354,9 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._from_course[self._to_course] = np.arange(len(self._to_course))
         self._threshold = np.nan_to_num(self.model.viewing_.threshold[self._from_course], nan=0.8)
         if self.use_reader:
-            from poem.colony.viewing_history import HistoryReader
-
-            self.reader = HistoryReader.from_fit(self.model, traces)
+            # the reader the fit learned (HistoryReader.from_fit on these traces), the one the colony's
+            # file keeps for ``poem suggest --watched``
+            self.reader = self.model.history_reader_
 
     def end_cohort(self, frame):
         durations = np.concatenate(self._durations) if self._durations else np.zeros(0)
