@@ -580,6 +580,9 @@ def test_the_floor_draws_no_arc_where_the_coefficient_is_zero():
     assert floor.number_of_edges() > 0 and all(d["strength"] > 0 for _, _, d in floor.edges(data=True))
     # no resampling in the floor: every arc's confidence is 1
     assert all(d["confidence"] == 1.0 for _, _, d in floor.edges(data=True))
+    # a stricter floor keeps exactly the arcs of the plain one whose coefficient exceeds its threshold
+    strict = sparse_logistic_graph(traces, min_coef=0.5)
+    assert set(strict.edges) == {(u, v) for u, v, d in floor.edges(data=True) if d["strength"] > 0.5}
 
 
 def test_floor_documented_defaults():

@@ -29,7 +29,8 @@ TINY = {
     "07_validation_real_data": ({"assistments_dir": "skip"}, {"oulad_auc_poem", "oulad_rmse_poem"}),
     "08_viewing_only": ({"sizes": [30, 120]}, {"n_videos", "respect", "best_baseline", "respect_by_learners"}),
     "09_prerequisite_graph": ({"scenarios": ["local-soft-1000"], "n_learners": 150, "n_resamples": 4,
-                               "thresholds": [0.5, 0.7, 1.0]}, {"precision_at_default", "floor_precision"}),
+                               "thresholds": [0.5, 0.7, 1.0]},
+                              {"precision_at_default", "floor_precision", "strict_floor_precision"}),
 }
 
 

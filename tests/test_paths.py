@@ -337,6 +337,10 @@ def test_cli_compare_on_a_benchmark_course(benchmark_course, capsys):
             "directly_follows", "markov", "random"} <= set(rows)
     best_baseline = max(r["respect"] for r in rows.values() if r["kind"] == "baseline")
     assert rows["lop"]["respect"] > best_baseline
+    # both floors beside the graphs: the strict one keeps a subset of the plain one's arcs
+    assert {r["method"] for r in rows.values() if r["kind"] == "graph floor"} == \
+        {"graph:sparse_logistic", "graph:sparse_logistic_strict"}
+    assert 0 < rows["graph:sparse_logistic_strict"]["n_graph_arcs"] < rows["graph:sparse_logistic"]["n_graph_arcs"]
     assert all(r["coverage"] == 1.0 for r in rows.values() if r["respect"] is not None)
 
 

@@ -136,14 +136,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def graph_methods(model, traces, *, graph_threshold: float = 2.0, seed: int = 0) -> dict:
     """Every prerequisite-graph method on the same data: ``contrast`` (the default of
-    :func:`poem.paths.prerequisite_graph`), ``precedence`` (the order-only graph) and ``sparse_logistic``
-    (the plain per-item L1 logistic floor, :func:`poem.ordering.contrast.sparse_logistic_graph`)."""
-    from poem.ordering.contrast import sparse_logistic_graph
+    :func:`poem.paths.prerequisite_graph`), ``precedence`` (the order-only graph), ``sparse_logistic``
+    (the plain per-item L1 logistic floor, :func:`poem.ordering.contrast.sparse_logistic_graph`: every
+    positive coefficient) and ``sparse_logistic_strict`` (the same floor keeping only coefficients above
+    the contrast graph's own ``min_strength``, 0.5: on most courses the stronger of the two floors)."""
+    from poem.ordering.contrast import CONTRAST_DEFAULTS, sparse_logistic_graph
     from poem.paths import prerequisite_graph
 
     return {"contrast": prerequisite_graph(model, traces=traces, rng=seed),
             "precedence": prerequisite_graph(model, graph_threshold, method="precedence", rng=seed),
-            "sparse_logistic": sparse_logistic_graph(traces)}
+            "sparse_logistic": sparse_logistic_graph(traces),
+            "sparse_logistic_strict": sparse_logistic_graph(traces, min_coef=CONTRAST_DEFAULTS["min_strength"])}
 
 
 def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = None,
@@ -178,7 +181,7 @@ def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = N
     graphs = graph_methods(model, traces, graph_threshold=graph_threshold, seed=seed)
     for name, graph in graphs.items():
         scores = evaluate(graph, truth)
-        rows.append({"method": f"graph:{name}", "kind": "graph floor" if name == "sparse_logistic" else "graph",
+        rows.append({"method": f"graph:{name}", "kind": "graph floor" if name.startswith("sparse_logistic") else "graph",
                      **scores})
     columns = ["method", "kind", "respect", "tau", "coverage", "objective", "precision", "recall", "f1",
                "closure_precision", "closure_recall", "closure_f1", "n_items", "n_arcs", "n_graph_arcs"]
