@@ -110,10 +110,15 @@ class Calibration:
 
         >>> Calibration.fixed(3, 2).summary()
         'fixed: every item counts as mastered after 2 passes'
+        >>> Calibration.fixed(3, 1).summary()
+        'fixed: every item counts as mastered after its first pass'
         """
         if np.isnan(self.course_guess):
-            return f"fixed: every item counts as mastered after {int(self.successes_needed[0])} passes" \
-                if len(self.successes_needed) else "fixed: no items"
+            if not len(self.successes_needed):
+                return "fixed: no items"
+            need = int(self.successes_needed[0])
+            return "fixed: every item counts as mastered after " + (
+                "its first pass" if need == 1 else f"{need} passes")
         counts = np.bincount(self.successes_needed, minlength=MAX_SUCCESSES + 1)
         parts = ", ".join(f"{int(c)} item(s) after {k}" for k, c in enumerate(counts) if c and k)
         return (f"calibrated on {int(self.sequences.sum())} attempt sequences: guess {self.course_guess:.2f}, "
