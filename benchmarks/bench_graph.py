@@ -101,7 +101,11 @@ NOTES = """## Reading the tables
   0.87 (the floor's precision is at or above 0.90 on 8 of 15 courses, the contrast graph's on 13 of 15).
   No single confidence threshold of the contrast graph gives both (at 0.5 its F1 passes the strict
   floor's on course-b, the demo, soft, wide and Junyi, but precision falls to 0.81-0.86 on three of
-  them). Course-b (0.90) and the 300 learners (0.80) sit at their precision targets, not above them.
+  them). Nor does the contrast fit on all learners without the halves, cut by strength (0.5 / 0.75 / 1,
+  `alpha` 0.4 or 1, with or without the order filter; 15 courses): at 0.75 and the defaults otherwise its
+  precision falls below 0.90 on course-b (0.87), the demo (0.77) and 300 learners (0.62), and its F1 stays
+  below the strict floor's on course-a (0.78); the refits on halves are what keeps the precision.
+  Course-b (0.90) and the 300 learners (0.80) sit at their precision targets, not above them.
   On the long chain the precedence graph is far better (0.975 / 0.876: one order for everybody, so
   precedence *is* the structure). Outside this family, on the viewing simulator's courses
   (`viewing_graph.md`), precision at the report's 0.8 is 0.67-1.00 with quiz scores and 0.60-1.00 with
