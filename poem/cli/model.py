@@ -247,22 +247,32 @@ def run_suggest(args: argparse.Namespace) -> int:
         return _suggest_watched(args, model, history, scores, watched, catalog, titles)
     out = model.suggest(history, scores=scores, k=args.k, operator=args.operator, rng=args.seed)
     if args.format == "json":
-        rows = []
-        for s in out:
-            row = s.to_dict()
-            if titles:
-                row["title"] = titles.get(s.item)
-            rows.append(row)
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(_suggestion_rows(out, titles), indent=2))
     else:
-        print(f"{'item':<20} {'score':>7} {'support':>8} {'success':>8} {'predicted':>9}  dominant")
-        for s in out:
-            print(f"{s.item:<20} {s.score:7.3f} {s.support:8d} {s.success_rate:8.2f} {s.predicted_success:9.2f}"
-                  f"  {s.dominant_term}")
-            label = f" ({titles[s.item]})" if s.item in titles else ""
-            print(f"    why{label}: {_titled(s.reason, s.because, titles)}")
+        _print_suggestions(out, titles)
         print(f"mastery rule: {model.calibration_.summary()}")
     return 0
+
+
+def _suggestion_rows(out, titles: dict) -> list:
+    """The suggestions as plain dicts (``--format json``), with their catalogue title when one is known."""
+    rows = []
+    for s in out:
+        row = s.to_dict()
+        if titles:
+            row["title"] = titles.get(s.item)
+        rows.append(row)
+    return rows
+
+
+def _print_suggestions(out, titles: dict) -> None:
+    """The suggestions as a table, each followed by why it is suggested, in words."""
+    print(f"{'item':<20} {'score':>7} {'support':>8} {'success':>8} {'predicted':>9}  dominant")
+    for s in out:
+        print(f"{s.item:<20} {s.score:7.3f} {s.support:8d} {s.success_rate:8.2f} {s.predicted_success:9.2f}"
+              f"  {s.dominant_term}")
+        label = f" ({titles[s.item]})" if s.item in titles else ""
+        print(f"    why{label}: {_titled(s.reason, s.because, titles)}")
 
 
 def parse_watched(text: str, n: int) -> list:
@@ -410,12 +420,7 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
         # NaN (no seconds, no length, no evidence) is null: NaN is not JSON
         history_rows = [{**{k: (None if v != v else v) for k, v in r.items()},
                          **({"title": titles.get(r["item"])} if titles else {})} for r in rows]
-        suggestions = []
-        for s in out:
-            row = s.to_dict()
-            if titles:
-                row["title"] = titles.get(s.item)
-            suggestions.append(row)
+        suggestions = _suggestion_rows(out, titles)
         print(json.dumps({"history": history_rows, "floor": floor, "deferred": message is not None,
                           "message": message, "suggestions": suggestions, "withheld": int(withheld)},
                          indent=2, default=_json_number))
@@ -434,12 +439,7 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
     if message is not None:
         print(message)
     else:
-        print(f"{'item':<20} {'score':>7} {'support':>8} {'success':>8} {'predicted':>9}  dominant")
-        for s in out:
-            print(f"{s.item:<20} {s.score:7.3f} {s.support:8d} {s.success_rate:8.2f} {s.predicted_success:9.2f}"
-                  f"  {s.dominant_term}")
-            label = f" ({titles[s.item]})" if s.item in titles else ""
-            print(f"    why{label}: {_titled(s.reason, s.because, titles)}")
+        _print_suggestions(out, titles)
         if withheld:
             print(f"{withheld} more suggestion(s) withheld: predicted success below the floor {floor:.2f}")
         if out:
