@@ -97,6 +97,14 @@ NOTES = """## Notes
   failure evidence and depth prior on *every* pair (viewing mean +0.024, but public course-b 0.881 ->
   0.864: there the failure signal is right on two true arcs in three, precedence on all), hence only on
   the pairs without precedence, which leaves every course of `bench_paths.py` at or above its respect.
+- **The ordering diagnosed** (`benchmarks/bench_viewing_ordering.py`, `viewing_ordering.md`, seeds 0-3):
+  the LOP solver is not the limit (a far longer search gains at most 0.012 % of the objective and no
+  scenario crosses the target); on the hidden moments the objective hardly separates the path from a
+  truth-respecting order (0.07 %), and their violated arcs are pairs involving items nobody learned in the
+  log, which the viewing colony does not have; on the viewing log the path beats the nearest
+  truth-respecting order by 3.1 % of the objective, through wrong-way precedence on whole chains. No
+  evidence variant tried (weights, sign-test parameters, precedence weighted by the learner's trail length)
+  meets the target on more scenarios without lowering the quiz colonies or the public courses.
 - Where the evidence errs (measured against the simulator's hidden state on `browse 120, seed 0`): about
   a third of the views the mapping calls complete were watched through without understanding and never
   followed by a quick return; a return rule cannot see them. Such a visit looks like a success in every
