@@ -627,6 +627,9 @@ def test_course_rates_share_the_item_rates_floor_and_summaries_of_one_item():
     assert cal.course_guess == cal.guess.min() == 1e-4
     # a one-item course has a summary too
     assert Calibration.fixed(1, 3).summary() == "fixed: every item counts as mastered after 3 passes"
+    # one pass, said in words (the viewing colonies' rule: a video gives one landed view at most)
+    assert Calibration.fixed(2, 1).summary() == "fixed: every item counts as mastered after its first pass"
+    assert Calibration.fixed(2, 2).summary() == "fixed: every item counts as mastered after 2 passes"
 
 
 # ------------------------------------------------------------------ recounted conditions

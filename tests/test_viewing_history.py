@@ -159,3 +159,146 @@ def test_docstring_examples():
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------ complete_view_worth, re-derived
+def _worth_by_hand(item, learner, share, score, threshold, n_items, horizon, z_min, prior_views, background):
+    """complete_view_worth read from its docstring, one event at a time (the usual finishing share is
+    poem.colony.landing's, tested there)."""
+    import bisect
+    import math
+
+    from poem.colony.landing import _finishing_levels
+
+    n, n_bins = len(item), len(SHARE_EDGES) + 1
+    thr = [math.inf if math.isnan(t) else t for t in threshold]
+    ok = [not math.isnan(s) and s <= background for s in share]
+    level = _finishing_levels(np.array([s if o else NAN for s, o in zip(share, ok)]), np.asarray(item),
+                              np.array(thr), n_items, prior_views, background)
+    # a complete view (at or above its video's threshold) falls in a bin of share / usual share
+    sbin = [bisect.bisect_right(SHARE_EDGES, share[e] / level[item[e]]) if ok[e] and share[e] >= thr[item[e]]
+            else -1 for e in range(n)]
+    seen, first = set(), [False] * n
+    for e in range(n):
+        if sbin[e] >= 0 and (learner[e], item[e]) not in seen:
+            seen.add((learner[e], item[e]))
+            first[e] = True
+    # later success: the mean of the next `horizon` evidence events, skipping (but counting) those on the
+    # same item and stopping at the learner's last one
+    ev = [e for e in range(n) if not math.isnan(score[e])]
+    later = [NAN] * n
+    for pos, e in enumerate(ev):
+        nxt = [ev[pos + k] for k in range(1, horizon + 1) if pos + k < len(ev)]
+        vals = [score[f] for f in nxt if learner[f] == learner[e] and item[f] != item[e]]
+        if vals:
+            later[e] = sum(vals) / len(vals)
+    has_later = [not math.isnan(score[e]) and not math.isnan(later[e]) for e in range(n)]
+    aband = [later[e] for e in range(n) if ok[e] and sbin[e] < 0 and has_later[e]]
+    views = [e for e in range(n) if first[e] and has_later[e]]
+    later_ab = sum(aband) / len(aband) if aband else NAN
+    later_c = sum(later[e] for e in views) / len(views) if views else NAN
+    by_bin = [[later[e] for e in views if sbin[e] == b] for b in range(n_bins)]
+    later_bin = [sum(v) / len(v) if v else NAN for v in by_bin]
+    z, credible = [0.0] * n_bins, [True] * n_bins
+    if later_ab == later_ab and later_c == later_c and later_c > later_ab and len(views) > 1:
+        sd = math.sqrt(sum((later[e] - later_c) ** 2 for e in views) / len(views))
+        for b in range(n_bins):
+            if by_bin[b]:
+                z[b] = (later_c - later_bin[b]) * math.sqrt(len(by_bin[b])) / max(sd, 1e-12)
+                credible[b] = not (later_bin[b] < 0.5 * (later_ab + later_c) and z[b] >= z_min)
+    return {"level": level, "later_abandoned": later_ab, "later_complete": later_c, "later_bin": later_bin,
+            "views_bin": [len(v) for v in by_bin], "z": z, "credible": credible}
+
+
+_SHARES = st.sampled_from([NAN, 0.0, 0.1, 0.5, 0.79, 0.8, 0.95, 1.0, 1.05, 1.2, 1.4, 2.0, 3.0, 3.5])
+_VISIT = st.tuples(st.integers(0, 3), _SHARES, st.sampled_from([NAN, 0.0, 1.0, 0.5]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(trails=st.lists(st.lists(_VISIT, min_size=1, max_size=7), min_size=1, max_size=6),
+       threshold=st.lists(st.sampled_from([0.5, 0.8, NAN]), min_size=4, max_size=4),
+       horizon=st.integers(1, 3), z_min=st.sampled_from([0.0, 0.5, 1.0, 2.5]),
+       prior_views=st.sampled_from([0.0, 2.0, 20.0]), background=st.sampled_from([1.3, 3.0]))
+def test_complete_view_worth_is_its_docstring(trails, threshold, horizon, z_min, prior_views, background):
+    item = [i for trail in trails for i, _, _ in trail]
+    learner = [k for k, trail in enumerate(trails) for _ in trail]
+    share = [s for trail in trails for _, s, _ in trail]
+    score = [sc for trail in trails for _, _, sc in trail]
+    got = complete_view_worth(np.array(item), np.array(learner), np.array(share), np.array(score),
+                              np.array(threshold), n_items=4, horizon=horizon, z_min=z_min,
+                              prior_views=prior_views, background_share=background)
+    want = _worth_by_hand(item, learner, share, score, threshold, 4, horizon, z_min, prior_views, background)
+    for key in ("level", "later_bin", "z"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
+    for key in ("later_abandoned", "later_complete"):
+        assert got[key] == pytest.approx(want[key], nan_ok=True), key
+    assert got["views_bin"].tolist() == want["views_bin"]
+    assert got["credible"].tolist() == want["credible"]
+
+
+def test_shares_and_readings_at_their_boundaries():
+    reader = _reader(length=np.array([300.0, 600.0, 100.0]))
+    # zero seconds watched is a share of 0 (a visit abandoned at once), not an error
+    assert reader.shares([0, 2], [0.0, 0.5]).tolist() == [0.0, 0.005]
+    with pytest.raises(ParameterError, match="finite and >= 0"):
+        reader.shares([0], [-0.5])
+    # a share exactly at the background share is still a view (only above it is a background tab)
+    at, above = reader.background_share, reader.background_share + 0.01
+    assert [r for _, r in reader.explain_history([1, 2], [at, above])] == ["understood", "background"]
+
+
+def test_readings_where_a_view_is_not_understood():
+    # every share bin doubtful: no complete view lands, so each reading says why
+    reader = _reader(credible=np.zeros(len(SHARE_EDGES) + 1, dtype=bool))
+    bg = reader.background_share
+    # at the background share exactly: still a (doubtful) view; at item 1's threshold (0.6) exactly: a
+    # complete view, so doubtful too, not abandoned
+    scores, readings = zip(*reader.explain_history([1, 1, 1, 1], [bg, 0.6, 0.59, bg + 0.01]))
+    assert readings == ("doubtful", "doubtful", "abandoned", "background")
+    np.testing.assert_array_equal(scores, [0.0, 0.0, 0.0, NAN])
+    # bin 0 (a complete view well under the usual share: 0.6 of 1.0) read by its own credibility only
+    only_bin0_doubtful = np.ones(len(SHARE_EDGES) + 1, dtype=bool)
+    only_bin0_doubtful[0] = False
+    assert _reader(credible=only_bin0_doubtful).read_history([0, 2], [0.85, 0.95]) == [0.0, 1.0]
+
+
+def test_lengths_must_be_positive_and_may_be_short():
+    reader = _reader(length=np.array([300.0, 0.0, 0.5]))
+    assert reader.shares([2], [0.25]).tolist() == [0.5]         # a half-second clip is a length
+    with pytest.raises(ParameterError, match="no length known"):
+        reader.shares([1], [10.0])                               # a zero length is none
+
+
+def test_complete_view_worth_on_the_midpoint_is_credible():
+    # two complete views of video 0 followed by 0.25 and 0.75 (complete views: 0.5), an abandoned one by 0:
+    # the bin of the first lies exactly midway (0.25) and exactly z_min (1) standard errors below; only a
+    # bin *below* the midpoint is doubtful
+    item = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+    share = np.array([1.0, NAN, NAN, 1.3, NAN, NAN, 0.2, NAN, NAN])
+    score = np.array([1.0, 0.5, 0.0, 1.0, 1.0, 0.5, 0.0, 0.0, 0.0])
+    w = complete_view_worth(item, np.repeat([0, 1, 2], 3), share, score, np.array([0.8, NAN, NAN]), n_items=3,
+                            horizon=2, z_min=1.0, prior_views=0.0)
+    assert w["later_bin"][0] == 0.5 * (w["later_abandoned"] + w["later_complete"]) == 0.25
+    assert w["z"][0] == 1.0 and w["credible"].all()
+
+
+def test_complete_view_worth_documented_defaults():
+    import inspect
+
+    params = inspect.signature(complete_view_worth).parameters
+    assert {k: params[k].default for k in ("horizon", "z_min", "prior_views", "background_share")} == \
+        {"horizon": 5, "z_min": 2.5, "prior_views": 20.0, "background_share": 3.0}
+
+
+@pytest.mark.parametrize("seconds, floor", [(100.0, 1.0), (900.0, 0.0)])
+def test_the_floor_of_a_one_visit_log(seconds, floor):
+    # one complete view: one attempt, one success, floor 1; one background tab (9 lengths): no evidence at
+    # all, and the floor is 0 (nothing to defer to), not a division by zero
+    from poem.io import read_traces
+
+    catalog = pd.DataFrame({"item": ["v1", "v2"], "title": ["A", "B"], "kind": ["video", "video"],
+                            "length": [100, 100]})
+    raw = pd.DataFrame({"learner": ["a"], "item": ["v1"], "timestamp": ["2024-01-01T10:00:00Z"],
+                        "duration": [seconds]})
+    model = ManHill().fit(read_traces(raw, catalog=catalog), catalog=catalog)
+    assert model.history_reader_.floor == floor
