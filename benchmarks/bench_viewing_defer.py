@@ -143,14 +143,14 @@ def main(argv=None) -> int:
     parser.add_argument("--rules", nargs="+", default=["today", "arc3", "arc10", "item100", "beta0.2_arc",
                                                         "beta0.1_arc", "beta0.2_item", "own"])
     parser.add_argument("--items", type=int, default=60, help="items per random course")
-    parser.add_argument("--out", default=None, help="also write the per-cohort table as CSV")
+    parser.add_argument("--csv", default=None, help="also write the per-cohort table as CSV to this path")
     args = parser.parse_args(argv)
     rows = []
     for s in args.seeds:
         rows += run(s, args.rules, n_items=args.items)
         frame = pd.DataFrame(rows)
-        if args.out:
-            frame.to_csv(args.out, index=False)
+        if args.csv:
+            frame.to_csv(args.csv, index=False)
     frame = pd.DataFrame(rows)
     cols = [c for c in frame.columns if c.startswith("c")]
     frame["mean guided"] = frame[cols[1:]].mean(axis=1)
