@@ -48,7 +48,7 @@ colony from below no guidance to above it (figures in ``benchmarks/results/viewi
 than :data:`SUPPORT_MIN` learners of the log took (the arc from the learner's current item to the
 candidate, ``Suggestion.support``): a colony fitted on one unguided cohort knows little, and with the
 floor alone its first guided cohort did worse than no guidance on 9 of 9 held-out closed-loop seeds; with
-the support rule it is level with it or above (``benchmarks/bench_viewing_defer.py``, where the rules
+the support rule it is level with it (within 0.002) or above (``benchmarks/bench_viewing_defer.py``, where the rules
 tried instead are measured: a Beta posterior on the candidate's evidence, an evidence count, the log's
 success at the learner's progress). The support counts learners, whatever they did there: on a course
 with few learners per video most steps are not suggested, which is what the evidence allows.
