@@ -17,7 +17,7 @@ from poem.antcolony import ManHill
 from poem.cli.main import main
 from poem.cli.model import parse_watched, read_watched
 from poem.colony.landing import SHARE_EDGES
-from poem.colony.viewing_history import READINGS, HistoryReader
+from poem.colony.viewing_history import READINGS, SUPPORT_MIN, HistoryReader
 from poem.errors import ModelFileError, ParameterError
 from poem.lab.runner import data_path
 
@@ -166,13 +166,26 @@ def test_cli_reads_the_history_and_suggests(demo, capsys):
     assert [r["reading"] for r in got["history"]] == ["understood", "review", "review", "abandoned"]
     assert [r["score"] for r in got["history"]] == [1.0, None, None, 0.0]
     assert got["history"][0]["length"] == 572.0 and got["history"][0]["title"] == "Video 11"
-    assert not got["deferred"] and got["message"] is None and 1 <= len(got["suggestions"]) <= 3
-    assert all(s["predicted_success"] >= got["floor"] for s in got["suggestions"])
-    # the same suggestions as the colony's own suggest on the scores the reading gave, and in the table
+    # from v3a8ef, the colony's best candidate (vc7eb7, predicted 0.70, above the floor 0.48) is a step no
+    # learner of the log took: no suggestion, the learner chooses
     model = ManHill.load(demo)
     direct = model.suggest(["va5cc0"] * 3 + ["v3a8ef"], scores=[1.0, NAN, NAN, 0.0], k=3)
-    assert [s["item"] for s in got["suggestions"]] == [s.item for s in direct if s.predicted_success >= got["floor"]]
-    code, table, _ = _suggest(capsys, demo, "--history", "va5cc0,v3a8ef", "--watched", "516,30", "--k", "2")
+    assert direct[0].predicted_success >= got["floor"] and direct[0].support < SUPPORT_MIN
+    assert got["deferred"] and got["suggestions"] == [] and got["min_support"] == SUPPORT_MIN
+    assert f"fewer than {SUPPORT_MIN}" in got["message"] and "the learner chooses" in got["message"]
+    # the same visits in another order: from va5cc0 the best steps were taken by 28, 28 and 10 learners
+    code, out, err = _suggest(capsys, demo, "--history", "v3a8ef,Video 11,va5cc0,va5cc0",
+                              "--watched", "30,516,4881,40", "--catalog", catalog, "--format", "json", "--k", "3")
+    assert code == 0, err
+    got = json.loads(out)
+    assert [r["reading"] for r in got["history"]] == ["abandoned", "understood", "review", "review"]
+    assert not got["deferred"] and got["message"] is None and 1 <= len(got["suggestions"]) <= 3
+    assert all(s["predicted_success"] >= got["floor"] and s["support"] >= SUPPORT_MIN for s in got["suggestions"])
+    # the same suggestions as the colony's own suggest on the scores the reading gave, and in the table
+    direct = model.suggest(["v3a8ef"] + ["va5cc0"] * 3, scores=[0.0, 1.0, NAN, NAN], k=3)
+    assert [s["item"] for s in got["suggestions"]] == [s.item for s in direct if s.predicted_success >= got["floor"]
+                                                       and s.support >= SUPPORT_MIN]
+    code, table, _ = _suggest(capsys, demo, "--history", "v3a8ef,va5cc0", "--watched", "30,516", "--k", "2")
     assert code == 0 and "516 s of 572 s = 0.90" in table and "understood, a pass" in table
     assert "abandoned, a failure" in table and "why" in table and "no suggestion" not in table
     assert "measured: in closed loop" in table   # never shown with more confidence than measured
@@ -190,6 +203,10 @@ def test_cli_defers_in_words(demo, capsys):
     got = json.loads(out)
     assert got["deferred"] and got["suggestions"] == [] and "the learner chooses" in got["message"]
     assert got["floor"] == pytest.approx(ManHill.load(demo).history_reader_.floor)
+    # above the floor, but a step no learner of the log took (v3a8ef -> vc7eb7): deferred, in words
+    code, out, _ = _suggest(capsys, demo, "--history", "va5cc0,v3a8ef", "--watched", "516,30")
+    assert code == 0 and "no suggestion" in out and "by 0 learner(s)" in out and f"fewer than {SUPPORT_MIN}" in out
+    assert "why" not in out and "below 0.48" not in out
 
 
 def test_cli_errors_are_one_line(demo, capsys, tmp_path):
@@ -347,7 +364,9 @@ def test_cli_reading_is_the_viewing_policy_reading(tmp_path, capsys, monkeypatch
     floor = model.history_reader_.floor
     assert got["floor"] == floor
     best = model.suggest(ids, policy._scores[r], k=1, rng=3)
-    assert got["deferred"] == (not best or best[0].predicted_success < floor)
+    # the same rule as the policy's: below the floor or short of the support, no suggestion
+    assert got["min_support"] == policy.defer == SUPPORT_MIN
+    assert got["deferred"] == (not best or best[0].predicted_success < floor or best[0].support < SUPPORT_MIN)
     assert [s["item"] for s in got["suggestions"]] == ([] if got["deferred"] else [best[0].item])
 
 

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from poem.antcolony import ManHill
 from poem.colony.landing import SHARE_EDGES
-from poem.colony.viewing_history import HistoryReader, complete_view_worth
+from poem.colony.suggestion import Suggestion
+from poem.colony.viewing_history import SUPPORT_MIN, HistoryReader, complete_view_worth
 from poem.errors import ParameterError
 from poem.simulation.viewing import simulate_viewing
 
@@ -150,6 +151,73 @@ def test_viewing_policy_reads_with_the_reader_and_defers():
     # every score handed to suggest is what the reader gives for that visit
     r = 0 if new._items[0] else next(k for k, h in enumerate(new._items) if h)
     assert all(s != s or s in (0.0, 1.0) for s in new._scores[r])
+
+
+def test_withholds_hand_checked():
+    r = HistoryReader.trusting([0.8, 0.8])
+    r = HistoryReader(r.threshold, r.level, r.credible, floor=0.4)
+
+    def best(support, p):
+        return Suggestion("v", 1.0, support, 0.5, p, "level")
+
+    # the floor is checked first: a well-travelled step below it is still the learner's choice
+    assert r.withholds(best(50, 0.39)) == "floor"
+    assert r.withholds(best(0, 0.39)) == "floor"
+    # at the floor exactly the step is suggested when enough learners took it
+    assert r.withholds(best(SUPPORT_MIN, 0.4)) is None
+    assert r.withholds(best(SUPPORT_MIN - 1, 0.9)) == "support"
+    assert r.withholds(best(0, 0.9), min_support=0) is None
+    assert r.withholds(best(4, 0.9), min_support=5) == "support"
+    # the trusting reader (the policy before) has floor 0: only the support can withhold
+    assert HistoryReader.trusting([0.8]).withholds(best(0, 0.0), min_support=0) is None
+    for bad in (-1, 1.5):
+        with pytest.raises(ParameterError, match="min_support"):
+            r.withholds(best(3, 0.5), min_support=bad)
+
+
+def test_viewing_policy_defers_on_thin_support():
+    from poem.simulation.closed_loop import closed_loop
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, video_lengths
+
+    course = make_course(12, rng=np.random.default_rng(3))
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, np.random.default_rng(3))})
+    # the default with the floor is SUPPORT_MIN; the policy before (no floor) keeps always suggesting
+    assert ViewingColonyPolicy(catalog).defer == SUPPORT_MIN
+    assert ViewingColonyPolicy(catalog, floor=False).defer == 0
+    assert ViewingColonyPolicy(catalog, defer=0).defer == 0
+
+    class Recording(ViewingColonyPolicy):
+        def recommend(self, state, rows, rng):
+            asked = []
+            if self.reader is not None:
+                suggest = self.model.suggest
+
+                def recording(*args, **kwargs):
+                    got = suggest(*args, **kwargs)
+                    asked.append(got[0] if got else None)
+                    return got
+
+                self.model.suggest = recording
+            out = super().recommend(state, rows, rng)
+            if self.reader is not None:
+                del self.model.suggest
+                assert len(asked) == len(rows)
+                self.seen += [(g, int(o), self.reader.floor) for g, o in zip(asked, out)]
+            return out
+
+    policy = Recording(catalog, seed=3)
+    policy.seen = []
+    closed_loop(course, policy, n_cohorts=2, cohort_size=40, seed=3)
+    # a recommendation is made exactly when the best candidate clears the floor and the support (the
+    # floor of the colony that guided that cohort)
+    for g, o, floor in policy.seen:
+        ok = g is not None and g.predicted_success >= floor and g.support >= SUPPORT_MIN
+        assert o == (course.code(g.item) if ok else -1)
+    thin = [g for g, _, floor in policy.seen
+            if g is not None and g.predicted_success >= floor and g.support < SUPPORT_MIN]
+    assert thin, "no step above the floor short of the support on this course: the test says nothing"
 
 
 def test_docstring_examples():

@@ -26,16 +26,18 @@ understood (a pass; later visits of the video are reviews) unless its share bin 
 success the log found doubtful (a failure, the video stays open), and a review after understanding or a
 background tab gives no evidence. The table first shows how each visit was read. When the best
 suggestion's predicted success is below the log's own success rate of the evidence (the reader's floor,
-what an average visit gives), no suggestion is made and ``suggest`` says so: the learner chooses (later
-suggestions below the floor are withheld too). With ``--format json`` and ``--watched`` the output is one
+what an average visit gives), or when fewer than :data:`~poem.colony.viewing_history.SUPPORT_MIN`
+learners of the log took the step from the learner's current video to it (its ``support``), no
+suggestion is made and ``suggest`` says so: the learner chooses (later suggestions below the floor or
+short of that support are withheld too). With ``--format json`` and ``--watched`` the output is one
 object: ``history`` (the reading of each visit: ``item``, ``seconds``, ``length``, ``share``,
-``threshold``, ``reading``, ``score``, null where none), ``floor``, ``deferred``, ``message`` (why
-nothing is suggested, or null), ``suggestions`` (the rows of the plain json list) and ``withheld``
-(suggestions left out below the floor). A colony file without a reader (fitted without viewing evidence,
-or saved before POEM kept the reader) refuses ``--watched`` and says to refit. The reading was measured
-in closed loop with ``--set mastery_successes=1`` (one landed view is all a video says; ``suggest`` notes
-on stderr when the colony asks more), and there it guided learners only a little better than no guidance
-(``benchmarks/results/viewing.md``); the table says so.
+``threshold``, ``reading``, ``score``, null where none), ``floor``, ``min_support``, ``deferred``,
+``message`` (why nothing is suggested, or null), ``suggestions`` (the rows of the plain json list) and
+``withheld`` (suggestions left out below the floor or short of the support). A colony file without a
+reader (fitted without viewing evidence, or saved before POEM kept the reader) refuses ``--watched`` and
+says to refit. The reading was measured in closed loop with ``--set mastery_successes=1`` (one landed
+view is all a video says; ``suggest`` notes on stderr when the colony asks more), and there it guided
+learners only a little better than no guidance (``benchmarks/results/viewing.md``); the table says so.
 """
 
 from __future__ import annotations
@@ -361,8 +363,8 @@ def read_watched(reader, items: list, codes: list, watched: list, scores, catalo
 #: what closed-loop runs measured of suggestions from viewing alone (benchmarks/results/viewing.md), shown
 #: beside them so they are not taken for more than they are
 VIEWING_MEASURED = ("in closed loop, suggestions from viewing alone, read and deferred this way, left learners "
-                    "only a little better off than no guidance, and the first guided cohort below it on most "
-                    "seeds (benchmarks/results/viewing.md)")
+                    "only a little better off than no guidance, the first guided cohort about level with it "
+                    "(benchmarks/results/viewing.md)")
 
 #: each reading of a visit in words (poem suggest's table)
 _READING_WORDS = {
@@ -378,6 +380,8 @@ _READING_WORDS = {
 
 def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> int:
     """``poem suggest --watched``: read the history with the colony's reader, then suggest or defer."""
+    from poem.colony.viewing_history import SUPPORT_MIN
+
     reader = getattr(model, "history_reader_", None)
     if reader is None:
         raise ParameterError(f"{args.model} holds no viewing history reader to read --watched with (a colony "
@@ -403,25 +407,34 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
                         rng=args.seed)
     floor = float(reader.floor)
     message = None
+    # as the closed-loop policy (HistoryReader.withholds): below what an average visit of the log gives,
+    # or on a step too few learners of the log took, the learner's own choice is trusted over the colony's
+    why = reader.withholds(out[0], SUPPORT_MIN) if out else None
     if not out:
         message = "no suggestion: no item is left to suggest for this history; the learner chooses"
-    elif out[0].predicted_success < floor:
-        # as the closed-loop policy: below what an average visit of the log gives, the learner's own
-        # choice is trusted over the colony's
+    elif why == "floor":
         best = out[0].item + (f" ({titles[out[0].item]})" if out[0].item in titles else "")
         message = (f"no suggestion: the best candidate, {best}, has a predicted success of "
                    f"{out[0].predicted_success:.2f}, below {floor:.2f}, the success rate of an average visit in "
                    "the course's log (the history reader's floor): here the colony knows no better than the "
                    "learner, so the learner chooses the next video")
         out = []
-    withheld = sum(s.predicted_success < floor for s in out)
-    out = [s for s in out if s.predicted_success >= floor]
+    elif why == "support":
+        best = out[0].item + (f" ({titles[out[0].item]})" if out[0].item in titles else "")
+        message = (f"no suggestion: the best candidate, {best}, was reached from this learner's current video "
+                   f"by {out[0].support} learner(s) of the course's log, fewer than {SUPPORT_MIN}: the colony "
+                   "has not seen enough learners take that step to suggest it, so the learner chooses the next "
+                   "video")
+        out = []
+    withheld = sum(reader.withholds(s, SUPPORT_MIN) is not None for s in out)
+    out = [s for s in out if reader.withholds(s, SUPPORT_MIN) is None]
     if args.format == "json":
         # NaN (no seconds, no length, no evidence) is null: NaN is not JSON
         history_rows = [{**{k: (None if v != v else v) for k, v in r.items()},
                          **({"title": titles.get(r["item"])} if titles else {})} for r in rows]
         suggestions = _suggestion_rows(out, titles)
-        print(json.dumps({"history": history_rows, "floor": floor, "deferred": message is not None,
+        print(json.dumps({"history": history_rows, "floor": floor, "min_support": SUPPORT_MIN,
+                          "deferred": message is not None,
                           "message": message, "suggestions": suggestions, "withheld": int(withheld)},
                          indent=2, default=_json_number))
         return 0
@@ -441,7 +454,8 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
     else:
         _print_suggestions(out, titles)
         if withheld:
-            print(f"{withheld} more suggestion(s) withheld: predicted success below the floor {floor:.2f}")
+            print(f"{withheld} more suggestion(s) withheld: predicted success below the floor {floor:.2f}, or "
+                  f"fewer than {SUPPORT_MIN} learners took that step")
         if out:
             print(f"measured: {VIEWING_MEASURED}")
     print(f"mastery rule: {model.calibration_.summary()}")

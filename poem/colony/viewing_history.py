@@ -44,6 +44,15 @@ success (``Suggestion.predicted_success``) is below the log's own success rate o
 average visit gives) is not made: the learner chooses. In closed loop this is what took the viewing
 colony from below no guidance to above it (figures in ``benchmarks/results/viewing.md``).
 
+**Earning the right to suggest** (:meth:`HistoryReader.withholds`). Nor is a step suggested that fewer
+than :data:`SUPPORT_MIN` learners of the log took (the arc from the learner's current item to the
+candidate, ``Suggestion.support``): a colony fitted on one unguided cohort knows little, and with the
+floor alone its first guided cohort did worse than no guidance on 9 of 9 held-out closed-loop seeds; with
+the support rule it is level with it (within 0.002) or above (``benchmarks/bench_viewing_defer.py``, where the rules
+tried instead are measured: a Beta posterior on the candidate's evidence, an evidence count, the log's
+success at the learner's progress). The support counts learners, whatever they did there: on a course
+with few learners per video most steps are not suggested, which is what the evidence allows.
+
 Examples
 --------
 >>> reader = HistoryReader(threshold=np.array([0.8, 0.8]), level=np.array([0.95, 0.95]),
@@ -61,12 +70,16 @@ import numpy as np
 from poem.colony.landing import SHARE_EDGES, _finishing_levels
 from poem.errors import ParameterError
 
-__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z", "READINGS"]
+__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z", "READINGS", "SUPPORT_MIN"]
 
 #: evidence events after a view whose mean score is that view's later success
 HORIZON = 5
 #: standard errors below the complete views' later success before a share bin is doubtful
 WORTH_Z = 2.5
+#: learners who travelled the arc from the learner's current item to a candidate before the colony suggests it
+#: on a viewing course (:meth:`HistoryReader.withholds`); chosen on closed-loop seeds 500-502 and checked on
+#: 503-511 (``benchmarks/bench_viewing_defer.py``)
+SUPPORT_MIN = 3
 #: what :meth:`HistoryReader.explain_history` says of a visit, with the score it gives (NaN: no evidence)
 READINGS = {"understood": 1.0, "abandoned": 0.0, "doubtful": 0.0, "review": float("nan"),
             "background": float("nan"), "unwatched": float("nan")}
@@ -240,6 +253,27 @@ class HistoryReader:
         return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],
                    credible=worth["credible"], floor=floor, background_share=bg,
                    length=np.asarray(ev.length, dtype=float), video=~np.isnan(ev.threshold))
+
+    def withholds(self, suggestion, min_support: int = SUPPORT_MIN) -> str | None:
+        """Why the colony makes no suggestion of ``suggestion`` (a :class:`~poem.colony.suggestion.Suggestion`,
+        the best candidate), or None when it is made: ``"floor"`` when its predicted success is below
+        :attr:`floor` (what an average visit of the log gives: the learner's own choice is trusted), else
+        ``"support"`` when fewer than ``min_support`` learners of the log travelled the arc from the
+        learner's current item to it (the colony has not earned the right to suggest that step).
+
+        >>> from poem.colony.suggestion import Suggestion
+        >>> r = HistoryReader.trusting([0.8])
+        >>> r = HistoryReader(r.threshold, r.level, r.credible, floor=0.5)
+        >>> [r.withholds(Suggestion("v", 1.0, n, 0.5, p, "level")) for n, p in ((9, 0.4), (2, 0.7), (3, 0.7))]
+        ['floor', 'support', None]
+        """
+        if int(min_support) != min_support or min_support < 0:
+            raise ParameterError(f"withholds: min_support must be an integer >= 0, got {min_support!r}")
+        if suggestion.predicted_success < self.floor:
+            return "floor"
+        if suggestion.support < min_support:
+            return "support"
+        return None
 
     def shares(self, items, seconds, length=None) -> np.ndarray:
         """Watched shares of visits: ``seconds`` watched (NaN: unknown) over each item's length, from

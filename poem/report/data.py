@@ -552,8 +552,8 @@ def trust_summary(traces, model, path, stability: pd.DataFrame | None = None, *,
                    ("graph_stability_unknown", not np.isfinite(reproduced)),
                    ("success_weak", np.isfinite(auc) and (auc < 0.65 or not auc > base_auc)),
                    ("success_unknown", not np.isfinite(auc))]
-    # suggestions from viewing alone measured barely above no guidance, and below it in the first guided
-    # cohort on most seeds (benchmarks/results/viewing.md)
+    # suggestions from viewing alone measured only a little above no guidance, the first guided cohort
+    # about level with it (benchmarks/results/viewing.md)
     checks += [("viewing_only", viewing_only)]
     reasons = [code for code, failed in checks if failed]
     severe = traces.n_learners < 50 or (np.isfinite(tau) and tau < 0.5) or coverage < 0.5 or scored < 0.05

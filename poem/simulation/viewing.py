@@ -256,7 +256,9 @@ class ViewingColonyPolicy(ColonyPolicy):
     completion threshold (0.8 before any fit), 1 at the first complete view in a share bin whose later
     success looks like understanding, 0 at a complete view in a doubtful bin, nothing after the video was
     understood (reviews) nor for a background tab; and with ``floor`` a suggestion whose predicted
-    success is below the log's success rate of the evidence is not made (the learner chooses).
+    success is below the log's success rate of the evidence, or on an arc fewer than ``defer`` learners
+    of the log travelled, is not made (the learner chooses; :meth:`HistoryReader.withholds
+    <poem.colony.viewing_history.HistoryReader.withholds>`).
 
     Parameters
     ----------
@@ -268,7 +270,9 @@ class ViewingColonyPolicy(ColonyPolicy):
         Overrides of :data:`WATCHING_DEFAULTS`.
     floor : bool
         Make no suggestion below the reader's floor (:attr:`HistoryReader.floor
-        <poem.colony.viewing_history.HistoryReader.floor>`); False suggests always (the policy before).
+        <poem.colony.viewing_history.HistoryReader.floor>`) nor on an arc fewer than ``defer`` learners
+        travelled (default with ``floor``: :data:`~poem.colony.viewing_history.SUPPORT_MIN`); False
+        suggests always (the policy before).
     reader : bool
         Read the history with the learned :class:`~poem.colony.viewing_history.HistoryReader`; False
         trusts every complete view (the policy before).
@@ -281,6 +285,11 @@ class ViewingColonyPolicy(ColonyPolicy):
     def __init__(self, catalog: pd.DataFrame, seed: int = 0, watching: dict | None = None, *, floor: bool = True,
                  reader: bool = True, **options):
         options["update"] = "refit"
+        if floor:
+            # a step too few learners of the log took is not suggested (HistoryReader.withholds)
+            from poem.colony.viewing_history import SUPPORT_MIN
+
+            options.setdefault("defer", SUPPORT_MIN)
         # one landed view is the whole evidence a video gives (later visits are reviews): mastered at once
         options["params"] = {"mastery_successes": 1, **(options.get("params") or {})}
         super().__init__(**options)
@@ -330,8 +339,9 @@ class ViewingColonyPolicy(ColonyPolicy):
             hist = from_course[self._items[r]].tolist() if self._items[r] else []
             got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
             self.suggest_calls += 1
-            # below what an average visit of the log gives, the learner's own choice is trusted
-            if got and got[0].predicted_success >= self.reader.floor and got[0].support >= self.defer:
+            # below what an average visit of the log gives, or on a step too few learners took, the
+            # learner's own choice is trusted (the rule of ``poem suggest --watched``)
+            if got and self.reader.withholds(got[0], self.defer) is None:
                 out[k] = self.course.code(got[0].item)
                 if self.audit:
                     self._record(state, r, out[k], got[0])

@@ -1,0 +1,172 @@
+"""When has the viewing colony earned the right to suggest? Deferral rules measured in closed loop (issue 16).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_viewing_defer.py [--seeds 500 501 502] [--rules today arc3 ...]
+
+On viewing-only courses the colony's suggestions (:class:`poem.simulation.viewing.ViewingColonyPolicy`)
+end above no guidance in the last cohort, but the *first* guided cohort (a colony fitted on one unguided
+cohort) was below it on five of six seeds. Today's policy defers (no suggestion, the learner chooses) when
+the best candidate's predicted success is below the log's success share (the reader's ``floor``). Each
+rule below adds a condition to that one; every rule runs on the same courses and learners as no guidance
+and today's policy (:func:`poem.simulation.closed_loop.closed_loop`, same harness as ``bench_viewing.py``'s
+closed-loop table: 60 random items, 8 cohorts of 200, seed ``s`` for course and learners).
+
+Rules (``name``: the suggestion is made only when ...):
+
+- ``today``: predicted success >= floor;
+- ``arcN``: and at least N learners travelled the arc from the learner's current item to it (its
+  ``support``);
+- ``itemN``: and the candidate has at least N evidence events in the log;
+- ``betaQ_arc`` / ``betaQ_item``: and the Q-quantile of Beta(p n + 1, (1 - p) n + 1) clears the floor,
+  p the predicted success, n the arc support / the candidate's evidence count (the predicted success is
+  worth n observations at most);
+- ``own``: predicted success >= the success share of the log's evidence events made at the learner's
+  progress (number of videos read as understood so far, binned): what the learner's own next choice
+  gives at that stage, estimated from the log (instead of the whole log's share).
+
+``arc3`` (chosen on seeds 500-502, checked unchanged on 503-511 and on 40-, 100- and 180-item courses) is
+the viewing policy's default since (:data:`poem.colony.viewing_history.SUPPORT_MIN`). The runs and their
+commands are in ``benchmarks/results/viewing_defer.md`` (written by hand from this script's output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta as beta_dist
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from poem.simulation.closed_loop import closed_loop  # noqa: E402
+from poem.simulation.course import make_course  # noqa: E402
+from poem.simulation.viewing import ViewingColonyPolicy, video_lengths  # noqa: E402
+
+#: progress bins (videos read as understood so far) of the ``own`` rule
+PROGRESS_EDGES = (1, 3, 6, 11, 21)
+
+
+class GatedPolicy(ViewingColonyPolicy):
+    """The viewing policy with one more condition on a suggestion (see the module docstring)."""
+
+    def __init__(self, catalog, seed, rule):
+        super().__init__(catalog, seed=seed)
+        self.rule = rule
+        self.asked = 0
+        self.made = 0
+
+    def _fit(self, frame):
+        super()._fit(frame)
+        m = self.model
+        self._attempts = np.asarray(m.item_attempts_, dtype=float)
+        self._code = {str(x): j for j, x in enumerate(m.items_)}
+        if self.rule == "own":
+            ev = m.viewing_
+            data = pd.concat(self._frames, ignore_index=True) if len(self._frames) > 1 else frame
+            tr = self._traces(data)
+            score = np.asarray(ev.score, dtype=float)
+            learner = np.asarray(tr.learner)
+            landed = np.nan_to_num(score) >= 0.5
+            # landings of the same learner strictly before each event (events are in trail order)
+            cum = pd.Series(landed.astype(int)).groupby(learner).cumsum().to_numpy() - landed
+            b = np.searchsorted(PROGRESS_EDGES, cum, side="right")
+            has = ~np.isnan(score)
+            n_bins = len(PROGRESS_EDGES) + 1
+            tot = np.bincount(b[has], weights=score[has], minlength=n_bins)
+            cnt = np.bincount(b[has], minlength=n_bins)
+            self._own = np.where(cnt > 0, tot / np.maximum(cnt, 1), self.reader.floor)
+
+    def _allow(self, r, best) -> bool:
+        floor = self.reader.floor
+        p = best.predicted_success
+        rule = self.rule
+        if rule == "own":
+            b = int(np.searchsorted(PROGRESS_EDGES, int(self._completed[r].sum()), side="right"))
+            return p >= self._own[b]
+        if p < floor:
+            return False
+        if rule == "today":
+            return True
+        j = self._code[str(best.item)]
+        if rule.startswith("arc"):
+            return best.support >= int(rule[3:])
+        if rule.startswith("item"):
+            return self._attempts[j] >= int(rule[4:])
+        if rule.startswith("beta"):
+            q, kind = rule[4:].split("_")
+            n = best.support if kind == "arc" else self._attempts[j]
+            return beta_dist.ppf(float(q), p * n + 1, (1 - p) * n + 1) >= floor
+        raise ValueError(rule)
+
+    def recommend(self, state, rows, rng):
+        if self.reader is None:
+            return super().recommend(state, rows, rng)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        for k, r in enumerate(rows.tolist()):
+            hist = self._from_course[self._items[r]].tolist() if self._items[r] else []
+            got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
+            self.asked += 1
+            if got and self._allow(r, got[0]):
+                self.made += 1
+                out[k] = self.course.code(got[0].item)
+        return out
+
+
+def run(seed: int, rules, n_items=60, n_cohorts=8, cohort_size=200) -> list:
+    course = make_course(n_items, rng=np.random.default_rng(seed))
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, np.random.default_rng([seed, 18]))})
+    size = dict(n_cohorts=n_cohorts, cohort_size=cohort_size, seed=seed)
+    rows = []
+    none = closed_loop(course, "none", **size).sort_values("cohort")
+    rows.append({"seed": seed, "rule": "none", **{f"c{c}": v for c, v in enumerate(none["NRP"])},
+                 "made": 0.0})
+    for rule in rules:
+        t = time.time()
+        pol = GatedPolicy(catalog, seed, rule)
+        tab = closed_loop(course, pol, **size).sort_values("cohort")
+        rows.append({"seed": seed, "rule": rule, **{f"c{c}": v for c, v in enumerate(tab["NRP"])},
+                     "made": pol.made / max(pol.asked, 1), "followed1": tab["followed"].iloc[1]})
+        print(f"  seed {seed} {rule}: {time.time() - t:.0f}s", file=sys.stderr, flush=True)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[500, 501, 502])
+    parser.add_argument("--rules", nargs="+", default=["today", "arc3", "arc10", "item100", "beta0.2_arc",
+                                                        "beta0.1_arc", "beta0.2_item", "own"])
+    parser.add_argument("--items", type=int, default=60, help="items per random course")
+    parser.add_argument("--csv", default=None, help="also write the per-cohort table as CSV to this path")
+    args = parser.parse_args(argv)
+    rows = []
+    for s in args.seeds:
+        rows += run(s, args.rules, n_items=args.items)
+        frame = pd.DataFrame(rows)
+        if args.csv:
+            frame.to_csv(args.csv, index=False)
+    frame = pd.DataFrame(rows)
+    cols = [c for c in frame.columns if c.startswith("c")]
+    frame["mean guided"] = frame[cols[1:]].mean(axis=1)
+    none = frame[frame["rule"] == "none"].set_index("seed")
+    frame["first - none"] = frame["c1"] - frame["seed"].map(none["c1"])
+    frame["last - none"] = frame[cols[-1]] - frame["seed"].map(none[cols[-1]])
+    frame["mean - none"] = frame["mean guided"] - frame["seed"].map(none["mean guided"])
+    show = ["seed", "rule", "c1", cols[-1], "mean guided", "first - none", "last - none", "mean - none", "made"]
+    print(frame[show].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    summary = frame.groupby("rule", sort=False).agg(
+        first_minus_none=("first - none", "mean"), first_below=("first - none", lambda x: int((x < 0).sum())),
+        last_minus_none=("last - none", "mean"), last_below=("last - none", lambda x: int((x < 0).sum())),
+        mean_minus_none=("mean - none", "mean"), made=("made", "mean"))
+    print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
