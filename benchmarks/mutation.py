@@ -123,6 +123,8 @@ TARGETS = (
     Target("evaluation", "poem/ordering/evaluation.py", None,
            ("tests/test_blind_spots.py", "tests/test_evaluation.py")),
     Target("promotion", "poem/simulation/promotion.py", None, ("tests/test_promotion.py",)),
+    Target("history_reader", "poem/colony/viewing_history.py", None,
+           ("tests/test_viewing_history.py", "tests/test_suggest_watched.py")),
     Target("canonical", "poem/importers/canonical.py", None,
            ("tests/test_io.py", "tests/test_io_properties.py", "tests/test_io_formats.py")),
 )
@@ -145,7 +147,61 @@ _NO_STAMPS = ("the time span of a log with no scored event: the early/late split
               "events (elo_pass skips NaN scores), of which there are none")
 _PENDING = ("the initial value is never read: a learner's first visit of an item resets its pending view "
             "to -1 (the item's stamp, initially -1, differs from every learner index) before reading it")
+_PARAMS_MERGED = ("the default of a key that is always there: the viewing evidence's params are VIEWING_DEFAULTS "
+                  "updated by the caller's (viewing._check_params)")
+_ZERO_OVER_ZERO = ("where the count is 0 the sum is 0 too, and 0 / 0 is the NaN the output already holds")
+_NO_BIN = ("any negative value means 'no bin': every reader of the bins tests < 0 or >= 0, or clips at 0 "
+           "before an index it also guards with >= 0")
+_ONE_VIEW = ("with a single complete view its bin's later success is the complete views' own, so its z is 0 "
+             "and it is not below the midpoint (later_c > later_ab): every bin stays credible either way")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # the viewing history reader (poem/colony/viewing_history.py)
+    ("history_reader", "from_fit", 'return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],',
+     "`nan=0.8 @61`: constant 0.8 -> 1.6"):
+        "the threshold of an item that is not a video is never compared with a share: poem suggest refuses "
+        "seconds on it and the viewing policy's courses are videos only (its catalogue needs a length for "
+        "every item)",
+    ("history_reader", "from_fit", 'prior_views=float(ev.params.get("prior_views", 20.0)), **options)',
+     '`ev.params.get("prior_views", 20.0) @83`: constant 20.0 -> 40.0'):
+        _PARAMS_MERGED,
+    ("history_reader", "from_fit", 'bg = float(ev.params.get("background_share", 3.0))',
+     '`ev.params.get("background_share", 3.0) @53`: constant 3.0 -> 6.0'):
+        _PARAMS_MERGED,
+    ("history_reader", "complete_view_worth",
+     "credible = ~((views_bin > 0) & (later_bin < 0.5 * (later_ab + later_c)) & (z >= z_min))",
+     "`views_bin > 0`: > -> >="):
+        "a bin without views has a NaN later success, and NaN < x is false: it stays credible either way",
+    ("history_reader", "complete_view_worth", "np.divide(sums, views_bin, out=later_bin, where=views_bin > 0)",
+     "`views_bin > 0`: > -> >="):
+        _ZERO_OVER_ZERO,
+    ("history_reader", "complete_view_worth",
+     "later_ev = np.divide(total, count, out=np.full(len(ev), np.nan), where=count > 0)",
+     "`count > 0`: > -> >="):
+        _ZERO_OVER_ZERO,
+    ("history_reader", "complete_view_worth", "for k in range(1, int(horizon) + 1):",
+     "`range(1, int(horizon) + 1) @19`: constant 1 -> 0"):
+        "k = 0 is the event itself, on the same item, which the same-item test excludes: it adds nothing",
+    ("history_reader", "complete_view_worth", "key = learner * n_items + item", "`learner * n_items + item`: + -> -"):
+        "learner * n - item is one-to-one too for items in [0, n): the first complete view of each pair is the "
+        "same",
+    ("history_reader", "complete_view_worth",
+     "sbin = np.where(ok, _share_bins(np.where(ok, share, np.nan), item, thr, level), -1)", "`-1 @85`: constant 1 -> 2"):
+        _NO_BIN,
+    ("history_reader", "_share_bins", "return np.where(share >= threshold[item], b, -1)", "`-1 @54`: constant 1 -> 2"):
+        _NO_BIN,
+    ("history_reader", "complete_view_worth",
+     "if not np.isnan(later_ab) and not np.isnan(later_c) and later_c > later_ab and views.sum() > 1:",
+     "`views.sum() > 1`: > -> >="):
+        _ONE_VIEW,
+    ("history_reader", "complete_view_worth",
+     "if not np.isnan(later_ab) and not np.isnan(later_c) and later_c > later_ab and views.sum() > 1:",
+     "`views.sum() > 1 @97`: constant 1 -> 0"):
+        _ONE_VIEW,
+    ("history_reader", "complete_view_worth",
+     "z = np.where(views_bin > 0, (later_c - later_bin) * np.sqrt(views_bin) / max(sd, 1e-12), 0.0)",
+     "`max(sd, 1e-12) @93`: constant 1e-12 -> 2e-12"):
+        "a floor against 0 / 0 only: later successes are means of scores in [0, 1], so a spread below 1e-12 "
+        "is 0, every view has the same later success and every z is 0 whatever the floor",
     ("calibration", "summary", "counts = np.bincount(self.successes_needed, minlength=MAX_SUCCESSES + 1)",
      "`MAX_SUCCESSES + 1 @78`: constant 1 -> 2"):
         "a longer count array only adds zero counts, which the summary skips",
