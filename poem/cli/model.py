@@ -412,19 +412,18 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
     why = reader.withholds(out[0], SUPPORT_MIN) if out else None
     if not out:
         message = "no suggestion: no item is left to suggest for this history; the learner chooses"
-    elif why == "floor":
+    elif why is not None:
         best = out[0].item + (f" ({titles[out[0].item]})" if out[0].item in titles else "")
-        message = (f"no suggestion: the best candidate, {best}, has a predicted success of "
-                   f"{out[0].predicted_success:.2f}, below {floor:.2f}, the success rate of an average visit in "
-                   "the course's log (the history reader's floor): here the colony knows no better than the "
-                   "learner, so the learner chooses the next video")
-        out = []
-    elif why == "support":
-        best = out[0].item + (f" ({titles[out[0].item]})" if out[0].item in titles else "")
-        message = (f"no suggestion: the best candidate, {best}, was reached from this learner's current video "
-                   f"by {out[0].support} learner(s) of the course's log, fewer than {SUPPORT_MIN}: the colony "
-                   "has not seen enough learners take that step to suggest it, so the learner chooses the next "
-                   "video")
+        if why == "floor":
+            message = (f"no suggestion: the best candidate, {best}, has a predicted success of "
+                       f"{out[0].predicted_success:.2f}, below {floor:.2f}, the success rate of an average visit "
+                       "in the course's log (the history reader's floor): here the colony knows no better than "
+                       "the learner, so the learner chooses the next video")
+        else:
+            message = (f"no suggestion: the best candidate, {best}, was reached from this learner's current "
+                       f"video by {out[0].support} learner(s) of the course's log, fewer than {SUPPORT_MIN}: the "
+                       "colony has not seen enough learners take that step to suggest it, so the learner "
+                       "chooses the next video")
         out = []
     withheld = sum(reader.withholds(s, SUPPORT_MIN) is not None for s in out)
     out = [s for s in out if reader.withholds(s, SUPPORT_MIN) is None]
