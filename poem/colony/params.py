@@ -56,14 +56,18 @@ def check_params(model) -> None:
         if hi is not None and v > hi:
             raise ParameterError(f"ManHill parameter {name} must be <= {hi}, got {v!r}")
 
+    def flag(name):
+        v = getattr(model, name)
+        if not isinstance(v, (bool, np.bool_)):
+            raise ParameterError(f"ManHill parameter {name} must be True or False, got {v!r}")
+
     num("q", 0, lo_open=True)
     num("depth", 0, integer=True)
     num("lam", 0, 1)
     num("session_gap", 0, lo_open=True, allow_none=True)
     num("mastery", 0, 1, lo_open=True)
     num("failure_bonus", 0)
-    if not isinstance(model.tour_quality, (bool, np.bool_)):
-        raise ParameterError(f"ManHill parameter tour_quality must be True or False, got {model.tour_quality!r}")
+    flag("tour_quality")
     if model.decay not in DECAYS:
         raise ParameterError(f"ManHill parameter decay must be one of {list(DECAYS)}, got {model.decay!r}")
     num("rho", 0, 1)
@@ -85,15 +89,13 @@ def check_params(model) -> None:
     num("mastery_confidence", 0, 1, lo_open=True)
     if model.mastery_confidence >= 1:
         raise ParameterError(f"ManHill parameter mastery_confidence must be < 1, got {model.mastery_confidence!r}")
-    if not isinstance(model.cond_calibrated, (bool, np.bool_)):
-        raise ParameterError(f"ManHill parameter cond_calibrated must be True or False, got {model.cond_calibrated!r}")
+    flag("cond_calibrated")
     if model.readiness not in READINESS:
         raise ParameterError(f"ManHill parameter readiness must be one of {list(READINESS)}, "
                              f"got {model.readiness!r}")
     if model.sampling not in SAMPLINGS:
         raise ParameterError(f"ManHill parameter sampling must be one of {list(SAMPLINGS)}, got {model.sampling!r}")
-    if not isinstance(model.doubt, (bool, np.bool_)):
-        raise ParameterError(f"ManHill parameter doubt must be True or False, got {model.doubt!r}")
+    flag("doubt")
     if model.combine not in COMBINES:
         raise ParameterError(f"ManHill parameter combine must be one of {list(COMBINES)}, got {model.combine!r}")
     if model.elo_k_min > model.elo_k0:
