@@ -5,8 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["poem.antcolony", "poem.colony.elo", "poem.colony.suggestion", "poem.colony.state", "poem.colony.persistence", "poem.colony.audit",
-           "poem.cli.model", "poem.colony.kernels"]
+MODULES = ["poem.antcolony", "poem.colony.elo", "poem.colony.suggestion", "poem.colony.state", "poem.colony.persistence",
+           "poem.colony.audit", "poem.cli.model", "poem.colony.kernels", "poem.colony.conditional", "poem.colony.doubt",
+           "poem.colony.calibration", "poem.colony.params"]
 
 
 @pytest.mark.parametrize("name", MODULES)

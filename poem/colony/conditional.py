@@ -19,12 +19,42 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["conditional_concentration", "conditional_success", "CONCENTRATION_MIN_ATTEMPTS", "MIN_CONCENTRATION"]
+__all__ = ["conditional_concentration", "conditional_rates", "conditional_success", "CONCENTRATION_MIN_ATTEMPTS",
+           "MIN_CONCENTRATION"]
 
 #: fewest conditional attempts a pair needs to enter the concentration estimate
 CONCENTRATION_MIN_ATTEMPTS = 2
 #: floor of the measured concentration (and its value when no pair has enough attempts): one pseudo-attempt
 MIN_CONCENTRATION = 1.0
+
+
+def conditional_rates(cond_attempts, cond_successes, tries, first, smoothing: float):
+    """Success on j with i mastered before and without it, and how far apart: ``(r1, r0, z)``, (n, n).
+
+    Among the ``tries[j]`` scored attempts on j until a learner masters it (success sum ``first[j]``),
+    ``a1 = cond_attempts[i, j]`` came after i was mastered (success sum ``s1``) and ``a0 = tries[j] - a1``
+    did not (``s0``). Both rates are smoothed toward j's overall rate r̄ = (first + 1) / (tries + 2) by
+    ``smoothing`` pseudo-attempts (0: raw rates, r̄ where there is no attempt), and
+    z = (r₁ − r₀) / √(r̄(1 − r̄)(1/(a1+1) + 1/(a0+1))). The one test behind both the readiness evidence
+    (:func:`poem.colony.suggestion.conditional_evidence`) and the doubt (:mod:`poem.colony.doubt`).
+
+    >>> r1, r0, z = conditional_rates(np.array([[0, 40], [0, 0]]), np.array([[0.0, 32.0], [0.0, 0.0]]),
+    ...                               np.array([0, 80]), np.array([0.0, 36.0]), 2.0)
+    >>> round(float(r1[0, 1]), 3), round(float(r0[0, 1]), 3), round(float(z[0, 1]), 1)
+    (0.783, 0.117, 6.1)
+    """
+    a1 = np.asarray(cond_attempts, dtype=float)
+    s1 = np.asarray(cond_successes, dtype=float)
+    att = np.asarray(tries, dtype=float)[None, :]
+    succ = np.asarray(first, dtype=float)[None, :]
+    a0 = np.maximum(att - a1, 0.0)
+    s0 = np.clip(succ - s1, 0.0, None)
+    rbar = (succ + 1.0) / (att + 2.0)
+    m = float(smoothing)
+    r1 = (s1 + m * rbar) / (a1 + m) if m > 0 else np.divide(s1, a1, out=rbar.repeat(len(a1), 0), where=a1 > 0)
+    r0 = (s0 + m * rbar) / (a0 + m) if m > 0 else np.divide(s0, a0, out=rbar.repeat(len(a1), 0), where=a0 > 0)
+    z = (r1 - r0) / np.sqrt(rbar * (1.0 - rbar) * (1.0 / (a1 + 1.0) + 1.0 / (a0 + 1.0)))
+    return r1, r0, z
 
 
 def conditional_concentration(cond_attempts, cond_successes, tries, first,

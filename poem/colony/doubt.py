@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from poem.colony.conditional import conditional_rates
+
 __all__ = ["DOUBT_BELOW", "doubt_tables", "doubt_mastery"]
 
 #: belief in a mastered item under which it is doubted again (allowed and suggested as a confirmation)
@@ -70,17 +72,8 @@ def doubt_tables(cond_attempts, cond_successes, tries, first, concentration: flo
     >>> round(float(start[0]), 2), round(float(step[0]), 2)
     (2.2, 1.5)
     """
-    a1 = np.asarray(cond_attempts, dtype=float)
-    s1 = np.asarray(cond_successes, dtype=float)
-    tries = np.asarray(tries, dtype=float)[None, :]
-    first = np.asarray(first, dtype=float)[None, :]
-    mu = (first + 1.0) / (tries + 2.0)
-    a0 = np.maximum(tries - a1, 0.0)
-    s0 = np.clip(first - s1, 0.0, a0)
-    c = float(concentration)
-    r1 = (s1 + c * mu) / (a1 + c)
-    r0 = (s0 + c * mu) / (a0 + c)
-    z = (r1 - r0) / np.sqrt(mu * (1.0 - mu) * (1.0 / (a1 + 1.0) + 1.0 / (a0 + 1.0)))
+    # the conditional-evidence test, the rates smoothed by the measured concentration (> 0)
+    r1, r0, z = conditional_rates(cond_attempts, cond_successes, tries, first, float(concentration))
     helps = z > z_min
     np.fill_diagonal(helps, False)
     fail = np.where(helps, np.log((1.0 - r1) / (1.0 - r0)), 0.0)

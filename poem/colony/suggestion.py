@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from poem.colony.calibration import Calibration, calibrate
-from poem.colony.conditional import conditional_concentration, conditional_success
+from poem.colony.conditional import conditional_concentration, conditional_rates, conditional_success
 from poem.colony.doubt import doubt_mastery, doubt_tables
 from poem.colony.elo import success_probability
 from poem.colony.kernels import conditional_pass
@@ -216,18 +216,7 @@ def conditional_evidence(cond_attempts, cond_successes, tries, first,
     >>> E.round(2).tolist()          # j = 1 succeeds 32/40 after i = 0, 4/40 without it
     [[0.0, 0.85], [0.0, 0.0]]
     """
-    a1 = np.asarray(cond_attempts, dtype=float)
-    s1 = np.asarray(cond_successes, dtype=float)
-    att = np.asarray(tries, dtype=float)[None, :]
-    succ = np.asarray(first, dtype=float)[None, :]
-    a0 = np.maximum(att - a1, 0.0)
-    s0 = np.clip(succ - s1, 0.0, None)
-    rbar = (succ + 1.0) / (att + 2.0)
-    m = float(smoothing)
-    r1 = (s1 + m * rbar) / (a1 + m) if m > 0 else np.divide(s1, a1, out=rbar.repeat(len(a1), 0), where=a1 > 0)
-    r0 = (s0 + m * rbar) / (a0 + m) if m > 0 else np.divide(s0, a0, out=rbar.repeat(len(a1), 0), where=a0 > 0)
-    se = np.sqrt(rbar * (1.0 - rbar) * (1.0 / (a1 + 1.0) + 1.0 / (a0 + 1.0)))
-    z = (r1 - r0) / se
+    r1, r0, z = conditional_rates(cond_attempts, cond_successes, tries, first, smoothing)
     E = np.where(z > z_min, 1.0 - r0 / np.maximum(r1, 1e-12), 0.0)
     np.fill_diagonal(E, 0.0)
     return np.clip(E, 0.0, MAX_EVIDENCE)
