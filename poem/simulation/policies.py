@@ -278,12 +278,17 @@ class ColonyPolicy(_HistoryPolicy):
                     score = np.array([g.score for g in got])
                     p = np.array([g.predicted_success for g in got])
                     best = got[int(np.argmax((score - score.min() + 1e-9) * p))]
-                if best.support < self.defer:
-                    continue   # no learner's trail behind it: the learner chooses
+                if self._withheld(best):
+                    continue   # the learner chooses
                 out[k] = self.course.code(best.item)
                 if self.audit:
                     self._record(state, r, out[k], best)
         return out
+
+    def _withheld(self, best) -> bool:
+        """Whether the colony keeps ``best`` (its best suggestion) to itself: here when fewer than ``defer``
+        learners' trails are behind it."""
+        return best.support < self.defer
 
     def _reported_scores(self, r) -> list:
         scores = self._scores[r]

@@ -330,22 +330,12 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._completed[rows, items] |= landed
         super().observe(rows, items, seen)
 
-    def recommend(self, state, rows, rng):
+    def _withheld(self, best) -> bool:
         if self.reader is None or not self.floor:
-            return super().recommend(state, rows, rng)
-        out = np.full(len(rows), -1, dtype=np.int64)
-        from_course = self._from_course
-        for k, r in enumerate(rows.tolist()):
-            hist = from_course[self._items[r]].tolist() if self._items[r] else []
-            got = self.model.suggest(hist, self._scores[r], k=1, operator=self.operator, rng=rng)
-            self.suggest_calls += 1
-            # below what an average visit of the log gives, or on a step too few learners took, the
-            # learner's own choice is trusted (the rule of ``poem suggest --watched``)
-            if got and self.reader.withholds(got[0], self.defer) is None:
-                out[k] = self.course.code(got[0].item)
-                if self.audit:
-                    self._record(state, r, out[k], got[0])
-        return out
+            return super()._withheld(best)
+        # below what an average visit of the log gives, or on a step too few learners took, the learner's
+        # own choice is trusted (the rule of ``poem suggest --watched``)
+        return self.reader.withholds(best, self.defer) is not None
 
     def _traces(self, frame):
         from poem.traces import Traces
