@@ -425,8 +425,8 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
                        "colony has not seen enough learners take that step to suggest it, so the learner "
                        "chooses the next video")
         out = []
-    withheld = sum(reader.withholds(s, SUPPORT_MIN) is not None for s in out)
-    out = [s for s in out if reader.withholds(s, SUPPORT_MIN) is None]
+    kept = [s for s in out if reader.withholds(s, SUPPORT_MIN) is None]
+    withheld, out = len(out) - len(kept), kept
     if args.format == "json":
         # NaN (no seconds, no length, no evidence) is null: NaN is not JSON
         history_rows = [{**{k: (None if v != v else v) for k, v in r.items()},
