@@ -111,6 +111,13 @@ def timed(fn, repeat=1):
     return best, out
 
 
+def _load() -> float:
+    """The machine's one-minute load average (NaN where the platform has none)."""
+    import os
+
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
 def paired_rounds(n, poem_run, peer_run):
     """Processor time of ``poem_run`` and ``peer_run`` in ``n`` rounds, one right after the other (the
     first of the pair alternates, so neither always meets the other's leftovers in the caches)."""
@@ -178,8 +185,10 @@ def main(argv=None) -> int:
     if not args.skip_pm4py:
         import pm4py
 
-        t_pm, _ = timed(lambda: pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item",
-                                                   timestamp_key="timestamp"))
+        def peer_run():
+            return pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item", timestamp_key="timestamp")
+
+        t_pm, _ = timed(peer_run)
         cpu_pm = LAST_CPU[0]
         row("poem import + fit", t_import + t_fit, "pm4py.discover_dfg", t_pm, ">= 5x")
         row("poem import alone", t_import, "pm4py.discover_dfg", t_pm, "")
@@ -213,7 +222,7 @@ def main(argv=None) -> int:
 
     import os
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = _load()
     header = (f"{traces.n_events:,} events ({len(frame) - traces.n_events:,} exact duplicates rejected by the "
               f"import), {traces.n_learners:,} learners, {traces.n_items} items; numpy {np.__version__}, "
               f"pandas {pd.__version__}; {os.cpu_count()} cores, load average {load:.1f} at the end")
@@ -235,16 +244,13 @@ def main(argv=None) -> int:
                      f"{cpu_pm:.2f} s: import + fit {cpu_pm / (cpu_import + cpu_fit):.2f}x, fit alone "
                      f"{cpu_pm / cpu_fit:.1f}x")
     if not args.skip_pm4py and args.pairs > 0:
-        poem_cpu, peer_cpu = paired_rounds(
-            args.pairs, lambda: ManHill().fit(read_traces(frame)),
-            lambda: pm4py.discover_dfg(frame, case_id_key="learner", activity_key="item",
-                                       timestamp_key="timestamp"))
+        poem_cpu, peer_cpu = paired_rounds(args.pairs, lambda: ManHill().fit(read_traces(frame)), peer_run)
         ratio = peer_cpu / poem_cpu
         lines.append(f"paired rounds ({args.pairs}, processor time, which goes first alternating): pm4py / "
                      f"(poem import + fit) median **{np.median(ratio):.2f}x** (range {ratio.min():.2f}-"
                      f"{ratio.max():.2f}); poem median {np.median(poem_cpu):.2f} s (range "
                      f"{poem_cpu.min():.2f}-{poem_cpu.max():.2f}), pm4py median {np.median(peer_cpu):.2f} s; "
-                     f"load average {os.getloadavg()[0]:.1f} at the end")
+                     f"load average {_load():.1f} at the end")
     table = "\n".join(lines)
     print(table)
     if args.write:
