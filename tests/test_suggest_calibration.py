@@ -684,3 +684,37 @@ def test_conditional_counts_follow_the_calibrated_mastery():
     assert t.cond_need.tolist() == [2] * 6 and np.array_equal(t.cond_attempts, model.cond_attempts_)
     with pytest.raises(ParameterError, match="cond_calibrated"):
         ManHill(cond_calibrated=1).fit(bkt_traces(0.3, 0.05, n_learners=20))
+
+
+# ------------------------------------------------------------------ the conditional rates' test, re-derived
+def _conditional_rates_by_hand(a1, s1, tries, first, m):
+    """r1, r0, z of one pair from the docstring of poem.colony.conditional.conditional_rates."""
+    import math
+
+    a0, s0 = max(tries - a1, 0.0), max(first - s1, 0.0)
+    rbar = (first + 1.0) / (tries + 2.0)
+    if m > 0:
+        r1, r0 = (s1 + m * rbar) / (a1 + m), (s0 + m * rbar) / (a0 + m)
+    else:
+        r1 = s1 / a1 if a1 > 0 else rbar
+        r0 = s0 / a0 if a0 > 0 else rbar
+    return r1, r0, (r1 - r0) / math.sqrt(rbar * (1.0 - rbar) * (1.0 / (a1 + 1.0) + 1.0 / (a0 + 1.0)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n=st.integers(1, 4), m=st.sampled_from([0.0, 0.5, 2.0, 7.0]))
+def test_conditional_rates_by_hand(data, n, m):
+    # consistent counts: the attempts after i are some of j's attempts, their successes some of its own
+    from poem.colony.conditional import conditional_rates
+
+    tries = np.array(data.draw(st.lists(st.integers(0, 30), min_size=n, max_size=n)), dtype=float)
+    first = np.array([data.draw(st.integers(0, int(t))) for t in tries], dtype=float)
+    a1 = np.array([[data.draw(st.integers(0, int(tries[j]))) for j in range(n)] for _ in range(n)], dtype=float)
+    s1 = np.array([[data.draw(st.integers(max(0, int(first[j] - (tries[j] - a1[i, j]))),
+                                          int(min(first[j], a1[i, j])))) for j in range(n)] for i in range(n)],
+                  dtype=float)
+    r1, r0, z = conditional_rates(a1, s1, tries, first, m)
+    for i in range(n):
+        for j in range(n):
+            want = _conditional_rates_by_hand(a1[i, j], s1[i, j], tries[j], first[j], m)
+            np.testing.assert_allclose([r1[i, j], r0[i, j], z[i, j]], want, rtol=1e-12)
