@@ -623,33 +623,10 @@ def pr_cells(table: pd.DataFrame, methods) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ ceilings
 def simulate_with_hidden(scenario):
     """``(frame, truth, hidden)`` of a scenario: its simulation, plus the hidden mastery of the attempted
-    item right after each attempt (``hidden``, aligned with ``frame``'s rows). The simulator does not
-    expose its hidden state, so this runs a copy of :func:`poem.simulation.scenarios.simulate_scenario`'s
-    source that also records it (same draws, same frame); it fails loudly if that source changed."""
-    import inspect
-    from dataclasses import asdict
-
-    import poem.simulation.scenarios as scenarios
-
-    src = inspect.getsource(scenarios.simulate_scenario)
-    edits = (("rows.append(np.column_stack([live, j, start[live] + step, ok]))",
-              "rows.append(np.column_stack([live, j, start[live] + step, ok, mastered[live, j]]))"),
-             ("np.zeros((0, 4), dtype=np.int64)", "np.zeros((0, 5), dtype=np.int64)"),
-             ('"score": events[:, 3].astype(float),', '"score": events[:, 3].astype(float), "hidden": events[:, 4],'),
-             ("def simulate_scenario(", "def _simulate_hidden("))
-    for old, new in edits:
-        if src.count(old) != 1:
-            raise RuntimeError(f"simulate_scenario changed: cannot find {old!r}; update simulate_with_hidden")
-        src = src.replace(old, new)
-    space = dict(vars(scenarios))
-    exec(compile(src, "<simulate_with_hidden>", "exec"), space)   # noqa: S102 - the package's own source
-    params = asdict(scenario)
-    params.pop("name")
-    frame, truth = space["_simulate_hidden"](**params)
-    hidden = frame.pop("hidden").to_numpy().astype(bool)
-    check, _ = scenario.simulate()
-    if not check.equals(frame):
-        raise RuntimeError("simulate_with_hidden no longer reproduces the scenario's frame")
+    item right after each attempt (``hidden``, aligned with ``frame``'s rows; the simulator's
+    ``hidden=True`` option, which leaves every draw and the other columns as they are)."""
+    frame, truth = scenario.simulate(hidden=True)
+    hidden = frame.pop("mastered").to_numpy()
     return frame, truth, hidden
 
 

@@ -270,6 +270,28 @@ def test_scenario_family_is_varied_and_seeded():
         simulate_scenario(learner_model="psychic")
 
 
+def test_scenario_hidden_mastery_changes_nothing_else():
+    # the hidden column is for oracle measurements (benchmarks/proto_gated_bkt.py): it must not move a draw
+    from poem.simulation.scenarios import LEARNER_MODELS, simulate_scenario
+
+    for model in LEARNER_MODELS:
+        plain, truth = simulate_scenario("local", model, n_learners=60, n_items=20, seed=5)
+        seen, truth_seen = simulate_scenario("local", model, n_learners=60, n_items=20, seed=5, hidden=True)
+        hidden = seen.pop("mastered")
+        assert plain.equals(seen) and truth == truth_seen and hidden.dtype == bool
+        passed = seen["score"] == 1.0
+        if model in ("first_success", "soft"):
+            # mastery is the first success: no pass without it
+            assert hidden[passed].all()
+        else:
+            # hidden mastery with guess and slip: some passes are guesses, some failures slips
+            assert (~hidden[passed]).any() and (hidden[~passed]).any()
+        if model != "forgetting":
+            # mastery is never lost: along a learner's attempts at an item it only switches on
+            flips = hidden.astype(int).groupby([seen["learner"], seen["item"]]).diff().dropna()
+            assert (flips >= 0).all()
+
+
 def test_order_share_by_hand():
     from poem.ordering.contrast import _NEVER, _order_share
     # first-success event index per learner (rows) and item (columns a, b, j)

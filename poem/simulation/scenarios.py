@@ -67,11 +67,11 @@ class Scenario:
     insight: float = 9.0
     seed: int = 0
 
-    def simulate(self):
-        """``(traces frame, truth dict)`` of this scenario."""
+    def simulate(self, hidden: bool = False):
+        """``(traces frame, truth dict)`` of this scenario (``hidden``: see :func:`simulate_scenario`)."""
         params = asdict(self)
         params.pop("name")
-        return simulate_scenario(**params)
+        return simulate_scenario(**params, hidden=hidden)
 
 
 #: the benchmark family: every learner model, every graph, 300 / 1 000 / 5 000 learners, two order shares
@@ -151,10 +151,14 @@ def _choose(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learners: int = 1000,
-                      follow_share: float = 0.3, n_items: int = 80, insight: float = 9.0, seed: int = 0):
+                      follow_share: float = 0.3, n_items: int = 80, insight: float = 9.0, seed: int = 0,
+                      hidden: bool = False):
     """Simulate one scenario; returns ``(frame, truth)``.
 
     ``frame`` has ``learner, item, timestamp, score`` (tz-aware UTC, rows in time order per learner);
+    with ``hidden=True`` also ``mastered``, the learner's hidden mastery of the item right after the
+    attempt (what no log shows: for measuring how much an estimator loses to guessed passes; the other
+    columns and every draw are the same as without it).
     ``truth`` is a dict as in the benchmark's ``truth.json`` (``items``, ``prerequisites``,
     ``true_order``). ``insight``: how much more often a wandering learner picks an item they are ready for
     than one they are not (9: as in the public courses, where most attempts are on ready items; 3: a
@@ -230,7 +234,7 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
             mastered[who, what] = True
             ready_count[who] += A[what]
         passed[live[ok], j[ok]] = True
-        rows.append(np.column_stack([live, j, start[live] + step, ok]))
+        rows.append(np.column_stack([live, j, start[live] + step, ok, mastered[live, j]]))
         if learner_model in ("bkt", "forgetting") and (~ok).any():
             # review: after a failure, a learner restudies the prerequisites of the item they passed
             # without mastering them (a guess, or forgotten), learning each ready one with the learn
@@ -253,7 +257,7 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
         failures[live] = 0.7 * failures[live] + (~ok)
         leave = rng.random(len(live)) < 0.002 + 0.004 * failures[live]
         active[live[leave]] = False
-    events = np.concatenate(rows) if rows else np.zeros((0, 4), dtype=np.int64)
+    events = np.concatenate(rows) if rows else np.zeros((0, 5), dtype=np.int64)
     ids = np.array([f"u{k:05d}" for k in rng.permutation(m)], dtype=object)
     frame = pd.DataFrame({
         "learner": ids[events[:, 0]],
@@ -261,5 +265,7 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
         "timestamp": pd.to_datetime(events[:, 2], unit="h", utc=True),
         "score": events[:, 3].astype(float),
     })
+    if hidden:
+        frame["mastered"] = events[:, 4].astype(bool)
     truth = {"items": list(items), "prerequisites": [list(a) for a in arcs], "true_order": true_order}
     return frame, truth
