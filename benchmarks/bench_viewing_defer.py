@@ -4,7 +4,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_viewing_defer.py [--seeds 500 501 502] [--rules today arc3 ...]
         [--graph random|junyi|wide|chain] [--learner bkt|first_success|soft_gate|forgetting]
-        [--populations browse|unstructured|fast_slow] [--items N]
+        [--populations browse|unstructured|fast_slow|wandering] [--dropout X] [--items N] [--csv FILE]
+    .venv/bin/python benchmarks/bench_viewing_defer.py --from-csv benchmarks/results/viewing_defer_family.csv
 
 On viewing-only courses the colony's suggestions (:class:`poem.simulation.viewing.ViewingColonyPolicy`)
 end above no guidance in the last cohort, but the *first* guided cohort (a colony fitted on one unguided
@@ -50,9 +51,9 @@ across the family of :mod:`poem.simulation.family`, never tuned on one):
 the viewing policy's default since (:data:`poem.colony.viewing_history.SUPPORT_MIN`). Run unchanged on the
 family's graphs, learner models and the no-structure course, its first guided cohort stays at or above no
 guidance except on a chain browsed along a nearly right syllabus, where it is slightly below (no support
-minimum measured holds everywhere). The
-runs and their commands are in ``benchmarks/results/viewing_defer.md`` (written by hand from this script's
-output), the family runs' per-cohort rows in ``benchmarks/results/viewing_defer_family.csv``.
+minimum measured holds everywhere). The runs and their commands are in
+``benchmarks/results/viewing_defer.md`` (written by hand from this script's output), the family runs'
+per-cohort rows in ``benchmarks/results/viewing_defer_family.csv``.
 """
 
 from __future__ import annotations
