@@ -63,6 +63,16 @@ PI, LAM1, LAM0, G, S = range(5)
 
 # ------------------------------------------------------------------------------------------ HMM core
 @njit(cache=True)
+def _step(y, G, l1, l0, g, s):
+    """One attempt's learning probability (gate open with probability ``G``) and the emission
+    probabilities of its outcome ``y`` from the mastered and the unmastered state."""
+    tr = l1 * G + l0 * (1.0 - G)
+    if y > 0.5:
+        return tr, 1.0 - s, g
+    return tr, s, 1.0 - g
+
+
+@njit(cache=True)
 def _em(y, gate, starts, w, p, n_iter, free_lam0):
     """EM of one item's gated BKT on its attempt sequences; returns the weighted log-likelihood at the
     returned parameters ``p`` (updated in place).
@@ -99,11 +109,7 @@ def _em(y, gate, starts, w, p, n_iter, free_lam0):
             for k in range(1, K + 1):
                 e = a + k - 1
                 G = gate[e]
-                tr = l1 * G + l0 * (1.0 - G)
-                if y[e] > 0.5:
-                    eM, eU = 1.0 - s, g
-                else:
-                    eM, eU = s, 1.0 - g
+                tr, eM, eU = _step(y[e], G, l1, l0, g, s)
                 u = aU[k - 1] * (1.0 - tr) * eU
                 v = (aM[k - 1] + aU[k - 1] * tr) * eM
                 c = u + v
@@ -116,11 +122,7 @@ def _em(y, gate, starts, w, p, n_iter, free_lam0):
             for k in range(K, 0, -1):
                 e = a + k - 1
                 G = gate[e]
-                tr = l1 * G + l0 * (1.0 - G)
-                if y[e] > 0.5:
-                    eM, eU = 1.0 - s, g
-                else:
-                    eM, eU = s, 1.0 - g
+                tr, eM, eU = _step(y[e], G, l1, l0, g, s)
                 # posterior of the state after attempt k
                 gU = aU[k] * bU
                 gM = aM[k] * bM
@@ -181,12 +183,9 @@ def _filter(y, gate, starts, p, out):
     for q in range(len(starts) - 1):
         m = pi
         for e in range(starts[q], starts[q + 1]):
-            G = gate[e]
-            m = m + (1.0 - m) * (l1 * G + l0 * (1.0 - G))
-            if y[e] > 0.5:
-                a, b = m * (1.0 - s), (1.0 - m) * g
-            else:
-                a, b = m * s, (1.0 - m) * (1.0 - g)
+            tr, eM, eU = _step(y[e], gate[e], l1, l0, g, s)
+            m = m + (1.0 - m) * tr
+            a, b = m * eM, (1.0 - m) * eU
             m = a / (a + b)
             out[e] = m
 
