@@ -172,35 +172,37 @@ class _Weighted:
         return getattr(self._model, name)
 
 
+def _failure_on_every_pair(model) -> np.ndarray:
+    """The path evidence plus a quarter of the failure evidence on every pair some learner mastered both of."""
+    P = np.asarray(model.precedence_, dtype=float)
+    return path_evidence(model) + 0.25 * np.where(P + P.T > 0, failure_evidence(model), 0.0)
+
+
+def _learner_weighted(power: float):
+    """The path evidence with each learner's precedence weighted by k ** ``power`` (k: items they mastered)."""
+    return lambda model: path_evidence(_Weighted(model, learner_weighted_precedence(model, power)))
+
+
+#: the evidence variants, in the order of the tables: name -> the colony's evidence matrix under it
+VARIANTS = {
+    "default (path evidence)": lambda model: path_evidence(model),
+    "precedence alone": lambda model: path_evidence(model, failure_weight=0.0, depth_weight=0.0),
+    "depth_weight=0": lambda model: path_evidence(model, depth_weight=0.0),
+    "depth_weight=0.3": lambda model: path_evidence(model, depth_weight=0.3),
+    "failure_weight=2": lambda model: path_evidence(model, failure_weight=2.0),
+    "+ 0.25 x failure on every pair": _failure_on_every_pair,
+    "threshold=1": lambda model: path_evidence(model, threshold=1.0),
+    "threshold=0.25": lambda model: path_evidence(model, threshold=0.25),
+    "smoothing=3": lambda model: path_evidence(model, smoothing=3.0),
+    "learner weight k^0.5": _learner_weighted(0.5),
+    "learner weight k^1": _learner_weighted(1.0),
+    "learner weight k^-0.5": _learner_weighted(-0.5),
+}
+
+
 def variant_matrix(model, variant: str) -> np.ndarray:
-    if variant == "default (path evidence)":
-        return path_evidence(model)
-    if variant == "precedence alone":
-        return path_evidence(model, failure_weight=0.0, depth_weight=0.0)
-    if variant == "depth_weight=0":
-        return path_evidence(model, depth_weight=0.0)
-    if variant == "depth_weight=0.3":
-        return path_evidence(model, depth_weight=0.3)
-    if variant == "failure_weight=2":
-        return path_evidence(model, failure_weight=2.0)
-    if variant == "+ 0.25 x failure on every pair":
-        P = np.asarray(model.precedence_, dtype=float)
-        return path_evidence(model) + 0.25 * np.where(P + P.T > 0, failure_evidence(model), 0.0)
-    if variant == "threshold=1":
-        return path_evidence(model, threshold=1.0)
-    if variant == "threshold=0.25":
-        return path_evidence(model, threshold=0.25)
-    if variant == "smoothing=3":
-        return path_evidence(model, smoothing=3.0)
-    if variant.startswith("learner weight k^"):
-        power = float(variant.split("^")[1])
-        return path_evidence(_Weighted(model, learner_weighted_precedence(model, power)))
-    raise ValueError(variant)
-
-
-VARIANTS = ["default (path evidence)", "precedence alone", "depth_weight=0", "depth_weight=0.3", "failure_weight=2",
-            "+ 0.25 x failure on every pair", "threshold=1", "threshold=0.25", "smoothing=3",
-            "learner weight k^0.5", "learner weight k^1", "learner weight k^-0.5"]
+    """The evidence matrix of ``model`` under ``variant`` (a key of :data:`VARIANTS`)."""
+    return VARIANTS[variant](model)
 
 
 def public_courses() -> list:
