@@ -34,7 +34,6 @@ import sys
 import time
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -43,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from poem.antcolony import ManHill  # noqa: E402
 from poem.io import read_traces  # noqa: E402
-from poem.ordering.contrast import CONTRAST_DEFAULTS, ContrastGraph, sparse_logistic_graph  # noqa: E402
+from poem.ordering.contrast import CONTRAST_DEFAULTS, ContrastGraph, arcs_above, sparse_logistic_graph  # noqa: E402
 from poem.ordering.evaluation import graph_scores, load_truth  # noqa: E402
 from poem.paths import prerequisite_graph  # noqa: E402
 from poem.simulation.scenarios import SCENARIOS  # noqa: E402
@@ -359,8 +358,7 @@ def quality(quick: bool):
         floor = sparse_logistic_graph(traces)
         graphs = {"contrast": est.graph_, "precedence": prerequisite_graph(model, method="precedence"),
                   "sparse_logistic": floor,
-                  "sparse_logistic_strict": sparse_logistic_graph(traces,
-                                                                  min_coef=CONTRAST_DEFAULTS["min_strength"])}
+                  "sparse_logistic_strict": arcs_above(floor, CONTRAST_DEFAULTS["min_strength"])}
         for method, graph in graphs.items():
             direct = graph_scores(graph, truth)
             closed = graph_scores(graph, truth, closure=True)
@@ -375,8 +373,7 @@ def quality(quick: bool):
             curves.append({"course": name, "min_confidence": mc, "precision": s["precision"],
                            "recall": s["recall"], "arcs": s["n_predicted"]})
         for mc in FLOOR_CUTS:
-            kept = nx.DiGraph([(u, v) for u, v, d in floor.edges(data=True) if d["strength"] > mc])
-            s = graph_scores(kept, truth)
+            s = graph_scores(arcs_above(floor, mc), truth)
             floor_curves.append({"course": name, "min_coef": mc, "precision": s["precision"],
                                  "recall": s["recall"], "f1": s["f1"]})
         print(name, "done", flush=True)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from poem.errors import NotFittedError, ParameterError
-from poem.ordering.contrast import ContrastGraph, arcs_table, l1_logistic, sparse_logistic_graph
+from poem.ordering.contrast import ContrastGraph, arcs_above, arcs_table, l1_logistic, sparse_logistic_graph
 from poem.ordering.evaluation import graph_scores, graph_table
 from poem.paths import prerequisite_graph
 from poem.traces import Traces
@@ -605,6 +605,14 @@ def test_the_floor_draws_no_arc_where_the_coefficient_is_zero():
     # a stricter floor keeps exactly the arcs of the plain one whose coefficient exceeds its threshold
     strict = sparse_logistic_graph(traces, min_coef=0.5)
     assert set(strict.edges) == {(u, v) for u, v, d in floor.edges(data=True) if d["strength"] > 0.5}
+    # ... which is what cutting the plain floor gives without fitting it again (every item, every attribute)
+    weakest = min(d["strength"] for _, _, d in floor.edges(data=True))
+    for cut in (0.0, 0.5, weakest):
+        refit, cut_floor = sparse_logistic_graph(traces, min_coef=cut), arcs_above(floor, cut)
+        assert set(refit.nodes) == set(cut_floor.nodes) == {"a", "b", "c", "d"}
+        assert dict(refit.edges.items()) == dict(cut_floor.edges.items())
+    # at the weakest arc's strength that arc goes (strictly above is kept)
+    assert arcs_above(floor, weakest).number_of_edges() == floor.number_of_edges() - 1
 
 
 def test_floor_documented_defaults():

@@ -140,13 +140,14 @@ def graph_methods(model, traces, *, graph_threshold: float = 2.0, seed: int = 0)
     (the plain per-item L1 logistic floor, :func:`poem.ordering.contrast.sparse_logistic_graph`: every
     positive coefficient) and ``sparse_logistic_strict`` (the same floor keeping only coefficients above
     the contrast graph's own ``min_strength``, 0.5: on most courses the stronger of the two floors)."""
-    from poem.ordering.contrast import CONTRAST_DEFAULTS, sparse_logistic_graph
+    from poem.ordering.contrast import CONTRAST_DEFAULTS, arcs_above, sparse_logistic_graph
     from poem.paths import prerequisite_graph
 
+    floor = sparse_logistic_graph(traces)   # fitted once, cut twice
     return {"contrast": prerequisite_graph(model, traces=traces, rng=seed),
             "precedence": prerequisite_graph(model, graph_threshold, method="precedence", rng=seed),
-            "sparse_logistic": sparse_logistic_graph(traces),
-            "sparse_logistic_strict": sparse_logistic_graph(traces, min_coef=CONTRAST_DEFAULTS["min_strength"])}
+            "sparse_logistic": floor,
+            "sparse_logistic_strict": arcs_above(floor, CONTRAST_DEFAULTS["min_strength"])}
 
 
 def compare_table(traces, truth, *, seed: int = 0, model_params: dict | None = None,

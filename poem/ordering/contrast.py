@@ -98,8 +98,8 @@ from poem.colony.state import ColonyState
 from poem.errors import NotFittedError, ParameterError
 from poem.traces import Traces
 
-__all__ = ["ContrastGraph", "CONTRAST_DEFAULTS", "sparse_logistic_graph", "l1_logistic", "arcs_table",
-           "ARC_COLUMNS", "learner_split"]
+__all__ = ["ContrastGraph", "CONTRAST_DEFAULTS", "sparse_logistic_graph", "arcs_above", "l1_logistic",
+           "arcs_table", "ARC_COLUMNS", "learner_split"]
 
 #: defaults of :class:`ContrastGraph`, chosen on the scenario family of ``benchmarks/bench_graph.py``
 CONTRAST_DEFAULTS = {"alpha": 0.4, "n_resamples": 50, "min_confidence": 0.7, "min_support": 20,
@@ -669,6 +669,23 @@ def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float
                         mastery=mastery, need=need, level=False, acyclic=False, max_candidates=None).fit(traces)
     keep = est.strength_ > float(min_coef)
     return _build_graph(est.items_, keep, est.strength_, est.confidence_, est.support_, acyclic=False)
+
+
+def arcs_above(graph: nx.DiGraph, min_strength: float) -> nx.DiGraph:
+    """A copy of ``graph`` keeping only the arcs whose ``strength`` exceeds ``min_strength`` (every item
+    stays): the floor cut at a stricter coefficient threshold without fitting it again
+    (``arcs_above(sparse_logistic_graph(t), c)`` is ``sparse_logistic_graph(t, min_coef=c)`` for c >= 0).
+
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("a", "b", strength=1.5)
+    >>> g.add_edge("b", "c", strength=0.3)
+    >>> cut = arcs_above(g, 0.5)
+    >>> sorted(cut.edges), sorted(cut.nodes)
+    ([('a', 'b')], ['a', 'b', 'c'])
+    """
+    kept = graph.copy()
+    kept.remove_edges_from([(u, v) for u, v, d in graph.edges(data=True) if not d["strength"] > min_strength])
+    return kept
 
 
 def arcs_table(graph: nx.DiGraph) -> pd.DataFrame:
