@@ -380,6 +380,7 @@ _READING_WORDS = {
 
 def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> int:
     """``poem suggest --watched``: read the history with the colony's reader, then suggest or defer."""
+    from poem.colony.success import item_code
     from poem.colony.viewing_history import SUPPORT_MIN
 
     reader = getattr(model, "history_reader_", None)
@@ -388,10 +389,7 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
                              "fitted without viewing evidence, or saved before POEM kept the reader): refit "
                              "it on the viewing log with poem fit TRACES --catalog CATALOG --out MODEL")
     code_of = {str(x): j for j, x in enumerate(model.items_)}
-    unknown = [h for h in history if h not in code_of]
-    if unknown:
-        raise ParameterError(f"--history: unknown item {unknown[0]!r} (not in the colony's {len(code_of)} items)")
-    codes = [code_of[h] for h in history]
+    codes = [item_code(code_of, h, "--history") for h in history]   # an unknown id is refused by name
     rows = read_watched(reader, history, codes, watched, scores, catalog)
     need = model.calibration_.successes_needed
     short = sorted({r["item"] for r, j in zip(rows, codes) if r["reading"] == "understood" and need[j] > 1})
