@@ -72,22 +72,16 @@ sys.path.insert(0, str(REPO))
 
 from poem.simulation.closed_loop import closed_loop  # noqa: E402
 from poem.simulation.course import make_course  # noqa: E402
-from poem.simulation.family import Scenario  # noqa: E402
-from poem.simulation.learners import DEFAULT_POPULATIONS, FAST_SLOW, LearnerModel, unstructured  # noqa: E402
+from poem.simulation.family import Scenario, scenario  # noqa: E402
+from poem.simulation.learners import DEFAULT_POPULATIONS, FAST_SLOW, unstructured  # noqa: E402
 from poem.simulation.viewing import ViewingColonyPolicy, video_lengths  # noqa: E402
 
 #: progress bins (videos read as understood so far) of the ``own`` rule
 PROGRESS_EDGES = (1, 3, 6, 11, 21)
 
 GRAPHS = ("random", "junyi", "wide", "chain")
-#: learner models as :data:`poem.simulation.family.FAMILY` sets them: (model, guess range, slip range)
-LEARNERS = {
-    "bkt": (LearnerModel(), (0.08, 0.25), (0.03, 0.12)),
-    # one pass is mastery: no guess, no slip (the family's first_success scenario)
-    "first_success": (LearnerModel("first_success"), (0.0, 0.0), (0.0, 0.0)),
-    "soft_gate": (LearnerModel("soft_gate"), (0.08, 0.25), (0.03, 0.12)),
-    "forgetting": (LearnerModel("bkt", forgetting=0.002), (0.08, 0.25), (0.03, 0.12)),
-}
+#: learner models as the closed-loop family sets them: its scenario of that name (model, guess and slip ranges)
+LEARNERS = {name: scenario(name) for name in ("bkt", "first_success", "soft_gate", "forgetting")}
 POPULATIONS = {"browse": DEFAULT_POPULATIONS, "unstructured": unstructured(), "fast_slow": FAST_SLOW,
                # the family's "wandering" behaviour: no order shown and a moderate sense of readiness
                "wandering": unstructured(insight=1.0)}
@@ -97,7 +91,7 @@ def build_course(seed: int, n_items: int, graph: str = "random", learner: str = 
     """The scenario's course: the random DAG of ``make_course`` from ``seed`` (the course the rules were
     chosen on), or a family graph (:meth:`poem.simulation.family.Scenario.course`), with the learner
     model's guess and slip ranges."""
-    _, guess, slip = LEARNERS[learner]
+    guess, slip = LEARNERS[learner].guess, LEARNERS[learner].slip
     if graph == "random":
         return make_course(n_items, rng=np.random.default_rng(seed), guess=guess, slip=slip)
     return Scenario(f"{graph}-{learner}", graph=graph, n_items=n_items, guess=guess, slip=slip).course(seed)
@@ -176,7 +170,7 @@ def run(seed: int, rules, n_items=60, n_cohorts=8, cohort_size=200, graph="rando
                             "length": video_lengths(course.n_items, np.random.default_rng([seed, 18]))})
     size = dict(n_cohorts=n_cohorts, cohort_size=cohort_size, seed=seed)
     if learner != "bkt":   # the default (None) is BKT with a hard gate: the call stays the one chosen on
-        size["learner_model"] = LEARNERS[learner][0]
+        size["learner_model"] = LEARNERS[learner].model
     if populations != "browse":
         size["populations"] = POPULATIONS[populations]
     if dropout != 1.0:
