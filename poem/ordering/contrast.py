@@ -672,14 +672,10 @@ def sparse_logistic_graph(traces: Traces, *, alpha: float = 1.0, min_coef: float
 
 
 def arcs_above(graph: nx.DiGraph, min_strength: float) -> nx.DiGraph:
-    """A copy of ``graph`` keeping only the arcs whose ``strength`` exceeds ``min_strength`` (every item
-    stays): the floor cut at a stricter coefficient threshold without fitting it again
-    (``arcs_above(sparse_logistic_graph(t), c)`` is ``sparse_logistic_graph(t, min_coef=c)`` for c >= 0).
+    """A copy of ``graph`` with only the arcs whose ``strength`` exceeds ``min_strength``, every item kept:
+    ``arcs_above(sparse_logistic_graph(t), c)`` is ``sparse_logistic_graph(t, min_coef=c)`` (c >= 0), no refit.
 
-    >>> g = nx.DiGraph()
-    >>> g.add_edge("a", "b", strength=1.5)
-    >>> g.add_edge("b", "c", strength=0.3)
-    >>> cut = arcs_above(g, 0.5)
+    >>> cut = arcs_above(nx.DiGraph([("a", "b", {"strength": 1.5}), ("b", "c", {"strength": 0.3})]), 0.5)
     >>> sorted(cut.edges), sorted(cut.nodes)
     ([('a', 'b')], ['a', 'b', 'c'])
     """
