@@ -419,18 +419,18 @@ NOTES = """## Notes
   processes (`--seeds 0 1 --lop-seeds 0 1 2 --diagnose --csv A`, `--seeds 2 3 ... --no-courses --csv B`)
   merged by `--from-csv A B --write`: the same rows as the single command above.
 - **Kept (the default now): learner reliability on colonies read from viewing evidence**
-  (`poem.ordering.reliability`, used by `poem.paths.path_evidence` when the colony has a history reader,
-  i.e. was fitted with a catalogue; `reliability=True/False` forces it). Each learner's first-success pairs
-  weigh `max(log(p / (1 - p)), 0)` with `p` their agreement with everyone else's clear pairs (precedence
-  sign test |z| >= 1 with the learner's own pairs left out), shrunk with 10 pseudo-pairs to the pooled
-  agreement; two re-estimations; the weighted counts rescaled to the same total. Row "poem: reliability on
-  viewing colonies (new default)" is that code (same respect as the benchmark's own "pairs z>=1, logit,
-  prior 10, x2" on every colony and LOP seed). Viewing colonies: mean respect 0.831 -> 0.852 (seeds
-  0-1), 0.843 -> 0.851 (seeds 2-3); higher on 16 of 20 courses, lower on 4 (-0.002 to -0.016: browse 120 seeds 2 and 3, mixed browse 120
-  seed 2, Junyi seed 3, all still above the target); target met on 5 -> 5 of 10 (seeds 0-1) and 8 -> 9
-  of 10 (seeds 2-3: Junyi seed 2, 0.717 -> 0.745 against 0.733), the same counts on each of the three
-  LOP seeds; gap to the quiz colony <= 0.05 on 9 -> 9.3 and 9 -> 10 of 10. The quiz colonies and every
-  `bench_paths.py` course are unchanged (a scored colony has no history reader): largest change 0.000.
+  (`poem.ordering.reliability`, used by `poem.paths.path_evidence` when the colony has a history reader, i.e.
+  was fitted with a catalogue; `reliability=True/False` forces it). Each learner's first-success pairs weigh
+  `max(log(p / (1 - p)), 0)` with `p` their agreement with everyone else's clear pairs (precedence sign test
+  |z| >= 1 with the learner's own pairs left out), shrunk with 10 pseudo-pairs to the pooled agreement; two
+  re-estimations; the weighted counts rescaled to the same total. Row "poem: reliability on viewing colonies
+  (new default)" is that code (same respect as the benchmark's own "pairs z>=1, logit, prior 10, x2" on every
+  colony and LOP seed). Viewing colonies: mean respect 0.831 -> 0.852 (seeds 0-1), 0.843 -> 0.851 (seeds 2-3);
+  higher on 16 of 20 courses, lower on 4 (-0.002 to -0.016: browse 120 seeds 2 and 3, mixed browse 120 seed 2,
+  Junyi seed 3, all still above the target); target met on 5 -> 5 of 10 (seeds 0-1) and 8 -> 9 of 10 (seeds
+  2-3: Junyi seed 2, 0.717 -> 0.745 against 0.733), the same counts on each of the three LOP seeds; gap to the
+  quiz colony <= 0.05 on 9 -> 9.3 and 9 -> 10 of 10. The quiz colonies and every `bench_paths.py` course are
+  unchanged (a scored colony has no history reader): largest change 0.000.
 - **Not on every colony** (row "poem: reliability on every colony"): the simulated quiz colonies gain
   (0.840 -> 0.844, 0.843 -> 0.851), but both public courses lose two true arcs (course-a 0.960 -> 0.946,
   course-b 0.879 -> 0.864; the same on each LOP seed) and simulated 120/3000 seed 1001 0.811 -> 0.799,

@@ -252,7 +252,7 @@ def path_evidence(model, *, failure_weight: float = PATH_EVIDENCE_DEFAULTS["fail
     scenarios of ``benchmarks/bench_viewing_reliability.py`` it raised the path's mean respect (0.831 ->
     0.852 on seeds 0-1, 0.843 -> 0.851 on seeds 2-3, three LOP seeds) and the scenarios meeting the issue's
     target (13 -> 14 of 20); on scored colonies it lowered both public courses of ``bench_paths.py``
-    (0.960 -> 0.946, 0.881 -> 0.867), though it raised the simulated quiz colonies.
+    (0.960 -> 0.946, 0.879 -> 0.864), though it raised the simulated quiz colonies.
 
     Why: precedence only speaks of pairs that learners mastered both of. On the viewing-only scenarios of
     ``benchmarks/bench_viewing.py`` the true arcs the precedence path reverses are pairs with a median of
