@@ -432,8 +432,9 @@ NOTES = """## Notes
   quiz colony <= 0.05 on 9 -> 9.3 and 9 -> 10 of 10. The quiz colonies and every `bench_paths.py` course are
   unchanged (a scored colony has no history reader): largest change 0.000.
 - **Not on every colony** (row "poem: reliability on every colony"): the simulated quiz colonies gain
-  (0.840 -> 0.844, 0.843 -> 0.851), but both public courses lose two true arcs (course-a 0.960 -> 0.946,
-  course-b 0.879 -> 0.864; the same on each LOP seed) and simulated 120/3000 seed 1001 0.811 -> 0.799,
+  (0.840 -> 0.844, 0.843 -> 0.851), but both public courses lose true arcs (course-a 0.960 -> 0.946, 3 of
+  its 224; course-b 0.879 -> 0.864, 1 or 2 of 118; lower on each LOP seed) and simulated 120/3000 seed 1001
+  0.811 -> 0.799,
   beyond the 0.005 a default may cost. On course-a the arcs lost are pairs of 100 and more learners
   whose right-way counts the weighting lowered (e.g. 130 against 36 -> 110 against 35): the learners who
   order them right are not the ones who agree most with the consensus elsewhere. Every other reliability

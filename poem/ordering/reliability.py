@@ -25,7 +25,8 @@ consensus, re-estimate the consensus, iterate.
 :func:`poem.paths.path_evidence` uses it for colonies read from viewing evidence only. Measured
 (``benchmarks/bench_viewing_reliability.py``, ``benchmarks/results/viewing_reliability.md``): on the
 viewing colonies it raised the path's respect; on scored colonies it was mixed (the simulated quiz
-colonies gained, the two public courses of ``benchmarks/bench_paths.py`` each lost two true arcs).
+colonies gained, the two public courses of ``benchmarks/bench_paths.py`` lost three and one or two of
+their true arcs).
 
 Examples
 --------
