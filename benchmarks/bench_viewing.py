@@ -235,6 +235,12 @@ NOTES = """## Notes
   A bin doubted at 2 standard errors (no allowance for the seven bins tested): about the same in closed
   loop, but on the unguided log of browse 120 (seed 100) an ordinary bin (0.9-0.97 of the usual share) came
   out doubtful; the first version (midway rule alone, bins shrunk with 20 pseudo-views) likewise.
+- **Learner reliability (since `viewing_reliability.md`).** On a colony read from viewing evidence the path
+  evidence now weighs each learner's precedence by their agreement with everyone else's clear pairs
+  (`poem.ordering.reliability`): viewing colonies 0.831 -> 0.852 (seeds 0-1) and 0.843 -> 0.851 (seeds
+  2-3, three LOP seeds), target met 5 -> 5 and 8 -> 9 of 10, quiz colonies unchanged. The "viewing colony"
+  figures above were measured before it (`benchmarks/bench_viewing_reliability.py`, row "path evidence
+  before").
 """
 
 

@@ -354,6 +354,12 @@ NOTES = """## Notes
   Junyi seed 0, browse 120 seed 1, browse 180 seed 1 and mixed browse 120 seed 1 (by 0.024 to 0.058); the
   quiz colony misses it on four of these five (all but browse 180 seed 0), so on those four no reading of
   the views that only matched the quiz scores would reach it either.
+- **Learner reliability (since `viewing_reliability.md`).** On a colony read from viewing evidence the path
+  evidence now weighs each learner's precedence by their agreement with everyone else's clear pairs
+  (`poem.ordering.reliability`): viewing colonies 0.831 -> 0.852 (seeds 0-1) and 0.843 -> 0.851 (seeds
+  2-3, three LOP seeds), target met 5 -> 5 and 8 -> 9 of 10, quiz colonies unchanged. The "viewing colony"
+  figures above were measured before it (`benchmarks/bench_viewing_reliability.py`, row "path evidence
+  before").
 """
 
 
