@@ -125,7 +125,7 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
+                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50, pace="off")
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +151,9 @@ class ViewingEvidence:
     landing : dict or None
         The landing model learned from the log (:func:`landing_model`), ``None`` when the rule was used
         (``landing="rule"``, or too little data to learn from).
+    pace : ndarray of float or None
+        Per learner, the watching pace learned from the log (``pace="learned"``,
+        :func:`poem.colony.pace.learner_pace`; ``share`` is then at that pace), else ``None``.
     """
 
     score: np.ndarray
@@ -161,6 +164,7 @@ class ViewingEvidence:
     threshold: np.ndarray
     params: dict
     landing: dict | None = None
+    pace: np.ndarray | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -180,6 +184,8 @@ def _check_params(params: dict) -> dict:
     th = out["threshold"]
     if not (th == "auto" or (isinstance(th, (int, float)) and not isinstance(th, bool) and 0 < th <= 1.5)):
         raise ParameterError(f"viewing threshold must be 'auto' or a share in (0, 1.5], got {th!r}")
+    if out["pace"] not in ("learned", "off"):
+        raise ParameterError(f"viewing pace must be 'learned' or 'off', got {out['pace']!r}")
     if out["landing"] not in ("learned", "rule"):
         raise ParameterError(f"viewing landing must be 'learned' or 'rule', got {out['landing']!r}")
     for name in ("min_threshold", "max_threshold", "prior_views", "background_share", "overwatch_share",
@@ -464,6 +470,9 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
             "seconds")
     share, seeks, folded = _fold_visits(traces, share, is_video, float(p["session_gap"]))
     n = traces.n_items
+    pace = _learned_pace(traces, share, p) if p["pace"] == "learned" else None
+    if pace is not None:
+        share = share * pace[traces.learner]
     if p["threshold"] == "auto":
         thr = completion_thresholds(share, traces.item, n, prior_views=float(p["prior_views"]),
                                     min_threshold=float(p["min_threshold"]),
@@ -499,7 +508,21 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
-                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model)
+                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace)
+
+
+def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> np.ndarray:
+    """Per learner, the watching pace (step 1b of the mapping): the shares relative to each video's usual
+    finishing share (thresholds and levels of the unpaced shares), scaled per learner by
+    :func:`poem.colony.pace.learner_pace`."""
+    from poem.colony.pace import learner_pace
+
+    n, bg, prior = traces.n_items, float(p["background_share"]), float(p["prior_views"])
+    thr = completion_thresholds(share, traces.item, n, prior_views=prior, min_threshold=float(p["min_threshold"]),
+                                max_threshold=float(p["max_threshold"]), background_share=bg)
+    level = _finishing_levels(share, traces.item, thr, n, prior, bg)
+    ok = ~np.isnan(share) & (share <= bg)
+    return learner_pace(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners)
 
 
 def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:
