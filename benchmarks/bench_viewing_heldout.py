@@ -57,9 +57,12 @@ BEHAVIOURS = {
     "fast 30%": {"fast_learners": 0.3},
     "pauses 30%": {"pauses": 0.3},
     "skimmers 30%": {"skimmers": 0.3},
+    "fast 10%": {"fast_learners": 0.1},
+    "fast 60%": {"fast_learners": 0.6},
+    "all three 30%": {"fast_learners": 0.3, "pauses": 0.3, "skimmers": 0.3},
 }
 #: the viewing mappings measured (name -> parameters of the mapping)
-MAPPINGS = {"default mapping": {}}
+MAPPINGS = {"default mapping": {}, "pace off": {"pace": "off"}}
 
 
 def hidden_state(vc, traces: Traces) -> np.ndarray:

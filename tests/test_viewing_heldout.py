@@ -108,7 +108,7 @@ def test_held_out_parameters_are_checked():
 # the learned pace
 
 
-def _paced_log(fast_speed=2.0, n_normal=40):
+def _paced_log(fast_speed=2.0, n_normal=60):
     """Five 600-second videos. Every learner abandons v1 at 20 % then watches it through, then watches v2 to
     v5 through once (at 95 %, v3 and v5 at 100 %); the last learner, ``fast``, does the same at ``fast_speed``."""
     rows = []
@@ -126,23 +126,27 @@ def _paced_log(fast_speed=2.0, n_normal=40):
 def test_a_fast_watcher_is_read_at_their_pace():
     traces, catalog = _paced_log()
     fast = traces.learner == int(np.flatnonzero(traces.learners == "fast")[0])
-    plain = viewing_evidence(traces, catalog)
+    plain = viewing_evidence(traces, catalog, pace="off")
     # at 2x a view to the end logs 48-50 % of the length: below every learned threshold, read as abandons
     assert plain.labels[fast].tolist() == ["abandoned"] * 6 and plain.score[fast].tolist() == [0.0] * 6
-    paced = viewing_evidence(traces, catalog, pace="learned")
+    paced = viewing_evidence(traces, catalog)                      # pace="learned", the default
     assert paced.pace[traces.learners == "fast"].tolist() == [2.0]
     assert np.all(paced.pace[traces.learners != "fast"] == 1.0)
     assert paced.labels[fast].tolist() == ["abandoned"] + ["complete"] * 5
     assert paced.score[fast].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     assert paced.share[fast] == pytest.approx([0.2, 0.95, 0.95, 1.0, 0.95, 1.0])
+    # with fewer than min_learn (50) learners no pace is read: the same log with 40 ordinary learners
+    small, _ = _paced_log(n_normal=40)
+    assert np.all(viewing_evidence(small, catalog).pace == 1.0)
+    assert np.all(viewing_evidence(small, catalog, min_learn=40).pace[small.learners == "fast"] == 2.0)
     # the others are read exactly as without the pace
     assert np.array_equal(paced.labels[~fast], plain.labels[~fast])
     assert np.array_equal(paced.score[~fast], plain.score[~fast])
 
 
-def test_the_pace_is_off_by_default_and_checked():
+def test_the_pace_can_be_turned_off_and_is_checked():
     traces, catalog = _paced_log()
-    assert viewing_evidence(traces, catalog).pace is None
+    assert viewing_evidence(traces, catalog, pace="off").pace is None
     with pytest.raises(ParameterError, match="pace"):
         viewing_evidence(traces, catalog, pace="fast")
     with pytest.raises(ParameterError, match="rounds"):

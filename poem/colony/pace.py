@@ -14,15 +14,16 @@ likelihoods (a mixture over the grid fitted by EM: on a log where nobody watches
 weight stays at 1x), and each learner gets the pace of highest posterior. The density is then refitted on
 the paced shares and the paces fitted again (``rounds`` times), so that the fast learners stop blurring
 it. Only speeds of 1x and above are considered: shares above the usual (re-watching passages, pauses) are
-read visit by visit by the mapping, not as a slow pace.
+read visit by visit by the mapping, not as a slow pace. A log of fewer than ``min_learners`` learners
+(default 50, the landing model's ``min_learn``) is read at 1x throughout.
 
 Examples
 --------
 >>> rng = np.random.default_rng(0)
->>> learners = np.repeat(np.arange(40), 30)
->>> r = np.where(rng.random(1200) < 0.5, 1.0, 0.3) * rng.uniform(0.9, 1.05, 1200)
+>>> learners = np.repeat(np.arange(60), 30)
+>>> r = np.where(rng.random(1800) < 0.5, 1.0, 0.3) * rng.uniform(0.9, 1.05, 1800)
 >>> r[learners < 10] /= 1.6                      # the first ten learners watch at 1.6x
->>> pace = learner_pace(r, learners, 40)
+>>> pace = learner_pace(r, learners, 60)
 >>> bool(np.all(np.abs(pace[:10] - 1.6) <= 0.1)), bool(np.all(pace[10:] == 1.0))
 (True, True)
 """
@@ -61,7 +62,7 @@ def _pace_prior(ll: np.ndarray, n_iter: int = 200) -> np.ndarray:
     return prior
 
 
-def learner_pace(r, learner, n_learners: int, *, rounds: int = 2) -> np.ndarray:
+def learner_pace(r, learner, n_learners: int, *, rounds: int = 2, min_learners: int = 50) -> np.ndarray:
     """Per learner, the watching pace (see the module docstring).
 
     Parameters
@@ -74,6 +75,10 @@ def learner_pace(r, learner, n_learners: int, *, rounds: int = 2) -> np.ndarray:
     n_learners : int
     rounds : int
         Fits of the density and the paces (>= 1).
+    min_learners : int
+        With fewer learners with visits, every learner is at 1x: the density and the share of learners at
+        each pace are then too rough to read a pace against (a log of one learner would read its own
+        shares as a flat density, which any scale above 1 fits better).
 
     Returns
     -------
@@ -84,14 +89,16 @@ def learner_pace(r, learner, n_learners: int, *, rounds: int = 2) -> np.ndarray:
     learner = np.asarray(learner, dtype=np.int64)
     if r.shape != learner.shape:
         raise ParameterError(f"learner_pace: r and learner differ in length ({len(r)} and {len(learner)})")
+    if int(min_learners) != min_learners or min_learners < 0:
+        raise ParameterError(f"learner_pace min_learners must be an integer >= 0, got {min_learners!r}")
     if int(rounds) != rounds or rounds < 1:
         raise ParameterError(f"learner_pace rounds must be an integer >= 1, got {rounds!r}")
     ok = ~np.isnan(r) & (r >= 0) & (r < _TOP)
     r, learner = r[ok], learner[ok]
     pace = np.ones(n_learners)
-    if len(r) == 0:
-        return pace
     n = np.bincount(learner, minlength=n_learners).astype(float)
+    if len(r) == 0 or (n > 0).sum() < min_learners:
+        return pace
     n_bins = int(round(_TOP / _WIDTH))
     for _ in range(int(rounds)):
         logf = _log_density(r * pace[learner])

@@ -25,6 +25,15 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    the ``length`` they carry: Open edX ``duration``, the xAPI ``length`` extension, Caliper's
    ``mediaObject.duration``); else the 90th percentile of the video's seconds watched per visit (most
    visits that finish a video last about its length). A visit without seconds watched gives no evidence.
+1b. *Watching pace*, learned per learner (``pace="learned"``, the default; ``"off"`` reads every share as
+   it is): a player that logs wall-clock seconds logs a view to the end at 1.5x as two thirds of the
+   length, which reads as an abandoned visit. :func:`poem.colony.pace.learner_pace` fits each learner's
+   pace (1x to 2.5x) as the scale that best maps their shares, relative to each video's usual finishing
+   share, onto the log's distribution of them, with the share of learners at each pace learned from the
+   same log (on a log where nobody watches fast nearly every learner stays at 1x; with fewer than
+   ``min_learn`` learners everyone does); the learner's shares are multiplied by it before everything
+   below. ``covered`` (content seconds) needs no pace; the
+   fitted pace is then about 1x.
 2. *Background tab*: ``share > background_share`` (default 3: the video "played" three times its length
    while nobody watched) gives no evidence.
 3. *Completion threshold per video*, learned from the data (:func:`completion_thresholds`): the shares of
@@ -125,7 +134,7 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50, pace="off")
+                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50, pace="learned")
 
 
 @dataclass(frozen=True, eq=False)
@@ -522,7 +531,8 @@ def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> np.ndarray:
                                 max_threshold=float(p["max_threshold"]), background_share=bg)
     level = _finishing_levels(share, traces.item, thr, n, prior, bg)
     ok = ~np.isnan(share) & (share <= bg)
-    return learner_pace(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners)
+    return learner_pace(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners,
+                        min_learners=int(p["min_learn"]))
 
 
 def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:
