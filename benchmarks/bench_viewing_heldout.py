@@ -172,8 +172,8 @@ NOTES = """## Notes
   a log where nobody watches fast nearly everyone stays at 1x. Results: fast 30 % back to the default
   behaviour's figures (respect 0.832, false failures 0.087, landings read 0.906, precision 0.922, worst
   0.833); fast 10 % likewise (false failures 0.113 -> 0.087, landings read 0.857 -> 0.906), though
-  its precision at 0.8 is 0.936 without the pace and 0.927 with it; fast 60 % (the fast learners a majority, the usual finishing share set by
-  them) respect 0.827, false failures 0.087, precision 0.918 (worst 0.833). On the default behaviour
+  its precision at 0.8 is 0.936 without the pace and 0.927 with it; fast 60 % (the fast learners a
+  majority, the usual finishing share set by them) respect 0.827, false failures 0.087, precision 0.918 (worst 0.833). On the default behaviour
   (no fast learner) 0 to 5 learners of 1 500 per course get a pace (changing 0 to 6 visits' evidence):
   evidence errors and graph unchanged to three decimals, respect 0.831 -> 0.833 (`viewing.md`'s first
   table, rerun with the pace: mean 0.831 -> 0.833, worst 0.719 -> 0.724, margin >= 0.15 on 5 of 10 and

@@ -62,7 +62,8 @@ from poem.simulation.learners import unstructured
 from poem.simulation.open_loop import SimulatedCourse, simulate_course
 from poem.simulation.policies import ColonyPolicy
 
-__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "HELD_OUT", "FAST_SPEEDS", "held_out_shares", "path_by_learners", "watched_shares",
+__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "HELD_OUT", "FAST_SPEEDS", "held_out_shares",
+           "path_by_learners", "watched_shares",
            "video_lengths", "ViewingColonyPolicy", "viewing_closed_loop"]
 
 #: the watching behaviour's parameters (see the module docstring)
