@@ -32,8 +32,8 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    share, onto the log's distribution of them, with the share of learners at each pace learned from the
    same log (on a log where nobody watches fast nearly every learner stays at 1x; with fewer than
    ``min_learn`` learners everyone does); the learner's shares are multiplied by it before everything
-   below. ``covered`` (content seconds) needs no pace; the
-   fitted pace is then about 1x.
+   below. ``covered`` (content seconds) does not depend on the playback speed: where the events carry
+   it, a fast learner's shares are already those of a 1x viewer.
 2. *Background tab*: ``share > background_share`` (default 3: the video "played" three times its length
    while nobody watched) gives no evidence.
 3. *Completion threshold per video*, learned from the data (:func:`completion_thresholds`): the shares of

@@ -27,7 +27,7 @@ their own, after everything above, so that with all of them off the log is the s
   over the speed: a complete view looks like a visit stopped at 50 to 80 % of the length;
 * ``pauses``: the probability that a visit includes pauses (note taking, an interruption) the wall clock
   counts: ``pause_scale`` times the length times a heavy-tailed (Lomax, shape 1.5) draw is added to the
-  seconds watched (median 0.59, a tenth of the pauses above 3.6 times ``pause_scale``): an abandoned
+  seconds watched (the draw's median is 0.59, a tenth of the draws are above 3.6): an abandoned
   visit may look complete, a complete one sought back or a background tab;
 * ``skimmers``: the share of learners who scrub through every visit of a video they already know
   (prior knowledge or a review), logging 2 to 15 % of its length whatever ``skim`` says.
