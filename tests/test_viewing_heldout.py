@@ -169,3 +169,14 @@ def test_learner_pace_invariants():
     pace = learner_pace(r2, learners, 60)
     assert (pace[7], pace[8]) == (pytest.approx(1.5, abs=0.06), pytest.approx(1.8, abs=0.06))
     assert set(np.delete(pace, [7, 8]).tolist()) == {1.0} and set(pace.tolist()) <= set(PACE_GRID.tolist())
+
+
+def test_struggling_learners_are_not_read_as_fast():
+    # learners who abandon nine visits in ten: scaling their abandons up fits the log's density of complete
+    # views; the share of learners at each pace, learned from the log (nobody is fast here), keeps them at
+    # 1x (with a flat prior over the paces, 7 of these 80 learners got a pace of 1.05x to 2.5x)
+    rng = np.random.default_rng(3)
+    learners = np.repeat(np.arange(80), 25)
+    complete = rng.random(learners.size) < np.where(learners < 60, 0.5, 0.1)
+    r = np.where(complete, 1.0, rng.beta(1.2, 3.5, learners.size)) * rng.uniform(0.95, 1.05, learners.size)
+    assert np.all(learner_pace(r, learners, 80) == 1.0)
