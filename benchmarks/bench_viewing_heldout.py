@@ -194,6 +194,14 @@ NOTES = """## Notes
 - **All three at once** (fast 30 %, pauses 30 %, skimmers 30 %): without the pace respect 0.806 (margin
   on 2 of 10), false failures 0.175, precision 0.846 (worst 0.600); with it 0.822 (5 of 10), 0.100,
   0.894 (worst 0.750): what the pauses cost remains.
+- Seeds 2-3 (`bench_viewing_heldout.py --seeds 2 3 --behaviours default "fast 30%" "pauses 30%"`, not
+  written here), pace off / on: default behaviour respect 0.840 / 0.839 (worst 0.719 / 0.714), evidence
+  errors and graph the same (false failures 0.072, precision 0.898); fast 30 % false failures 0.151 /
+  0.072, landings read 0.725 / 0.905, precision 0.721 / 0.904 (worst 0.500 / 0.800), but the path
+  respect 0.844 / 0.839 (margin >= 0.15 on 9 / 8 of 10): on these seeds the misread fast learners did not
+  cost the path, and the pace does not raise it; pauses 30 % 0.832 either way, false successes 0.320 ->
+  0.345, precision 0.898 -> 0.861 (worst 0.667). The pace's gain is in the evidence and the graph; on the
+  path it is +0.022 on seeds 0-1 and -0.005 on seeds 2-3.
 - Not covered here: the learner's *own* history read for `poem suggest --watched` and the closed-loop
   policy (`poem.colony.viewing_history.HistoryReader`) is read without a pace: the reader keeps the
   thresholds and share bins of the (paced) fit, but a fast learner's live history would still read as
