@@ -25,6 +25,15 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    the ``length`` they carry: Open edX ``duration``, the xAPI ``length`` extension, Caliper's
    ``mediaObject.duration``); else the 90th percentile of the video's seconds watched per visit (most
    visits that finish a video last about its length). A visit without seconds watched gives no evidence.
+1b. *Watching pace*, learned per learner (``pace="learned"``, the default; ``"off"`` reads every share as
+   it is): a player that logs wall-clock seconds logs a view to the end at 1.5x as two thirds of the
+   length, which reads as an abandoned visit. :func:`poem.colony.pace.learner_pace` fits each learner's
+   pace (1x to 2.5x) as the scale that best maps their shares, relative to each video's usual finishing
+   share, onto the log's distribution of them, with the share of learners at each pace learned from the
+   same log (on a log where nobody watches fast nearly every learner stays at 1x; with fewer than
+   ``min_learn`` learners everyone does); the learner's shares are multiplied by it before everything
+   below. ``covered`` (content seconds) does not depend on the playback speed: where the events carry
+   it, a fast learner's shares are already those of a 1x viewer.
 2. *Background tab*: ``share > background_share`` (default 3: the video "played" three times its length
    while nobody watched) gives no evidence.
 3. *Completion threshold per video*, learned from the data (:func:`completion_thresholds`): the shares of
@@ -125,7 +134,7 @@ __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "
 #: every parameter of the mapping with its default (see the module docstring)
 VIEWING_DEFAULTS = dict(threshold="auto", min_threshold=0.3, max_threshold=0.95, prior_views=20.0,
                         background_share=3.0, overwatch_share=1.3, struggle_score=0.75, return_window=2,
-                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50)
+                        struggle_seeks=1, session_gap=1800.0, landing="learned", min_learn=50, pace="learned")
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +160,9 @@ class ViewingEvidence:
     landing : dict or None
         The landing model learned from the log (:func:`landing_model`), ``None`` when the rule was used
         (``landing="rule"``, or too little data to learn from).
+    pace : ndarray of float or None
+        Per learner, the watching pace learned from the log (``pace="learned"``,
+        :func:`poem.colony.pace.learner_pace`; ``share`` is then at that pace), else ``None``.
     """
 
     score: np.ndarray
@@ -161,6 +173,7 @@ class ViewingEvidence:
     threshold: np.ndarray
     params: dict
     landing: dict | None = None
+    pace: np.ndarray | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -180,6 +193,8 @@ def _check_params(params: dict) -> dict:
     th = out["threshold"]
     if not (th == "auto" or (isinstance(th, (int, float)) and not isinstance(th, bool) and 0 < th <= 1.5)):
         raise ParameterError(f"viewing threshold must be 'auto' or a share in (0, 1.5], got {th!r}")
+    if out["pace"] not in ("learned", "off"):
+        raise ParameterError(f"viewing pace must be 'learned' or 'off', got {out['pace']!r}")
     if out["landing"] not in ("learned", "rule"):
         raise ParameterError(f"viewing landing must be 'learned' or 'rule', got {out['landing']!r}")
     for name in ("min_threshold", "max_threshold", "prior_views", "background_share", "overwatch_share",
@@ -464,6 +479,9 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
             "seconds")
     share, seeks, folded = _fold_visits(traces, share, is_video, float(p["session_gap"]))
     n = traces.n_items
+    pace = _learned_pace(traces, share, p) if p["pace"] == "learned" else None
+    if pace is not None:
+        share = share * pace[traces.learner]
     if p["threshold"] == "auto":
         thr = completion_thresholds(share, traces.item, n, prior_views=float(p["prior_views"]),
                                     min_threshold=float(p["min_threshold"]),
@@ -499,7 +517,22 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
-                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model)
+                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace)
+
+
+def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> np.ndarray:
+    """Per learner, the watching pace (step 1b of the mapping): the shares relative to each video's usual
+    finishing share (thresholds and levels of the unpaced shares), scaled per learner by
+    :func:`poem.colony.pace.learner_pace`."""
+    from poem.colony.pace import learner_pace
+
+    n, bg, prior = traces.n_items, float(p["background_share"]), float(p["prior_views"])
+    thr = completion_thresholds(share, traces.item, n, prior_views=prior, min_threshold=float(p["min_threshold"]),
+                                max_threshold=float(p["max_threshold"]), background_share=bg)
+    level = _finishing_levels(share, traces.item, thr, n, prior, bg)
+    ok = ~np.isnan(share) & (share <= bg)
+    return learner_pace(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners,
+                        min_learners=int(p["min_learn"]))
 
 
 def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:

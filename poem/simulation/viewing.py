@@ -18,6 +18,22 @@ depends on the hidden readiness of the learner at that visit:
 * any visit is a **background tab** with probability ``background`` (default 0.03): the player ran while
   nobody watched, and the counted time is several times the length.
 
+**Held-out watching behaviours** (each off by default; the viewing mapping was not designed on them, and
+``benchmarks/bench_viewing_heldout.py`` measures it under them). They are drawn from a random stream of
+their own, after everything above, so that with all of them off the log is the same draw for draw:
+
+* ``fast_learners``: the share of learners who watch at a playback speed drawn once per learner, uniform
+  in 1.25x to 2x. The platform logs wall-clock seconds, so every visit they make logs the content seconds
+  over the speed: a complete view looks like a visit stopped at 50 to 80 % of the length;
+* ``pauses``: the probability that a visit includes pauses (note taking, an interruption) the wall clock
+  counts: ``pause_scale`` times the length times a heavy-tailed (Lomax, shape 1.5) draw is added to the
+  seconds watched (the draw's median is 0.59, a tenth of the draws are above 3.6): an abandoned
+  visit may look complete, a complete one sought back or a background tab;
+* ``skimmers``: the share of learners who scrub through every visit of a video they already know
+  (prior knowledge or a review), logging 2 to 15 % of its length whatever ``skim`` says.
+
+Background tabs keep their seconds under every held-out behaviour.
+
 Lengths are log-normal around 8 minutes (2 to 30 minutes). The events, the course and the truth are the
 same as the scored simulation's (:attr:`ViewingCourse.scored`), so a benchmark compares the colony on the
 viewing log with the colony on the same course's quiz scores. With ``mixed=True`` every fourth item of the
@@ -46,12 +62,18 @@ from poem.simulation.learners import unstructured
 from poem.simulation.open_loop import SimulatedCourse, simulate_course
 from poem.simulation.policies import ColonyPolicy
 
-__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "path_by_learners", "watched_shares",
+__all__ = ["ViewingCourse", "simulate_viewing", "WATCHING_DEFAULTS", "HELD_OUT", "FAST_SPEEDS", "held_out_shares",
+           "path_by_learners", "watched_shares",
            "video_lengths", "ViewingColonyPolicy", "viewing_closed_loop"]
 
 #: the watching behaviour's parameters (see the module docstring)
 WATCHING_DEFAULTS = dict(abandon=0.6, skim=0.5, background=0.03, seek_back=0.15, seek_back_lost=0.4,
-                         skip_ahead=0.1, median_length=480.0)
+                         skip_ahead=0.1, median_length=480.0, fast_learners=0.0, pauses=0.0, pause_scale=0.3,
+                         skimmers=0.0)
+#: the held-out behaviours of :data:`WATCHING_DEFAULTS` (off at 0; see the module docstring)
+HELD_OUT = ("fast_learners", "pauses", "skimmers")
+#: playback speeds of the ``fast_learners`` (uniform between the two)
+FAST_SPEEDS = (1.25, 2.0)
 
 
 @dataclass(eq=False)
@@ -141,6 +163,10 @@ def simulate_viewing(n_items: int | None = 180, n_learners: int = 1000, seed: in
     events = sim.events
     j = course.codes(events["item"])
     share = watched_shares(events["before"].to_numpy(), events["after"].to_numpy(), length[j], rng, w)
+    if any(w[name] > 0 for name in HELD_OUT):
+        # a stream of their own: with the held-out behaviours off, every draw above is unchanged
+        share = held_out_shares(share, events["learner"].to_numpy(), events["before"].to_numpy(),
+                                np.random.default_rng([int(seed), 16, 1]), w)
     duration = np.round(share * length[j])
     events["share"] = duration / length[j]
     traces = pd.DataFrame({"learner": events["learner"].to_numpy(), "item": events["item"].to_numpy(),
@@ -158,9 +184,11 @@ def _check_watching(watching) -> dict:
     unknown = sorted(set(w) - set(WATCHING_DEFAULTS))
     if unknown:
         raise ParameterError(f"unknown watching parameter(s) {unknown}; valid: {sorted(WATCHING_DEFAULTS)}")
-    for name in ("abandon", "skim", "background", "seek_back", "seek_back_lost", "skip_ahead"):
+    for name in ("abandon", "skim", "background", "seek_back", "seek_back_lost", "skip_ahead", *HELD_OUT):
         if not 0 <= w[name] <= 1:
             raise ParameterError(f"watching {name} must be a probability in [0, 1], got {w[name]!r}")
+    if not w["pause_scale"] > 0:
+        raise ParameterError(f"watching pause_scale must be > 0 (a share of the length), got {w['pause_scale']!r}")
     if not w["median_length"] > 0:
         raise ParameterError(f"watching median_length must be > 0 seconds, got {w['median_length']!r}")
     return w
@@ -207,6 +235,38 @@ def watched_shares(before, after, length, rng: np.random.Generator, watching: di
     tab = u[4] < w["background"]
     share[tab] = rng.uniform(3.2, 12.0, int(tab.sum()))
     return np.maximum(share, 0.0)
+
+
+def held_out_shares(share, learner, before, rng: np.random.Generator, watching: dict) -> np.ndarray:
+    """The shares :func:`watched_shares` drew, as the wall clock logs them under the held-out behaviours of
+    ``watching`` (``fast_learners``, ``pauses``, ``skimmers``; see the module docstring). ``learner`` and
+    ``before`` (the learner knew the video before the visit) are per visit; background tabs (shares above 3:
+    :func:`watched_shares` draws them at 3.2 and more, every other visit below 1.6) keep their seconds.
+
+    >>> rng = np.random.default_rng(0)
+    >>> s = held_out_shares(np.full(4, 0.9), np.array(["a", "a", "b", "b"]), np.zeros(4, bool), rng,
+    ...                     {"fast_learners": 1.0, "pauses": 0.0, "pause_scale": 0.3, "skimmers": 0.0})
+    >>> bool(s[0] == s[1]) and bool(0.45 <= s.min() and s.max() <= 0.72)   # one speed per learner
+    True
+    """
+    w = _check_watching(watching)
+    share = np.asarray(share, dtype=float).copy()
+    before = np.asarray(before, dtype=bool)
+    who, code = np.unique(np.asarray(learner), return_inverse=True)
+    # per-learner draws first, in the sorted order of the learners, each whether or not it is used
+    fast = rng.random(len(who)) < w["fast_learners"]
+    speed = np.where(fast, rng.uniform(*FAST_SPEEDS, len(who)), 1.0)
+    skimmer = rng.random(len(who)) < w["skimmers"]
+    m = len(share)
+    u, scrub = rng.random(m), rng.uniform(0.02, 0.15, m)
+    extra = w["pause_scale"] * rng.pareto(1.5, m)
+    tab = share > 3.0
+    known = skimmer[code] & before & ~tab
+    share[known] = scrub[known]
+    share = np.where(tab, share, share / speed[code])
+    paused = (u < w["pauses"]) & ~tab
+    share[paused] += extra[paused]
+    return share
 
 
 def path_by_learners(traces, truth, sizes, *, catalog=None, seed: int = 0, viewing=None) -> pd.DataFrame:
@@ -297,6 +357,11 @@ class ViewingColonyPolicy(ColonyPolicy):
             raise ParameterError("ViewingColonyPolicy: floor takes suggest's best item; pass floor=False to rerank")
         self.catalog = catalog
         self.watching = _check_watching(watching)
+        held = [name for name in HELD_OUT if self.watching[name] > 0]
+        if held:
+            # the closed loop draws each visit as it happens (watched_shares), with no per-learner held-out pass
+            raise ParameterError(f"ViewingColonyPolicy: the held-out watching behaviours {held} are only "
+                                 "simulated by simulate_viewing")
         self._rng = np.random.default_rng([int(seed), 17])
         self.floor = bool(floor)
         self.use_reader = bool(reader)

@@ -1,0 +1,182 @@
+"""Held-out watching behaviours of the viewing simulator, and the learned watching pace of the mapping."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from poem.colony.pace import PACE_GRID, learner_pace
+from poem.colony.viewing import viewing_evidence
+from poem.errors import ParameterError
+from poem.simulation.viewing import (FAST_SPEEDS, HELD_OUT, ViewingColonyPolicy, held_out_shares,
+                                     simulate_viewing)
+from poem.traces import Traces
+
+OFF = {name: 0.0 for name in HELD_OUT}
+
+
+def test_default_log_is_the_same_draw_for_draw():
+    # figures of the simulator before the held-out behaviours existed: the default stream is unchanged
+    vc = simulate_viewing(n_items=12, n_learners=40, seed=1)
+    d = vc.traces["duration"]
+    assert (len(d), d.sum(), vc.catalog["length"].sum()) == (609, 271703.0, 6432.0)
+    assert d.iloc[:8].tolist() == [341.0, 96.0, 174.0, 41.0, 362.0, 742.0, 34.0, 1.0]
+    off = simulate_viewing(n_items=12, n_learners=40, seed=1, watching=OFF)
+    assert off.traces.equals(vc.traces) and off.catalog.equals(vc.catalog)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    def sim(**watching):
+        return simulate_viewing(n_items=15, n_learners=120, seed=5, watching=watching or None)
+    return sim(), sim
+
+
+def _aligned(a, b):
+    """Both logs have the same visits (only the seconds may differ)."""
+    cols = ["learner", "item", "timestamp"]
+    assert a.traces[cols].equals(b.traces[cols]) and a.catalog.equals(b.catalog)
+    assert a.scored.events[["before", "after", "score"]].equals(b.scored.events[["before", "after", "score"]])
+
+
+def test_fast_learners_log_the_content_seconds_over_one_speed_each(pair):
+    base, sim = pair
+    fast = sim(fast_learners=1.0)
+    _aligned(base, fast)
+    d0, d1 = base.traces["duration"].to_numpy(), fast.traces["duration"].to_numpy()
+    length = base.catalog.set_index("item")["length"].reindex(base.traces["item"]).to_numpy()
+    tab = d0 > 3 * length
+    assert np.array_equal(d0[tab], d1[tab])                       # background tabs keep their seconds
+    ok = ~tab & (d0 >= 100)                                        # rounding to whole seconds aside
+    speed = pd.Series(d0[ok] / d1[ok]).groupby(base.traces["learner"].to_numpy()[ok])
+    assert speed.min().min() >= FAST_SPEEDS[0] - 0.02 and speed.max().max() <= FAST_SPEEDS[1] + 0.02
+    assert (speed.max() - speed.min()).max() < 0.05                 # one speed per learner
+    assert speed.median().nunique() > 20                            # drawn per learner
+
+
+def test_pauses_only_add_seconds_heavy_tailed(pair):
+    base, sim = pair
+    paused = sim(pauses=1.0)
+    _aligned(base, paused)
+    d0, d1 = base.traces["duration"].to_numpy(), paused.traces["duration"].to_numpy()
+    length = base.catalog.set_index("item")["length"].reindex(base.traces["item"]).to_numpy()
+    tab = d0 > 3 * length
+    assert np.array_equal(d0[tab], d1[tab])
+    extra = (d1 - d0)[~tab] / length[~tab]
+    assert extra.min() >= -0.01                                     # never fewer seconds
+    # Lomax(1.5) x 0.3: median 0.3 * (2 ** (1 / 1.5) - 1) = 0.176, a tenth above 0.3 * (10 ** (1 / 1.5) - 1) = 1.09
+    assert np.median(extra) == pytest.approx(0.176, abs=0.03)
+    assert np.mean(extra > 1.09) == pytest.approx(0.1, abs=0.03)
+
+
+def test_skimmers_scrub_through_what_they_know_and_nothing_else(pair):
+    base, sim = pair
+    skim = sim(skimmers=1.0)
+    _aligned(base, skim)
+    ev = base.scored.events
+    s0, s1 = ev["share"].to_numpy(), skim.scored.events["share"].to_numpy()
+    known = ev["before"].to_numpy() & (s0 < 3)
+    assert np.array_equal(s0[~known], s1[~known])
+    length = base.catalog.set_index("item")["length"].reindex(ev["item"]).to_numpy()
+    # 2 to 15 % of the length, in whole seconds
+    assert np.all(s1[known] >= np.round(0.02 * length[known]) / length[known] - 1e-9)
+    assert np.all(s1[known] <= np.round(0.15 * length[known]) / length[known] + 1e-9)
+
+
+def test_held_out_shares_by_hand():
+    rng = np.random.default_rng(0)
+    w = {"fast_learners": 1.0, "pauses": 0.0, "pause_scale": 0.3, "skimmers": 1.0}
+    share = np.array([0.9, 0.3, 5.0, 0.8])
+    s = held_out_shares(share, np.array(["a", "a", "a", "b"]), np.array([False, True, False, False]), rng, w)
+    speed = 0.9 / s[0]
+    assert FAST_SPEEDS[0] <= speed <= FAST_SPEEDS[1]
+    assert 0.02 / FAST_SPEEDS[1] <= s[1] <= 0.15 / FAST_SPEEDS[0]   # scrubbed, then at the learner's speed
+    assert s[2] == 5.0                                              # a background tab keeps its seconds
+    assert FAST_SPEEDS[0] <= 0.8 / s[3] <= FAST_SPEEDS[1]
+
+
+def test_held_out_parameters_are_checked():
+    with pytest.raises(ParameterError, match="fast_learners"):
+        simulate_viewing(n_items=5, n_learners=5, watching={"fast_learners": 1.5})
+    with pytest.raises(ParameterError, match="pause_scale"):
+        simulate_viewing(n_items=5, n_learners=5, watching={"pause_scale": 0.0})
+    catalog = pd.DataFrame({"item": ["a"], "kind": "video", "length": [300.0]})
+    with pytest.raises(ParameterError, match="only simulated by simulate_viewing"):
+        ViewingColonyPolicy(catalog, watching={"pauses": 0.2})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the learned pace
+
+
+def _paced_log(fast_speed=2.0, n_normal=60):
+    """Five 600-second videos. Every learner abandons v1 at 20 % then watches it through, then watches v2 to
+    v5 through once (at 95 %, v3 and v5 at 100 %); the last learner, ``fast``, does the same at ``fast_speed``."""
+    rows = []
+    plan = [("v1", 0.2), ("v1", 0.95), ("v2", 0.95), ("v3", 1.0), ("v4", 0.95), ("v5", 1.0)]
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    for k in range(n_normal + 1):
+        who, speed = (f"n{k:02d}", 1.0) if k < n_normal else ("fast", fast_speed)
+        for step, (item, share) in enumerate(plan):
+            rows.append({"learner": who, "item": item, "timestamp": start + pd.Timedelta(minutes=20 * step),
+                         "duration": round(600 * share / speed)})
+    catalog = pd.DataFrame({"item": [f"v{k}" for k in range(1, 6)], "kind": "video", "length": 600.0})
+    return Traces.from_frame(pd.DataFrame(rows)), catalog
+
+
+def test_a_fast_watcher_is_read_at_their_pace():
+    traces, catalog = _paced_log()
+    fast = traces.learner == int(np.flatnonzero(traces.learners == "fast")[0])
+    plain = viewing_evidence(traces, catalog, pace="off")
+    # at 2x a view to the end logs 48-50 % of the length: below every learned threshold, read as abandons
+    assert plain.labels[fast].tolist() == ["abandoned"] * 6 and plain.score[fast].tolist() == [0.0] * 6
+    paced = viewing_evidence(traces, catalog)                      # pace="learned", the default
+    assert paced.pace[traces.learners == "fast"].tolist() == [2.0]
+    assert np.all(paced.pace[traces.learners != "fast"] == 1.0)
+    assert paced.labels[fast].tolist() == ["abandoned"] + ["complete"] * 5
+    assert paced.score[fast].tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert paced.share[fast] == pytest.approx([0.2, 0.95, 0.95, 1.0, 0.95, 1.0])
+    # with fewer than min_learn (50) learners no pace is read: the same log with 40 ordinary learners
+    small, _ = _paced_log(n_normal=40)
+    assert np.all(viewing_evidence(small, catalog).pace == 1.0)
+    assert np.all(viewing_evidence(small, catalog, min_learn=40).pace[small.learners == "fast"] == 2.0)
+    # the others are read exactly as without the pace
+    assert np.array_equal(paced.labels[~fast], plain.labels[~fast])
+    assert np.array_equal(paced.score[~fast], plain.score[~fast])
+
+
+def test_the_pace_can_be_turned_off_and_is_checked():
+    traces, catalog = _paced_log()
+    assert viewing_evidence(traces, catalog, pace="off").pace is None
+    with pytest.raises(ParameterError, match="pace"):
+        viewing_evidence(traces, catalog, pace="fast")
+    with pytest.raises(ParameterError, match="rounds"):
+        learner_pace(np.ones(3), np.zeros(3, int), 1, rounds=0)
+    with pytest.raises(ParameterError, match="differ in length"):
+        learner_pace(np.ones(3), np.zeros(2, int), 1)
+
+
+def test_learner_pace_invariants():
+    rng = np.random.default_rng(3)
+    learners = np.repeat(np.arange(60), 25)
+    r = np.where(rng.random(learners.size) < 0.5, 1.0, rng.uniform(0.05, 0.4, learners.size))
+    r *= rng.uniform(0.95, 1.05, learners.size)
+    # nobody watches fast: every learner at 1x
+    assert np.all(learner_pace(r, learners, 61) == 1.0)               # learner 60 has no visit: 1x
+    # scaling a learner's shares by a pace of the grid is read back as that pace
+    r2 = r.copy()
+    r2[learners == 7] /= 1.5
+    r2[learners == 8] /= 1.8
+    pace = learner_pace(r2, learners, 60)
+    assert (pace[7], pace[8]) == (pytest.approx(1.5, abs=0.06), pytest.approx(1.8, abs=0.06))
+    assert set(np.delete(pace, [7, 8]).tolist()) == {1.0} and set(pace.tolist()) <= set(PACE_GRID.tolist())
+
+
+def test_struggling_learners_are_not_read_as_fast():
+    # learners who abandon nine visits in ten: scaling their abandons up fits the log's density of complete
+    # views; the share of learners at each pace, learned from the log (nobody is fast here), keeps them at
+    # 1x (with a flat prior over the paces, 7 of these 80 learners got a pace of 1.05x to 2.5x)
+    rng = np.random.default_rng(3)
+    learners = np.repeat(np.arange(80), 25)
+    complete = rng.random(learners.size) < np.where(learners < 60, 0.5, 0.1)
+    r = np.where(complete, 1.0, rng.beta(1.2, 3.5, learners.size)) * rng.uniform(0.95, 1.05, learners.size)
+    assert np.all(learner_pace(r, learners, 80) == 1.0)
