@@ -29,8 +29,10 @@ graph at its defaults (``min_confidence`` 0.7) and at the report's 0.8 (one fit)
 precision against the transitive closure, and what the wrong arcs of the contrast graph are: indirect
 prerequisites, reversed (j is a prerequisite of i, directly or not), or unrelated (same topic or not).
 
-``--write`` writes ``benchmarks/results/graph_heldout.md`` (the notes there are written by hand, after
-reading the tables: they are kept from the existing file, below its ``## Reading`` heading).
+``--write`` writes ``benchmarks/results/graph_heldout.md``, keeping its family section and its notes (written
+by hand after reading the tables, under ``## Reading``). ``--family`` runs the default and ``level=True`` on
+the development family instead (with ``--write``, it replaces that section only); ``--local-seeds N``
+prints the ``local``/``bkt`` courses over N seeds of the graph.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_graph import floor_graphs, markdown  # noqa: E402
+from bench_graph import courses as family_courses, floor_graphs, markdown  # noqa: E402
 from poem.ordering.contrast import ContrastGraph  # noqa: E402
 from poem.ordering.evaluation import graph_scores  # noqa: E402
 from poem.simulation.scenarios import simulate_scenario  # noqa: E402
@@ -161,32 +163,107 @@ def per_course(table: pd.DataFrame) -> pd.DataFrame:
         out[f"{tag} R"] = wide[("recall", method)]
     out["c0.7 F1"] = wide[("f1", "contrast")]
     out["c0.7 closureP"] = wide[("closure_precision", "contrast")]
-    out["floor F1"] = np.fmax(wide[("f1", "sparse_logistic")].fillna(0), wide[("f1", "sparse_logistic_strict")].fillna(0))
+    out["floor F1"] = np.fmax(wide[("f1", "sparse_logistic")].fillna(0),
+                              wide[("f1", "sparse_logistic_strict")].fillna(0))
+    kinds = table[table["method"] == "contrast"].set_index(key)[["indirect", "reversed", "same_topic", "other"]]
+    out["c0.7 wrong ind/rev/topic/other"] = kinds.astype(int).astype(str).agg("/".join, axis=1).reindex(out.index)
     return out.reset_index()
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per behaviour and method: courses, courses under the precision target, mean and worst precision,
-    mean recall, and the wrong arcs by kind (summed)."""
+    """Per behaviour and method: courses, courses under the precision target 0.9, mean and worst precision,
+    mean recall, courses whose F1 beats the stronger sparse-logistic floor, and the wrong arcs by kind
+    (summed; for the floors too)."""
+    key = ["graph", "model", "behaviour", "learners", "seed"]
+    floors = table[table["method"].str.startswith("sparse")].groupby(key)["f1"].apply(lambda f: f.fillna(0).max())
     rows = []
     for (behaviour, method), part in table.groupby(["behaviour", "method"], sort=False):
-        if method.startswith("sparse"):
-            continue
         p = part["precision"].fillna(1.0)   # no arc drawn: nothing wrong shown
+        floor = (floors.reindex(pd.MultiIndex.from_frame(part[key])).to_numpy() if len(floors)
+                 else np.full(len(part), np.nan))      # NaN (no floor in the table): never "above"
+        above = np.nan_to_num(part["f1"].to_numpy()) > floor
+        kinds = part[["indirect", "reversed", "same_topic", "other"]].sum()
         rows.append({"behaviour": behaviour, "method": method, "courses": len(part),
                      "precision<0.9": int((p < 0.9).sum()), "mean_precision": p.mean(),
                      "worst_precision": p.min(), "mean_recall": part["recall"].mean(),
-                     "arcs": int(part["arcs"].sum()), "wrong": int(part[["indirect", "reversed", "same_topic", "other"]].sum().sum()),
-                     "indirect": int(part["indirect"].sum()), "reversed": int(part["reversed"].sum()),
-                     "same_topic": int(part["same_topic"].sum()), "other": int(part["other"].sum())})
+                     "f1>floor": "-" if method.startswith("sparse") or not len(floors) else int(above.sum()),
+                     "arcs": int(part["arcs"].sum()), "wrong": int(kinds.sum()), **kinds.astype(int).to_dict()})
     return pd.DataFrame(rows)
+
+
+def family(variants: dict) -> pd.DataFrame:
+    """The contrast graph of each variant (``name -> ContrastGraph keywords``) at ``min_confidence`` 0.7
+    and 0.8 on the development family of ``bench_graph.py`` (its :func:`courses`), beside the stronger
+    floor: what a remedy found here costs the courses the defaults were chosen on."""
+    rows = []
+    for name, traces, truth, _ in family_courses(False):
+        floors = {k: graph_scores(g, truth)["f1"] for k, g in floor_graphs(traces).items()}
+        for variant, kw in variants.items():
+            est = ContrastGraph(**kw).fit(traces)
+            for mc in (0.7, 0.8):
+                s = graph_scores(est.to_graph(mc), truth)
+                rows.append({"course": name, "variant": variant, "min_confidence": mc, "arcs": s["n_predicted"],
+                             "precision": s["precision"], "recall": s["recall"], "f1": s["f1"],
+                             "floor_f1": max(np.nan_to_num(v) for v in floors.values())})
+        print(name, "done", flush=True)
+    return pd.DataFrame(rows)
+
+
+def family_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per variant and confidence: courses under their precision target (0.8 under 1 000 learners on the
+    simulated and demo courses, else 0.9, as in ``bench_graph.verdict``), F1 above the floor, means."""
+    small = table["course"].isin(["demo", "local-bkt-300"])
+    target = np.where(small, 0.8, 0.9)
+    t = table.assign(below=table["precision"].fillna(1.0) < target,
+                     above_floor=np.nan_to_num(table["f1"]) > table["floor_f1"])
+    return (t.groupby(["variant", "min_confidence"], sort=False)
+            .agg(courses=("course", "size"), precision_below_target=("below", "sum"),
+                 f1_above_floor=("above_floor", "sum"), mean_precision=("precision", "mean"),
+                 worst_precision=("precision", "min"), mean_recall=("recall", "mean"))
+            .reset_index())
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 000 learners and seed 0 only")
     parser.add_argument("--write", action="store_true", help="write benchmarks/results/graph_heldout.md")
+    parser.add_argument("--family", action="store_true",
+                        help="instead: the default and level=True on bench_graph.py's development family "
+                             "(with --write, replaces that section of graph_heldout.md)")
+    parser.add_argument("--local-seeds", type=int, default=0, metavar="N",
+                        help="instead: local graph, bkt, 1 000 learners, every behaviour, seeds 0..N-1 (printed only: "
+                             "how often the precision target fails across graphs of one kind)")
     args = parser.parse_args(argv)
+    if args.local_seeds:
+        rows = []
+        for behaviour in BEHAVIOURS:
+            for seed in range(args.local_seeds):
+                rows += one("local", "bkt", behaviour, 1000, seed)
+            print(behaviour, "done", flush=True)
+        table = pd.DataFrame(rows)
+        with pd.option_context("display.width", 250, "display.max_columns", 40):
+            print(summary(table).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            low = per_course(table)
+            print(low[(low["c0.7 P"] < 0.9) | (low["c0.8 P"] < 0.9)].to_string(index=False,
+                                                                             float_format=lambda v: f"{v:.3f}"))
+        return 0
+    if args.family:
+        table = family({"default": {}, "level=True": {"level": True}})
+        totals = family_summary(table)
+        wide = table.pivot_table(index="course", columns=["variant", "min_confidence"],
+                                 values=["precision", "recall"], sort=False)
+        with pd.option_context("display.width", 250, "display.max_columns", 40):
+            print(wide.to_string(float_format=lambda v: f"{v:.3f}"))
+            print(totals.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if args.write:
+            section = "\n".join(["## The development family (`--family`)", "",
+                                  "Command: `python benchmarks/bench_graph_heldout.py --family --write`.", "",
+                                  markdown(totals.copy()), "", markdown(wide, 3, index=True), ""])
+            text = RESULTS.read_text(encoding="utf-8")
+            head, sep, notes = text.partition("\n## Reading")
+            head = head.split("\n## The development family", 1)[0].rstrip()
+            RESULTS.write_text(head + "\n\n" + section + sep + notes, encoding="utf-8")
+        return 0
     ContrastGraph(n_resamples=1).fit(Traces.from_frame(simulate_scenario(n_learners=30, n_items=8)[0]))  # compile
     t0 = time.perf_counter()
     rows = []
@@ -199,15 +276,20 @@ def main(argv=None) -> int:
         print(courses.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         print(totals.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.write:
-        notes = ""
-        if RESULTS.exists() and "\n## Reading" in RESULTS.read_text(encoding="utf-8"):
-            notes = "## Reading" + RESULTS.read_text(encoding="utf-8").split("\n## Reading", 1)[1]
+        notes = ""      # the family section (``--family --write``) and the notes are kept
+        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        for heading in ("\n## The development family", "\n## Reading"):
+            if heading in old:
+                notes = heading.lstrip("\n") + old.split(heading, 1)[1]
+                break
         command = "python benchmarks/bench_graph_heldout.py" + (" --quick" if args.quick else "") + " --write"
         parts = ["# Prerequisite graph on held-out learner behaviours (defaults not chosen on them)", "",
                  f"Command: `{command}` (2 shared cores, {time.perf_counter() - t0:.0f} s).", "",
                  "## Summary per behaviour (precision of a course with no arc counted as 1)", "",
                  "`contrast`: defaults (`min_confidence` 0.7); `contrast_0.8`: the report's level; `level`, "
-                 "`level_0.8`: the same with `level=True`. Wrong arcs summed over the courses.", "",
+                 "`level_0.8`: the same with `level=True`; `f1>floor`: courses whose F1 beats the stronger "
+                 "sparse-logistic floor (`sparse_logistic` or `sparse_logistic_strict`, also shown). Wrong arcs "
+                 "summed over the courses.", "",
                  markdown(totals.copy()), "",
                  "## Per course", "",
                  "P / R: precision / recall against the direct arcs; `strict`: `sparse_logistic_strict`; "
