@@ -25,6 +25,22 @@ that it does not depend on the closed-loop learner models. Learners never retake
 makes them restudy, unobserved, the prerequisites they passed without mastering; they leave after a
 dropout hazard that rises with recent failures, and stop after ``3 n`` attempts.
 
+**Held-out behaviours** (``benchmarks/bench_graph_heldout.py``): three options, each off by default and
+then changing nothing (every draw of the default simulation is the same; their own draws come from a
+separate stream), that the graph's defaults were *not* chosen on, so that the benchmark can say whether
+those defaults hold on learners outside the family. They are for checking, not for tuning:
+
+- ``topics`` (with ``topic_sd``, ``topic_layout``): *topic-correlated ability*. The items fall in
+  ``topics`` topics (contiguous blocks of the hidden order, random groups, or, on the Junyi graph, its own
+  topics) and each learner has a per-topic ability offset (normal, sd ``topic_sd``) added to their
+  ability on that topic's items: success on two items of a topic correlates with no prerequisite between
+  them (a learner good at geometry is good at all of geometry), a confounder of any contrast;
+- ``guess`` / ``slip``: *noisier emission*: a number, or a ``(low, high)`` range from which each item
+  draws its own rate (the family uses 0.15 / 0.1 for every item);
+- ``review``: *re-attempts of passed items*: at each step a learner who has passed something re-attempts
+  one of their passed items (chosen at random) with this probability instead of a new one, so a pass is
+  not followed only by new items and passed items are retaken.
+
 Examples
 --------
 >>> frame, truth = simulate_scenario("local", "bkt", n_learners=50, n_items=12, seed=1)
@@ -52,6 +68,7 @@ GRAPH_KINDS = ("local", "wide", "chain", "junyi")
 GUESS = 0.15
 SLIP = 0.1
 FORGET = 0.003
+TOPIC_LAYOUTS = ("blocks", "random", "course")
 
 
 @dataclass(frozen=True)
@@ -150,9 +167,40 @@ def _choose(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
+def _item_rate(rate, name: str, n: int, rng: np.random.Generator):
+    """A per-item rate: ``rate`` itself when a number, else ``n`` uniform draws in the ``(low, high)`` range."""
+    if np.ndim(rate) == 0:
+        low = high = float(rate)
+    elif np.shape(rate) == (2,):
+        low, high = (float(v) for v in rate)
+    else:
+        raise ParameterError(f"{name} must be a number or a (low, high) pair, got {rate!r}")
+    if not 0 <= low <= high < 0.5:
+        raise ParameterError(f"{name} must lie in [0, 0.5) (low <= high), got {rate!r}")
+    return float(rate) if np.ndim(rate) == 0 else rng.uniform(low, high, n)
+
+
+def _topics(layout: str, k: int, items: list, rank: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Topic index of each item code: ``k`` contiguous blocks of the hidden order, ``k`` random groups of
+    about equal size, or (``"course"``, Junyi only) the course's own topics."""
+    n = len(items)
+    if layout == "blocks":
+        return (rank * k // n).astype(np.int64)
+    if layout == "random":
+        return rng.permutation(np.arange(n) * k // n)
+    from poem.simulation.course import DATA_DIR
+
+    exercises = pd.read_csv(DATA_DIR / "junyi" / "exercises.csv", dtype=str).set_index("name")["topic"]
+    names = exercises.reindex(items)
+    if names.isna().any():
+        raise ParameterError("topic_layout='course' needs the junyi graph (its items carry topics)")
+    return pd.factorize(names, sort=True)[0].astype(np.int64)
+
+
 def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learners: int = 1000,
                       follow_share: float = 0.3, n_items: int = 80, insight: float = 9.0, seed: int = 0,
-                      hidden: bool = False):
+                      hidden: bool = False, *, topics: int = 0, topic_sd: float = 0.8,
+                      topic_layout: str = "blocks", guess=GUESS, slip=SLIP, review: float = 0.0):
     """Simulate one scenario; returns ``(frame, truth)``.
 
     ``frame`` has ``learner, item, timestamp, score`` (tz-aware UTC, rows in time order per learner);
@@ -163,6 +211,13 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     ``true_order``). ``insight``: how much more often a wandering learner picks an item they are ready for
     than one they are not (9: as in the public courses, where most attempts are on ready items; 3: a
     "blind" cohort whose passes are mostly guesses, the hardest case).
+
+    ``topics``, ``topic_sd``, ``topic_layout``, ``guess``, ``slip`` and ``review`` are the held-out
+    behaviours of the module docstring (off by default: ``topics=0``, ``guess=0.15``, ``slip=0.1``,
+    ``review=0``). Emission noise applies where a model has it: ``guess`` to ``first_success``,
+    ``bkt`` and ``forgetting``, ``slip`` to ``bkt``, ``forgetting`` and to a review of a mastered
+    item under ``first_success`` (whose first pass has no slip); ``soft`` has neither (its success is
+    logistic). ``truth`` gains ``topics`` (item -> topic index) when ``topics > 0``.
     """
     if not insight >= 1:
         raise ParameterError(f"insight must be >= 1 (1: blind to readiness), got {insight!r}")
@@ -172,7 +227,18 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
         raise ParameterError(f"follow_share must lie in [0, 1], got {follow_share!r}")
     if int(n_learners) != n_learners or n_learners < 1:
         raise ParameterError(f"n_learners must be a positive integer, got {n_learners!r}")
+    if int(topics) != topics or topics < 0:
+        raise ParameterError(f"topics must be a non-negative integer, got {topics!r}")
+    if topic_layout not in TOPIC_LAYOUTS:
+        raise ParameterError(f"unknown topic_layout {topic_layout!r}; choose one of {list(TOPIC_LAYOUTS)}")
+    if not topic_sd >= 0:
+        raise ParameterError(f"topic_sd must be >= 0, got {topic_sd!r}")
+    if not 0 <= review < 1:
+        raise ParameterError(f"review must lie in [0, 1), got {review!r}")
     rng = np.random.default_rng(seed)
+    # the held-out behaviours draw from their own stream, so that when they are off every draw of the
+    # family's simulation is the same as before they existed
+    side = np.random.default_rng([int(seed), 7919])
     items, arcs = scenario_graph(graph, n_items, rng)
     n = len(items)
     code = {x: k for k, x in enumerate(items)}
@@ -197,8 +263,15 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     failures = np.zeros(m)
     start = rng.integers(0, 14 * 24, m)           # arrival hour over two weeks
     rows = []
-    p_ok = 1.0 / (1.0 + np.exp(-(1.2 + ability[:, None] - difficulty[None, :])))   # (m, n)
-    learn = 0.35 + 0.5 / (1.0 + np.exp(-(ability[:, None] - difficulty[None, :])))
+    guess_j = _item_rate(guess, "guess", n, side)       # a number, or one rate per item code
+    slip_j = _item_rate(slip, "slip", n, side)
+    skill = ability[:, None]                      # (m, 1), or (m, n) with topic offsets
+    topic = None
+    if topics:
+        topic = _topics(topic_layout, int(topics), items, rank, side)
+        skill = ability[:, None] + side.normal(0.0, topic_sd, (m, int(topic.max()) + 1))[:, topic]
+    p_ok = 1.0 / (1.0 + np.exp(-(1.2 + skill - difficulty[None, :])))   # (m, n)
+    learn = 0.35 + 0.5 / (1.0 + np.exp(-(skill - difficulty[None, :])))
     for step in range(3 * n):
         live = np.flatnonzero(active & ~passed.all(axis=1))
         if not len(live):
@@ -213,22 +286,31 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
         if follow.any():
             key = np.where(open_[follow], rank[None, :], n + 1)
             choice[follow] = np.argmin(key, axis=1)
+        if review:
+            # a re-attempt of a passed item, drawn from the side stream (see the module docstring)
+            again = (side.random(len(live)) < review) & passed[live].any(axis=1)
+            if again.any():
+                choice[again] = _choose(passed[live[again]].astype(float), side)
         j = choice
         was_ready = ready[np.arange(len(live)), j]
+        g_j = guess_j if np.ndim(guess_j) == 0 else guess_j[j]
+        s_j = slip_j if np.ndim(slip_j) == 0 else slip_j[j]
         if learner_model == "first_success":
-            p = np.where(was_ready, p_ok[live, j], GUESS)
+            p = np.where(was_ready, p_ok[live, j], g_j)
+            if review:
+                p = np.where(mastered[live, j], 1.0 - s_j, p)
             ok = rng.random(len(live)) < p
             newly = ok & ~mastered[live, j]
         elif learner_model == "soft":
             share = np.where(n_parents[j] > 0, ready_count[live, j] / np.maximum(n_parents[j], 1), 1.0)
-            logit = ability[live] - difficulty[j] - 1.5 + 3.5 * share
+            logit = (ability[live] if topic is None else skill[live, j]) - difficulty[j] - 1.5 + 3.5 * share
             ok = rng.random(len(live)) < 1.0 / (1.0 + np.exp(-logit))
             newly = ok & ~mastered[live, j]
         else:
             learns = was_ready & ~mastered[live, j] & (rng.random(len(live)) < learn[live, j])
             newly = learns
             now = mastered[live, j] | learns
-            ok = rng.random(len(live)) < np.where(now, 1.0 - SLIP, GUESS)
+            ok = rng.random(len(live)) < np.where(now, 1.0 - s_j, g_j)
         if newly.any():
             who, what = live[newly], j[newly]
             mastered[who, what] = True
@@ -268,4 +350,6 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     if hidden:
         frame["mastered"] = events[:, 4].astype(bool)
     truth = {"items": list(items), "prerequisites": [list(a) for a in arcs], "true_order": true_order}
+    if topic is not None:
+        truth["topics"] = {x: int(topic[k]) for k, x in enumerate(items)}
     return frame, truth
