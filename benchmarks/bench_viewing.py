@@ -239,7 +239,9 @@ NOTES = """## Notes
   seed: viewing colony mean 0.831 -> 0.851 (worst 0.719 -> 0.733), now above the quiz colony's 0.842;
   margin >= 0.15 still on 5 of 10 (below: browse 180 on both seeds, Junyi seed 0, browse 120 and mixed
   browse 120 on seed 1, where the quiz colony misses it too but on Junyi); gap to the quiz colony <= 0.05
-  on 10 of 10 (was 9).
+  on 10 of 10 (was 9). Seeds 2-3 with both (`bench_viewing.py --seeds 2 3 --no-loop`, not written
+  here): mean 0.851 (worst 0.745), margin >= 0.15 on 9 of 10 (the quiz colony: 8; below: browse 180 seed
+  2, 0.801 against 0.848), gap <= 0.05 on 10 of 10.
 - **Learner reliability (`viewing_reliability.md`).** On a colony read from viewing evidence the path
   evidence weighs each learner's precedence by their agreement with everyone else's clear pairs
   (`poem.ordering.reliability`, weighted-Kemeny style): viewing colonies 0.831 -> 0.852 (seeds 0-1) and
