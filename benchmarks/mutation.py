@@ -103,7 +103,7 @@ TARGETS = (
     Target("calibration", "poem/colony/calibration.py", None, ("tests/test_suggest_calibration.py",), jit=True,
            keyword=f"not ({DESELECT_JIT})"),
     Target("viewing", "poem/colony/viewing.py", None, ("tests/test_viewing.py", "tests/test_viewing_events.py",
-                                                       "tests/test_viewing_landing.py"),
+                                                       "tests/test_viewing_landing.py", "tests/test_viewing_heldout.py"),
            jit=True, keyword=f"not ({DESELECT_JIT})"),
     Target("landing", "poem/colony/landing.py", None, ("tests/test_viewing_landing.py",), jit=True,
            keyword=f"not ({DESELECT_JIT})"),
@@ -111,7 +111,7 @@ TARGETS = (
            jit=True,
            keyword=f"not ({DESELECT_JIT})"),
     Target("paths", "poem/paths.py", None, ("tests/test_blind_spots.py", "tests/test_paths.py",
-                                             "tests/test_path_evidence.py")),
+                                             "tests/test_path_evidence.py", "tests/test_path_reliability.py")),
     Target("evidence", "poem/ordering/evidence.py", None, ("tests/test_path_evidence.py", "tests/test_paths.py")),
     Target("cond_success", "poem/colony/conditional.py", None, ("tests/test_suggest_calibration.py",),
            keyword=f"conditional and not ({DESELECT})"),
@@ -125,6 +125,8 @@ TARGETS = (
     Target("promotion", "poem/simulation/promotion.py", None, ("tests/test_promotion.py",)),
     Target("history_reader", "poem/colony/viewing_history.py", None,
            ("tests/test_viewing_history.py", "tests/test_suggest_watched.py")),
+    Target("pace", "poem/colony/pace.py", None, ("tests/test_viewing_heldout.py",)),
+    Target("reliability", "poem/ordering/reliability.py", None, ("tests/test_path_reliability.py",), jit=True),
     Target("canonical", "poem/importers/canonical.py", None,
            ("tests/test_io.py", "tests/test_io_properties.py", "tests/test_io_formats.py")),
 )
@@ -154,7 +156,40 @@ _NO_BIN = ("any negative value means 'no bin': every reader of the bins tests < 
            "before an index it also guards with >= 0")
 _ONE_VIEW = ("with a single complete view its bin's later success is the complete views' own, so its z is 0 "
              "and it is not below the midpoint (later_c > later_ab): every bin stays credible either way")
+_SCRATCH_SIZE = ("the size of the per-item stamp scratch only: any size above the largest item code gives the same "
+                 "trails")
+_UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM normalises each learner's posterior "
+                  "over the grid and the argmax adds log prior, so a uniform scale of the prior changes neither")
+_BIN_CLIP = ("the clip never binds: the values binned are below _TOP (3), so their bin is at most n_bins - 1; any "
+             "cap at or above n_bins - 1 gives the same bins")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # learner reliability of the precedence (poem/ordering/reliability.py)
+    ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 > n`: > -> >="): _SCRATCH_SIZE,
+    ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 @21`: constant 1 -> 2"): _SCRATCH_SIZE,
+    ("reliability", "trails_pass", "n = item[e] + 1", "`item[e] + 1 @26`: constant 1 -> 2"): _SCRATCH_SIZE,
+    ("reliability", "reliable_precedence", "n = P.shape[0]", "`P.shape[0] @16`: constant 0 -> 1"):
+        "precedence_ is square (checked when the colony is fitted and loaded): both sides are the number of items",
+    # the learned watching pace (poem/colony/pace.py)
+    ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])", "`1.0 / ll.shape[1]`: / -> *"):
+        _UNIFORM_PRIOR,
+    ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])",
+     "`1.0 / ll.shape[1] @33`: constant 1.0 -> 2.0"): _UNIFORM_PRIOR,
+    ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])", "`ll.shape[1] @48`: constant 1 -> 0"):
+        _UNIFORM_PRIOR + " (ll.shape[0] is the number of learners, a constant too)",
+    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
+     "`(post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll....`: / -> *"): _UNIFORM_PRIOR,
+    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
+     "`0.5 * ll.shape[1] @54`: constant 0.5 -> 1.0"): _UNIFORM_PRIOR,
+    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
+     "`0.5 * ll.shape[1]`: * -> /"): _UNIFORM_PRIOR,
+    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
+     "`ll.shape[1] @69`: constant 1 -> 0"): _UNIFORM_PRIOR,
+    ("pace", "_log_density",
+     "hist = np.bincount(np.minimum((r / _WIDTH).astype(np.int64), n_bins - 1), minlength=n_bins) + 1.0",
+     "`n_bins - 1`: - -> +"): _BIN_CLIP,
+    ("pace", "_log_density",
+     "hist = np.bincount(np.minimum((r / _WIDTH).astype(np.int64), n_bins - 1), minlength=n_bins) + 1.0",
+     "`n_bins - 1 @74`: constant 1 -> 0"): _BIN_CLIP,
     # the viewing history reader (poem/colony/viewing_history.py)
     ("history_reader", "from_fit", 'return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],',
      "`nan=0.8 @61`: constant 0.8 -> 1.6"):

@@ -153,3 +153,19 @@ def test_options_are_validated():
         path_evidence(model, reliability="yes")
     with pytest.raises(NotFittedError):
         learner_reliability(ManHill())
+
+
+def test_the_kernels_small_cases_by_hand():
+    from poem.ordering.reliability import _rescaled, trails_pass
+
+    # a score equal to the mastery threshold is a success (as for precedence_); learner 0: a (0.5), b (0.4),
+    # c (1); learner 1: c, then a twice (only the first success counts)
+    item = np.array([0, 1, 2, 2, 0, 0])
+    seq, bounds = trails_pass(item, np.array([0.5, 0.4, 1.0, 1.0, 1.0, 1.0]), np.array([0, 3, 6]), 0.5)
+    assert seq.tolist() == [0, 2, 2, 0] and bounds.tolist() == [0, 2, 4]
+    # a learner of weight 0 adds nothing, and the learners after them still count
+    C = pair_counts(seq, bounds, np.array([0.0, 2.0]), 3)
+    assert C.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
+    # rescaled to a total, whatever the size of the sum (below 1 too); an empty matrix stays as it is
+    assert _rescaled(np.array([[0.0, 0.5], [0.25, 0.0]]), 3.0).tolist() == [[0.0, 2.0], [1.0, 0.0]]
+    assert _rescaled(np.zeros((2, 2)), 3.0).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -180,3 +180,82 @@ def test_struggling_learners_are_not_read_as_fast():
     complete = rng.random(learners.size) < np.where(learners < 60, 0.5, 0.1)
     r = np.where(complete, 1.0, rng.beta(1.2, 3.5, learners.size)) * rng.uniform(0.95, 1.05, learners.size)
     assert np.all(learner_pace(r, learners, 80) == 1.0)
+
+
+def _reference_pace(r, learner, n_learners, rounds=2, min_learners=50, n_iter=200):
+    """The pace of every learner, re-derived visit by visit in plain Python from the module docstring of
+    :mod:`poem.colony.pace`: histogram density (bins of 0.025 on [0, 3), one pseudo-visit per bin), the
+    scale-family log-likelihood ``sum log f(s r) + n log s`` (a scaled share at 3 or above counts as one visit
+    in a bin of the whole log), the share of learners at each pace by EM (half a pseudo-learner per pace),
+    the pace of highest posterior, ``rounds`` times on the paced shares."""
+    import math
+    width, top, bins = 0.025, 3.0, 120
+    visits = [(x, u) for x, u in zip(r, learner) if not math.isnan(x) and 0 <= x < top]
+    pace = [1.0] * n_learners
+    counts = [0] * n_learners
+    for _, u in visits:
+        counts[u] += 1
+    if not visits or sum(c > 0 for c in counts) < min_learners:
+        return np.array(pace)
+    grid = [round(1.0 + 0.05 * k, 2) for k in range(31)]
+    for _ in range(rounds):
+        hist = [1.0] * bins
+        for x, u in visits:
+            hist[min(int(x * pace[u] / width), bins - 1)] += 1
+        total = sum(hist)
+        ll = [[0.0] * len(grid) for _ in range(n_learners)]
+        for x, u in visits:
+            for g, s in enumerate(grid):
+                y = x * s
+                ll[u][g] += (math.log(hist[min(int(y / width), bins - 1)] / (total * width)) if y < top
+                             else math.log(1.0 / (len(visits) * width)))
+        for u in range(n_learners):
+            for g, s in enumerate(grid):
+                ll[u][g] += counts[u] * math.log(s)
+        prior = [1.0 / len(grid)] * len(grid)
+        for _ in range(n_iter):
+            post_sum = [0.0] * len(grid)
+            for u in range(n_learners):
+                top_ll = max(ll[u])
+                w = [math.exp(v - top_ll) * p for v, p in zip(ll[u], prior)]
+                z = sum(w)
+                for g in range(len(grid)):
+                    post_sum[g] += w[g] / z
+            prior = [(s + 0.5) / (n_learners + 0.5 * len(grid)) for s in post_sum]
+        pace = [grid[max(range(len(grid)), key=lambda g: ll[u][g] + math.log(prior[g]))] for u in range(n_learners)]
+    return np.array(pace)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learner_pace_matches_a_plain_reference(seed):
+    # 60 learners with a few visits each (so the learned share of learners at each pace weighs on them),
+    # a third of them fast; re-watched passages above the usual share (their paced values can pass 3); the
+    # edge cases of the visits kept or left out: shares of exactly 0 (kept), exactly 3 (left out: a
+    # background tab), NaN, negative; learner 60 without a visit
+    rng = np.random.default_rng(seed)
+    n_learners, n_visits = 61, 420
+    learner = rng.integers(0, 60, n_visits)
+    speed = np.where(np.arange(60) % 3 == 0, rng.uniform(1.2, 2.2, 60), 1.0)
+    kind = rng.random(n_visits)
+    r = np.where(kind < 0.55, 1.0, np.where(kind < 0.85, rng.beta(1.2, 3.5, n_visits), rng.uniform(1.1, 2.0, n_visits)))
+    r = r * rng.uniform(0.95, 1.05, n_visits) / speed[learner]
+    r[:8] = [0.0, 0.0, 0.0, 3.0, 3.0, np.nan, -0.2, 2.99]
+    expected = _reference_pace(r, learner, n_learners, min_learners=60)
+    got = learner_pace(r, learner, n_learners, min_learners=60)
+    assert got.tolist() == expected.tolist()
+    assert got[60] == 1.0 and (got > 1).sum() >= 5     # the fast learners are found, the visitless one is 1x
+    # one learner fewer than min_learners with visits: everyone at 1x, as the reference says
+    assert np.all(learner_pace(r, learner, n_learners, min_learners=61) == 1.0)
+    assert np.all(_reference_pace(r, learner, n_learners, min_learners=61) == 1.0)
+    # rounds: one fit of the density and paces, and three, the reference likewise
+    for rounds in (1, 3):
+        assert learner_pace(r, learner, n_learners, rounds=rounds, min_learners=60).tolist() == \
+            _reference_pace(r, learner, n_learners, rounds=rounds, min_learners=60).tolist()
+
+
+def test_learner_pace_of_a_single_visit_log():
+    # one visit of one learner at half the usual share, nothing to hold it against but itself: with
+    # min_learners=0 the pace is still read (the reference agrees), and the empty log is 1x
+    assert learner_pace(np.array([0.5]), np.array([0]), 1, min_learners=0).tolist() == \
+        _reference_pace([0.5], [0], 1, min_learners=0).tolist()
+    assert learner_pace(np.array([]), np.array([], int), 2, min_learners=0).tolist() == [1.0, 1.0]
