@@ -41,7 +41,10 @@ catalogue gives each video's ``length`` in seconds. This module reads the visits
    depends on the video (people stop before the credits of a 25-minute lecture, not of a 3-minute one).
    The threshold is Otsu's split of the video's shares (capped at 1.2), shrunk toward the split of all the
    videos with ``prior_views`` pseudo-visits, and kept within ``[min_threshold, max_threshold]``.
-   ``threshold=<number>`` fixes it for every video instead.
+   ``threshold=<number>`` fixes it for every video instead. A video whose views all stop at about the
+   same share has one mode and nothing to split: its threshold is then about the course's, so if everyone
+   stops well before it (a long outro the catalogue's length counts) every view reads as abandoned; give
+   that video's watchable length in the catalogue.
 4. Per learner and video, in time order, until the video is *understood*:
 
    * a visit below the threshold is **abandoned**: score 0 (a failure; re-watches before the first
