@@ -158,6 +158,10 @@ _ONE_VIEW = ("with a single complete view its bin's later success is the complet
              "and it is not below the midpoint (later_c > later_ab): every bin stays credible either way")
 _SCRATCH_SIZE = ("the size of the per-item stamp scratch only: any size above the largest item code gives the same "
                  "trails")
+_NO_PAIR = ("where no learner has the pair, precedence_ is 0 too (every deposit on it comes from a learner's pair), "
+            "so the ratio there multiplies 0")
+_PLACEHOLDER = ("the divisor of the learners without a clear pair and no prior only keeps 0 / 0 away: the outer where "
+                "gives them the pooled rate and discards that quotient")
 _UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM normalises each learner's posterior "
                   "over the grid and the argmax adds log prior, so a uniform scale of the prior changes neither")
 _BIN_CLIP = ("the clip never binds: the values binned are below _TOP (3), so their bin is at most n_bins - 1; any "
@@ -169,6 +173,25 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("reliability", "trails_pass", "n = item[e] + 1", "`item[e] + 1 @26`: constant 1 -> 2"): _SCRATCH_SIZE,
     ("reliability", "reliable_precedence", "n = P.shape[0]", "`P.shape[0] @16`: constant 0 -> 1"):
         "precedence_ is square (checked when the colony is fitted and loaded): both sides are the number of items",
+    ("reliability", "trails_pass", "n = 0", "`0`: constant 0 -> 1"): _SCRATCH_SIZE,
+    ("reliability", "trails_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"): _SENTINEL,
+    ("reliability", "agreement_counts", "for b in range(a + 1, bounds[u + 1]):", "`a + 1 @31`: constant 1 -> 0"):
+        "the extra pair is an item with itself: C[i, i] is 0, so its z is 0 and it is neither clear way",
+    ("reliability", "learner_reliability", "if total == 0:          # nobody mastered two items: no order to judge anyone on",
+     "`total == 0 @16`: constant 0 -> 1"):
+        "a total of 1 is one pair of one learner: without their own pair nothing is left, no pair is clear, and "
+        "the loop returns the same all-ones weights",
+    ("reliability", "first_success_trails", 'np.asarray(state.log_bounds, dtype=np.int64), float(getattr(model, "mastery", 0.5)))',
+     '`getattr(model, "mastery", 0.5) @101`: constant 0.5 -> 1.0'):
+        "the default of an attribute every fitted colony has (ManHill stores mastery in __init__)",
+    ("reliability", "reliable_precedence", "ratio = np.where(plain > 0, weighted / plain, 1.0)",
+     "`np.where(plain > 0, weighted / plain, 1.0) @54`: constant 1.0 -> 0.0"): _NO_PAIR,
+    ("reliability", "reliable_precedence", "ratio = np.where(plain > 0, weighted / plain, 1.0)",
+     "`np.where(plain > 0, weighted / plain, 1.0) @54`: constant 1.0 -> 2.0"): _NO_PAIR,
+    ("reliability", "learner_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
+     "`np.where(seen, clear + prior, 1.0) @82`: constant 1.0 -> 0.0"): _PLACEHOLDER,
+    ("reliability", "learner_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
+     "`np.where(seen, clear + prior, 1.0) @82`: constant 1.0 -> 2.0"): _PLACEHOLDER,
     # the learned watching pace (poem/colony/pace.py)
     ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])", "`1.0 / ll.shape[1]`: / -> *"):
         _UNIFORM_PRIOR,

@@ -169,3 +169,72 @@ def test_the_kernels_small_cases_by_hand():
     # rescaled to a total, whatever the size of the sum (below 1 too); an empty matrix stays as it is
     assert _rescaled(np.array([[0.0, 0.5], [0.25, 0.0]]), 3.0).tolist() == [[0.0, 2.0], [1.0, 0.0]]
     assert _rescaled(np.zeros((2, 2)), 3.0).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def reference_reliability(trails, n, iterations=2, prior=10.0, z_min=1.0):
+    """:func:`learner_reliability` re-derived in plain Python from its docstring, on the trails."""
+    pairs = [len(t) * (len(t) - 1) / 2 for t in trails]
+
+    def counts(w):
+        C = np.zeros((n, n))
+        for u, t in enumerate(trails):
+            for a in range(len(t)):
+                for b in range(a + 1, len(t)):
+                    C[t[a], t[b]] += w[u]
+        return C
+
+    w = [1.0] * len(trails)
+    C = counts(w)
+    total = C.sum()
+    if total == 0:
+        return np.ones(len(trails))
+    for _ in range(iterations):
+        scale = total / sum(wu * pu for wu, pu in zip(w, pairs))
+        agree, disagree = np.array(reference_agreement(trails, C, [wu * scale for wu in w], z_min), float).T
+        clear = agree + disagree
+        if clear.sum() == 0:
+            return np.ones(len(trails))
+        rate = agree.sum() / clear.sum()
+        p = np.array([(a + prior * rate) / (c + prior) if c + prior > 0 else rate for a, c in zip(agree, clear)])
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        new = [max(math.log(q / (1 - q)), 0.0) for q in p]
+        if not any(x * y for x, y in zip(new, pairs)):
+            return np.ones(len(trails))
+        w = new
+        C = counts(w)
+        C = C * (total / C.sum())
+    return np.array(w)
+
+
+@pytest.mark.parametrize("seed, options", [(0, {}), (1, {"iterations": 1}), (2, {"iterations": 3, "prior": 0.0}),
+                                           (3, {"z_min": 0.5, "prior": 4.0}), (4, {"z_min": 2.0})])
+def test_reliability_and_reliable_precedence_match_a_reference(seed, options):
+    # 40 learners over 7 items: most master them near one order (a couple of swaps), a quarter in a shuffled
+    # order; some attempts fail, some score exactly the colony's mastery (a success), some are unscored
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(40):
+        order = list(range(7))
+        if u % 4 == 0:
+            rng.shuffle(order)
+        else:
+            for _ in range(2):
+                k = rng.integers(0, 6)
+                order[k], order[k + 1] = order[k + 1], order[k]
+        for i in order[: rng.integers(3, 8)]:
+            rows += [(f"l{u:02d}", f"i{i}", s) for s in rng.choice([0.0, 0.5, 1.0, 1.0, np.nan], 2)]
+    model = ManHill().fit(traces_of(rows))
+    seq, bounds = first_success_trails(model)
+    trails = [seq[lo:hi].tolist() for lo, hi in zip(bounds[:-1], bounds[1:])]
+    n = len(model.items_)
+    expected = reference_reliability(trails, n, **options)
+    got = learner_reliability(model, **options)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert np.all(np.isfinite(got))                         # prior 0: a learner without a clear pair too
+    assert len(set(np.round(got, 9))) > 3                  # the learners are told apart
+    # reliable precedence: each pair's count scaled by its weighted over its plain count, same total
+    plain = pair_counts(seq, bounds, np.ones(len(trails)), n)
+    weighted = pair_counts(seq, bounds, got, n)
+    P = model.precedence_
+    ratio = np.divide(weighted, plain, out=np.ones_like(plain), where=plain > 0)
+    np.testing.assert_allclose(reliable_precedence(model, **options), P * ratio * (P.sum() / (P * ratio).sum()))

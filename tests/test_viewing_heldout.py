@@ -259,3 +259,20 @@ def test_learner_pace_of_a_single_visit_log():
     assert learner_pace(np.array([0.5]), np.array([0]), 1, min_learners=0).tolist() == \
         _reference_pace([0.5], [0], 1, min_learners=0).tolist()
     assert learner_pace(np.array([]), np.array([], int), 2, min_learners=0).tolist() == [1.0, 1.0]
+
+
+def test_learner_pace_defaults_and_checks():
+    # exactly min_learners (default 50) learners with visits is enough; one of them at 1.6x is found
+    rng = np.random.default_rng(4)
+    learners = np.repeat(np.arange(50), 40)
+    r = np.where(rng.random(learners.size) < 0.5, 1.0, rng.uniform(0.1, 0.4, learners.size))
+    r[learners == 0] /= 1.6
+    assert learner_pace(r, learners, 50)[0] == pytest.approx(1.6, abs=0.06)
+    assert np.all(learner_pace(r[learners > 0], learners[learners > 0], 50) == 1.0)   # 49 learners: 1x
+    # a heavy learner (250 more visits: a log-likelihood in the hundreds) is read like the others
+    heavy = np.concatenate([learners, np.zeros(250, int)])
+    r_heavy = np.concatenate([r, np.where(rng.random(250) < 0.5, 1.0, rng.uniform(0.1, 0.4, 250)) / 1.6])
+    assert learner_pace(r_heavy, heavy, 50)[0] == pytest.approx(1.6, abs=0.06)
+    for bad in (-1, 1.5):
+        with pytest.raises(ParameterError, match="min_learners"):
+            learner_pace(r, learners, 50, min_learners=bad)

@@ -168,7 +168,11 @@ def learner_reliability(model, *, iterations: int = RELIABILITY_DEFAULTS["iterat
         if clear.sum() == 0:
             return np.ones(len(k))
         rate = agree.sum() / clear.sum()
-        p = np.clip((agree + prior * rate) / (clear + prior), 1e-12, 1 - 1e-12)
+        # with prior 0 a learner without a clear pair has nothing of their own: the pooled rate (the limit of
+        # a vanishing prior), not 0 / 0
+        seen = clear + prior > 0
+        p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)
+        p = np.clip(p, 1e-12, 1 - 1e-12)
         new = np.maximum(np.log(p / (1 - p)), 0.0)
         if not (new * pairs).any():
             return np.ones(len(k))
