@@ -38,13 +38,18 @@ def _aligned(a, b):
     assert a.scored.events[["before", "after", "score"]].equals(b.scored.events[["before", "after", "score"]])
 
 
+def _seconds(base, other):
+    """``(seconds of base, seconds of other, length, background tab)`` per visit of two aligned logs."""
+    _aligned(base, other)
+    d0, d1 = base.traces["duration"].to_numpy(), other.traces["duration"].to_numpy()
+    length = base.catalog.set_index("item")["length"].reindex(base.traces["item"]).to_numpy()
+    return d0, d1, length, d0 > 3 * length
+
+
 def test_fast_learners_log_the_content_seconds_over_one_speed_each(pair):
     base, sim = pair
     fast = sim(fast_learners=1.0)
-    _aligned(base, fast)
-    d0, d1 = base.traces["duration"].to_numpy(), fast.traces["duration"].to_numpy()
-    length = base.catalog.set_index("item")["length"].reindex(base.traces["item"]).to_numpy()
-    tab = d0 > 3 * length
+    d0, d1, length, tab = _seconds(base, fast)
     assert np.array_equal(d0[tab], d1[tab])                       # background tabs keep their seconds
     ok = ~tab & (d0 >= 100)                                        # rounding to whole seconds aside
     speed = pd.Series(d0[ok] / d1[ok]).groupby(base.traces["learner"].to_numpy()[ok])
@@ -56,10 +61,7 @@ def test_fast_learners_log_the_content_seconds_over_one_speed_each(pair):
 def test_pauses_only_add_seconds_heavy_tailed(pair):
     base, sim = pair
     paused = sim(pauses=1.0)
-    _aligned(base, paused)
-    d0, d1 = base.traces["duration"].to_numpy(), paused.traces["duration"].to_numpy()
-    length = base.catalog.set_index("item")["length"].reindex(base.traces["item"]).to_numpy()
-    tab = d0 > 3 * length
+    d0, d1, length, tab = _seconds(base, paused)
     assert np.array_equal(d0[tab], d1[tab])
     extra = (d1 - d0)[~tab] / length[~tab]
     assert extra.min() >= -0.01                                     # never fewer seconds
