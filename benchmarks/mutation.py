@@ -171,13 +171,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 > n`: > -> >="): _SCRATCH_SIZE,
     ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 @21`: constant 1 -> 2"): _SCRATCH_SIZE,
     ("reliability", "trails_pass", "n = item[e] + 1", "`item[e] + 1 @26`: constant 1 -> 2"): _SCRATCH_SIZE,
-    ("reliability", "reliable_precedence", "n = P.shape[0]", "`P.shape[0] @16`: constant 0 -> 1"):
-        "precedence_ is square (checked when the colony is fitted and loaded): both sides are the number of items",
     ("reliability", "trails_pass", "n = 0", "`0`: constant 0 -> 1"): _SCRATCH_SIZE,
     ("reliability", "trails_pass", "stamp = np.full(n, -1, np.int64)", "`-1 @24`: constant 1 -> 2"): _SENTINEL,
     ("reliability", "agreement_counts", "for b in range(a + 1, bounds[u + 1]):", "`a + 1 @31`: constant 1 -> 0"):
         "the extra pair is an item with itself: C[i, i] is 0, so its z is 0 and it is neither clear way",
-    ("reliability", "learner_reliability", "if total == 0:          # nobody mastered two items: no order to judge anyone on",
+    ("reliability", "_reliability", "if total == 0:          # nobody mastered two items: no order to judge anyone on",
      "`total == 0 @16`: constant 0 -> 1"):
         "a total of 1 is one pair of one learner: without their own pair nothing is left, no pair is clear, and "
         "the loop returns the same all-ones weights",
@@ -188,9 +186,9 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "`np.where(plain > 0, weighted / plain, 1.0) @54`: constant 1.0 -> 0.0"): _NO_PAIR,
     ("reliability", "reliable_precedence", "ratio = np.where(plain > 0, weighted / plain, 1.0)",
      "`np.where(plain > 0, weighted / plain, 1.0) @54`: constant 1.0 -> 2.0"): _NO_PAIR,
-    ("reliability", "learner_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
+    ("reliability", "_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
      "`np.where(seen, clear + prior, 1.0) @82`: constant 1.0 -> 0.0"): _PLACEHOLDER,
-    ("reliability", "learner_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
+    ("reliability", "_reliability", "p = np.where(seen, (agree + prior * rate) / np.where(seen, clear + prior, 1.0), rate)",
      "`np.where(seen, clear + prior, 1.0) @82`: constant 1.0 -> 2.0"): _PLACEHOLDER,
     # the learned watching pace (poem/colony/pace.py)
     ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])", "`1.0 / ll.shape[1]`: / -> *"):

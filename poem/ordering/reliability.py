@@ -145,6 +145,13 @@ def learner_reliability(model, *, iterations: int = RELIABILITY_DEFAULTS["iterat
     >>> bool(np.allclose(w, [np.log(12)] * 9 + [np.log(9 / 4)]))   # p = (3 + 10 x 0.9) / 13, 9 / 13
     True
     """
+    return _reliability(model, iterations=iterations, prior=prior, z_min=z_min)[0]
+
+
+def _reliability(model, *, iterations: int = RELIABILITY_DEFAULTS["iterations"],
+                 prior: float = RELIABILITY_DEFAULTS["prior"], z_min: float = RELIABILITY_DEFAULTS["z_min"]):
+    """``(weights, plain, weighted)``: :func:`learner_reliability`'s weights, with the pair counts of the
+    trails unweighted and under those weights, which :func:`reliable_precedence` needs and the fit has."""
     for name, value in (("prior", prior), ("z_min", z_min)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(value) or value < 0:
@@ -156,17 +163,17 @@ def learner_reliability(model, *, iterations: int = RELIABILITY_DEFAULTS["iterat
     k = np.diff(bounds).astype(np.float64)
     pairs = k * (k - 1) / 2
     weights = np.ones(len(k))
-    C = pair_counts(seq, bounds, weights, n)
+    plain = C = pair_counts(seq, bounds, weights, n)
     total = C.sum()
     if total == 0:          # nobody mastered two items: no order to judge anyone on
-        return weights
+        return weights, plain, plain
     for _ in range(iterations):
         scale = total / float((weights * pairs).sum())   # what one unit of weight adds to a pair of C
         counts = agreement_counts(seq, bounds, C, weights * scale, float(z_min))
         agree, disagree = counts[:, 0], counts[:, 1]
         clear = agree + disagree
         if clear.sum() == 0:
-            return np.ones(len(k))
+            return np.ones(len(k)), plain, plain
         rate = agree.sum() / clear.sum()
         # with prior 0 a learner without a clear pair has nothing of their own: the pooled rate (the limit of
         # a vanishing prior), not 0 / 0
@@ -175,10 +182,11 @@ def learner_reliability(model, *, iterations: int = RELIABILITY_DEFAULTS["iterat
         p = np.clip(p, 1e-12, 1 - 1e-12)
         new = np.maximum(np.log(p / (1 - p)), 0.0)
         if not (new * pairs).any():
-            return np.ones(len(k))
+            return np.ones(len(k)), plain, plain
         weights = new
-        C = _rescaled(pair_counts(seq, bounds, weights, n), total)
-    return weights
+        weighted = pair_counts(seq, bounds, weights, n)
+        C = _rescaled(weighted, total)
+    return weights, plain, weighted
 
 
 def reliable_precedence(model, **options) -> np.ndarray:
@@ -200,12 +208,8 @@ def reliable_precedence(model, **options) -> np.ndarray:
     >>> P[0].round(3).tolist(), P[:, 0].round(3).tolist()
     ([0.0, 9.65, 9.65], [0.0, 0.35, 0.35])
     """
-    weights = learner_reliability(model, **options)
+    _, plain, weighted = _reliability(model, **options)
     P = np.asarray(model.precedence_, dtype=np.float64)
-    seq, bounds = first_success_trails(model)
-    n = P.shape[0]
-    plain = pair_counts(seq, bounds, np.ones(len(weights)), n)
-    weighted = pair_counts(seq, bounds, weights, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(plain > 0, weighted / plain, 1.0)
     return _rescaled(P * ratio, P.sum())
