@@ -150,6 +150,28 @@ def one(graph: str, model: str, behaviour: str, m: int, seed: int, contrast_kw=N
     return rows
 
 
+def prototype_runs(courses, method: str, **contrast_kw) -> pd.DataFrame:
+    """For the prototypes beside this benchmark: the contrast graph (``contrast_kw``) at confidence 0.7 and 0.8
+    on ``courses`` (``(graph, model, behaviour, learners, seed)`` as :func:`runs` gives them), one row each
+    named ``{method}_{confidence}``, with progress; prints the :func:`summary` and the courses below 0.92."""
+    out, t0 = [], time.time()
+    for graph, model, beh, m, seed in courses:
+        frame, truth = simulate_scenario(graph, model, n_learners=m, seed=seed, **behaviour_kwargs(beh, graph))
+        est = ContrastGraph(**contrast_kw).fit(Traces.from_frame(frame))
+        for mc in (0.7, 0.8):
+            g = est.to_graph(mc)
+            s = graph_scores(g, truth)
+            out.append({"graph": graph, "model": model, "behaviour": beh, "learners": m, "seed": seed,
+                        "method": f"{method}_{mc}", "arcs": s["n_predicted"], "precision": s["precision"],
+                        "recall": s["recall"], "f1": s["f1"], **wrong_arcs(g, truth)})
+        print(graph, model, beh, m, seed, f"{time.time() - t0:.0f}s", flush=True)
+    t = pd.DataFrame(out)
+    fmt = {"float_format": lambda v: f"{v:.3f}"}
+    print(summary(t).to_string(index=False, **fmt))
+    print(t[t["precision"] < 0.92].to_string(index=False, **fmt))
+    return t
+
+
 def per_course(table: pd.DataFrame) -> pd.DataFrame:
     """One row per course: the contrast graph at 0.7 and 0.8, with the level, and the floors."""
     key = ["graph", "model", "behaviour", "learners", "seed"]

@@ -15,7 +15,6 @@ learner retakes a passed item (both public courses and every scenario of ``bench
 it changes nothing. Figures in ``benchmarks/results/graph_heldout.md`` ("Reading").
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -69,10 +68,7 @@ def main(which: str) -> int:
     from poem.io import read_traces
     from poem.ordering.contrast import ContrastGraph
     from poem.ordering.evaluation import graph_scores
-    from poem.simulation.scenarios import simulate_scenario
-    from poem.traces import Traces
 
-    fmt = {"float_format": lambda v: f"{v:.3f}"}
     if which == "demo":
         import json
         demo = REPO / "data" / "demo"
@@ -85,20 +81,7 @@ def main(which: str) -> int:
         courses = [("local", "bkt", "review", 1000, s) for s in range(6)]
     else:
         courses = [c for c in H.runs(False) if c[2] in ("review", "all")]
-    out, t0 = [], time.time()
-    for graph, model, beh, m, seed in courses:
-        frame, truth = simulate_scenario(graph, model, n_learners=m, seed=seed, **H.behaviour_kwargs(beh, graph))
-        est = ContrastGraph().fit(Traces.from_frame(frame))
-        for mc in (0.7, 0.8):
-            g = est.to_graph(mc)
-            s = graph_scores(g, truth)
-            out.append({"graph": graph, "model": model, "behaviour": beh, "learners": m, "seed": seed,
-                        "method": f"latest_{mc}", "arcs": s["n_predicted"], "precision": s["precision"],
-                        "recall": s["recall"], "f1": s["f1"], **H.wrong_arcs(g, truth)})
-        print(graph, model, beh, m, seed, f"{time.time() - t0:.0f}s", flush=True)
-    t = pd.DataFrame(out)
-    print(H.summary(t).to_string(index=False, **fmt))
-    print(t[t["precision"] < 0.92].to_string(index=False, **fmt))
+    H.prototype_runs(courses, "latest")
     return 0
 
 

@@ -13,11 +13,9 @@ left out): a candidate remedy for the grandparent arcs the held-out check found
 (``benchmarks/results/graph_heldout.md``, "Reading"). It prints the tables quoted there.
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -64,10 +62,6 @@ C._Design.rows = rows
 
 def main(which: str) -> int:
     import bench_graph_heldout as H
-    from poem.ordering.contrast import ContrastGraph
-    from poem.ordering.evaluation import graph_scores
-    from poem.simulation.scenarios import simulate_scenario
-    from poem.traces import Traces
 
     fmt = {"float_format": lambda v: f"{v:.3f}"}
     if which == "family":
@@ -76,20 +70,7 @@ def main(which: str) -> int:
                             sort=False).to_string(**fmt))
         print(H.family_summary(t).to_string(index=False, **fmt))
         return 0
-    out, t0 = [], time.time()
-    for graph, model, beh, m, seed in H.runs(False):
-        frame, truth = simulate_scenario(graph, model, n_learners=m, seed=seed, **H.behaviour_kwargs(beh, graph))
-        est = ContrastGraph(level=True).fit(Traces.from_frame(frame))     # level=True: the patched level
-        for mc in (0.7, 0.8):
-            g = est.to_graph(mc)
-            s = graph_scores(g, truth)
-            out.append({"graph": graph, "model": model, "behaviour": beh, "learners": m, "seed": seed,
-                        "method": f"before_{mc}", "arcs": s["n_predicted"], "precision": s["precision"],
-                        "recall": s["recall"], "f1": s["f1"], **H.wrong_arcs(g, truth)})
-        print(graph, model, beh, m, seed, f"{time.time() - t0:.0f}s", flush=True)
-    t = pd.DataFrame(out)
-    print(H.summary(t).to_string(index=False, **fmt))
-    print(t[t["precision"] < 0.92].to_string(index=False, **fmt))
+    H.prototype_runs(H.runs(False), "before", level=True)   # level=True: the patched level
     return 0
 
 
