@@ -312,8 +312,9 @@ def read_watched(reader, items: list, codes: list, watched: list, scores, catalo
     <poem.colony.viewing_history.HistoryReader.explain_history>`, the whole history at once, as the
     closed-loop policy reads it) at the learner's watching pace (:meth:`HistoryReader.pace
     <poem.colony.viewing_history.HistoryReader.pace>`, read from all these visits: ``share`` is as logged,
-    ``share * pace`` is what is compared with ``threshold``; NaN for the other entries); the other entries keep their ``scores`` value (``reading`` ``score``, or
-    ``unwatched`` for a video visit without seconds nor score). ``catalog`` (indexed by item, with a
+    ``share * pace`` is what is compared with ``threshold``; ``pace`` is NaN for the other entries); the
+    other entries keep their ``scores`` value (``reading`` ``score``, or ``unwatched`` for a video visit
+    without seconds nor score). ``catalog`` (indexed by item, with a
     ``length`` column) overrides the lengths the fit read. Raises :class:`ParameterError` for seconds on a
     non-video, seconds and a score on one entry, or a video with seconds and no length known.
     """

@@ -17,6 +17,11 @@ it. Only speeds of 1x and above are considered: shares above the usual (re-watch
 read visit by visit by the mapping, not as a slow pace. A log of fewer than ``min_learners`` learners
 (default 50, the landing model's ``min_learn``) is read at 1x throughout.
 
+:func:`pace_model` also returns what the last round read the paces against (the density table and the
+share of learners at each pace), and :func:`pace_of` paces *live* learners against them with the same
+likelihood (:func:`pace_loglik`) and posterior: what the history reader of ``poem suggest --watched``
+and the closed-loop viewing policy do (:meth:`poem.colony.viewing_history.HistoryReader.pace`).
+
 Examples
 --------
 >>> rng = np.random.default_rng(0)
