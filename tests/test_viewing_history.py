@@ -510,3 +510,20 @@ def test_the_closed_loop_without_fast_learners_is_the_same_draw_for_draw():
     fast = ViewingColonyPolicy(catalog, seed=4, watching={"fast_learners": 0.5})
     closed_loop(course, fast, n_cohorts=2, cohort_size=15, seed=4)
     assert np.any(fast._speed > 1) and np.all((fast._speed == 1) | ((fast._speed >= 1.25) & (fast._speed <= 2)))
+
+
+def test_viewing_closed_loop_passes_the_watching_to_the_viewing_policy_alone():
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import viewing_closed_loop
+
+    course = make_course(10, rng=np.random.default_rng(4))
+    size = dict(n_cohorts=2, cohort_size=20, seed=4, policies=("none", "colony-viewing"))
+    plain = viewing_closed_loop(course, **size)
+    fast = viewing_closed_loop(course, watching={"fast_learners": 1.0}, **size)
+    # no guidance sees no seconds: the same learners, the same record; the viewing colony, fitted on
+    # everyone's wall-clock seconds at 1.25x-2x, guides its second cohort otherwise
+    none = plain["policy"] == "none"
+    pd.testing.assert_frame_equal(plain[none], fast[none])
+    assert not plain[~none].equals(fast[~none])
+    with pytest.raises(ParameterError, match="only simulated by simulate_viewing"):
+        viewing_closed_loop(course, watching={"skimmers": 0.2}, **size)
