@@ -272,8 +272,8 @@ NOTES = """## Notes
   the colony (a file written before reads at 1x). A fast learner's complete views are read as understood
   instead of abandoned (in closed loop with 30 % fast watchers, their landings read 0.97 instead of 0.34;
   on a log where nobody is fast, 0 to 0.6 % of the learners get a pace from their first 15 visits). It
-  does not measurably change promotion: with 30 % fast watchers (closed loop of this table, 12 seeds
-  500-511) pace on / off first guided cohort 0.145 / 0.148, mean over the guided cohorts 0.154 / 0.152,
+  does not measurably change promotion: with 30 % fast watchers (the harness of the closed-loop table
+  above, seeds 500-511) pace on / off first guided cohort 0.145 / 0.148, mean over the guided cohorts 0.154 / 0.152,
   last 0.157 / 0.152 (no guidance 0.140, 0.138, 0.134); on seeds 500-502 alone the first cohort is
   lower with it (0.147 / 0.158), on 503-511 level (0.145 / 0.144); nobody fast: 0.149 / 0.152, 0.153 /
   0.155, 0.155 / 0.154, within the +-0.02 a single seed moves by. Without the pace a fast learner looks
