@@ -5,6 +5,7 @@ with the colony; below the reader's floor nothing is suggested and the CLI says 
 """
 
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -315,7 +316,8 @@ def test_a_file_written_before_the_live_pace_reads_at_1x(demo, tmp_path, capsys)
     got = json.loads(out)["history"]
     assert code == 0 and {x["reading"] for x in got} == {"abandoned"} and {x["pace"] for x in got} == {1.0}
     code, out, _ = _suggest(capsys, demo, "--history", ",".join(ids), "--watched", seconds)
-    assert code == 0 and "read at a watching pace of 2" in out
+    assert code == 0 and "watching pace read from these visits: 2" in out
+    assert len(re.findall(r"= 0\.\d\d, 0\.\d\d at 2(\.\d+)?x \(threshold", out)) == 6
     code, out, _ = _suggest(capsys, old, "--history", ",".join(ids), "--watched", seconds)
     assert code == 0 and "watching pace" not in out
 

@@ -439,6 +439,11 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
                           "message": message, "suggestions": suggestions, "withheld": int(withheld)},
                          indent=2, default=_json_number))
         return 0
+    pace = next((r["pace"] for r in rows if r["pace"] == r["pace"]), 1.0)
+    if pace != 1.0:
+        print(f"watching pace read from these visits: {pace:g}x (the learner's shares, taken together, look like "
+              f"an ordinary learner's over {pace:g}: a player logging wall-clock seconds at a faster playback "
+              "speed), so each share is multiplied by it before the threshold is applied")
     print("history, read from the seconds watched:")
     for k, r in enumerate(rows, 1):
         name = r["item"] + (f" ({titles[r['item']]})" if r["item"] in titles else "")
@@ -447,14 +452,10 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
         elif r["reading"] == "unwatched":
             what = _READING_WORDS["unwatched"]
         else:
-            what = (f"{r['seconds']:g} s of {r['length']:g} s = {r['share']:.2f} (threshold "
+            paced = f", {r['share'] * pace:.2f} at {pace:g}x" if pace != 1.0 else ""
+            what = (f"{r['seconds']:g} s of {r['length']:g} s = {r['share']:.2f}{paced} (threshold "
                     f"{r['threshold']:.2f}): {_READING_WORDS[r['reading']]}")
         print(f"  {k:>3}. {name}: {what}")
-    pace = next((r["pace"] for r in rows if r["pace"] == r["pace"]), 1.0)
-    if pace != 1.0:
-        print(f"read at a watching pace of {pace:g}x: the learner's shares, taken together, look like an ordinary "
-              f"learner's over {pace:g} (a player logging wall-clock seconds at a faster playback speed), so each "
-              "share is multiplied by it before the threshold is applied")
     if message is not None:
         print(message)
     else:
