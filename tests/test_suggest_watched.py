@@ -5,6 +5,7 @@ with the colony; below the reader's floor nothing is suggested and the CLI says 
 """
 
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -239,7 +240,8 @@ def test_reader_round_trip_same_reading_same_suggestions(demo, tmp_path):
     fitted.save(tmp_path / "m.npz")
     back = ManHill.load(tmp_path / "m.npz")
     a, b = fitted.history_reader_, back.history_reader_
-    for name in ("threshold", "level", "credible", "length", "video"):
+    assert a.pace_prior is not None     # 1 000 learners: the fit read a pace, and the reader keeps what it read against
+    for name in ("threshold", "level", "credible", "length", "video", "pace_log_density", "pace_prior"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert (a.floor, a.background_share) == (b.floor, b.background_share)
     # the reader is the one HistoryReader.from_fit learns from the same traces (the policy's)
@@ -248,6 +250,10 @@ def test_reader_round_trip_same_reading_same_suggestions(demo, tmp_path):
     codes = rng.integers(0, len(fitted.items_), 30)
     shares = rng.uniform(0, 1.3, 30)
     assert _same(a.read_history(codes, shares), b.read_history(codes, shares))
+    # a learner at 2x, watching to the usual finishing share: the same pace and readings after the round trip
+    fast = np.arange(6)
+    assert a.pace(fast, a.level[fast] / 2) == b.pace(fast, b.level[fast] / 2) == pytest.approx(2.0, abs=0.1)
+    assert a.read_history(fast, a.level[fast] / 2) == b.read_history(fast, b.level[fast] / 2) == [1.0] * 6
     scores = a.read_history(codes, shares)
     hist = [str(fitted.items_[j]) for j in codes]
     for op in ("greedy", "roulette"):
@@ -272,8 +278,8 @@ def _rewrite(src, dst, drop=(), meta_edit=None, replace=None):
 def test_a_file_written_before_the_reader_still_loads(demo, tmp_path, capsys):
     with zipfile.ZipFile(demo) as z:
         readers = [n[:-4] for n in z.namelist() if n.startswith("reader__")]
-    assert sorted(readers) == ["reader__credible", "reader__length", "reader__level", "reader__threshold",
-                               "reader__video"]
+    assert sorted(readers) == ["reader__credible", "reader__length", "reader__level", "reader__pace_log_density",
+                               "reader__pace_prior", "reader__threshold", "reader__video"]
     old = tmp_path / "old.npz"
     _rewrite(demo, old, drop=readers, meta_edit=lambda m: m.pop("reader"))
     model = ManHill.load(old)
@@ -283,6 +289,53 @@ def test_a_file_written_before_the_reader_still_loads(demo, tmp_path, capsys):
     assert [s.item for s in model.suggest(["va5cc0"], [1.0])] == [s.item for s in new.suggest(["va5cc0"], [1.0])]
     code, _, err = _suggest(capsys, old, "--history", "va5cc0", "--watched", "516")
     assert code == 1 and "no viewing history reader" in err and "refit" in err
+
+
+def test_a_file_written_before_the_live_pace_reads_at_1x(demo, tmp_path, capsys):
+    # the reader's arrays of a file written before the live reading had a pace: no pace arrays
+    old = tmp_path / "before_pace.npz"
+    _rewrite(demo, old, drop=["reader__pace_log_density", "reader__pace_prior"])
+    before, now = ManHill.load(old).history_reader_, ManHill.load(demo).history_reader_
+    assert before.pace_prior is None and before.pace_log_density is None and now.pace_prior is not None
+    # a learner at 2x (six videos to the usual finishing share, logged as half): 1x and abandoned from the
+    # old file, understood from the new one; an ordinary history reads the same from both
+    items = np.arange(6)
+    logged = now.level[items] / 2
+    assert before.pace(items, logged) == 1.0 and before.read_history(items, logged) == [0.0] * 6
+    assert now.read_history(items, logged) == [1.0] * 6
+    ordinary = now.level[items] * np.array([1.0, 0.3, 0.98, 0.2, 1.02, 1.0])
+    assert before.read_history(items, ordinary) == now.read_history(items, ordinary)
+    # through the CLI: the pace read is said (text) and given (json)
+    ids = [str(x) for x in ManHill.load(demo).items_[items]]
+    seconds = ",".join(f"{s:.0f}" for s in logged * now.length[items])
+    code, out, err = _suggest(capsys, demo, "--history", ",".join(ids), "--watched", seconds, "--format", "json")
+    assert code == 0, err
+    got = json.loads(out)["history"]
+    assert {x["reading"] for x in got} == {"understood"} and got[0]["pace"] == pytest.approx(2.0, abs=0.1)
+    code, out, _ = _suggest(capsys, old, "--history", ",".join(ids), "--watched", seconds, "--format", "json")
+    got = json.loads(out)["history"]
+    assert code == 0 and {x["reading"] for x in got} == {"abandoned"} and {x["pace"] for x in got} == {1.0}
+    code, out, _ = _suggest(capsys, demo, "--history", ",".join(ids), "--watched", seconds)
+    assert code == 0 and "watching pace read from these visits: 2" in out
+    assert len(re.findall(r"= 0\.\d\d, 0\.\d\d at 2(\.\d+)?x \(threshold", out)) == 6
+    code, out, _ = _suggest(capsys, old, "--history", ",".join(ids), "--watched", seconds)
+    assert code == 0 and "watching pace" not in out
+
+
+def test_damaged_pace_arrays_are_a_model_file_error(demo, tmp_path):
+    bad = tmp_path / "bad_pace.npz"
+    _rewrite(demo, bad, drop=["reader__pace_prior"])
+    with pytest.raises(ModelFileError, match="reader__pace_log_density without its pair reader__pace_prior"):
+        ManHill.load(bad)
+    _rewrite(demo, bad, replace={"reader__pace_prior": np.full(7, 1 / 7)})
+    with pytest.raises(ModelFileError, match="history reader array pace_prior has shape"):
+        ManHill.load(bad)
+    _rewrite(demo, bad, replace={"reader__pace_log_density": np.zeros(120)})
+    with pytest.raises(ModelFileError, match="history reader array pace_log_density has shape"):
+        ManHill.load(bad)
+    _rewrite(demo, bad, replace={"reader__pace_prior": np.full(31, 0.5)})
+    with pytest.raises(ModelFileError, match="not a log density and a prior"):
+        ManHill.load(bad)
 
 
 def test_a_damaged_reader_is_a_model_file_error(demo, tmp_path):

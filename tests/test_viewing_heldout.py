@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from poem.colony.pace import PACE_GRID, learner_pace
+from poem.colony.pace import PACE_DENSITY_SIZE, PACE_GRID, learner_pace, pace_model, pace_of
 from poem.colony.viewing import viewing_evidence
 from poem.errors import ParameterError
 from poem.simulation.viewing import (FAST_SPEEDS, HELD_OUT, ViewingColonyPolicy, held_out_shares,
@@ -278,3 +278,36 @@ def test_learner_pace_defaults_and_checks():
     for bad in (-1, 1.5):
         with pytest.raises(ParameterError, match="min_learners"):
             learner_pace(r, learners, 50, min_learners=bad)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_live_learner_is_paced_by_the_fits_own_likelihood(seed):
+    # the fit's last round, held fixed: every learner of the log, paced alone against the density and prior
+    # pace_model returns, gets the pace the fit gave them (one likelihood, not two copies)
+    rng = np.random.default_rng(seed)
+    learner = rng.integers(0, 60, 900)
+    speed = np.where(np.arange(60) % 4 == 0, rng.uniform(1.25, 2.0, 60), 1.0)
+    r = np.where(rng.random(900) < 0.5, 1.0, rng.beta(1.2, 3.5, 900)) * rng.uniform(0.95, 1.05, 900) / speed[learner]
+    r[:4] = [np.nan, 3.0, -1.0, 2.99]
+    pace, log_density, prior = pace_model(r, learner, 60)
+    assert pace.tolist() == learner_pace(r, learner, 60).tolist()
+    assert log_density.shape == (PACE_DENSITY_SIZE,) and prior.shape == PACE_GRID.shape
+    assert prior.sum() == pytest.approx(1.0) and prior.argmax() == 0
+    alone = [pace_of(r[learner == u], log_density, prior)[0] for u in range(60)]
+    assert alone == pace.tolist() == pace_of(r, log_density, prior, learner, 60).tolist()
+    # the fast learners are found; a learner without a usable share gets the prior's pace, 1x
+    assert np.mean(np.abs(pace - speed)[speed > 1] <= 0.15) >= 0.8
+    assert pace_of([np.nan, 3.5], log_density, prior).tolist() == [1.0]
+
+
+def test_pace_model_of_a_small_log_has_no_model_and_pace_of_checks():
+    r = np.full(40, 0.5)
+    pace, log_density, prior = pace_model(r, np.arange(40), 40)     # 40 learners < min_learners (50)
+    assert np.all(pace == 1.0) and log_density is None and prior is None
+    _, log_density, prior = pace_model(np.ones(60), np.arange(60), 60)
+    with pytest.raises(ParameterError, match="differ in length"):
+        pace_of([0.5, 0.5], log_density, prior, [0], 1)
+    with pytest.raises(ParameterError, match="a density of 121 entries and a prior of 31 paces"):
+        pace_of([0.5], log_density[:-1], prior)
+    with pytest.raises(ParameterError, match="a density of 121 entries and a prior of 31 paces"):
+        pace_of([0.5], log_density, prior[:5])

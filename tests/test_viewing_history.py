@@ -370,3 +370,160 @@ def test_the_floor_of_a_one_visit_log(seconds, floor):
                         "duration": [seconds]})
     model = ManHill().fit(read_traces(raw, catalog=catalog), catalog=catalog)
     assert model.history_reader_.floor == floor
+
+
+# ---------------------------------------------------------------- the live reading's watching pace
+@pytest.fixture(scope="module")
+def paced_readers():
+    """Readers fitted on two simulated logs of the same course and learners: the default watching, and 30 %
+    of the learners at 1.25x-2x logging wall-clock seconds (the simulator's held-out ``fast_learners``)."""
+    out = {}
+    for name, watching in (("default", {}), ("fast", {"fast_learners": 0.3})):
+        vc = simulate_viewing(n_items=12, n_learners=300, seed=2, watching=watching)
+        out[name] = ManHill(mastery_successes=1).fit(vc.to_traces(), catalog=vc.catalog).history_reader_
+    return out
+
+
+def _unpaced(reader):
+    import dataclasses
+
+    return dataclasses.replace(reader, pace_log_density=None, pace_prior=None)
+
+
+def test_a_fast_learners_complete_views_are_understood_at_their_pace(paced_readers):
+    r = paced_readers["fast"]
+    assert r.pace_prior is not None and r.pace_log_density.shape == (121,)
+    # a learner at 2x: eight videos watched to the usual finishing share, which the wall clock logs as half
+    items = np.arange(8)
+    logged = r.level[items] / 2
+    assert np.all(logged < r.threshold[items])               # at 1x every one of them is below the threshold
+    assert r.pace(items, logged) == pytest.approx(2.0, abs=0.05)
+    assert r.read_history(items, logged) == [1.0] * 8
+    assert {how for _, how in r.explain_history(items, logged)} == {"understood"}
+    # the same reader without its pace (a file written before, a fit with pace="off"): every view abandoned
+    assert _unpaced(r).read_history(items, logged) == [0.0] * 8
+    assert {how for _, how in _unpaced(r).explain_history(items, logged)} == {"abandoned"}
+    assert r.read_history(items, logged, pace=1.0) == [0.0] * 8
+    # an ordinary learner's history is read as before: 1x
+    ordinary = r.level[items] * np.array([1.0, 0.3, 1.02, 0.2, 0.97, 1.0, 0.25, 0.98])
+    assert r.pace(items, ordinary) == 1.0
+    assert r.read_history(items, ordinary) == _unpaced(r).read_history(items, ordinary)
+    with pytest.raises(ParameterError, match="pace must be a positive number"):
+        r.read_history(items, logged, pace=0.0)
+
+
+def test_a_learner_with_one_or_two_visits_stays_at_1x(paced_readers):
+    d, f = paced_readers["default"], paced_readers["fast"]
+    # on a log where nobody watches fast nearly all of the prior is at 1x
+    assert d.pace_prior[0] > 0.9 and d.pace_prior[0] == d.pace_prior.max()
+    items = np.arange(3)
+    lv = d.level[items]
+    # one visit stopped at half the usual share: an abandon at 1x, not a 2x complete view
+    assert d.pace(items[:1], lv[:1] / 2) == 1.0
+    assert d.read_history(items[:1], lv[:1] / 2) == [0.0]
+    for rel in ([1.0], [0.3], [1.0, 0.3], [0.3, 1.0], [0.25, 0.3]):
+        k = len(rel)
+        for reader in (d, f):
+            assert reader.pace(items[:k], reader.level[items[:k]] * np.array(rel)) == 1.0, (rel, reader)
+    # with visits only a background tab or unwatched, nothing is read: the prior's pace, 1x
+    assert d.pace(items[:2], [5.0, NAN]) == f.pace(items[:2], [5.0, NAN]) == f.pace([], []) == 1.0
+
+
+def test_the_pace_is_read_again_from_the_whole_history_at_each_call(paced_readers):
+    d = paced_readers["default"]
+    items = np.arange(6)
+    logged = d.level[items] / 2
+    # the first visit alone reads as an abandon at 1x; with the learner's next visits the pace is read
+    # (2x) and that same first visit is read again as understood
+    assert d.read_history(items[:1], logged[:1]) == [0.0]
+    assert d.pace(items, logged) == pytest.approx(2.0, abs=0.1)
+    assert d.read_history(items, logged)[0] == 1.0
+
+
+def test_the_pace_arrays_go_together():
+    r = HistoryReader.trusting([0.8])
+    with pytest.raises(ParameterError, match="both or neither"):
+        HistoryReader(r.threshold, r.level, r.credible, 0.0, pace_prior=np.ones(31) / 31)
+    assert r.pace([0], [0.4]) == 1.0 and r.paces([0, 0], [0.4, 0.4], [0, 1], 2).tolist() == [1.0, 1.0]
+
+
+def test_viewing_policy_paces_fast_learners_as_the_reader_does():
+    """With fast learners in the closed loop, every learner's scores handed to ``suggest`` are the reader's
+    reading of their whole history at their pace (as ``poem suggest --watched`` reads the same shares), the
+    fast learners are read at about their speed, and without the pace they are not."""
+    from poem.simulation.closed_loop import closed_loop
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, video_lengths
+
+    course = make_course(12, rng=np.random.default_rng(3))
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, np.random.default_rng(3))})
+    paced = ViewingColonyPolicy(catalog, seed=3, watching={"fast_learners": 0.3})
+
+    class Checked(ViewingColonyPolicy):
+        def end_cohort(self, frame):
+            if self.reader is not None:
+                self.checked = [(r, self._n_seen[r], self._pace[r], self._speed[r], list(self._scores[r]),
+                                 self.reader.read_history(self._seen_codes[r, :self._n_seen[r]],
+                                                          self._seen_shares[r, :self._n_seen[r]]))
+                                for r in range(len(self._items))]
+            super().end_cohort(frame)
+
+    policy = Checked(catalog, seed=3, watching={"fast_learners": 0.3})
+    closed_loop(course, policy, n_cohorts=2, cohort_size=60, seed=3)
+    assert policy.model.history_reader_.pace_prior is not None
+    fast = [c for c in policy.checked if c[3] > 1 and c[1] >= 8]
+    assert len(fast) >= 5
+    for r, n, pace, speed, scores, read in policy.checked:
+        assert n == len(scores) and _same_nan(scores, read)
+    # the fast learners with 8 visits or more are read at their speed (within 0.2); most 1x learners at 1x
+    # (not all: a colony fitted on one cohort of 60 learners has a rough density and a prior with much
+    # weight on the fast paces; fitted on 1 400, under 1 % are: bench_viewing_pace_loop.py, last cohort)
+    assert np.mean([abs(c[2] - c[3]) <= 0.2 for c in fast]) >= 0.8
+    assert np.mean([c[2] == 1.0 for c in policy.checked if c[3] == 1.0]) > 0.5 > np.mean([c[2] == 1.0 for c in fast])
+    # the policy with pace=False reads at 1x; the default policy draws the same seconds as before: the
+    # fast learners are a stream of their own
+    off = ViewingColonyPolicy(catalog, seed=3, watching={"fast_learners": 0.3}, pace=False)
+    closed_loop(course, off, n_cohorts=2, cohort_size=60, seed=3)
+    assert np.all(off._pace == 1.0) and paced.use_pace and not off.use_pace
+
+
+def _same_nan(a, b):
+    return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_nan=True)
+
+
+def test_the_closed_loop_without_fast_learners_is_the_same_draw_for_draw():
+    # pinned from the policy before fast learners could be simulated in the closed loop
+    from poem.simulation.closed_loop import closed_loop
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import ViewingColonyPolicy, video_lengths
+
+    course = make_course(10, rng=np.random.default_rng(4))
+    catalog = pd.DataFrame({"item": course.items.astype(object), "kind": "video",
+                            "length": video_lengths(course.n_items, np.random.default_rng(4))})
+    for watching in (None, {"fast_learners": 0.0}):
+        policy = ViewingColonyPolicy(catalog, seed=4, watching=watching)
+        table = closed_loop(course, policy, n_cohorts=2, cohort_size=15, seed=4)
+        d = pd.concat(policy._frames, ignore_index=True)["duration"].to_numpy()
+        assert len(d) == 277 and d[:8].tolist() == [9.0, 185.0, 439.0, 73.0, 216.0, 19.0, 101.0, 308.0]
+        assert d.sum() == 78979.0 and table["NRP"].round(6).tolist() == [0.164444, 0.304444]
+    fast = ViewingColonyPolicy(catalog, seed=4, watching={"fast_learners": 0.5})
+    closed_loop(course, fast, n_cohorts=2, cohort_size=15, seed=4)
+    assert np.any(fast._speed > 1) and np.all((fast._speed == 1) | ((fast._speed >= 1.25) & (fast._speed <= 2)))
+
+
+def test_viewing_closed_loop_passes_the_watching_to_the_viewing_policy_alone():
+    from poem.simulation.course import make_course
+    from poem.simulation.viewing import viewing_closed_loop
+
+    course = make_course(10, rng=np.random.default_rng(4))
+    size = dict(n_cohorts=2, cohort_size=20, seed=4, policies=("none", "colony-viewing"))
+    plain = viewing_closed_loop(course, **size)
+    fast = viewing_closed_loop(course, watching={"fast_learners": 1.0}, **size)
+    # no guidance sees no seconds: the same learners, the same record; the viewing colony, fitted on
+    # everyone's wall-clock seconds at 1.25x-2x, guides its second cohort otherwise
+    none = plain["policy"] == "none"
+    pd.testing.assert_frame_equal(plain[none], fast[none])
+    assert not plain[~none].equals(fast[~none])
+    with pytest.raises(ParameterError, match="only simulated by simulate_viewing"):
+        viewing_closed_loop(course, watching={"skimmers": 0.2}, **size)

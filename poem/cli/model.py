@@ -306,12 +306,15 @@ def parse_watched(text: str, n: int) -> list:
 
 def read_watched(reader, items: list, codes: list, watched: list, scores, catalog=None) -> list:
     """The reading of a watched history: one dict per entry (``item``, ``seconds``, ``length``, ``share``,
-    ``threshold``, ``reading``, ``score``); ``score`` is what ``suggest`` is given.
+    ``threshold``, ``pace``, ``reading``, ``score``); ``score`` is what ``suggest`` is given.
 
     Video entries with seconds are read by ``reader`` (:meth:`HistoryReader.explain_history
     <poem.colony.viewing_history.HistoryReader.explain_history>`, the whole history at once, as the
-    closed-loop policy reads it); the other entries keep their ``scores`` value (``reading`` ``score``, or
-    ``unwatched`` for a video visit without seconds nor score). ``catalog`` (indexed by item, with a
+    closed-loop policy reads it) at the learner's watching pace (:meth:`HistoryReader.pace
+    <poem.colony.viewing_history.HistoryReader.pace>`, read from all these visits: ``share`` is as logged,
+    ``share * pace`` is what is compared with ``threshold``; ``pace`` is NaN for the other entries); the
+    other entries keep their ``scores`` value (``reading`` ``score``, or ``unwatched`` for a video visit
+    without seconds nor score). ``catalog`` (indexed by item, with a
     ``length`` column) overrides the lengths the fit read. Raises :class:`ParameterError` for seconds on a
     non-video, seconds and a score on one entry, or a video with seconds and no length known.
     """
@@ -327,7 +330,7 @@ def read_watched(reader, items: list, codes: list, watched: list, scores, catalo
     video = reader.video if reader.video is not None else np.ones(len(reader.threshold), dtype=bool)
     rows, visit, lengths = [], [], []
     for k, (item, j, sec, sc) in enumerate(zip(items, codes, watched, scores)):
-        row = {"item": item, "seconds": sec, "length": nan, "share": nan, "threshold": nan,
+        row = {"item": item, "seconds": sec, "length": nan, "share": nan, "threshold": nan, "pace": nan,
                "reading": "score", "score": sc}
         if sec == sec:
             if not video[j]:
@@ -354,9 +357,10 @@ def read_watched(reader, items: list, codes: list, watched: list, scores, catalo
     if visit:
         at = np.asarray(visit)
         share = reader.shares(np.asarray(codes)[at], np.asarray(watched)[at], length=np.asarray(lengths))
+        pace = reader.pace(np.asarray(codes)[at], share)
         for k, s, (score, reading) in zip(visit, share.tolist(),
-                                           reader.explain_history(np.asarray(codes)[at], share)):
-            rows[k].update(share=s, reading=reading, score=score)
+                                           reader.explain_history(np.asarray(codes)[at], share, pace=pace)):
+            rows[k].update(share=s, pace=pace, reading=reading, score=score)
     return rows
 
 
@@ -435,6 +439,11 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
                           "message": message, "suggestions": suggestions, "withheld": int(withheld)},
                          indent=2, default=_json_number))
         return 0
+    pace = next((r["pace"] for r in rows if r["pace"] == r["pace"]), 1.0)
+    if pace != 1.0:
+        print(f"watching pace read from these visits: {pace:g}x (the learner's shares, taken together, look like "
+              f"an ordinary learner's over {pace:g}: a player logging wall-clock seconds at a faster playback "
+              "speed), so each share is multiplied by it before the threshold is applied")
     print("history, read from the seconds watched:")
     for k, r in enumerate(rows, 1):
         name = r["item"] + (f" ({titles[r['item']]})" if r["item"] in titles else "")
@@ -443,7 +452,8 @@ def _suggest_watched(args, model, history, scores, watched, catalog, titles) -> 
         elif r["reading"] == "unwatched":
             what = _READING_WORDS["unwatched"]
         else:
-            what = (f"{r['seconds']:g} s of {r['length']:g} s = {r['share']:.2f} (threshold "
+            paced = f", {r['share'] * pace:.2f} at {pace:g}x" if pace != 1.0 else ""
+            what = (f"{r['seconds']:g} s of {r['length']:g} s = {r['share']:.2f}{paced} (threshold "
                     f"{r['threshold']:.2f}): {_READING_WORDS[r['reading']]}")
         print(f"  {k:>3}. {name}: {what}")
     if message is not None:

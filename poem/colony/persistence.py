@@ -8,8 +8,11 @@ fit summary. Strings are stored as fixed-width unicode arrays, so ``allow_pickle
 A colony fitted on viewing evidence also saves its history reader
 (:class:`~poem.colony.viewing_history.HistoryReader`: per item the completion threshold, usual finishing
 share, length and video flag, per share bin whether a complete view is credible, the floor below which
-no suggestion is made) as ``reader__*`` arrays and a ``reader`` entry of the metadata, so a loaded colony
-reads a learner's seconds watched (``poem suggest --watched``) exactly as the fitted one. Like the items'
+no suggestion is made, and what a live learner's watching pace is read against: the log density of the
+relative shares and the share of learners at each pace) as ``reader__*`` arrays and a ``reader`` entry of
+the metadata, so a loaded colony reads a learner's seconds watched (``poem suggest --watched``) exactly as
+the fitted one. The two pace arrays are optional: a reader fitted without a pace, or saved before the live
+reading had one, has none and reads every history at 1x. Like the items'
 kinds, the reader is an optional addition to format version 2: files written before it (no ``reader``
 entry) and colonies fitted without viewing evidence load with ``history_reader_`` None. Nothing falls back
 to the trusting reading (every complete view understood, never deferring) for them: measured in closed
@@ -65,6 +68,9 @@ _FITTED = ("phi_plus_", "phi_minus_", "item_difficulty_", "item_drift_", "learne
 _ELO = ("n_attempts", "drift_se")
 #: per-item and per-bin arrays of the history reader (its scalars go in the metadata)
 _READER = ("threshold", "level", "credible", "length", "video")
+#: the reader's watching-pace arrays (density of the relative shares, share of learners per pace): optional,
+#: absent for a fit without a pace and in files written before the live reading had one (read at 1x)
+_READER_PACE = ("pace_log_density", "pace_prior")
 
 
 def _to_disk(value: np.ndarray) -> np.ndarray:
@@ -107,6 +113,8 @@ def save(model, path) -> None:
         # unknown length, which is how the reader reads it
         arrays.setdefault("reader__length", np.full(n, np.nan))
         arrays.setdefault("reader__video", np.ones(n, dtype=bool))
+        arrays.update({f"reader__{k}": np.asarray(getattr(reader, k), dtype=float) for k in _READER_PACE
+                       if getattr(reader, k) is not None})
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -169,6 +177,10 @@ def load(path, cls):
         needed.append("fit__prior_")
     if isinstance(meta.get("reader"), dict):
         needed += [f"reader__{k}" for k in _READER]
+        paced = [f"reader__{k}" for k in _READER_PACE if f"reader__{k}" in data]
+        if len(paced) == 1:   # one without the other: a damaged file, not an older one
+            raise ModelFileError(f"colony file {str(path)!r} has {paced[0]} without its pair "
+                                 f"{[f'reader__{k}' for k in _READER_PACE if f'reader__{k}' not in data][0]}")
     missing = [k for k in needed if k not in data]
     if missing:
         raise ModelFileError(f"colony file {str(path)!r} lacks arrays {missing[:5]}")
@@ -219,11 +231,13 @@ def _build(meta, data, state_names, defaults, cls):
     reader = meta.get("reader")
     if reader is not None:   # absent (a file written before readers were saved) or None: no reader
         arrays = {k: data[f"reader__{k}"] for k in _READER}
+        # a file written before the live reading had a pace holds no pace arrays: read at 1x, as it was
+        pace = {k: data[f"reader__{k}"].astype(float) if f"reader__{k}" in data else None for k in _READER_PACE}
         model.history_reader_ = HistoryReader(
             threshold=arrays["threshold"].astype(float), level=arrays["level"].astype(float),
             credible=arrays["credible"].astype(bool), floor=float(reader["floor"]),
             background_share=float(reader["background_share"]), length=arrays["length"].astype(float),
-            video=arrays["video"].astype(bool))
+            video=arrays["video"].astype(bool), **pace)
     return model
 
 
@@ -249,6 +263,18 @@ def _check_shapes(model, n) -> None:
             got, shape = np.shape(getattr(reader, name)), (bins,) if name == "credible" else (n,)
             if got != shape:
                 raise ModelFileError(f"history reader array {name} has shape {got}, expected {shape}")
+        if reader.pace_prior is not None:
+            from poem.colony.pace import PACE_GRID, PACE_DENSITY_SIZE
+
+            for name, shape in (("pace_log_density", (PACE_DENSITY_SIZE,)), ("pace_prior", PACE_GRID.shape)):
+                got = np.shape(getattr(reader, name))
+                if got != shape:
+                    raise ModelFileError(f"history reader array {name} has shape {got}, expected {shape} (the "
+                                         "watching paces of this POEM)")
+            prior = reader.pace_prior
+            if not (np.all(np.isfinite(reader.pace_log_density)) and np.all(prior > 0) and
+                    abs(float(prior.sum()) - 1.0) < 1e-6):
+                raise ModelFileError("history reader pace arrays are not a log density and a prior over the paces")
         if not (0.0 <= reader.floor <= 1.0 and reader.background_share > 0):
             raise ModelFileError(f"history reader floor {reader.floor!r} or background share "
                                  f"{reader.background_share!r} out of range")

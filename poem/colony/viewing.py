@@ -166,6 +166,11 @@ class ViewingEvidence:
     pace : ndarray of float or None
         Per learner, the watching pace learned from the log (``pace="learned"``,
         :func:`poem.colony.pace.learner_pace`; ``share`` is then at that pace), else ``None``.
+    pace_log_density, pace_prior : ndarray of float or None
+        What the pace was read against (:func:`poem.colony.pace.pace_model`: the log density of the
+        relative shares and the share of learners at each pace), kept to pace a live learner
+        (:class:`~poem.colony.viewing_history.HistoryReader`); ``None`` without a pace or when the log was
+        too small to read one.
     """
 
     score: np.ndarray
@@ -177,6 +182,8 @@ class ViewingEvidence:
     params: dict
     landing: dict | None = None
     pace: np.ndarray | None = None
+    pace_log_density: np.ndarray | None = None
+    pace_prior: np.ndarray | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -482,7 +489,7 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
             "seconds")
     share, seeks, folded = _fold_visits(traces, share, is_video, float(p["session_gap"]))
     n = traces.n_items
-    pace = _learned_pace(traces, share, p) if p["pace"] == "learned" else None
+    pace, log_density, prior = _learned_pace(traces, share, p) if p["pace"] == "learned" else (None, None, None)
     if pace is not None:
         share = share * pace[traces.learner]
     if p["threshold"] == "auto":
@@ -520,22 +527,24 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
-                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace)
+                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace,
+                           pace_log_density=log_density, pace_prior=prior)
 
 
-def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> np.ndarray:
+def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> tuple:
     """Per learner, the watching pace (step 1b of the mapping): the shares relative to each video's usual
     finishing share (thresholds and levels of the unpaced shares), scaled per learner by
-    :func:`poem.colony.pace.learner_pace`."""
-    from poem.colony.pace import learner_pace
+    :func:`poem.colony.pace.pace_model`; with its density table and pace prior (None when the log is
+    read at 1x), which the history reader keeps to pace a live learner."""
+    from poem.colony.pace import pace_model
 
     n, bg, prior = traces.n_items, float(p["background_share"]), float(p["prior_views"])
     thr = completion_thresholds(share, traces.item, n, prior_views=prior, min_threshold=float(p["min_threshold"]),
                                 max_threshold=float(p["max_threshold"]), background_share=bg)
     level = _finishing_levels(share, traces.item, thr, n, prior, bg)
     ok = ~np.isnan(share) & (share <= bg)
-    return learner_pace(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners,
-                        min_learners=int(p["min_learn"]))
+    return pace_model(share[ok] / level[traces.item[ok]], traces.learner[ok], traces.n_learners,
+                      min_learners=int(p["min_learn"]))
 
 
 def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:

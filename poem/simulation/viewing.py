@@ -327,7 +327,11 @@ class ViewingColonyPolicy(ColonyPolicy):
     seed : int
         Seed of the watching draws.
     watching : dict, optional
-        Overrides of :data:`WATCHING_DEFAULTS`.
+        Overrides of :data:`WATCHING_DEFAULTS`. Of the held-out behaviours only ``fast_learners`` is
+        simulated here: that share of each cohort's learners watches at a speed uniform in
+        :data:`FAST_SPEEDS`, drawn once per learner from a random stream of its own (so with it off every
+        draw is unchanged), and the log holds their wall-clock seconds (the content seconds over the
+        speed; background tabs keep theirs), as :func:`held_out_shares` logs them.
     floor : bool
         Make no suggestion below the reader's floor (:attr:`HistoryReader.floor
         <poem.colony.viewing_history.HistoryReader.floor>`) nor on an arc fewer than ``defer`` learners
@@ -336,6 +340,11 @@ class ViewingColonyPolicy(ColonyPolicy):
     reader : bool
         Read the history with the learned :class:`~poem.colony.viewing_history.HistoryReader`; False
         trusts every complete view (the policy before).
+    pace : bool
+        Read each learner's history at their own watching pace, learned from their visits so far against
+        what the fit learned (:meth:`HistoryReader.pace <poem.colony.viewing_history.HistoryReader.pace>`,
+        re-estimated at every visit over the whole history, the earlier visits re-read when it changes:
+        what ``poem suggest --watched`` reads from the same seconds); False reads at 1x (the policy before).
     **options
         As :class:`~poem.simulation.policies.ColonyPolicy` (``update`` is always a refit).
     """
@@ -343,7 +352,7 @@ class ViewingColonyPolicy(ColonyPolicy):
     name = "colony-viewing"
 
     def __init__(self, catalog: pd.DataFrame, seed: int = 0, watching: dict | None = None, *, floor: bool = True,
-                 reader: bool = True, **options):
+                 reader: bool = True, pace: bool = True, **options):
         options["update"] = "refit"
         if floor:
             # a step too few learners of the log took is not suggested (HistoryReader.withholds)
@@ -357,14 +366,18 @@ class ViewingColonyPolicy(ColonyPolicy):
             raise ParameterError("ViewingColonyPolicy: floor takes suggest's best item; pass floor=False to rerank")
         self.catalog = catalog
         self.watching = _check_watching(watching)
-        held = [name for name in HELD_OUT if self.watching[name] > 0]
+        held = [name for name in HELD_OUT if self.watching[name] > 0 and name != "fast_learners"]
         if held:
-            # the closed loop draws each visit as it happens (watched_shares), with no per-learner held-out pass
+            # the closed loop draws each visit as it happens (watched_shares); only the fast learners, a trait
+            # drawn once per learner, are simulated here
             raise ParameterError(f"ViewingColonyPolicy: the held-out watching behaviours {held} are only "
                                  "simulated by simulate_viewing")
         self._rng = np.random.default_rng([int(seed), 17])
+        # the fast learners' own stream: with none, every draw of the watching stream above is unchanged
+        self._speed_rng = np.random.default_rng([int(seed), 17, 1])
         self.floor = bool(floor)
         self.use_reader = bool(reader)
+        self.use_pace = bool(pace)
         self.reader = None
 
     def start_cohort(self, course, state):
@@ -378,15 +391,32 @@ class ViewingColonyPolicy(ColonyPolicy):
         self._known = state.mastered.copy()
         self._completed = np.zeros_like(state.mastered)
         self._durations = []
+        n = state.n_learners
+        self._speed = np.ones(n)
+        if self.watching["fast_learners"] > 0:
+            fast = self._speed_rng.random(n) < self.watching["fast_learners"]
+            self._speed = np.where(fast, self._speed_rng.uniform(*FAST_SPEEDS, n), 1.0)
+        # each learner's visits read so far (colony codes, logged shares) and the pace they were read at
+        self._seen_codes = np.zeros((n, 16), dtype=np.int64)
+        self._seen_shares = np.full((n, 16), np.nan)
+        self._n_seen = np.zeros(n, dtype=np.int64)
+        self._pace = np.ones(n)
 
     def observe(self, rows, items, scores):
         before = self._known[rows, items]
         after = self._state.mastered[rows, items]
         self._known[rows, items] = after
         share = watched_shares(before, after, self._length[items], self._rng, self.watching)
+        # what the wall clock logs of a fast learner (background tabs keep their seconds: held_out_shares)
+        share = np.where(share > 3.0, share, share / self._speed[rows])
         self._durations.append(np.round(share * self._length[items]))
+        redo = []
         if self.reader is not None:
-            seen, landed = self.reader.read_visits(self._from_course[items], share, self._completed[rows, items])
+            codes = self._from_course[items]
+            pace = np.ones(len(rows))
+            if self.use_pace and self.reader.pace_prior is not None:
+                pace, redo = self._paced(rows, codes, share)
+            seen, landed = self.reader.read_visits(codes, share * pace, self._completed[rows, items])
         else:  # before any fit, or without the learned reader: every complete view is understood
             from poem.colony.viewing_history import HistoryReader
 
@@ -394,6 +424,36 @@ class ViewingColonyPolicy(ColonyPolicy):
                                                                                self._completed[rows, items])
         self._completed[rows, items] |= landed
         super().observe(rows, items, seen)
+        for r in redo:
+            # the pace changed: the whole history is read again at it, as ``poem suggest --watched`` reads it
+            k = self._n_seen[r]
+            read = self.reader.explain_history(self._seen_codes[r, :k], self._seen_shares[r, :k],
+                                               pace=float(self._pace[r]))
+            self._scores[r] = [score for score, _ in read]
+            self._completed[r] = False
+            understood = [c for c, (_, how) in zip(self._seen_codes[r, :k].tolist(), read) if how == "understood"]
+            self._completed[r, self._to_course[understood]] = True
+
+    def _paced(self, rows, codes, share):
+        """Record the visits of ``rows`` (distinct learners) and re-estimate their paces over their whole
+        histories so far (:meth:`HistoryReader.paces`); returns the paces and the rows whose pace changed."""
+        if self._n_seen.max() >= self._seen_codes.shape[1]:
+            extra = self._seen_codes.shape[1]
+            self._seen_codes = np.pad(self._seen_codes, ((0, 0), (0, extra)))
+            self._seen_shares = np.pad(self._seen_shares, ((0, 0), (0, extra)), constant_values=np.nan)
+        at = self._n_seen[rows]
+        self._seen_codes[rows, at] = codes
+        self._seen_shares[rows, at] = share
+        self._n_seen[rows] += 1
+        width = int(self._n_seen[rows].max())
+        mask = np.arange(width)[None, :] < self._n_seen[rows][:, None]
+        who = np.broadcast_to(np.arange(len(rows))[:, None], mask.shape)[mask]
+        # row-major: each learner's visits in their order, as one history is read (the same sums)
+        pace = self.reader.paces(self._seen_codes[rows, :width][mask], self._seen_shares[rows, :width][mask], who,
+                                 len(rows))
+        changed = pace != self._pace[rows]
+        self._pace[rows] = pace
+        return pace, rows[changed].tolist()
 
     def _withheld(self, best) -> bool:
         if self.reader is None or not self.floor:
@@ -429,9 +489,12 @@ class ViewingColonyPolicy(ColonyPolicy):
 
 
 def viewing_closed_loop(course, *, n_cohorts: int = 10, cohort_size: int = 200, seed: int = 0,
-                        policies=("none", "colony", "colony-viewing"), **options) -> pd.DataFrame:
+                        policies=("none", "colony", "colony-viewing"), watching: dict | None = None,
+                        **options) -> pd.DataFrame:
     """Closed-loop promotion with a colony that learns from viewing alone, beside unguided learners and a
     colony that reads quiz scores, on the same learners (:func:`~poem.simulation.closed_loop.closed_loop`).
+    ``watching`` (overrides of :data:`WATCHING_DEFAULTS`, e.g. ``{"fast_learners": 0.3}``) goes to the
+    viewing policy (:class:`ViewingColonyPolicy`); the other policies see no seconds.
 
     Returns the per-cohort records of every policy, with a ``policy`` column.
 
@@ -447,7 +510,7 @@ def viewing_closed_loop(course, *, n_cohorts: int = 10, cohort_size: int = 200, 
                             "length": video_lengths(course.n_items, rng)})
     tables = []
     for name in policies:
-        policy = ViewingColonyPolicy(catalog, seed=seed) if name == "colony-viewing" else name
+        policy = ViewingColonyPolicy(catalog, seed=seed, watching=watching) if name == "colony-viewing" else name
         table = closed_loop(course, policy, n_cohorts=n_cohorts, cohort_size=cohort_size, seed=seed, **options)
         tables.append(table.assign(policy=name))
     return pd.concat(tables, ignore_index=True)
