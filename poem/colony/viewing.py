@@ -586,12 +586,23 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
     return {k: float(np.clip(v / top, 0.1, 1.0)) for k, v in value.items()}
 
 
-def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, **params):
+def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, weights=None,
+                  **params):
     """``(traces with the viewing evidence as scores and the catalogue as item_info, evidence, weights)``;
     what ``ManHill.fit(catalog=)`` uses. Video scores are shrunk toward ``mastery`` by their kind's relative
-    weight (mixed courses only; successes stay successes and failures failures)."""
+    weight (mixed courses only; successes stay successes and failures failures).
+
+    ``weights`` (a dict ``{"video": w, "quiz": w}``, a missing kind weighing 1) are applied instead of
+    measuring them on ``traces``: ``ManHill.partial_fit`` passes the colony's, so a new cohort's deposits
+    are on the scale of the earlier ones."""
     evidence = viewing_evidence(traces, catalog, **params)
-    weights = evidence_weights(traces, evidence) if weigh else {}
+    if weights is not None:
+        bad = {k: v for k, v in dict(weights).items() if not (isinstance(v, (int, float)) and 0 < v <= 1)}
+        if bad:
+            raise ParameterError(f"apply_viewing: evidence weights must lie in (0, 1], got {bad}")
+        weights = {k: float(v) for k, v in dict(weights).items()}
+    else:
+        weights = evidence_weights(traces, evidence) if weigh else {}
     score = evidence.score.copy()
     w = weights.get("video", 1.0)
     if w < 1.0:
