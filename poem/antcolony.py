@@ -232,17 +232,14 @@ class ManHill:
         as evidence (:mod:`poem.colony.viewing`): a watched-through visit is a success, an abandoned one a
         failure, reviews count for nothing; quizzes keep their scores. ``viewing`` (dict of
         :data:`poem.colony.viewing.VIEWING_DEFAULTS`, or True to use ``traces.item_info`` as catalogue)
-        tunes that mapping. The evidence read is kept in ``viewing_``, the mapping's parameters (defaults
-        filled in) in ``viewing_params_`` and the per-kind weights in ``evidence_weights_``; the reader of
-        one learner's own viewing history learned from the same log
-        (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_``. All three but
-        ``viewing_`` (per event of these traces) are None without viewing evidence and are saved with the
-        colony, so that :meth:`partial_fit` reads a later cohort's visits the same way.
+        tunes that mapping. Kept: the evidence in ``viewing_``, the mapping's parameters in
+        ``viewing_params_``, the per-kind weights in ``evidence_weights_``, the reader of one learner's
+        viewing history (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_``;
+        all but ``viewing_`` saved with the colony (None without viewing), for :meth:`partial_fit`.
         """
         _check_params(self)
         traces = _check_traces(traces, outcomes)
-        self.viewing_, self.evidence_weights_, self.history_reader_ = None, None, None
-        self.viewing_params_ = None
+        self.viewing_ = self.evidence_weights_ = self.history_reader_ = self.viewing_params_ = None
         from poem.colony.viewing import _catalog_frame
         # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
         self._kind_frame, self.item_kinds_ = _catalog_frame(traces, catalog), None
@@ -268,35 +265,18 @@ class ManHill:
         existing pheromones decay as if the new events came after the old ones. Not fitted yet: ``fit``.
 
         **A colony read from viewing evidence** (fitted with ``catalog=`` or ``viewing=``) reads the new
-        cohort's video visits the same way: pass the course ``catalog`` (or ``viewing=True`` when the
-        traces carry it as ``item_info``). The visits go through :func:`poem.colony.viewing.apply_viewing`
-        with the colony's ``viewing_params_`` (a ``viewing`` dict may repeat them, not change them) and its
-        ``evidence_weights_`` (mixed courses: the new deposits are on the earlier ones' scale); quizzes keep
-        their scores, as in ``fit``. What the mapping *learns* from a log (each video's completion
-        threshold under ``threshold="auto"``, the landing model under ``landing="learned"``, each
-        learner's pace under ``pace="learned"``) is learned on the new cohort alone: the colony keeps
-        sums, not the earlier visits. So the cohort's evidence equals what a fit on all the traces reads
-        where the mapping is per visit and per learner (a fixed ``threshold``, ``landing="rule"``,
-        ``pace="off"``, the catalogue's lengths) and otherwise differs by what the two logs teach; a
-        cohort with fewer than ``min_learn`` learners or first complete views falls back to the rule and
-        to 1x pace. ``viewing_`` then holds the cohort's evidence (aligned with ``traces``).
-
-        The reader of one learner's viewing history (``history_reader_``) learned at fit time is *kept*
-        (the cohort does not replace what an earlier log taught about the same videos); its ``floor``
-        becomes the merged colony's success rate of the evidence, as a fit computes it, and videos new to
-        the colony get the cohort's reading. The path's learner-reliability weighting
-        (:func:`poem.paths.uses_reliability`) therefore stays on.
+        cohort's visits with its ``viewing_params_`` and ``evidence_weights_``: pass ``catalog`` (or
+        ``viewing=True`` for ``item_info``); what the mapping learns from a log (thresholds, landing, pace)
+        is learned on the cohort alone, so the sums equal a fit on all the traces where the mapping is per
+        visit (fixed ``threshold``, ``landing="rule"``, ``pace="off"``). ``viewing_`` then holds the
+        cohort's evidence; the history reader is kept, so the path keeps its reliability weighting. Details
+        and the reasons: :mod:`poem.colony.viewing_cohort`.
 
         Raises
         ------
         ParameterError
-            On a viewing colony, when the new traces hold unscored visits with seconds watched (on items
-            not known to be other than videos) and no catalogue is passed: they would leave no evidence.
-            On a colony fitted *without* viewing evidence, when a catalogue is passed: its earlier
-            cohorts' visits left none, so reading only the new ones would weigh cohorts differently
-            (refit on all the traces with ``catalog=``). When ``viewing`` differs from the colony's
-            parameters, or the colony (a file saved before POEM kept them) does not know its parameters
-            and ``viewing`` does not give them.
+            Unscored visits with seconds watched and no catalogue on a viewing colony (they would leave
+            no evidence); a catalogue on a colony fitted without viewing; see :mod:`poem.colony.viewing_cohort`.
         TraceFormatError
             When a learner of ``traces`` was fitted already.
         """
@@ -310,8 +290,9 @@ class ManHill:
             raise TraceFormatError(
                 f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
                 "refit on all the traces to extend their trails")
-        traces, evidence = self._read_cohort(traces, catalog, viewing)
-        old_items = self.items_
+        from poem.colony.viewing_cohort import merged_reader, read_cohort
+        traces, evidence = read_cohort(self, traces, catalog, viewing)
+        cohort, old_items = traces, self.items_
         new = self.partial_state(traces)
         merged = self.state_ + new
         phi = None
@@ -337,104 +318,9 @@ class ManHill:
         self._finish(merged, phi, t_ref=t_ref if t_ref is not None else self._t_ref)
         if evidence is not None:
             self.viewing_ = evidence
-            self.history_reader_ = self._merged_reader(old_items, traces, evidence)
-        elif getattr(self, "history_reader_", None) is not None:
-            self.history_reader_ = self._merged_reader(old_items, traces, None)
+        if evidence is not None or getattr(self, "history_reader_", None) is not None:
+            self.history_reader_ = merged_reader(self, old_items, cohort, evidence)
         return self
-
-    def _read_cohort(self, traces: Traces, catalog, viewing):
-        """``(traces, evidence)``: a new cohort read as the colony was (see :meth:`partial_fit`);
-        ``evidence`` is None when nothing is read from watching."""
-        params = getattr(self, "viewing_params_", None)
-        reads = params is not None or getattr(self, "history_reader_", None) is not None
-        asked = catalog is not None or viewing not in (None, False)
-        if not reads:
-            if asked:
-                raise ParameterError(
-                    "partial_fit: this colony was fitted without viewing evidence, so the video visits of its "
-                    "earlier cohorts left none; reading only this cohort's would weigh the cohorts "
-                    "differently. Refit on all the traces with catalog=... to read every cohort's visits")
-            return traces, None
-        if not asked:
-            unread = self._unread_visits(traces)
-            if unread:
-                raise ParameterError(
-                    f"partial_fit: this colony reads video visits as evidence (it was fitted with a catalogue), "
-                    f"but the new traces hold {unread} unscored visit(s) with seconds watched and no catalogue "
-                    "to read them with: they would leave no evidence. Pass catalog=... (the course catalogue; "
-                    "viewing=True when the traces carry it as item_info), or refit on all the traces")
-            return traces, None
-        if isinstance(viewing, dict) or params is None:
-            from poem.colony.viewing import _check_params as check_viewing
-            if params is None:
-                if not isinstance(viewing, dict):
-                    raise ParameterError(
-                        "partial_fit: this colony reads viewing evidence but does not say with which mapping "
-                        "parameters (its file was saved before POEM kept them): pass them as viewing={...} "
-                        "({} for the defaults), or refit on all the traces")
-                params = check_viewing(viewing)
-            else:
-                given = check_viewing(viewing)
-                clash = {k: (given[k], params.get(k)) for k in viewing if given[k] != params.get(k)}
-                if clash:
-                    raise ParameterError(
-                        f"partial_fit: viewing parameters {clash} (given, colony's) differ from the ones the "
-                        "colony's evidence was read with, so the cohorts would not add up: leave viewing= "
-                        "out, or refit on all the traces")
-        if traces.n_events == 0:
-            return traces, None
-        from poem.colony.viewing import _catalog_frame, apply_viewing
-        weights = getattr(self, "evidence_weights_", None)
-        read, evidence, _ = apply_viewing(traces, catalog, mastery=float(self.mastery), weights=weights,
-                                          **params)
-        frame, old = _catalog_frame(traces, catalog), getattr(self, "_kind_frame", None)
-        if frame is not None:   # the kinds of items new to the colony (the mastery calibration pools them)
-            self._kind_frame = frame if old is None else old.combine_first(frame)
-        return read, evidence
-
-    def _unread_visits(self, traces: Traces) -> int:
-        """Events a viewing colony would read as visits (unscored, with seconds watched), on items it does
-        not know as other than videos."""
-        from poem.colony.viewing import watched_seconds
-        unread = np.isnan(traces.score) & ~np.isnan(watched_seconds(traces))
-        reader = getattr(self, "history_reader_", None)
-        if unread.any() and reader is not None and reader.video is not None:
-            code = {str(x): k for k, x in enumerate(self.items_)}
-            other = np.array([k >= 0 and not reader.video[k] for k in (code.get(str(x), -1) for x in traces.items)],
-                             dtype=bool)
-            unread &= ~other[traces.item]
-        return int(unread.sum())
-
-    def _merged_reader(self, old_items, traces: Traces, evidence):
-        """The history reader after a partial fit (see :meth:`partial_fit`): the fitted one on the merged
-        vocabulary, the floor from the merged counts, items new to the colony read from the cohort."""
-        from types import SimpleNamespace
-        from poem.colony.viewing_history import HistoryReader
-
-        attempts = float(np.sum(self.item_attempts_))
-        floor = float(np.sum(self.item_successes_)) / attempts if attempts > 0 else 0.0
-        old = self.history_reader_
-        cohort = None
-        if evidence is not None:
-            shim = SimpleNamespace(viewing_=evidence, item_attempts_=self.item_attempts_,
-                                   item_successes_=self.item_successes_)
-            cohort = HistoryReader.from_fit(shim, traces)
-        if old is None:     # a reader was never kept: the cohort's, on the colony's vocabulary
-            old, old_items = cohort, traces.items
-        where_old = {str(x): k for k, x in enumerate(old_items)}
-        where_new = {str(x): k for k, x in enumerate(traces.items)}
-        n = len(self.items_)
-        threshold, level = np.full(n, 0.8), np.ones(n)
-        length, video = np.full(n, np.nan), np.zeros(n, dtype=bool)
-        for k, item in enumerate(self.items_.astype(str)):
-            src, at = (old, where_old.get(item)) if item in where_old else (cohort, where_new.get(item))
-            if src is None or at is None:
-                continue
-            threshold[k], level[k] = src.threshold[at], src.level[at]
-            length[k] = src.length[at] if src.length is not None else np.nan
-            video[k] = bool(src.video[at]) if src.video is not None else True
-        return HistoryReader(threshold=threshold, level=level, credible=old.credible, floor=floor,
-                             background_share=old.background_share, length=length, video=video)
 
     def partial_state(self, traces: Traces) -> ColonyState:
         """The mergeable sums of ``traces`` (complete learner trails, decay off); see

@@ -205,3 +205,11 @@ def test_partial_fit_on_an_unfitted_colony_is_a_viewing_fit():
     b = _colony_a()
     assert_same_colony(a, b)
     assert a.viewing_params_ == b.viewing_params_ and a.history_reader_ is not None
+
+
+def test_a_decayed_viewing_colony_reads_a_cohort_with_new_videos():
+    model = ManHill(depth=0, decay="erosion", erosion=0.1).fit(_log(COHORT_A), catalog=CATALOG, viewing=PER_VISIT)
+    model.partial_fit(_log(COHORT_B), catalog=CATALOG)
+    assert model.items_.tolist() == ["q", "v1", "v2", "v3"] and model.history_reader_.video.tolist()[3]
+    # erosion only scales what the rows held: the new complete views still deposit
+    assert model.phi_plus_[1, 3] == 1 and model.phi_plus_[0, 2] == 1
