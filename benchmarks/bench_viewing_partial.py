@@ -12,6 +12,8 @@ prerequisite respect (the benchmark's measure) of:
 - **first third**: the same fit on the first third alone (what the colony knew before the new cohorts);
 - **1/3 + partial 2/3**: that colony, then ``partial_fit(other two thirds, catalog=catalog)``;
 - **1/3 + 1/3 + 1/3**: that colony, then one ``partial_fit`` per later third;
+- **1/3 + 20 small**: that colony, then the other two thirds in 20 cohorts by arrival (50 learners each at
+  1 500), one ``partial_fit`` each: what the mapping learns on a small cohort alone;
 - **before the fix**: the first third's colony plus the raw state of the other two thirds (what
   ``partial_fit`` did before: their visits carry no score, so they deposit nothing, and the history reader
   was dropped, so the path is ordered without the learner-reliability weighting);
@@ -19,8 +21,10 @@ prerequisite respect (the benchmark's measure) of:
   change is the videos read, which the weighting kept);
 - **best score-free**: the best of popularity, mean first-view rank and mean last-view rank on the whole log.
 
-"evidence agreement" is the share of the later cohorts' events to which the partial fit's reading (the mapping
-learned on that cohort alone) gives the same score (or the same absence of evidence) as the whole fit's.
+"agreement 2/3" / "agreement small" is the share of the later cohorts' events to which the partial fits' reading
+(the mapping learned on each cohort alone) gives the same score (or the same absence of evidence) as the whole
+fit's; "successes partial / whole" compares the sums of success evidence (on mixed courses the partial fit
+weighs the kinds with the first third's evidence weights).
 ``--write`` writes ``benchmarks/results/viewing_partial.md``.
 """
 
@@ -44,6 +48,9 @@ from poem.ordering.evaluation import evaluate  # noqa: E402
 from poem.simulation.viewing import simulate_viewing  # noqa: E402
 from poem.traces import Traces  # noqa: E402
 
+#: later cohorts the other two thirds are cut into for the small-cohort column
+SMALL = 20
+
 NOTES = """## Notes
 
 - Written before the measurement; filled in below from the run.
@@ -56,14 +63,14 @@ def cohorts(frame: pd.DataFrame, parts: int = 3) -> list:
     return [frame[frame["learner"].isin(c)] for c in np.array_split(first.index.to_numpy(), parts)]
 
 
-def evidence_agreement(whole: ManHill, whole_traces: Traces, later: Traces, read) -> float:
-    """Share of the later cohorts' events scored alike by the whole fit's reading and the cohort's."""
-    mask = np.isin(whole_traces.learners.astype(str), later.learners.astype(str))[whole_traces.learner]
+def agreeing(whole: ManHill, whole_traces: Traces, cohort: Traces, read) -> np.ndarray:
+    """Per event of ``cohort``: scored alike (or both without evidence) by the whole fit's reading and by the
+    cohort's own (``read``, the cohort's :class:`~poem.colony.viewing.ViewingEvidence`)."""
+    mask = np.isin(whole_traces.learners.astype(str), cohort.learners.astype(str))[whole_traces.learner]
     a, b = whole.viewing_.score[mask], read.score
     if len(a) != len(b):
-        raise RuntimeError("the later cohorts' events do not line up with the whole log's")
-    same = (np.isnan(a) & np.isnan(b)) | (a == b)
-    return float(same.mean())
+        raise RuntimeError("the cohort's events do not line up with the whole log's")
+    return (np.isnan(a) & np.isnan(b)) | (a == b)
 
 
 def run_scenario(name, kw, seed) -> dict:
@@ -81,14 +88,23 @@ def run_scenario(name, kw, seed) -> dict:
     steps = ManHill().fit(thirds[0], catalog=catalog)
     for cohort in thirds[1:]:
         steps.partial_fit(cohort, catalog=catalog)
+    # small cohorts: the mapping learned on each alone sees little (1 500 learners: cohorts of 50)
+    small = ManHill().fit(thirds[0], catalog=catalog)
+    small_same = []
+    for frame in cohorts(pd.concat(cohorts(vc.traces)[1:]), SMALL):
+        cohort = Traces.from_frame(frame, items=items)
+        small.partial_fit(cohort, catalog=catalog)
+        small_same.append(agreeing(whole, traces, cohort, small.viewing_))
     row["1/3 + partial 2/3"] = respect_of(partial, truth)
     row["1/3 + 1/3 + 1/3"] = respect_of(steps, truth)
+    row[f"1/3 + {SMALL} small"] = respect_of(small, truth)
     row["before the fix"] = respect_of(before, truth)
     row["partial, no reliability"] = respect_of(partial, truth, reliability=False)
     base = {b: evaluate(baseline_path(traces, b), truth)["respect"] for b in ("popularity", "first_view_rank")}
     base["last_view_rank"] = evaluate(last_view_rank(traces), truth)["respect"]
     row["best score-free"] = max(base.values())
-    row["evidence agreement"] = evidence_agreement(whole, traces, later, partial.viewing_)
+    row["agreement 2/3"] = float(agreeing(whole, traces, later, partial.viewing_).mean())
+    row["agreement small"] = float(np.concatenate(small_same).mean())
     row["successes partial / whole"] = float(partial.item_successes_.sum() / whole.item_successes_.sum())
     return row
 
@@ -106,7 +122,8 @@ def main(argv=None) -> int:
         print(f"{name}: whole {r['whole fit']:.3f} partial {r['1/3 + partial 2/3']:.3f} "
               f"before {r['before the fix']:.3f}", flush=True)
     table = pd.DataFrame(rows)
-    cols = ["whole fit", "first third", "1/3 + partial 2/3", "1/3 + 1/3 + 1/3", "before the fix",
+    cols = ["whole fit", "first third", "1/3 + partial 2/3", "1/3 + 1/3 + 1/3", f"1/3 + {SMALL} small",
+            "before the fix",
             "partial, no reliability", "best score-free"]
     summary = pd.DataFrame({"mean": table[cols].mean(), "worst": table[cols].min(),
                             "mean - whole fit": table[cols].mean() - table["whole fit"].mean(),

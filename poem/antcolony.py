@@ -233,13 +233,15 @@ class ManHill:
         failure, reviews count for nothing; quizzes keep their scores. ``viewing`` (dict of
         :data:`poem.colony.viewing.VIEWING_DEFAULTS`, or True to use ``traces.item_info`` as catalogue)
         tunes that mapping. Kept: the evidence in ``viewing_``, the mapping's parameters in
-        ``viewing_params_``, the per-kind weights in ``evidence_weights_``, the reader of one learner's
+        ``viewing_params_`` (its landing counts in ``landing_counts_``), the per-kind weights in
+        ``evidence_weights_``, the reader of one learner's
         viewing history (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_``;
         all but ``viewing_`` saved with the colony (None without viewing), for :meth:`partial_fit`.
         """
         _check_params(self)
         traces = _check_traces(traces, outcomes)
         self.viewing_ = self.evidence_weights_ = self.history_reader_ = self.viewing_params_ = None
+        self.landing_counts_ = None
         from poem.colony.viewing import _catalog_frame
         # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
         self._kind_frame, self.item_kinds_ = _catalog_frame(traces, catalog), None
@@ -249,6 +251,7 @@ class ManHill:
             traces, self.viewing_, self.evidence_weights_ = apply_viewing(
                 traces, catalog, mastery=float(self.mastery), **options)
             self.viewing_params_ = {k: plain_scalar(v) for k, v in self.viewing_.params.items()}
+            self.landing_counts_ = self.viewing_.landing_counts   # pooled by partial_fit (viewing_cohort)
         state = self.partial_state(traces)
         phi = self._decayed_pheromones(traces, state.t_max) if self.decay is not None else None
         self._finish(state, phi, t_ref=state.t_max)
@@ -290,7 +293,7 @@ class ManHill:
             raise TraceFormatError(
                 f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
                 "refit on all the traces to extend their trails")
-        from poem.colony.viewing_cohort import merged_reader, read_cohort
+        from poem.colony.viewing_cohort import after_cohort, read_cohort
         traces, evidence = read_cohort(self, traces, catalog, viewing)
         cohort, old_items = traces, self.items_
         new = self.partial_state(traces)
@@ -316,10 +319,7 @@ class ManHill:
                 plus, minus = plus + new_p, minus + new_m
             phi = (plus, minus)
         self._finish(merged, phi, t_ref=t_ref if t_ref is not None else self._t_ref)
-        if evidence is not None:
-            self.viewing_ = evidence
-        if evidence is not None or getattr(self, "history_reader_", None) is not None:
-            self.history_reader_ = merged_reader(self, old_items, cohort, evidence)
+        after_cohort(self, old_items, cohort, evidence)
         return self
 
     def partial_state(self, traces: Traces) -> ColonyState:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from poem.antcolony import ManHill
+from poem.colony.landing import landing_counts, landing_model
 from poem.colony.viewing import VIEWING_DEFAULTS
 from poem.errors import ParameterError
 from poem.paths import path_evidence, uses_reliability
@@ -169,6 +170,8 @@ def test_the_viewing_record_round_trips_through_the_colony_file(tmp_path):
     model.save(tmp_path / "m.npz")
     back = ManHill.load(tmp_path / "m.npz")
     assert back.viewing_params_ == model.viewing_params_ and back.evidence_weights_ == model.evidence_weights_
+    for key in ("views", "anchors"):
+        np.testing.assert_array_equal(back.landing_counts_[key], model.landing_counts_[key])
     # the loaded colony reads the next cohort as the fitted one does
     a = model.partial_fit(Traces.from_frame(rest), catalog=vc.catalog)
     b = back.partial_fit(Traces.from_frame(rest), catalog=vc.catalog)
@@ -213,3 +216,34 @@ def test_a_decayed_viewing_colony_reads_a_cohort_with_new_videos():
     assert model.items_.tolist() == ["q", "v1", "v2", "v3"] and model.history_reader_.video.tolist()[3]
     # erosion only scales what the rows held: the new complete views still deposit
     assert model.phi_plus_[1, 3] == 1 and model.phi_plus_[0, 2] == 1
+
+
+def test_the_landing_model_of_pooled_counts_is_the_model_of_the_pooled_logs():
+    rng = np.random.default_rng(0)
+    k, m = 3000, 2000
+    landed = rng.random(k) < 0.6
+    sbin = np.r_[np.where(landed, rng.choice(7, k, p=[.05, .1, .3, .4, .1, .03, .02]),
+                          rng.choice(7, k, p=[.05, .05, .2, .2, .1, .2, .2])), np.full(m, -1)]
+    ret = np.r_[np.where(landed, rng.choice(4, k, p=[.9, .04, .03, .03]), rng.choice(4, k, p=[.45, .35, .1, .1])),
+                rng.choice(4, m, p=[.45, .35, .1, .1])]
+    views, anchors = np.r_[np.ones(k, bool), np.zeros(m, bool)], np.r_[np.zeros(k, bool), np.ones(m, bool)]
+    half = rng.random(k + m) < 0.3
+    whole = landing_model(sbin, ret, views, anchors)
+    part = landing_model(sbin[half], ret[half], views[half], anchors[half],
+                         prior=landing_counts(sbin[~half], ret[~half], views[~half], anchors[~half]))
+    np.testing.assert_allclose(part["posterior"], whole["posterior"])
+    assert part["n_views"] == k and part["n_anchors"] == m
+    # alone, the small part is too little to learn from
+    assert landing_model(sbin[half][:60], ret[half][:60], views[half][:60], anchors[half][:60]) is None
+
+
+def test_partial_fit_pools_the_landing_counts():
+    vc = simulate_viewing(n_items=10, n_learners=120, seed=4)
+    first, rest = _cohorts(vc, parts=2)
+    model = ManHill().fit(Traces.from_frame(first), catalog=vc.catalog)
+    kept = {k: v.copy() for k, v in model.landing_counts_.items()}
+    model.partial_fit(Traces.from_frame(rest), catalog=vc.catalog)
+    own = model.viewing_.landing_counts
+    for key in ("views", "anchors"):
+        np.testing.assert_array_equal(model.landing_counts_[key], kept[key] + own[key])
+    assert model.viewing_.landing["n_views"] == model.landing_counts_["views"].sum()   # learned on both

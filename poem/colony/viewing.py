@@ -126,7 +126,7 @@ from numba import njit
 
 from poem.colony.landing import (_ABANDONED, _BACKGROUND, _COMPLETE, _FOLDED, _OTHER, _RETURNED, _REVIEW,
                                  _STRUGGLED, _UNKNOWN, LABELS, RETURNS, SHARE_EDGES, _classify_learned,
-                                 _finishing_levels, _visit_features, landing_model)
+                                 _finishing_levels, _visit_features, landing_counts, landing_model)
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import Traces
 
@@ -166,6 +166,9 @@ class ViewingEvidence:
     pace : ndarray of float or None
         Per learner, the watching pace learned from the log (``pace="learned"``,
         :func:`poem.colony.pace.learner_pace`; ``share`` is then at that pace), else ``None``.
+    landing_counts : dict or None
+        This log's own counts of the landing model (:func:`~poem.colony.landing.landing_counts`, whatever
+        was pooled with them) under ``landing="learned"``, else ``None``.
     """
 
     score: np.ndarray
@@ -177,6 +180,7 @@ class ViewingEvidence:
     params: dict
     landing: dict | None = None
     pace: np.ndarray | None = None
+    landing_counts: dict | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -445,7 +449,8 @@ def _classify(item, share, seeks, is_video, bounds, thr, n, background, overwatc
     return label, score
 
 
-def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
+def viewing_evidence(traces: Traces, catalog=None, *, landing_prior: dict | None = None,
+                     **params) -> ViewingEvidence:
     """Read the video visits of ``traces`` as evidence (see the module docstring for the mapping).
 
     Parameters
@@ -457,6 +462,9 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     catalog : path or DataFrame, optional
         Catalogue with ``item``, ``kind`` (video, quiz, page) and ``length`` (seconds); default
         ``traces.item_info``.
+    landing_prior : dict, optional
+        Landing counts of earlier logs of the same course (:func:`~poem.colony.landing.landing_counts`),
+        pooled with this log's before the landing model is learned (``ManHill.partial_fit``).
     **params
         Any of :data:`VIEWING_DEFAULTS`.
 
@@ -496,14 +504,15 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     label, vscore = _classify(traces.item, share, seeks, is_video, bounds, thr, n,
                               float(p["background_share"]), float(p["overwatch_share"]),
                               float(p["struggle_score"]), int(p["return_window"]), int(p["struggle_seeks"]))
-    model = None
+    model = counts = None
     if p["landing"] == "learned":
         info = is_video & ~np.isnan(share) & (share <= float(p["background_share"]))
         level = _finishing_levels(share, traces.item, thr, n, float(p["prior_views"]),
                                   float(p["background_share"]))
         sbin, ret, first, anchor = _visit_features(traces.item, np.nan_to_num(share), info, thr, level,
                                                    np.asarray(SHARE_EDGES), bounds, n, int(p["return_window"]))
-        model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]))
+        counts = landing_counts(sbin, ret, first, anchor)
+        model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]), prior=landing_prior)
         if model is not None:
             # the rule's pass labels the visits without evidence (unknown, background); the rest is relabelled
             lab2, vscore2 = _classify_learned(traces.item, share, seeks, info, sbin, ret, model["posterior"],
@@ -520,7 +529,8 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     score = np.where(is_video, vscore, traces.score)
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
-                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace)
+                           threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace,
+                           landing_counts=counts)
 
 
 def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> np.ndarray:
