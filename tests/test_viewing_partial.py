@@ -247,3 +247,15 @@ def test_partial_fit_pools_the_landing_counts():
     for key in ("views", "anchors"):
         np.testing.assert_array_equal(model.landing_counts_[key], kept[key] + own[key])
     assert model.viewing_.landing["n_views"] == model.landing_counts_["views"].sum()   # learned on both
+
+
+def test_viewing_true_reads_the_catalogue_the_traces_carry():
+    vc = simulate_viewing(n_items=8, n_learners=60, seed=6)
+    first, rest = _cohorts(vc, parts=2)
+    info = vc.catalog.set_index("item")
+    a = ManHill().fit(Traces.from_frame(first), catalog=vc.catalog).partial_fit(
+        Traces.from_frame(rest, item_info=info), viewing=True)
+    b = ManHill().fit(Traces.from_frame(first), catalog=vc.catalog).partial_fit(
+        Traces.from_frame(rest), catalog=vc.catalog)
+    assert_same_colony(a, b)
+    assert a.phi_plus_.sum() > ManHill().fit(Traces.from_frame(first), catalog=vc.catalog).phi_plus_.sum()
