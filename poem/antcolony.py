@@ -269,9 +269,9 @@ class ManHill:
 
         **A colony read from viewing evidence** (fitted with ``catalog=`` or ``viewing=``) reads the new
         cohort's visits with its ``viewing_params_`` and ``evidence_weights_``: pass ``catalog`` (or
-        ``viewing=True`` for ``item_info``); what the mapping learns from a log (thresholds, landing, pace)
-        is learned on the cohort alone, so the sums equal a fit on all the traces where the mapping is per
-        visit (fixed ``threshold``, ``landing="rule"``, ``pace="off"``). ``viewing_`` then holds the
+        ``viewing=True`` for ``item_info``); the landing is learned on the counts the colony pooled,
+        thresholds and pace on the cohort alone, so the sums equal a fit on all the traces where the mapping
+        is per visit (fixed ``threshold``, ``landing="rule"``, ``pace="off"``). ``viewing_`` then holds the
         cohort's evidence; the history reader is kept, so the path keeps its reliability weighting. Details
         and the reasons: :mod:`poem.colony.viewing_cohort`.
 

@@ -18,10 +18,10 @@ loop, that reading guided learners worse than no guidance (:mod:`poem.colony.vie
 
 Such a colony also saves how it read the visits, a ``viewing`` entry of the metadata: the mapping's
 parameters (``ManHill.viewing_params_``), the per-kind evidence weights (``evidence_weights_``) and the
-counts its landing model was learned from (``landing_counts_``), so that a
-loaded colony's ``partial_fit(cohort, catalog=...)`` reads a new cohort as the fit read the first. Files
-written before it (no ``viewing`` entry) load with both None: their ``partial_fit`` asks for the
-parameters (``viewing={...}``) before reading a cohort's visits.
+counts its landing model was learned from (``landing_counts_``), so that a loaded colony's
+``partial_fit(cohort, catalog=...)`` reads a new cohort as the fitted one would. Files written before it
+(no ``viewing`` entry) load with all three None: their ``partial_fit`` asks for the parameters
+(``viewing={...}``) before reading a cohort's visits.
 
 Loading checks everything before building the model: a missing, corrupt or truncated file, a file that is
 not a POEM colony, a newer format version, an older one this POEM no longer reads (version 1, before
