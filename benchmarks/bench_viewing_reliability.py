@@ -467,8 +467,10 @@ NOTES = """## Notes
 - **Still short of the target** on seeds 0-1: browse 180 seed 0 (0.775 against 0.801), Junyi seed 0 (0.733
   against 0.752), browse 120 seed 1 (0.908 against 0.947), browse 180 seed 1 (0.753 against 0.782), mixed
   browse 120 seed 1 (0.922 against 0.947); the quiz colony misses four of these five itself.
-- Caveats: a colony file saved before the history reader existed loads without it, and `partial_fit` drops
-  the reader (it does not read the catalogue): their paths are ordered without reliability. The figures of
+- Caveats: a colony file saved before the history reader existed loads without it: its path is ordered
+  without reliability. `partial_fit` used to drop the reader too (and to leave a new cohort's video visits
+  without evidence); it now reads the cohort with the colony's viewing parameters and keeps the reader, so
+  the path keeps the weighting (`benchmarks/results/viewing_partial.md`). The figures of
   `viewing.md` and `viewing_ordering.md` predate this change (their viewing-colony path is "path evidence
   before" here).
 """

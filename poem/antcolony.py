@@ -232,14 +232,16 @@ class ManHill:
         as evidence (:mod:`poem.colony.viewing`): a watched-through visit is a success, an abandoned one a
         failure, reviews count for nothing; quizzes keep their scores. ``viewing`` (dict of
         :data:`poem.colony.viewing.VIEWING_DEFAULTS`, or True to use ``traces.item_info`` as catalogue)
-        tunes that mapping. The evidence read is kept in ``viewing_`` and the per-kind weights in
-        ``evidence_weights_``; the reader of one learner's own viewing history learned from the same log
-        (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_`` (None without
-        viewing evidence), saved with the colony.
+        tunes that mapping. Kept: the evidence in ``viewing_``, the mapping's parameters in
+        ``viewing_params_`` (its landing counts in ``landing_counts_``), the per-kind weights in
+        ``evidence_weights_``, the reader of one learner's
+        viewing history (:meth:`poem.colony.viewing_history.HistoryReader.from_fit`) in ``history_reader_``;
+        all but ``viewing_`` saved with the colony (None without viewing), for :meth:`partial_fit`.
         """
         _check_params(self)
         traces = _check_traces(traces, outcomes)
-        self.viewing_, self.evidence_weights_, self.history_reader_ = None, None, None
+        self.viewing_ = self.evidence_weights_ = self.history_reader_ = self.viewing_params_ = None
+        self.landing_counts_ = None
         from poem.colony.viewing import _catalog_frame
         # the items' kinds (quiz, exam, video...): the mastery calibration pools each kind's items
         self._kind_frame, self.item_kinds_ = _catalog_frame(traces, catalog), None
@@ -248,6 +250,8 @@ class ManHill:
             options = viewing if isinstance(viewing, dict) else {}
             traces, self.viewing_, self.evidence_weights_ = apply_viewing(
                 traces, catalog, mastery=float(self.mastery), **options)
+            self.viewing_params_ = {k: plain_scalar(v) for k, v in self.viewing_.params.items()}
+            self.landing_counts_ = self.viewing_.landing_counts   # pooled by partial_fit (viewing_cohort)
         state = self.partial_state(traces)
         phi = self._decayed_pheromones(traces, state.t_max) if self.decay is not None else None
         self._finish(state, phi, t_ref=state.t_max)
@@ -256,26 +260,44 @@ class ManHill:
             self.history_reader_ = HistoryReader.from_fit(self, traces)
         return self
 
-    def partial_fit(self, traces: Traces, outcomes=None) -> "ManHill":
-        """Add a new cohort (learners not seen before) without refitting from scratch.
+    def partial_fit(self, traces: Traces, outcomes=None, catalog=None, viewing=None) -> "ManHill":
+        """Add a new cohort (learners not seen before) without refitting from scratch. Returns ``self``.
 
         With ``decay=None`` the result equals ``fit`` on all the traces at once (up to float rounding;
         with ``tour_quality=True`` this needs every outcome known, see ``tour_quality``); with decay the
-        existing pheromones decay as if the new events came after the old ones.
+        existing pheromones decay as if the new events came after the old ones. Not fitted yet: ``fit``.
+
+        **A colony read from viewing evidence** (fitted with ``catalog=`` or ``viewing=``) reads the new
+        cohort's visits with its ``viewing_params_`` and ``evidence_weights_``: pass ``catalog`` (or
+        ``viewing=True`` for ``item_info``); the landing is learned on the counts the colony pooled,
+        thresholds and pace on the cohort alone, so the sums equal a fit on all the traces where the mapping
+        is per visit (fixed ``threshold``, ``landing="rule"``, ``pace="off"``). ``viewing_`` then holds the
+        cohort's evidence; the history reader is kept, so the path keeps its reliability weighting. Details
+        and the reasons: :mod:`poem.colony.viewing_cohort`.
+
+        Raises
+        ------
+        ParameterError
+            Unscored visits with seconds watched and no catalogue on a viewing colony (they would leave
+            no evidence); a catalogue on a colony fitted without viewing; see :mod:`poem.colony.viewing_cohort`.
+        TraceFormatError
+            When a learner of ``traces`` was fitted already.
         """
         if not self.is_fitted:
-            return self.fit(traces, outcomes)
+            return self.fit(traces, outcomes, catalog=catalog, viewing=viewing)
         _check_params(self)
         traces = _check_traces(traces, outcomes)
-        new = self.partial_state(traces)
-        seen = np.intersect1d(self.state_.learners.astype(str), new.learners.astype(str))
+        active = np.diff(traces.trail_bounds()) > 0
+        seen = np.intersect1d(self.state_.learners.astype(str), np.asarray(traces.learners)[active].astype(str))
         if len(seen):
             raise TraceFormatError(
                 f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
                 "refit on all the traces to extend their trails")
+        from poem.colony.viewing_cohort import after_cohort, read_cohort
+        traces, evidence = read_cohort(self, traces, catalog, viewing)
+        cohort, old_items = traces, self.items_
+        new = self.partial_state(traces)
         merged = self.state_ + new
-        # the history reader is learned from the whole viewing log, which a partial fit does not read
-        self.history_reader_ = None
         phi = None
         t_ref = merged.t_max
         if self.decay is not None:
@@ -297,6 +319,7 @@ class ManHill:
                 plus, minus = plus + new_p, minus + new_m
             phi = (plus, minus)
         self._finish(merged, phi, t_ref=t_ref if t_ref is not None else self._t_ref)
+        after_cohort(self, old_items, cohort, evidence)
         return self
 
     def partial_state(self, traces: Traces) -> ColonyState:

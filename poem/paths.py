@@ -227,7 +227,8 @@ def _precedence_z(P, threshold: float, smoothing: float, tie_break: float) -> np
 
 def uses_reliability(model, reliability=None) -> bool:
     """Whether :func:`path_evidence` weighs the precedence by learner reliability: ``reliability`` when given,
-    else whether the colony was read from viewing evidence (it has a ``history_reader_``, saved with it)."""
+    else whether the colony was read from viewing evidence (it has a ``history_reader_``, saved with it and
+    kept by ``partial_fit``, :mod:`poem.colony.viewing_cohort`)."""
     if reliability is not None and not isinstance(reliability, (bool, np.bool_)):
         raise ParameterError(f"path evidence reliability must be True, False or None, got {reliability!r}")
     return bool(reliability) if reliability is not None else getattr(model, "history_reader_", None) is not None

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-__all__ = ["SHARE_EDGES", "RETURNS", "landing_model"]
+__all__ = ["SHARE_EDGES", "RETURNS", "landing_model", "landing_counts"]
 
 #: edges of the watched share relative to the video's usual finishing share (:func:`landing_model`)
 SHARE_EDGES = (0.9, 0.97, 1.03, 1.1, 1.25, 1.5)
@@ -97,7 +97,26 @@ def _visit_features(item, share, info, thr, level, edges, bounds, n, window):
     return sbin, ret, first, anchor
 
 
-def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int = 300) -> dict | None:
+def landing_counts(sbin, ret, first, anchor) -> dict:
+    """The sufficient statistics of :func:`landing_model`: ``views`` (share bins x returns, the first
+    complete views) and ``anchors`` (returns after the abandoned visits). They add across logs of the same
+    course, which is how ``ManHill.partial_fit`` learns the landing of a new cohort on everything the colony
+    read (:mod:`poem.colony.viewing_cohort`).
+
+    >>> c = landing_counts(np.array([3, 3, -1]), np.array([0, 1, 1]), np.array([True, True, False]),
+    ...                    np.array([False, False, True]))
+    >>> c["views"][3].tolist(), c["anchors"].tolist()
+    ([1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0])
+    """
+    n_bins, n_ret = len(SHARE_EDGES) + 1, len(RETURNS)
+    views = first & (sbin >= 0)
+    N = np.zeros((n_bins, n_ret))
+    np.add.at(N, (sbin[views], ret[views]), 1.0)
+    return {"views": N, "anchors": np.bincount(ret[anchor], minlength=n_ret).astype(float)}
+
+
+def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int = 300,
+                  prior: dict | None = None) -> dict | None:
     """Learn from the log which complete views landed: a two-class mixture over the first complete view of
     every (learner, video) pair, fitted by EM.
 
@@ -113,6 +132,9 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
     is read there), and ``pi``, ``S_land``, ``S_lost``, ``R_land`` learned. Nothing says in advance that a
     return is a failure, that a review after moving on is not, or that seeking back (a share above the
     usual) is a struggle: the log says how much each weighs.
+
+    ``prior`` (a :func:`landing_counts` dict of other logs of the same course) is added to this log's
+    counts before fitting: the model of the pooled logs.
 
     Returns ``None`` (the caller falls back on the rule) with fewer than ``min_learn`` first complete
     views or anchors, or when the learned landed class returns *more* often than the anchor (nothing to
@@ -135,12 +157,13 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
     (0.6, True)
     """
     n_bins, n_ret = len(SHARE_EDGES) + 1, len(RETURNS)
-    views = first & (sbin >= 0)
-    if views.sum() < min_learn or anchor.sum() < min_learn:
+    counts = landing_counts(sbin, ret, first, anchor)
+    N, anchored = counts["views"], counts["anchors"]
+    if prior is not None:
+        N, anchored = N + np.asarray(prior["views"], dtype=float), anchored + np.asarray(prior["anchors"], dtype=float)
+    if N.sum() < min_learn or anchored.sum() < min_learn:
         return None
-    N = np.zeros((n_bins, n_ret))
-    np.add.at(N, (sbin[views], ret[views]), 1.0)
-    r_lost = (np.bincount(ret[anchor], minlength=n_ret) + 1.0) / (anchor.sum() + n_ret)
+    r_lost = (anchored + 1.0) / (anchored.sum() + n_ret)
     # start: the views nobody came back to look landed, the others not
     s_land = (N[:, 0] + 1.0) / (N[:, 0].sum() + n_bins)
     s_lost = (N[:, 1:].sum(axis=1) + 1.0) / (N[:, 1:].sum() + n_bins)
@@ -161,8 +184,8 @@ def landing_model(sbin, ret, first, anchor, *, min_learn: int = 50, n_iter: int 
     a = pi * s_land[:, None] * r_land[None, :]
     b = (1 - pi) * s_lost[:, None] * r_lost[None, :]
     return {"posterior": a / (a + b), "pi": float(pi), "share_landed": s_land, "share_lost": s_lost,
-            "return_landed": r_land, "return_lost": r_lost, "n_views": int(views.sum()),
-            "n_anchors": int(anchor.sum())}
+            "return_landed": r_land, "return_lost": r_lost, "n_views": int(N.sum()),
+            "n_anchors": int(anchored.sum())}
 
 
 @njit(cache=True)

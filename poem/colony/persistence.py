@@ -19,6 +19,13 @@ to the trusting reading (every complete view understood, never deferring) for th
 loop, that reading guided learners worse than no guidance (:mod:`poem.colony.viewing_history`), so
 ``poem suggest --watched`` asks for a refit instead.
 
+Such a colony also saves how it read the visits, a ``viewing`` entry of the metadata: the mapping's
+parameters (``ManHill.viewing_params_``), the per-kind evidence weights (``evidence_weights_``) and the
+counts its landing model was learned from (``landing_counts_``), so that a loaded colony's
+``partial_fit(cohort, catalog=...)`` reads a new cohort as the fitted one would. Files written before it
+(no ``viewing`` entry) load with all three None: their ``partial_fit`` asks for the parameters
+(``viewing={...}``) before reading a cohort's visits.
+
 Loading checks everything before building the model: a missing, corrupt or truncated file, a file that is
 not a POEM colony, a newer format version, an older one this POEM no longer reads (version 1, before
 the conditional-success counts), or arrays of the wrong shape all raise
@@ -50,8 +57,9 @@ import numpy as np
 
 from poem.colony.elo import EloResult
 from poem.colony.state import ColonyState, plain_scalar
-from poem.colony.landing import SHARE_EDGES
+from poem.colony.landing import RETURNS, SHARE_EDGES
 from poem.colony.suggestion import SuggestTables
+from poem.colony.viewing import _check_params as _check_viewing
 from poem.colony.viewing_history import HistoryReader
 from poem.errors import ModelFileError
 
@@ -95,7 +103,15 @@ def save(model, path) -> None:
                     "t_min": state.t_min, "t_max": state.t_max, "t_ref": model._t_ref},
         "state_params": state.params,
         "reader": None,
+        "viewing": None,
     }
+    if getattr(model, "viewing_params_", None) is not None:
+        weights = getattr(model, "evidence_weights_", None)
+        counts = getattr(model, "landing_counts_", None)
+        meta["viewing"] = {"params": {k: plain_scalar(v) for k, v in model.viewing_params_.items()},
+                           "weights": None if weights is None else {k: float(v) for k, v in weights.items()},
+                           "landing": None if counts is None else {k: np.asarray(v, dtype=float).tolist()
+                                                                   for k, v in counts.items()}}
     reader = getattr(model, "history_reader_", None)
     arrays = {f"state__{k}": _to_disk(v) for k, v in state.arrays().items()}
     arrays.update({f"fit__{k}": _to_disk(np.asarray(getattr(model, k))) for k in _FITTED})
@@ -227,6 +243,16 @@ def _build(meta, data, state_names, defaults, cls):
     model.learners_ = data["fit__learners_"].astype(object)
     model._elo = EloResult(difficulty=model.item_difficulty_, ability=model.learner_ability_,
                            drift=model.item_drift_, **{k: data[f"elo__{k}"] for k in _ELO})
+    model.viewing_params_ = model.evidence_weights_ = model.landing_counts_ = None
+    viewing = meta.get("viewing")
+    if viewing is not None:   # absent (a file written before POEM kept it) or None: fitted without viewing
+        model.viewing_params_ = _check_viewing(dict(viewing["params"]))
+        weights, counts = viewing.get("weights"), viewing.get("landing")
+        model.evidence_weights_ = None if weights is None else {str(k): float(v) for k, v in weights.items()}
+        if counts is not None:
+            model.landing_counts_ = {"views": np.asarray(counts["views"], dtype=float).reshape(len(SHARE_EDGES) + 1,
+                                                                                               len(RETURNS)),
+                                     "anchors": np.asarray(counts["anchors"], dtype=float).reshape(len(RETURNS))}
     model.history_reader_ = None
     reader = meta.get("reader")
     if reader is not None:   # absent (a file written before readers were saved) or None: no reader

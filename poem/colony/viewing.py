@@ -126,7 +126,7 @@ from numba import njit
 
 from poem.colony.landing import (_ABANDONED, _BACKGROUND, _COMPLETE, _FOLDED, _OTHER, _RETURNED, _REVIEW,
                                  _STRUGGLED, _UNKNOWN, LABELS, RETURNS, SHARE_EDGES, _classify_learned,
-                                 _finishing_levels, _visit_features, landing_model)
+                                 _finishing_levels, _visit_features, landing_counts, landing_model)
 from poem.errors import ParameterError, TraceFormatError
 from poem.traces import Traces
 
@@ -171,6 +171,9 @@ class ViewingEvidence:
         relative shares and the share of learners at each pace), kept to pace a live learner
         (:class:`~poem.colony.viewing_history.HistoryReader`); ``None`` without a pace or when the log was
         too small to read one.
+    landing_counts : dict or None
+        This log's own counts of the landing model (:func:`~poem.colony.landing.landing_counts`, whatever
+        was pooled with them) under ``landing="learned"``, else ``None``.
     """
 
     score: np.ndarray
@@ -184,6 +187,7 @@ class ViewingEvidence:
     pace: np.ndarray | None = None
     pace_log_density: np.ndarray | None = None
     pace_prior: np.ndarray | None = None
+    landing_counts: dict | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -452,7 +456,8 @@ def _classify(item, share, seeks, is_video, bounds, thr, n, background, overwatc
     return label, score
 
 
-def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
+def viewing_evidence(traces: Traces, catalog=None, *, landing_prior: dict | None = None,
+                     **params) -> ViewingEvidence:
     """Read the video visits of ``traces`` as evidence (see the module docstring for the mapping).
 
     Parameters
@@ -464,6 +469,9 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     catalog : path or DataFrame, optional
         Catalogue with ``item``, ``kind`` (video, quiz, page) and ``length`` (seconds); default
         ``traces.item_info``.
+    landing_prior : dict, optional
+        Landing counts of earlier logs of the same course (:func:`~poem.colony.landing.landing_counts`),
+        pooled with this log's before the landing model is learned (``ManHill.partial_fit``).
     **params
         Any of :data:`VIEWING_DEFAULTS`.
 
@@ -503,14 +511,15 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     label, vscore = _classify(traces.item, share, seeks, is_video, bounds, thr, n,
                               float(p["background_share"]), float(p["overwatch_share"]),
                               float(p["struggle_score"]), int(p["return_window"]), int(p["struggle_seeks"]))
-    model = None
+    model = counts = None
     if p["landing"] == "learned":
         info = is_video & ~np.isnan(share) & (share <= float(p["background_share"]))
         level = _finishing_levels(share, traces.item, thr, n, float(p["prior_views"]),
                                   float(p["background_share"]))
         sbin, ret, first, anchor = _visit_features(traces.item, np.nan_to_num(share), info, thr, level,
                                                    np.asarray(SHARE_EDGES), bounds, n, int(p["return_window"]))
-        model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]))
+        counts = landing_counts(sbin, ret, first, anchor)
+        model = landing_model(sbin, ret, first, anchor, min_learn=int(p["min_learn"]), prior=landing_prior)
         if model is not None:
             # the rule's pass labels the visits without evidence (unknown, background); the rest is relabelled
             lab2, vscore2 = _classify_learned(traces.item, share, seeks, info, sbin, ret, model["posterior"],
@@ -528,7 +537,7 @@ def viewing_evidence(traces: Traces, catalog=None, **params) -> ViewingEvidence:
     return ViewingEvidence(score=score, share=share, label=label, is_video=is_video,
                            length=np.where(video_item, length, np.nan),
                            threshold=np.where(video_item, thr, np.nan), params=p, landing=model, pace=pace,
-                           pace_log_density=log_density, pace_prior=prior)
+                           pace_log_density=log_density, pace_prior=prior, landing_counts=counts)
 
 
 def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> tuple:
@@ -595,12 +604,23 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
     return {k: float(np.clip(v / top, 0.1, 1.0)) for k, v in value.items()}
 
 
-def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, **params):
+def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, weights=None,
+                  **params):
     """``(traces with the viewing evidence as scores and the catalogue as item_info, evidence, weights)``;
     what ``ManHill.fit(catalog=)`` uses. Video scores are shrunk toward ``mastery`` by their kind's relative
-    weight (mixed courses only; successes stay successes and failures failures)."""
+    weight (mixed courses only; successes stay successes and failures failures).
+
+    ``weights`` (a dict ``{"video": w, "quiz": w}``, a missing kind weighing 1) are applied instead of
+    measuring them on ``traces``: ``ManHill.partial_fit`` passes the colony's, so a new cohort's deposits
+    are on the scale of the earlier ones."""
     evidence = viewing_evidence(traces, catalog, **params)
-    weights = evidence_weights(traces, evidence) if weigh else {}
+    if weights is not None:
+        bad = {k: v for k, v in dict(weights).items() if not (isinstance(v, (int, float)) and 0 < v <= 1)}
+        if bad:
+            raise ParameterError(f"apply_viewing: evidence weights must lie in (0, 1], got {bad}")
+        weights = {k: float(v) for k, v in dict(weights).items()}
+    else:
+        weights = evidence_weights(traces, evidence) if weigh else {}
     score = evidence.score.copy()
     w = weights.get("video", 1.0)
     if w < 1.0:
