@@ -103,9 +103,11 @@ TARGETS = (
     Target("calibration", "poem/colony/calibration.py", None, ("tests/test_suggest_calibration.py",), jit=True,
            keyword=f"not ({DESELECT_JIT})"),
     Target("viewing", "poem/colony/viewing.py", None, ("tests/test_viewing.py", "tests/test_viewing_events.py",
-                                                       "tests/test_viewing_landing.py", "tests/test_viewing_heldout.py"),
+                                                       "tests/test_viewing_landing.py", "tests/test_viewing_heldout.py",
+                                                       "tests/test_viewing_partial.py"),
            jit=True, keyword=f"not ({DESELECT_JIT})"),
-    Target("landing", "poem/colony/landing.py", None, ("tests/test_viewing_landing.py",), jit=True,
+    Target("landing", "poem/colony/landing.py", None, ("tests/test_viewing_landing.py", "tests/test_viewing_partial.py"),
+           jit=True,
            keyword=f"not ({DESELECT_JIT})"),
     Target("contrast", "poem/ordering/contrast.py", None, ("tests/test_contrast.py", "tests/test_contrast_state.py"),
            jit=True,
@@ -125,7 +127,8 @@ TARGETS = (
     Target("promotion", "poem/simulation/promotion.py", None, ("tests/test_promotion.py",)),
     Target("history_reader", "poem/colony/viewing_history.py", None,
            ("tests/test_viewing_history.py", "tests/test_suggest_watched.py")),
-    Target("pace", "poem/colony/pace.py", None, ("tests/test_viewing_heldout.py",)),
+    Target("pace", "poem/colony/pace.py", None, ("tests/test_viewing_heldout.py", "tests/test_viewing_history.py")),
+    Target("viewing_cohort", "poem/colony/viewing_cohort.py", None, ("tests/test_viewing_partial.py",)),
     Target("reliability", "poem/ordering/reliability.py", None, ("tests/test_path_reliability.py",), jit=True),
     Target("canonical", "poem/importers/canonical.py", None,
            ("tests/test_io.py", "tests/test_io_properties.py", "tests/test_io_formats.py")),
@@ -167,6 +170,19 @@ _UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM no
 _BIN_CLIP = ("the clip never binds: the values binned are below _TOP (3), so their bin is at most n_bins - 1; any "
              "cap at or above n_bins - 1 gives the same bins")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # a viewing colony's new cohort (poem/colony/viewing_cohort.py)
+    ("viewing_cohort", "unread_visits", "if unread.any() and reader is not None and reader.video is not None:",
+     "`unread.any() and reader is not None and reader....`: and -> or"):
+        "with no unread visit the mask only removes from an all-False array; with unread visits the guard differs "
+        "only for a viewing colony without a history reader, which fit, partial_fit and load never leave",
+    ("viewing_cohort", "unread_visits",
+     "other = np.array([k >= 0 and not reader.video[k] for k in (code.get(str(x), -1) for x in traces.items)],",
+     "`-1 @85`: constant 1 -> 2"):
+        "-2 is as negative as -1: an unknown item still fails k >= 0",
+    # adding a cohort (poem/antcolony.py)
+    ("decay", "partial_fit", "active = np.diff(traces.trail_bounds()) > 0", "`np.diff(traces.trail_bounds()) > 0 @50`: constant 0 -> 1"):
+        "a fitted learner with one event in the cohort escapes this early check but is refused by the state "
+        "merge (ColonyState.__add__) a few lines on, with the same error and before anything is changed",
     # learner reliability of the precedence (poem/ordering/reliability.py)
     ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 > n`: > -> >="): _SCRATCH_SIZE,
     ("reliability", "trails_pass", "if item[e] + 1 > n:", "`item[e] + 1 @21`: constant 1 -> 2"): _SCRATCH_SIZE,

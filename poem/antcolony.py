@@ -294,7 +294,7 @@ class ManHill:
                 f"partial_fit adds new learners, but {len(seen)} were fitted already (e.g. {str(seen[0])!r}); "
                 "refit on all the traces to extend their trails")
         from poem.colony.viewing_cohort import after_cohort, read_cohort
-        traces, evidence = read_cohort(self, traces, catalog, viewing)
+        traces, evidence, kinds = read_cohort(self, traces, catalog, viewing)   # changes nothing yet
         cohort, old_items = traces, self.items_
         new = self.partial_state(traces)
         merged = self.state_ + new
@@ -318,6 +318,7 @@ class ManHill:
                 new_p, new_m = self._decayed_pheromones(traces, t_ref)
                 plus, minus = plus + new_p, minus + new_m
             phi = (plus, minus)
+        self._kind_frame = kinds      # the items' kinds, new ones included (the calibration pools them)
         self._finish(merged, phi, t_ref=t_ref if t_ref is not None else self._t_ref)
         after_cohort(self, old_items, cohort, evidence)
         return self

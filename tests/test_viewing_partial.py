@@ -5,6 +5,7 @@ A colony fitted with ``catalog=`` reads video visits through :mod:`poem.colony.v
 all, and it dropped the history reader, so the path lost its learner-reliability weighting.
 """
 
+import dataclasses
 import json
 
 import numpy as np
@@ -273,3 +274,67 @@ def test_viewing_true_reads_the_catalogue_the_traces_carry():
         Traces.from_frame(rest), catalog=vc.catalog)
     assert_same_colony(a, b)
     assert a.phi_plus_.sum() > ManHill().fit(Traces.from_frame(first), catalog=vc.catalog).phi_plus_.sum()
+
+
+def test_a_quiz_cohort_keeps_the_readers_videos_and_updates_its_floor():
+    model = _colony_a()
+    fitted = model.history_reader_
+    assert fitted.floor == pytest.approx(2 / 3)                      # v1: 1 of 2, v2: 1 of 1
+    model.partial_fit(_log([("c", "a0", 20, np.nan, 1.0)]))           # a new quiz, first in the vocabulary
+    reader = model.history_reader_
+    assert model.items_.tolist() == ["a0", "v1", "v2"]
+    assert reader.video.tolist() == [False, True, True]               # the videos after it keep their reading
+    np.testing.assert_array_equal(reader.threshold[1:], fitted.threshold)
+    np.testing.assert_array_equal(reader.level[1:], fitted.level)
+    assert reader.threshold[0] == 0.8 and reader.level[0] == 1.0      # nothing read of the quiz: the defaults
+    assert reader.floor == pytest.approx(3 / 4)                       # the merged colony's success rate
+
+
+def test_a_cohort_of_one_visit_is_read():
+    model = _colony_a().partial_fit(_log([("c", "v2", 20, 600.0, np.nan)]), catalog=CATALOG)
+    assert model.item_successes_.tolist() == [1, 2] and model.phi_plus_[2, 1] == 1    # start -> v2 complete
+
+
+def test_the_floor_of_a_colony_without_evidence_and_with_one_attempt():
+    # a visit 4 times the video's length is a background tab: no evidence, no attempt
+    model = ManHill(depth=0).fit(_log([("a", "v2", 0, 2500.0, np.nan)]), catalog=CATALOG, viewing=PER_VISIT)
+    model.partial_fit(_log([("c", "v2", 20, 2500.0, np.nan)]), catalog=CATALOG)
+    assert model.item_attempts_.sum() == 0 and model.history_reader_.floor == 0.0
+    one = ManHill(depth=0).fit(_log([("a", "v2", 0, 600.0, np.nan)]), catalog=CATALOG, viewing=PER_VISIT)
+    one.partial_fit(_log([("c", "v2", 20, 2500.0, np.nan)]), catalog=CATALOG)
+    assert one.item_attempts_.sum() == 1 and one.history_reader_.floor == 1.0
+
+
+def test_a_new_quiz_gets_its_kind_as_in_a_fit_on_everything():
+    first, cohort = [("a", "v2", 0, 600.0, np.nan)], [("c", "v2", 20, 500.0, np.nan), ("c", "q", 21, np.nan, 1.0)]
+    # the first cohort's catalogue does not list the quiz yet; the new cohort's does
+    grown = ManHill(depth=0).fit(_log(first), catalog=CATALOG[CATALOG["item"] != "q"], viewing=PER_VISIT)
+    grown.partial_fit(_log(cohort), catalog=CATALOG)
+    whole = ManHill(depth=0).fit(_log(first + cohort), catalog=CATALOG, viewing=PER_VISIT)
+    assert grown.items_.tolist() == whole.items_.tolist() == ["q", "v2"]
+    np.testing.assert_array_equal(grown.item_kinds_, whole.item_kinds_)
+    assert grown.item_kinds_[0] != grown.item_kinds_[1]
+
+
+def test_unscored_events_without_seconds_need_no_catalogue():
+    # a click on a forum or a page without a duration is no visit to read
+    model = _colony_a().partial_fit(_log([("c", "forum", 20, np.nan, np.nan)]))
+    assert model.n_learners_ == 2 and "forum" in model.items_.tolist()
+
+
+def test_a_new_item_with_seconds_watched_is_unread_whatever_the_vocabulary_before_it():
+    # the colony's first three items are pages: an item it does not know is not one of them
+    catalog = pd.DataFrame({"item": ["a1", "a2", "a3", "v1"], "kind": ["page"] * 3 + ["video"],
+                            "length": [60.0, 60.0, 60.0, 300.0]})
+    rows = [("a", x, k, 30.0, np.nan) for k, x in enumerate(["a1", "a2", "a3"])] + [("a", "v1", 3, 290.0, np.nan)]
+    model = ManHill(depth=0).fit(_log(rows), catalog=catalog, viewing=PER_VISIT)
+    assert model.history_reader_.video.tolist() == [False, False, False, True]
+    with pytest.raises(ParameterError, match="1 unscored visit"):
+        model.partial_fit(_log([("c", "x9", 20, 200.0, np.nan)]))
+
+
+def test_a_reader_without_video_flags_reads_every_known_item_as_a_video():
+    model = _colony_a()
+    model.history_reader_ = dataclasses.replace(model.history_reader_, video=None)    # built by hand
+    model.partial_fit(_log([("c", "a0", 20, np.nan, 1.0)]))
+    assert model.history_reader_.video.tolist() == [False, True, True]

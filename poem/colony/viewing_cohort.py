@@ -59,8 +59,9 @@ __all__ = ["read_cohort", "unread_visits", "merged_reader", "after_cohort"]
 
 
 def read_cohort(model, traces: Traces, catalog, viewing):
-    """``(traces, evidence)``: a new cohort read as the colony was (see the module docstring);
-    ``evidence`` is None when nothing is read from watching."""
+    """``(traces, evidence, kinds)``: a new cohort read as the colony was (see the module docstring);
+    ``evidence`` is None when nothing is read from watching; ``kinds`` is the colony's catalogue frame with
+    the cohort's items added (what ``_kind_frame`` becomes). Validation only: the colony is not changed."""
     params = getattr(model, "viewing_params_", None)
     reads = params is not None or getattr(model, "history_reader_", None) is not None
     asked = catalog is not None or viewing not in (None, False)
@@ -70,7 +71,7 @@ def read_cohort(model, traces: Traces, catalog, viewing):
                 "partial_fit: this colony was fitted without viewing evidence, so the video visits of its "
                 "earlier cohorts left none; reading only this cohort's would weigh the cohorts "
                 "differently. Refit on all the traces with catalog=... to read every cohort's visits")
-        return traces, None
+        return traces, None, getattr(model, "_kind_frame", None)
     if not asked:
         unread = unread_visits(model, traces)
         if unread:
@@ -79,7 +80,7 @@ def read_cohort(model, traces: Traces, catalog, viewing):
                 f"but the new traces hold {unread} unscored visit(s) with seconds watched and no catalogue "
                 "to read them with: they would leave no evidence. Pass catalog=... (the course catalogue; "
                 "viewing=True when the traces carry it as item_info), or refit on all the traces")
-        return traces, None
+        return traces, None, getattr(model, "_kind_frame", None)
     if isinstance(viewing, dict) or params is None:
         if params is None:
             if not isinstance(viewing, dict):
@@ -96,17 +97,17 @@ def read_cohort(model, traces: Traces, catalog, viewing):
                     f"partial_fit: viewing parameters {clash} (given, colony's) differ from the ones the "
                     "colony's evidence was read with, so the cohorts would not add up: leave viewing= "
                     "out, or refit on all the traces")
+    old = getattr(model, "_kind_frame", None)
     if traces.n_events == 0:
-        return traces, None
-    from poem.colony.viewing import _catalog_frame, apply_viewing
+        return traces, None, old
     weights = getattr(model, "evidence_weights_", None)
     prior = getattr(model, "landing_counts_", None) if params["landing"] == "learned" else None
     read, evidence, _ = apply_viewing(traces, catalog, mastery=float(model.mastery), weights=weights,
                                       landing_prior=prior, **params)
-    frame, old = _catalog_frame(traces, catalog), getattr(model, "_kind_frame", None)
+    frame = _catalog_frame(traces, catalog)
     if frame is not None:   # the kinds of items new to the colony (the mastery calibration pools them)
-        model._kind_frame = frame if old is None else old.combine_first(frame)
-    return read, evidence
+        old = frame if old is None else old.combine_first(frame)
+    return read, evidence, old
 
 
 def unread_visits(model, traces: Traces) -> int:
