@@ -2,6 +2,7 @@
 handling. One small in-process LocalCluster (2 thread workers) serves the module and is always closed."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -432,6 +433,37 @@ def test_viewing_colony_equals_in_memory_where_the_mapping_is_per_visit(client, 
     np.testing.assert_array_equal(model.item_kinds_, ref.item_kinds_)
     assert model.history_reader_.floor == pytest.approx(ref.history_reader_.floor, rel=1e-12)
     assert uses_reliability(model) and model.viewing_ is None
+
+
+@pytest.mark.parametrize("stage", ["memory", "disk"])
+def test_video_columns_of_a_canonical_file_reach_the_partitions(client, tmp_path, stage):
+    """A canonical file (poem import) keeps what video events said of each visit (covered seconds,
+    backward seeks), which the mapping prefers to the wall-clock duration: the shuffle carries them, so
+    the engine reads the visits as the in-memory fit of the same file does."""
+    from poem.io import write_traces
+    from poem.simulation.viewing import simulate_viewing
+    from poem.traces import Traces
+
+    vc = simulate_viewing(n_items=24, n_learners=160, seed=8)
+    rng = np.random.default_rng(8)
+    frame = vc.traces.copy()
+    told = rng.random(len(frame)) < 0.6     # some visits told by the player, the others by the clock only
+    frame["covered"] = np.where(told, frame["duration"] * rng.uniform(0.2, 1.0, len(frame)), np.nan)
+    frame["seeks_back"] = np.where(told, rng.integers(0, 3, len(frame)), np.nan).astype(float)
+    directory = tmp_path / "canonical"
+    directory.mkdir()
+    write_traces(Traces.from_frame(frame, items=vc.scored.course.items), directory / "log.parquet")
+    traces = read_traces(str(directory / "log.parquet"))
+    assert traces.video is not None and set(traces.video) == {"covered", "seeks_back"}
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, viewing=PER_VISIT,
+                     keep_evidence=True, items=traces.items, target_rows=len(frame) // 3, stage=stage)
+    ref = ManHill().fit(traces, catalog=vc.catalog, viewing=PER_VISIT)
+    raw = ManHill().fit(replace(traces, video=None), catalog=vc.catalog, viewing=PER_VISIT)
+    assert not np.array_equal(raw.item_successes_, ref.item_successes_)   # the columns change the reading
+    assert _scores_alike(model, ref, traces).all()
+    np.testing.assert_array_equal(model.item_attempts_, ref.item_attempts_)
+    np.testing.assert_allclose(model.phi_plus_, ref.phi_plus_, rtol=1e-9, atol=1e-12)
+    assert model.dask_run_.viewing["counts"] == ref.viewing_.counts()
 
 
 def test_viewing_colony_with_learned_mapping_reads_as_the_whole_log(client, tmp_path):

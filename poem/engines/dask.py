@@ -46,7 +46,10 @@ Viewing evidence
 visits as evidence, as ``ManHill.fit(traces, catalog=...)`` does (:mod:`poem.colony.viewing`): every
 partition is read as ``ManHill.partial_fit`` reads a new cohort (:mod:`poem.colony.viewing_cohort`), with
 what adds across learners pooled on the driver first (passes of :mod:`poem.engines.viewing`: landing
-counts; on a mixed course, evidence-weight sums; then the reading and the colony state).
+counts; on a mixed course, evidence-weight sums; then the reading and the colony state). The partitions
+carry the seconds watched (``duration``) and, for such a fit, the columns of :data:`poem.traces.VIDEO_FIELDS`
+a file has (a canonical file written by ``poem import`` keeps the player's covered seconds and backward
+seeks, which the mapping prefers to the wall-clock duration; 32 more bytes per row in the shuffle).
 
 * **Exact**: the landing model is learned on the landing counts of every partition pooled (a table of
   counts that adds across learners, :func:`~poem.colony.landing.landing_counts`); the per-kind evidence
@@ -202,6 +205,10 @@ class StagedDataset:
     docstring), ready for any number of map-reduce passes; use as a context manager (or call
     :meth:`close`) so that the scratch files and the workers' copies are released.
 
+    ``video=True`` also carries the columns of :data:`poem.traces.VIDEO_FIELDS` the files have (what a
+    canonical file keeps of video events: the viewing evidence prefers them to the wall-clock duration);
+    they add 32 bytes per row to the shuffle, so only a viewing fit asks for them.
+
     Attributes
     ----------
     run : DaskRun
@@ -210,7 +217,7 @@ class StagedDataset:
 
     def __init__(self, client, source, *, items=None, outcomes=None, progress=True,
                  target_rows: int = 1_000_000, stage: str | os.PathLike = "disk", duplicates: str = "reject",
-                 read_options: dict | None = None):
+                 read_options: dict | None = None, video: bool = False):
         if duplicates not in ("reject", "keep"):
             raise ParameterError(f"duplicates must be 'reject' or 'keep', got {duplicates!r}")
         options = dict(read_options or {})
@@ -242,7 +249,7 @@ class StagedDataset:
         try:
             started = time.perf_counter()
             staged = self._shuffle(batches, options, learners, item_vocab, aligned, n_clean, target_rows,
-                                   duplicates == "reject")
+                                   duplicates == "reject", video)
             dup_rows = np.concatenate([s["dup_rows"] for s in staged] + [np.empty(0, np.int64)])
             dup_of = np.concatenate([s["dup_of"] for s in staged] + [np.empty(0, np.int64)])
             timings["shuffle"] = time.perf_counter() - started
@@ -259,7 +266,7 @@ class StagedDataset:
                            n_pieces=len(pieces), n_partitions=len(self.parts), t_min=t_min, t_max=t_max,
                            stage="memory" if self._scratch is None else str(self._scratch), seconds=timings)
 
-    def _shuffle(self, batches, options, learners, item_vocab, aligned, n_clean, target_rows, drop_dups):
+    def _shuffle(self, batches, options, learners, item_vocab, aligned, n_clean, target_rows, drop_dups, video):
         """Encode, shuffle by learner and stage; sets :attr:`parts`, returns each partition's duplicates."""
         import dask
         import dask.dataframe as dd
@@ -271,8 +278,8 @@ class StagedDataset:
         self._learners = client.submit(_same, learners, pure=False)
         self._items = client.submit(_same, item_vocab, pure=False)
         self._outcomes = client.submit(_same, aligned, pure=False) if aligned is not None else None
-        encoded = dd.from_delayed([dask.delayed(_encode)(b, options, self._learners, self._items)
-                                   for b in batches], meta=_empty_encoded(), verify_meta=False)
+        encoded = dd.from_delayed([dask.delayed(_encode)(b, options, self._learners, self._items, video)
+                                   for b in batches], meta=_empty_encoded(video), verify_meta=False)
         n_parts = max(1, math.ceil(n_clean / target_rows))
         # hash-partition on the global learner code: every trail lands whole in one partition
         shuffled = encoded.shuffle("learner", npartitions=n_parts).to_delayed()
@@ -451,7 +458,7 @@ def fit_dask(source, *, scheduler=None, n_workers=None, memory_limit=None, progr
                      progress=progress) as client:
         with StagedDataset(client, source, items=items, outcomes=outcomes, progress=progress,
                            target_rows=target_rows, stage=stage, duplicates=duplicates,
-                           read_options=read_options) as data:
+                           read_options=read_options, video=reads) as data:
             if reads:
                 sums, extras = _viewing_passes(data, template, frame, params, keep_evidence)
             else:
