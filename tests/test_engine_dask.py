@@ -2,6 +2,7 @@
 handling. One small in-process LocalCluster (2 thread workers) serves the module and is always closed."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -376,3 +377,187 @@ def test_dask_colony_gives_the_in_memory_success_model(client, by_day):
     history, scores = items[:3], [1.0, 0.0, 1.0]
     assert model.predict_success(history, items[4], scores=scores) == pytest.approx(
         ref.predict_success(history, items[4], scores=scores), abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------ viewing evidence
+PER_VISIT = {"threshold": 0.75, "landing": "rule", "pace": "off"}
+
+
+def _viewing_log(tmp_path, n_learners, seed, mixed=False, files=3, n_items=24, populations=None):
+    """A simulated viewing course written as Parquet files (rows in log order, so trails cross files),
+    with its in-memory traces read back from the same files."""
+    from poem.simulation.viewing import simulate_viewing
+
+    vc = simulate_viewing(n_items=n_items, n_learners=n_learners, seed=seed, mixed=mixed, populations=populations)
+    frames = {f"part-{k}.parquet": vc.traces.iloc[rows]
+              for k, rows in enumerate(np.array_split(np.arange(len(vc.traces)), files))}
+    directory = _write(tmp_path / "log", frames)
+    return vc, directory, read_traces([str(f) for f in find_parquet_files(directory)])
+
+
+def _scores_alike(model, ref, traces) -> np.ndarray:
+    """Per event (by learner, then trail order): the same evidence score, or both none."""
+    names = np.asarray(traces.learners, dtype=object)[traces.learner].astype(str)
+    order = np.argsort(names, kind="stable")
+    got = model.dask_run_.viewing["scores"]
+    assert got["learner"].to_numpy(dtype=str).tolist() == names[order].tolist()
+    a, b = got["score"].to_numpy(), ref.viewing_.score[order]
+    return (np.isnan(a) & np.isnan(b)) | (a == b)
+
+
+@pytest.mark.parametrize("mixed,params", [(False, {}), (True, {}), (True, {"decay": "evaporation"})])
+def test_viewing_colony_equals_in_memory_where_the_mapping_is_per_visit(client, tmp_path, mixed, params):
+    """Fixed threshold, the rule's landing, no pace: every visit is read alone, so the partitions read
+    the events exactly as the whole log does, the mixed course's weights are sums over learners, and the
+    colony is the in-memory one (integers exactly, floats to 1e-9), with evaporation too."""
+    from poem.paths import uses_reliability
+
+    vc, directory, traces = _viewing_log(tmp_path, 160, seed=4, mixed=mixed)
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, viewing=PER_VISIT,
+                     keep_evidence=True, target_rows=len(vc.traces) // 3, **params)
+    ref = ManHill(**params).fit(traces, catalog=vc.catalog, viewing=PER_VISIT)
+    assert model.dask_run_.n_partitions == 3
+    assert model.items_.tolist() == ref.items_.tolist() and model.learners_.tolist() == ref.learners_.tolist()
+    assert model.n_events_ == ref.n_events_
+    for name in INT_ATTRS:
+        np.testing.assert_array_equal(getattr(model, name), getattr(ref, name), err_msg=name)
+    for name in FLOAT_ATTRS:
+        np.testing.assert_allclose(getattr(model, name), getattr(ref, name), rtol=1e-9, atol=1e-12, err_msg=name)
+    assert _scores_alike(model, ref, traces).all()
+    assert model.dask_run_.viewing["counts"] == ref.viewing_.counts()
+    assert model.viewing_params_ == ref.viewing_params_ and model.landing_counts_ is None
+    assert sorted(model.evidence_weights_) == sorted(ref.evidence_weights_) == (["quiz", "video"] if mixed
+                                                                                 else ["video"])
+    for kind, w in ref.evidence_weights_.items():
+        assert model.evidence_weights_[kind] == pytest.approx(w, rel=1e-9)
+    np.testing.assert_array_equal(model.item_kinds_, ref.item_kinds_)
+    assert model.history_reader_.floor == pytest.approx(ref.history_reader_.floor, rel=1e-12)
+    assert uses_reliability(model) and model.viewing_ is None
+
+
+@pytest.mark.parametrize("stage", ["memory", "disk"])
+def test_video_columns_of_a_canonical_file_reach_the_partitions(client, tmp_path, stage):
+    """A canonical file (poem import) keeps what video events said of each visit (covered seconds,
+    backward seeks), which the mapping prefers to the wall-clock duration: the shuffle carries them, so
+    the engine reads the visits as the in-memory fit of the same file does."""
+    from poem.io import write_traces
+    from poem.simulation.viewing import simulate_viewing
+    from poem.traces import Traces
+
+    vc = simulate_viewing(n_items=24, n_learners=160, seed=8)
+    rng = np.random.default_rng(8)
+    frame = vc.traces.copy()
+    told = rng.random(len(frame)) < 0.6     # some visits told by the player, the others by the clock only
+    frame["covered"] = np.where(told, frame["duration"] * rng.uniform(0.2, 1.0, len(frame)), np.nan)
+    frame["seeks_back"] = np.where(told, rng.integers(0, 3, len(frame)), np.nan).astype(float)
+    directory = tmp_path / "canonical"
+    directory.mkdir()
+    write_traces(Traces.from_frame(frame, items=vc.scored.course.items), directory / "log.parquet")
+    traces = read_traces(str(directory / "log.parquet"))
+    assert traces.video is not None and set(traces.video) == {"covered", "seeks_back"}
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, viewing=PER_VISIT,
+                     keep_evidence=True, items=traces.items, target_rows=len(frame) // 3, stage=stage)
+    ref = ManHill().fit(traces, catalog=vc.catalog, viewing=PER_VISIT)
+    raw = ManHill().fit(replace(traces, video=None), catalog=vc.catalog, viewing=PER_VISIT)
+    assert not np.array_equal(raw.item_successes_, ref.item_successes_)   # the columns change the reading
+    assert _scores_alike(model, ref, traces).all()
+    np.testing.assert_array_equal(model.item_attempts_, ref.item_attempts_)
+    np.testing.assert_allclose(model.phi_plus_, ref.phi_plus_, rtol=1e-9, atol=1e-12)
+    assert model.dask_run_.viewing["counts"] == ref.viewing_.counts()
+
+
+def test_viewing_colony_with_learned_mapping_reads_as_the_whole_log(client, tmp_path):
+    """With the defaults the thresholds and pace are learned per partition and the landing on the pooled
+    counts: the events are read nearly as the whole log reads them (99.1 % here, 4 partitions of 150
+    learners; 90 % with the landing learned per partition), and the path keeps its respect (0.886 both;
+    the raw log without the catalogue gives 0.51)."""
+    from poem.ordering.evaluation import evaluate
+    from poem.paths import learning_path, uses_reliability
+    from poem.simulation.learners import DEFAULT_POPULATIONS
+
+    # learners who browse as well as follow (the benchmark's populations): a path that is not trivial
+    vc, directory, traces = _viewing_log(tmp_path, 600, seed=7, n_items=120, populations=DEFAULT_POPULATIONS)
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, keep_evidence=True,
+                     target_rows=len(vc.traces) // 4 + 1)
+    ref = ManHill().fit(traces, catalog=vc.catalog)
+    assert model.dask_run_.n_partitions == 4 and uses_reliability(model)
+    alike = _scores_alike(model, ref, traces)
+    assert alike.mean() >= 0.98, alike.mean()
+    # the pooled landing counts are the whole log's table up to the per-partition thresholds
+    pooled, whole = model.landing_counts_, ref.landing_counts_
+    assert pooled["views"].sum() == pytest.approx(whole["views"].sum(), rel=0.02)
+    respect = [evaluate(learning_path(m, method="lop", rng=0), vc.truth)["respect"] for m in (model, ref)]
+    # the benchmark's largest gap is 0.016 (benchmarks/results/viewing_dask.md)
+    assert abs(respect[0] - respect[1]) <= 0.02, respect
+
+
+def test_viewing_colony_of_the_engine_grows_by_partial_fit(client, tmp_path):
+    """What the engine keeps (parameters, weights, pooled landing counts, reader) lets partial_fit read a
+    later cohort as it does for the in-memory colony: with a per-visit mapping, the same grown colony."""
+    from poem.simulation.viewing import simulate_viewing
+    from poem.traces import Traces
+
+    vc = simulate_viewing(n_items=24, n_learners=200, seed=5)
+    first = vc.traces["learner"].isin(sorted(vc.traces["learner"].unique())[:160])
+    directory = _write(tmp_path / "log", {"a.parquet": vc.traces[first]})
+    traces = read_traces([str(directory / "a.parquet")])
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, viewing=PER_VISIT,
+                     target_rows=int(first.sum()) // 2 + 1)
+    ref = ManHill().fit(traces, catalog=vc.catalog, viewing=PER_VISIT)
+    cohort = Traces.from_frame(vc.traces[~first], items=traces.items)
+    model.partial_fit(cohort, catalog=vc.catalog)
+    ref.partial_fit(cohort, catalog=vc.catalog)
+    assert model.n_learners_ == ref.n_learners_ == 200
+    np.testing.assert_array_equal(model.item_attempts_, ref.item_attempts_)
+    np.testing.assert_allclose(model.phi_plus_, ref.phi_plus_, rtol=1e-9, atol=1e-12)
+    assert model.history_reader_.floor == pytest.approx(ref.history_reader_.floor, rel=1e-12)
+
+
+def test_partition_without_visits_keeps_its_quiz_scores(client, tmp_path):
+    """A mixed course where some learners only took quizzes: a partition may hold no visit at all (the
+    whole log has some); its quizzes are weighed as in memory instead of the partition failing."""
+    vc, directory, traces = _viewing_log(tmp_path, 120, seed=3, mixed=True)
+    quizzes = set(vc.catalog.loc[vc.catalog["kind"] != "video", "item"])
+    quiz = vc.traces[vc.traces["item"].isin(quizzes)]
+    # four quiz-only learners per learner of the course, in small partitions: some hold no visit
+    extra = pd.concat([quiz.assign(learner=f"quiz-only-{k}-" + quiz["learner"]) for k in range(4)])
+    extra = extra.assign(score=np.where(np.arange(len(extra)) % 3 == 0, 0.0, 1.0))
+    _write(directory, {"z-quiz-only.parquet": extra})
+    traces = read_traces([str(f) for f in find_parquet_files(directory)])
+    model = fit_dask(directory, scheduler=client, progress=False, catalog=vc.catalog, viewing=PER_VISIT,
+                     keep_evidence=True, target_rows=traces.n_events // 60)
+    ref = ManHill().fit(traces, catalog=vc.catalog, viewing=PER_VISIT)
+    assert model.dask_run_.viewing["partitions without visits"] >= 1, model.dask_run_.n_partitions
+    assert ref.evidence_weights_["quiz"] < 1     # the quiz-only partitions are weighed, not kept raw
+    assert _scores_alike(model, ref, traces).all()
+    np.testing.assert_array_equal(model.item_attempts_, ref.item_attempts_)
+    np.testing.assert_allclose(model.item_successes_, ref.item_successes_, rtol=1e-9)
+    np.testing.assert_allclose(model.phi_plus_, ref.phi_plus_, rtol=1e-9, atol=1e-12)
+
+
+def test_viewing_parameters_are_checked_before_any_cluster(tmp_path):
+    with pytest.raises(ParameterError, match="unknown viewing parameter"):
+        fit_dask(tmp_path, catalog=None, viewing={"treshold": 0.8})
+    with pytest.raises(ParameterError, match="viewing must be"):
+        fit_dask(tmp_path, viewing="rule")
+
+
+def test_cli_fit_with_dask_engine_and_catalog_then_path(client, tmp_path, capsys):
+    from poem.cli.main import main
+
+    vc, directory, traces = _viewing_log(tmp_path, 160, seed=4)
+    catalog = tmp_path / "catalog.csv"
+    vc.catalog.to_csv(catalog, index=False)
+    out = tmp_path / "colony.npz"
+    code = main(["fit", "--engine", "dask", str(directory), "--scheduler", client.scheduler.address,
+                 "--catalog", str(catalog), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    text = capsys.readouterr().out
+    assert "viewing evidence: " in text and "history reader" in text
+    assert f"fitted colony: {traces.n_events} events" in text
+    loaded = ManHill.load(out)
+    assert loaded.viewing_params_ is not None and loaded.history_reader_ is not None
+    code = main(["path", str(out)])
+    assert code == 0, capsys.readouterr().err
+    path_text = capsys.readouterr().out
+    assert sum(str(item) in path_text for item in vc.catalog["item"]) >= len(vc.catalog) - 1

@@ -703,3 +703,54 @@ def test_without_kinds_a_scored_event_is_no_video_visit():
     ev = viewing_evidence(t, catalog, threshold=0.8)
     assert ev.is_video.tolist() == [True, False]
     assert ev.labels.tolist() == ["complete", "other"] and ev.score.tolist() == [1.0, 0.0]
+
+
+def test_evidence_weight_sums_add_across_learners_to_the_whole_logs_weights():
+    """The Dask engine sums evidence_weight_sums over partitions of learners: the sums of two halves give
+    the weights of the whole log (up to float order), and a half with one kind still counts."""
+    from types import SimpleNamespace
+
+    from poem.colony.viewing import evidence_weight_sums, viewing_evidence, weights_from_sums
+
+    vc = simulate_viewing(n_items=30, n_learners=200, seed=3, mixed=True)
+    traces = vc.to_traces()
+    ev = viewing_evidence(traces, vc.catalog)
+    whole = evidence_weights(traces, ev)
+    assert sorted(whole) == ["quiz", "video"] and min(whole.values()) < 1
+    halves = {}
+    for half in (traces.learners.astype(str) < traces.learners.astype(str)[100],
+                 traces.learners.astype(str) >= traces.learners.astype(str)[100]):
+        keep = half[traces.learner]
+        part = traces.select_learners(half)
+        sums = evidence_weight_sums(part, SimpleNamespace(score=ev.score[keep], is_video=ev.is_video[keep]))
+        halves = {k: halves.get(k, 0) + sums.get(k, 0) for k in set(halves) | set(sums)}
+    pooled = weights_from_sums(halves)
+    assert sorted(pooled) == sorted(whole)
+    for kind in whole:
+        assert pooled[kind] == pytest.approx(whole[kind], rel=1e-12)
+    # a part with videos only (no contrast between kinds) still adds its counts
+    only = evidence_weight_sums(traces, SimpleNamespace(score=np.where(ev.is_video, ev.score, np.nan),
+                                                        is_video=ev.is_video))
+    assert sorted(only) == ["video"] and only["video"][1] > 0 and only["video"][3] > 0
+    assert weights_from_sums(only) == {"video": 1.0} and weights_from_sums({}) == {}
+    # no contrast in any kind: every kind weighs 1
+    assert weights_from_sums({"quiz": np.array([1.0, 2, 1, 2]), "video": np.array([0.0, 0, 0, 0])}) == \
+        {"quiz": 1.0, "video": 1.0}
+
+
+def test_has_visits_says_when_the_mapping_has_something_to_read():
+    from poem.colony.viewing import has_visits
+
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    cat = pd.DataFrame({"item": ["v", "q"], "kind": ["video", "quiz"], "length": [100.0, None]})
+    frame = pd.DataFrame({"learner": ["a", "a"], "item": ["v", "q"], "duration": [50.0, 30.0],
+                          "score": [np.nan, 1.0], "timestamp": [t0, t0 + pd.Timedelta("1h")]})
+    traces = Traces.from_frame(frame)
+    assert has_visits(traces, cat)
+    quiz_only = traces.select_events(traces.item == list(traces.items).index("q"))
+    assert not has_visits(quiz_only, cat)          # a quiz with seconds is not a visit
+    assert not has_visits(traces.select_events(np.zeros(2, dtype=bool)), cat)
+    # no kinds: a scored event is a quiz whatever its duration, an unscored one with seconds a visit
+    assert has_visits(traces, None) and not has_visits(quiz_only, None)
+    with pytest.raises(TraceFormatError, match="no video visit"):
+        viewing_evidence(quiz_only, cat)

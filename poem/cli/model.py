@@ -4,7 +4,9 @@
 [--scheduler ADDR] --out MODEL`` reads traces with :func:`poem.io.read_traces`, fits a :class:`~poem.antcolony.ManHill` (or calls
 :func:`poem.engines.dask.fit_dask` with ``--engine dask``), saves it and prints one summary line.
 ``--catalog`` (columns ``item, title, kind, length``; ``kind`` video|quiz|page, ``length`` in seconds) reads
-the video visits as success / failure evidence from the seconds watched (:mod:`poem.colony.viewing`).
+the video visits as success / failure evidence from the seconds watched (:mod:`poem.colony.viewing`), with
+``--engine dask`` too (what is pooled over the partitions and what each learns: *Viewing evidence* in
+:mod:`poem.engines.dask`).
 ``--set`` values are read as JSON when they parse (``depth=3``, ``tour_quality=true``, ``session_gap=null``)
 and as text otherwise (``decay=erosion``); ``prior=FILE`` reads a syllabus order (a JSON list of item ids,
 or one id per line).
@@ -164,11 +166,8 @@ def run_fit(args: argparse.Namespace) -> int:
             from poem.engines.dask import fit_dask
         except ImportError as exc:
             raise PoemError(f"--engine dask needs poem.engines.dask, which cannot be imported ({exc})") from None
-        if args.catalog:
-            raise ParameterError("--catalog (viewing evidence) is not supported with --engine dask yet; "
-                                 "use --engine memory")
         outcomes = _outcomes(args.outcomes)
-        model = fit_dask(args.traces, scheduler=args.scheduler, outcomes=outcomes, **params)
+        model = fit_dask(args.traces, scheduler=args.scheduler, outcomes=outcomes, catalog=args.catalog, **params)
         summary = model.dask_run_.summary
     else:
         if args.scheduler:
@@ -191,8 +190,10 @@ def run_fit(args: argparse.Namespace) -> int:
     used = int((model.arc_learners_ > 0).sum())
     # nothing is dropped silently: the import accounting (with rejects per reason) comes first
     print(summary)
-    if getattr(model, "viewing_", None) is not None:
-        counts = model.viewing_.counts()
+    run = getattr(model, "dask_run_", None)
+    counts = model.viewing_.counts() if getattr(model, "viewing_", None) is not None else \
+        (run.viewing["counts"] if run is not None and run.viewing is not None else None)
+    if counts is not None:
         print("viewing evidence: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "other"))
         reader = getattr(model, "history_reader_", None)
         if reader is not None:

@@ -131,7 +131,8 @@ from poem.errors import ParameterError, TraceFormatError
 from poem.traces import Traces
 
 __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "watched_share", "video_lengths",
-           "completion_thresholds", "viewing_evidence", "evidence_weights", "apply_viewing",
+           "completion_thresholds", "viewing_evidence", "evidence_weights", "evidence_weight_sums",
+           "weights_from_sums", "has_visits", "apply_viewing",
            "viewing_summary", "is_viewing_only", "landing_model", "SHARE_EDGES", "RETURNS"]
 
 #: every parameter of the mapping with its default (see the module docstring)
@@ -483,13 +484,7 @@ def viewing_evidence(traces: Traces, catalog=None, *, landing_prior: dict | None
     if not isinstance(traces, Traces):
         raise TraceFormatError(f"viewing evidence needs a poem.traces.Traces, got {type(traces).__name__}")
     p = _check_params(params)
-    video_item, length = video_lengths(traces, catalog)
-    is_video = video_item[traces.item]
-    frame = _catalog_frame(traces, catalog)
-    if frame is None or "kind" not in frame.columns or frame["kind"].isna().all():
-        is_video &= np.isnan(traces.score)  # no kinds: a scored event is a quiz, whatever its duration
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(is_video, watched_seconds(traces) / length[traces.item], np.nan)
+    video_item, length, is_video, share = _visit_shares(traces, catalog)
     if not np.any(~np.isnan(share)):
         raise TraceFormatError(
             "no video visit with a known duration and length: viewing evidence needs a duration per visit "
@@ -540,6 +535,25 @@ def viewing_evidence(traces: Traces, catalog=None, *, landing_prior: dict | None
                            pace_log_density=log_density, pace_prior=prior, landing_counts=counts)
 
 
+def _visit_shares(traces: Traces, catalog) -> tuple:
+    """``(is_video_item, length, is_video_event, share)``: the events read as visits and their watched
+    shares (step 1 of the mapping, before visits are folded); no share at all: nothing to read."""
+    video_item, length = video_lengths(traces, catalog)
+    is_video = video_item[traces.item]
+    frame = _catalog_frame(traces, catalog)
+    if frame is None or "kind" not in frame.columns or frame["kind"].isna().all():
+        is_video &= np.isnan(traces.score)  # no kinds: a scored event is a quiz, whatever its duration
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(is_video, watched_seconds(traces) / length[traces.item], np.nan)
+    return video_item, length, is_video, share
+
+
+def has_visits(traces: Traces, catalog=None) -> bool:
+    """Whether :func:`viewing_evidence` finds a video visit to read in ``traces`` (else it raises): a part
+    of a log (a partition of learners who only took quizzes) may have none while the whole log has some."""
+    return traces.n_events > 0 and bool(np.any(~np.isnan(_visit_shares(traces, catalog)[3])))
+
+
 def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> tuple:
     """Per learner, the watching pace (step 1b of the mapping): the shares relative to each video's usual
     finishing share (thresholds and levels of the unpaced shares), scaled per learner by
@@ -574,12 +588,17 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
     >>> evidence_weights(t, ev)
     {'quiz': 1.0}
     """
+    return weights_from_sums(evidence_weight_sums(traces, evidence, horizon=horizon))
+
+
+def evidence_weight_sums(traces: Traces, evidence: ViewingEvidence, *, horizon: int = 5) -> dict:
+    """The sums :func:`evidence_weights` is computed from, per kind with evidence: ``[sum of the later
+    success after a success, their count, the same after a failure, their count]``. They add across
+    learners (the Dask engine sums them over partitions); :func:`weights_from_sums` finishes."""
     score = evidence.score
     has = ~np.isnan(score)
     kinds = np.where(evidence.is_video, "video", "quiz")
     present = sorted(set(kinds[has].tolist()))
-    if len(present) <= 1:
-        return {k: 1.0 for k in present}
     idx = np.flatnonzero(has)
     learner, item, sc, kd = traces.learner[idx], traces.item[idx], score[idx], kinds[idx]
     later = np.full(len(idx), np.nan)
@@ -593,11 +612,21 @@ def evidence_weights(traces: Traces, evidence: ViewingEvidence, *, horizon: int 
         total += np.where(ok, sc[nxt], 0.0)
         count += ok
     later = np.divide(total, count, out=later, where=count > 0)
-    value = {}
+    sums = {}
     for kind in present:
         sel = (kd == kind) & ~np.isnan(later)
         win, lose = sel & (sc >= 0.5), sel & (sc < 0.5)
-        value[kind] = (float(later[win].mean() - later[lose].mean()) if win.any() and lose.any() else 0.0)
+        sums[kind] = np.array([np.sum(later[win]), win.sum(), np.sum(later[lose]), lose.sum()], dtype=float)
+    return sums
+
+
+def weights_from_sums(sums: dict) -> dict:
+    """The per-kind weights of :func:`evidence_weights` from (summed) :func:`evidence_weight_sums`."""
+    present = sorted(sums)
+    if len(present) <= 1:
+        return {k: 1.0 for k in present}
+    # a kind's predictive value: mean later success after its successes minus after its failures
+    value = {k: float(s[0] / s[1] - s[2] / s[3]) if s[1] > 0 and s[3] > 0 else 0.0 for k, s in sums.items()}
     top = max(value.values())
     if not top > 0:
         return {k: 1.0 for k in present}

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from poem.errors import ParameterError, TraceFormatError
-from poem.traces import REJECT_COLUMNS
+from poem.traces import REJECT_COLUMNS, VIDEO_FIELDS
 
 __all__ = ["Piece", "find_parquet_files", "find_pieces", "read_piece", "OPTIONS"]
 
@@ -149,10 +149,12 @@ def find_pieces(source, *, target_rows: int = 1_000_000) -> list[Piece]:
     return pieces
 
 
-def read_piece(piece: Piece, **options) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def read_piece(piece: Piece, *, video: bool = False, **options) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Read one piece and validate it: ``(clean, rejects, counts)``.
 
-    ``clean`` has the canonical columns of the module docstring, ``rejects`` the piece's rejected rows
+    ``clean`` has the canonical columns of the module docstring (and with ``video=True`` the columns of
+    :data:`poem.traces.VIDEO_FIELDS` the file has, as float64: what a canonical file written by
+    :func:`poem.io.write_traces` keeps of video events, read from viewing evidence), ``rejects`` the piece's rejected rows
     (``row`` is the 0-based data row in its file), ``counts`` the numbers of naive and offset-carrying
     timestamps (all naive is an error for the whole dataset, decided by the caller). ``options`` are
     :func:`poem.read_traces`'s column names (``learner=``...) and validation options
@@ -172,7 +174,8 @@ def read_piece(piece: Piece, **options) -> tuple[pd.DataFrame, pd.DataFrame, dic
     with handle:  # closed at once: a worker reads many pieces
         columns = resolve_columns(handle.schema_arrow.names, source=piece.path, **_col_args(options))
         used = [c for c in columns.values() if c is not None]
-        frame = handle.read_row_groups(list(piece.row_groups), columns=used).to_pandas()
+        extra = [c for c in VIDEO_FIELDS if c in handle.schema_arrow.names and c not in used] if video else []
+        frame = handle.read_row_groups(list(piece.row_groups), columns=used + extra).to_pandas()
     batch = validate_frame(frame, columns, source=piece.path, row_offset=piece.file_row,
                            **_validation_args(options))
     clean = pd.DataFrame({
@@ -183,5 +186,8 @@ def read_piece(piece: Piece, **options) -> tuple[pd.DataFrame, pd.DataFrame, dic
         "duration": batch.duration.astype(np.float64),
         "row": piece.offset + (batch.row - piece.file_row),
     })
+    at = np.asarray(batch.row - piece.file_row, dtype=np.int64)   # the accepted rows of the piece
+    for name in extra:
+        clean[name] = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)[at]
     rejects = batch.rejects[REJECT_COLUMNS].reset_index(drop=True)
     return clean, rejects, {"n_naive": batch.n_naive, "n_aware": batch.n_aware}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from poem.traces import Traces, empty_rejects
+from poem.traces import VIDEO_FIELDS, Traces, empty_rejects
 from poem.engines.parquet import read_piece
 
 __all__ = ["partition_traces", "tree_sum", "STAGED"]
@@ -40,8 +40,8 @@ def _batches(pieces: list, target_rows: int) -> list:
     return batches
 
 
-def _read_batch(batch: list, options: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    read = [read_piece(piece, **options) for piece in batch]
+def _read_batch(batch: list, options: dict, video: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    read = [read_piece(piece, video=video, **options) for piece in batch]
     counts = {k: sum(c[k] for _, _, c in read) for k in ("n_naive", "n_aware")}
     return (pd.concat([c for c, _, _ in read], ignore_index=True),
             pd.concat([r for _, r, _ in read], ignore_index=True), counts)
@@ -60,9 +60,11 @@ def _survey(batch: list, options: dict) -> dict:
     }
 
 
-def _encode(batch: list, options: dict, learners: np.ndarray, items: np.ndarray) -> pd.DataFrame:
-    clean, _, _ = _read_batch(batch, options)
-    return pd.DataFrame({
+def _encode(batch: list, options: dict, learners: np.ndarray, items: np.ndarray, video: bool = False) -> pd.DataFrame:
+    """The batch's accepted rows with global codes; with ``video`` also every column of
+    :data:`~poem.traces.VIDEO_FIELDS` (NaN where the files lack it: every partition has the same columns)."""
+    clean, _, _ = _read_batch(batch, options, video)
+    encoded = pd.DataFrame({
         "learner": np.searchsorted(learners, clean["learner"].to_numpy(dtype=object).astype(str)).astype(np.int32),
         "item": np.searchsorted(items, clean["item"].to_numpy(dtype=object).astype(str)).astype(np.int32),
         "timestamp": clean["timestamp"].to_numpy(np.int64),
@@ -70,12 +72,23 @@ def _encode(batch: list, options: dict, learners: np.ndarray, items: np.ndarray)
         "duration": clean["duration"].to_numpy(np.float64),
         "row": clean["row"].to_numpy(np.int64),
     })
+    for name in VIDEO_FIELDS if video else ():
+        encoded[name] = clean[name].to_numpy(np.float64) if name in clean else np.full(len(clean), np.nan)
+    return encoded
 
 
-def _empty_encoded() -> pd.DataFrame:
-    return pd.DataFrame({"learner": np.empty(0, np.int32), "item": np.empty(0, np.int32),
-                         "timestamp": np.empty(0, np.int64), "score": np.empty(0),
-                         "duration": np.empty(0), "row": np.empty(0, np.int64)})
+def _empty_encoded(video: bool = False) -> pd.DataFrame:
+    frame = pd.DataFrame({"learner": np.empty(0, np.int32), "item": np.empty(0, np.int32),
+                          "timestamp": np.empty(0, np.int64), "score": np.empty(0),
+                          "duration": np.empty(0), "row": np.empty(0, np.int64)})
+    for name in VIDEO_FIELDS if video else ():
+        frame[name] = np.empty(0)
+    return frame
+
+
+def _staged_columns(columns) -> tuple:
+    """The staged columns of a partition: :data:`STAGED`, then the video ones it carries."""
+    return STAGED + tuple(c for c in VIDEO_FIELDS if c in columns)
 
 
 def _sort_partition(frame: pd.DataFrame, drop_duplicates: bool) -> dict:
@@ -86,7 +99,7 @@ def _sort_partition(frame: pd.DataFrame, drop_duplicates: bool) -> dict:
     Copies of a row share learner and timestamp, so they sit together in this order, earliest row first:
     keeping the first is keeping the earliest in reading order, as :func:`poem.read_traces` does.
     """
-    arrays = {c: frame[c].to_numpy() for c in STAGED}
+    arrays = {c: frame[c].to_numpy() for c in _staged_columns(frame.columns)}
     order = np.lexsort((arrays["row"], arrays["timestamp"], arrays["learner"]))
     arrays = {c: np.ascontiguousarray(a[order]) for c, a in arrays.items()}
     dup_rows = dup_of = np.empty(0, np.int64)
@@ -126,7 +139,7 @@ def _load(part) -> dict:
     import pyarrow.parquet as pq
 
     table = pq.read_table(part)
-    return {c: table.column(c).to_numpy() for c in STAGED}
+    return {c: table.column(c).to_numpy() for c in _staged_columns(table.column_names)}
 
 
 def partition_traces(part, learners: np.ndarray, items: np.ndarray, outcomes=None) -> Traces:
@@ -139,11 +152,13 @@ def partition_traces(part, learners: np.ndarray, items: np.ndarray, outcomes=Non
     """
     arrays = _load(part)
     present, local = np.unique(arrays["learner"], return_inverse=True)
+    # video columns all NaN here say nothing (as in a file without them): the traces carry none
+    video = {c: arrays[c] for c in VIDEO_FIELDS if c in arrays and not np.isnan(arrays[c]).all()}
     return Traces(learner=local.astype(np.int32), item=arrays["item"].astype(np.int32, copy=False),
                   timestamp=arrays["timestamp"], score=arrays["score"], duration=arrays["duration"],
                   learners=learners[present], items=items,
                   outcomes=None if outcomes is None else outcomes[present],
-                  n_read=len(arrays["learner"]), rejects=empty_rejects())
+                  n_read=len(arrays["learner"]), rejects=empty_rejects(), video=video or None)
 
 
 def _apply(part, learners, items, outcomes, func, args):
