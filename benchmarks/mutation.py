@@ -129,6 +129,7 @@ TARGETS = (
            ("tests/test_viewing_history.py", "tests/test_suggest_watched.py")),
     Target("pace", "poem/colony/pace.py", None, ("tests/test_viewing_heldout.py", "tests/test_viewing_history.py")),
     Target("viewing_cohort", "poem/colony/viewing_cohort.py", None, ("tests/test_viewing_partial.py",)),
+    Target("evidence_weights", "poem/colony/evidence_weights.py", None, ("tests/test_viewing.py",)),
     Target("reliability", "poem/ordering/reliability.py", None, ("tests/test_path_reliability.py",), jit=True),
     Target("canonical", "poem/importers/canonical.py", None,
            ("tests/test_io.py", "tests/test_io_properties.py", "tests/test_io_formats.py")),
