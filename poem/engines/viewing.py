@@ -1,13 +1,13 @@
 """The Dask engine's passes for a colony read from viewing evidence (``fit_dask(..., catalog=...)``).
 
-:func:`poem.engines.dask.fit_dask` with a catalogue (or ``viewing=``) reads every staged partition as a
-cohort of :mod:`poem.colony.viewing_cohort` reads a new cohort: the same
+:func:`poem.engines.dask.fit_dask` with a catalogue (or ``viewing=``) reads every staged partition as
+:mod:`poem.colony.viewing_cohort` reads a new cohort: the same
 :func:`~poem.colony.viewing.apply_viewing`, with what adds across learners pooled on the driver first.
 
 1. **Counts** (:func:`survey_partition`): each partition reads its visits with the mapping learned on it
    alone and returns its landing counts (:func:`~poem.colony.landing.landing_counts`, a table that adds
    across logs) and the sums of the per-kind evidence weights
-   (:func:`~poem.colony.viewing.evidence_weight_sums`). The driver pools the counts.
+   (:func:`~poem.colony.evidence_weights.evidence_weight_sums`). The driver pools the counts.
 2. **Weights** (mixed courses only, :func:`weigh_partition`): the weight sums again, the landing now learned
    on the pooled counts, so that the weights are those of the evidence the colony deposits. A course with
    one kind of evidence weighs it 1 and skips this pass.
