@@ -170,7 +170,24 @@ _UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM no
                   "over the grid and the argmax adds log prior, so a uniform scale of the prior changes neither")
 _BIN_CLIP = ("the clip never binds: the values binned are below _TOP (3), so their bin is at most n_bins - 1; any "
              "cap at or above n_bins - 1 gives the same bins")
+_ONE_KIND = ("a single kind goes on to its own value v: v / v = 1 when v > 0, and every kind weighs 1 "
+             "otherwise, the weight 1 the shortcut gives")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # the evidence weights of mixed courses (poem/colony/evidence_weights.py)
+    ("evidence_weights", "evidence_weight_sums", "for k in range(1, horizon + 1):", "`range(1, horizon + 1) @19`: constant 1 -> 0"):
+        "k = 0 points each event at itself, which the test item[nxt] != item always excludes",
+    ("evidence_weights", "weights_from_sums",
+     "value = {k: float(s[0] / s[1] - s[2] / s[3]) if s[1] > 0 and s[3] > 0 else 0.0 for k, s in sums.items()}",
+     "`s[1] @54`: constant 1 -> 0"):
+        "s[0] > 0 implies s[1] > 0; with s[0] = 0 the value is -s[2] / s[3] <= 0, which maps as 0 does: to 0.1 "
+        "when another kind's value is positive, else every kind weighs 1",
+    ("evidence_weights", "evidence_weight_sums", "later = np.divide(total, count, out=later, where=count > 0)",
+     "`count > 0`: > -> >="): "where count is 0, total is 0 too: 0 / 0 writes the NaN the output already holds",
+    ("evidence_weights", "weights_from_sums", "if len(present) <= 1:", "`len(present) <= 1 @23`: constant 1 -> 0"):
+        _ONE_KIND,
+    ("evidence_weights", "weights_from_sums", "if len(present) <= 1:", "`len(present) <= 1`: <= -> <"): _ONE_KIND,
+    ("evidence_weights", "weights_from_sums", "return {k: float(np.clip(v / top, 0.1, 1.0)) for k, v in value.items()}",
+     "`np.clip(v / top, 0.1, 1.0) @43`: constant 1.0 -> 2.0"): "top is the largest value: v / top is at most 1",
     # a viewing colony's new cohort (poem/colony/viewing_cohort.py)
     ("viewing_cohort", "unread_visits", "if unread.any() and reader is not None and reader.video is not None:",
      "`unread.any() and reader is not None and reader....`: and -> or"):

@@ -736,6 +736,15 @@ def test_evidence_weight_sums_add_across_learners_to_the_whole_logs_weights():
     # no contrast in any kind: every kind weighs 1
     assert weights_from_sums({"quiz": np.array([1.0, 2, 1, 2]), "video": np.array([0.0, 0, 0, 0])}) == \
         {"quiz": 1.0, "video": 1.0}
+    # hand-checked: later success 1 after the quiz's passes and 0 after its one failure (value 1), 0.5 and 0
+    # for the video (value 0.5): the video weighs half the quiz
+    assert weights_from_sums({"quiz": np.array([2.0, 2, 0, 1]), "video": np.array([1.0, 2, 0, 1])}) == \
+        {"quiz": 1.0, "video": 0.5}
+    # one success is enough to read a value; a kind with no success has none (0): the other kind leads
+    assert weights_from_sums({"quiz": np.array([1.0, 1, 0, 3]), "video": np.array([1.0, 2, 0, 1])}) == \
+        {"quiz": 1.0, "video": 0.5}
+    assert weights_from_sums({"quiz": np.array([0.0, 0, 1, 3]), "video": np.array([1.0, 2, 0, 1])}) == \
+        {"quiz": 0.1, "video": 1.0}
 
 
 def test_has_visits_says_when_the_mapping_has_something_to_read():
@@ -747,6 +756,7 @@ def test_has_visits_says_when_the_mapping_has_something_to_read():
                           "score": [np.nan, 1.0], "timestamp": [t0, t0 + pd.Timedelta("1h")]})
     traces = Traces.from_frame(frame)
     assert has_visits(traces, cat)
+    assert has_visits(traces.select_events(traces.item == list(traces.items).index("v")), cat)   # one visit
     quiz_only = traces.select_events(traces.item == list(traces.items).index("q"))
     assert not has_visits(quiz_only, cat)          # a quiz with seconds is not a visit
     assert not has_visits(traces.select_events(np.zeros(2, dtype=bool)), cat)

@@ -552,7 +552,7 @@ def _visit_shares(traces: Traces, catalog) -> tuple:
 def has_visits(traces: Traces, catalog=None) -> bool:
     """Whether :func:`viewing_evidence` finds a video visit to read in ``traces`` (else it raises): a part
     of a log (a partition of learners who only took quizzes) may have none while the whole log has some."""
-    return traces.n_events > 0 and bool(np.any(~np.isnan(_visit_shares(traces, catalog)[3])))
+    return bool(np.any(~np.isnan(_visit_shares(traces, catalog)[3])))
 
 
 def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> tuple:
