@@ -168,8 +168,6 @@ _PLACEHOLDER = ("the divisor of the learners without a clear pair and no prior o
                 "gives them the pooled rate and discards that quotient")
 _UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM normalises each learner's posterior "
                   "over the grid and the argmax adds log prior, so a uniform scale of the prior changes neither")
-_BIN_CLIP = ("the clip never binds: the values binned are below _TOP (3), so their bin is at most n_bins - 1; any "
-             "cap at or above n_bins - 1 gives the same bins")
 _ONE_KIND = ("a single kind goes on to its own value v: v / v = 1 when v > 0, and every kind weighs 1 "
              "otherwise, the weight 1 the shortcut gives")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
@@ -231,20 +229,10 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "`1.0 / ll.shape[1] @33`: constant 1.0 -> 2.0"): _UNIFORM_PRIOR,
     ("pace", "_pace_prior", "prior = np.full(ll.shape[1], 1.0 / ll.shape[1])", "`ll.shape[1] @48`: constant 1 -> 0"):
         _UNIFORM_PRIOR + " (ll.shape[0] is the number of learners, a constant too)",
-    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
-     "`(post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll....`: / -> *"): _UNIFORM_PRIOR,
-    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
-     "`0.5 * ll.shape[1] @54`: constant 0.5 -> 1.0"): _UNIFORM_PRIOR,
-    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
-     "`0.5 * ll.shape[1]`: * -> /"): _UNIFORM_PRIOR,
-    ("pace", "_pace_prior", "prior = (post.sum(axis=0) + 0.5) / (len(ll) + 0.5 * ll.shape[1])",
-     "`ll.shape[1] @69`: constant 1 -> 0"): _UNIFORM_PRIOR,
-    ("pace", "_log_density",
-     "hist = np.bincount(np.minimum((r / _WIDTH).astype(np.int64), n_bins - 1), minlength=n_bins) + 1.0",
-     "`n_bins - 1`: - -> +"): _BIN_CLIP,
-    ("pace", "_log_density",
-     "hist = np.bincount(np.minimum((r / _WIDTH).astype(np.int64), n_bins - 1), minlength=n_bins) + 1.0",
-     "`n_bins - 1 @74`: constant 1 -> 0"): _BIN_CLIP,
+    ("pace", "_pace_pseudo", "pseudo = np.full(n_paces, 0.5 / max(n_paces - 1, 1))",
+     "`max(n_paces - 1, 1) @53`: constant 1 -> 0"):
+        "the guard only matters for a grid of one pace (0.5 / 0); PACE_GRID has 31, and from two paces on "
+        "n_paces - 1 >= 1 is what max returns either way",
     # the viewing history reader (poem/colony/viewing_history.py)
     ("history_reader", "from_fit", 'return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],',
      "`nan=0.8 @61`: constant 0.8 -> 1.6"):

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from poem.antcolony import ManHill
 from poem.colony.pace import PACE_DENSITY_SIZE, PACE_GRID, learner_pace, pace_model, pace_of
 from poem.colony.viewing import viewing_evidence
 from poem.errors import ParameterError
@@ -188,7 +189,8 @@ def _reference_pace(r, learner, n_learners, rounds=2, min_learners=50, n_iter=20
     """The pace of every learner, re-derived visit by visit in plain Python from the module docstring of
     :mod:`poem.colony.pace`: histogram density (bins of 0.025 on [0, 3), one pseudo-visit per bin), the
     scale-family log-likelihood ``sum log f(s r) + n log s`` (a scaled share at 3 or above counts as one visit
-    in a bin of the whole log), the share of learners at each pace by EM (half a pseudo-learner per pace),
+    in a bin of the whole log), the share of learners at each pace by EM (one pseudo-learner: half at 1x, half
+    spread evenly over the 30 faster paces),
     the pace of highest posterior, ``rounds`` times on the paced shares."""
     import math
     width, top, bins = 0.025, 3.0, 120
@@ -223,7 +225,8 @@ def _reference_pace(r, learner, n_learners, rounds=2, min_learners=50, n_iter=20
                 z = sum(w)
                 for g in range(len(grid)):
                     post_sum[g] += w[g] / z
-            prior = [(s + 0.5) / (n_learners + 0.5 * len(grid)) for s in post_sum]
+            pseudo = [0.5] + [0.5 / (len(grid) - 1)] * (len(grid) - 1)
+            prior = [(s + a) / (n_learners + 1.0) for s, a in zip(post_sum, pseudo)]
         pace = [grid[max(range(len(grid)), key=lambda g: ll[u][g] + math.log(prior[g]))] for u in range(n_learners)]
     return np.array(pace)
 
@@ -311,3 +314,41 @@ def test_pace_model_of_a_small_log_has_no_model_and_pace_of_checks():
         pace_of([0.5], log_density[:-1], prior)
     with pytest.raises(ParameterError, match="a density of 121 entries and a prior of 31 paces"):
         pace_of([0.5], log_density, prior[:5])
+
+
+def test_the_pace_prior_is_one_pseudo_learner_whatever_the_grid():
+    # hand-checked: on a log of 60 learners nobody watches fast, every posterior is at 1x, so the EM prior
+    # at 1x is (60 + 0.5) / (60 + 1); half a pseudo-learner per pace (the prior before) gave
+    # (60 + 0.5) / (60 + 0.5 * 31) = 0.80, a fifth of the prior on fast paces of a log where nobody is fast
+    from poem.colony.pace import _pace_pseudo
+
+    for k in (2, 31, 101):
+        pseudo = _pace_pseudo(k)
+        assert pseudo.sum() == pytest.approx(1.0) and pseudo[0] == 0.5 and np.all(pseudo[1:] == pseudo[1])
+    rng = np.random.default_rng(0)
+    learners = np.repeat(np.arange(60), 30)
+    r = np.where(rng.random(1800) < 0.5, 1.0, 0.3) * rng.uniform(0.9, 1.05, 1800)
+    pace, _, prior = pace_model(r, learners, 60)
+    assert np.all(pace == 1.0) and prior[0] == pytest.approx(60.5 / 61, abs=1e-3)
+
+
+def test_ordinary_learners_of_a_young_course_are_not_read_as_fast():
+    # a course of 120 videos whose colony is fitted on its first 60 learners, nobody watching fast; the 300
+    # next learners are read live from their first 5 usable visits (benchmarks/bench_pace_size.py). With
+    # half a pseudo-learner per pace, 9 of these 263 1x learners were read as fast (3.4 %); with one
+    # pseudo-learner in all, none is
+    vc = simulate_viewing(n_items=120, n_learners=360, seed=7)
+    traces = vc.to_traces()
+    fit_on = np.arange(traces.n_learners) < 60
+    reader = ManHill().fit(traces.select_learners(fit_on), catalog=vc.catalog).history_reader_
+    assert reader.pace_prior is not None                      # the log is large enough to read a pace
+    share = viewing_evidence(traces, vc.catalog, pace="off").share
+    paces = []
+    for u in np.flatnonzero(~fit_on):
+        at = np.flatnonzero(traces.learner == u)
+        rel = reader.relative_shares(traces.item[at], share[at])
+        usable = np.flatnonzero(~np.isnan(rel) & (rel < 3))
+        if len(usable) >= 5:
+            cut = usable[4] + 1
+            paces.append(reader.pace(traces.item[at][:cut], share[at][:cut]))
+    assert len(paces) > 200 and sum(p > 1.0 for p in paces) == 0

@@ -476,11 +476,13 @@ def test_viewing_policy_paces_fast_learners_as_the_reader_does():
     assert len(fast) >= 5
     for r, n, pace, speed, scores, read in policy.checked:
         assert n == len(scores) and _same_nan(scores, read)
-    # the fast learners with 8 visits or more are read at their speed (within 0.2); most 1x learners at 1x
-    # (not all: a colony fitted on one cohort of 60 learners has a rough density and a prior with much
-    # weight on the fast paces; fitted on 1 400, under 1 % are: bench_viewing_pace_loop.py, last cohort)
+    # the fast learners with 8 visits or more are read at their speed (within 0.2); 1x learners at 1x, all
+    # but 4 of 45 here (a colony fitted on one cohort of 60 learners of 12 videos has a rough density; with
+    # half a pseudo-learner per pace in the pace prior 8 of them, 18 %, were paced; fitted on 1 400, under
+    # 1 % are: bench_viewing_pace_loop.py, last cohort; by log size: bench_pace_size.py)
     assert np.mean([abs(c[2] - c[3]) <= 0.2 for c in fast]) >= 0.8
-    assert np.mean([c[2] == 1.0 for c in policy.checked if c[3] == 1.0]) > 0.5 > np.mean([c[2] == 1.0 for c in fast])
+    plain = [c[2] == 1.0 for c in policy.checked if c[3] == 1.0]
+    assert len(plain) == 45 and sum(plain) == 41 and np.mean([c[2] == 1.0 for c in fast]) < 0.5
     # the policy with pace=False reads at 1x; the default policy draws the same seconds as before: the
     # fast learners are a stream of their own
     off = ViewingColonyPolicy(catalog, seed=3, watching={"fast_learners": 0.3}, pace=False)
