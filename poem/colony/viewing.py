@@ -133,7 +133,7 @@ from poem.traces import Traces
 
 __all__ = ["VIEWING_DEFAULTS", "LABELS", "ViewingEvidence", "watched_seconds", "watched_share", "video_lengths",
            "completion_thresholds", "viewing_evidence", "evidence_weights", "evidence_weight_sums",
-           "weights_from_sums", "has_visits", "apply_viewing",
+           "weights_from_sums", "has_visits", "weighed_scores", "apply_viewing",
            "viewing_summary", "is_viewing_only", "landing_model", "SHARE_EDGES", "RETURNS"]
 
 #: every parameter of the mapping with its default (see the module docstring)
@@ -571,6 +571,18 @@ def _learned_pace(traces: Traces, share: np.ndarray, p: dict) -> tuple:
                       min_learners=int(p["min_learn"]))
 
 
+def weighed_scores(score: np.ndarray, is_video: np.ndarray, weights: dict, mastery: float) -> np.ndarray:
+    """The evidence scores with each kind's (``"video"``, ``"quiz"``) shrunk toward ``mastery`` by its weight
+    (a missing kind weighs 1): a success stays a success and a failure a failure, only the deposit scales."""
+    score = np.array(score, dtype=float)
+    for kind, chosen in (("video", is_video), ("quiz", ~is_video)):
+        w = weights.get(kind, 1.0)
+        if w < 1.0:
+            sel = chosen & ~np.isnan(score)
+            score[sel] = mastery + w * (score[sel] - mastery)
+    return score
+
+
 def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: bool = True, weights=None,
                   **params):
     """``(traces with the viewing evidence as scores and the catalogue as item_info, evidence, weights)``;
@@ -588,15 +600,7 @@ def apply_viewing(traces: Traces, catalog=None, *, mastery: float = 0.5, weigh: 
         weights = {k: float(v) for k, v in dict(weights).items()}
     else:
         weights = evidence_weights(traces, evidence) if weigh else {}
-    score = evidence.score.copy()
-    w = weights.get("video", 1.0)
-    if w < 1.0:
-        vid = evidence.is_video & ~np.isnan(score)
-        score[vid] = mastery + w * (score[vid] - mastery)
-    wq = weights.get("quiz", 1.0)
-    if wq < 1.0:
-        quiz = ~evidence.is_video & ~np.isnan(score)
-        score[quiz] = mastery + wq * (score[quiz] - mastery)
+    score = weighed_scores(evidence.score, evidence.is_video, weights, mastery)
     frame = _catalog_frame(traces, catalog)
     return replace(traces, score=score, item_info=frame if frame is not None else traces.item_info), evidence, weights
 

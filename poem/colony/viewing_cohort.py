@@ -46,12 +46,10 @@ computed from the state's log of scored events that ``partial_fit`` merges.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from poem.colony.viewing import _catalog_frame, _check_params as check_viewing, apply_viewing, watched_seconds
-from poem.colony.viewing_history import HistoryReader
+from poem.colony.viewing_history import HistoryReader, evidence_floor
 from poem.errors import ParameterError
 from poem.traces import Traces
 
@@ -138,14 +136,9 @@ def after_cohort(model, old_items, traces: Traces, evidence) -> None:
 def merged_reader(model, old_items, traces: Traces, evidence) -> HistoryReader:
     """The history reader after a partial fit (see the module docstring): the fitted one on the merged
     vocabulary, the floor from the merged counts, items new to the colony read from the cohort."""
-    attempts = float(np.sum(model.item_attempts_))
-    floor = float(np.sum(model.item_successes_)) / attempts if attempts > 0 else 0.0
+    floor = evidence_floor(model.item_attempts_, model.item_successes_)
     old = model.history_reader_
-    cohort = None
-    if evidence is not None:
-        shim = SimpleNamespace(viewing_=evidence, item_attempts_=model.item_attempts_,
-                               item_successes_=model.item_successes_)
-        cohort = HistoryReader.from_fit(shim, traces)
+    cohort = None if evidence is None else HistoryReader.from_evidence(evidence, traces, floor)
     if old is None:     # a reader was never kept: the cohort's, on the colony's vocabulary
         old, old_items = cohort, traces.items
     where_old = {str(x): k for k, x in enumerate(old_items)}

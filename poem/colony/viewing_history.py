@@ -104,7 +104,7 @@ import numpy as np
 from poem.colony.landing import SHARE_EDGES, _finishing_levels
 from poem.errors import ParameterError
 
-__all__ = ["complete_view_worth", "HistoryReader", "HORIZON", "WORTH_Z", "READINGS", "SUPPORT_MIN"]
+__all__ = ["complete_view_worth", "evidence_floor", "HistoryReader", "HORIZON", "WORTH_Z", "READINGS", "SUPPORT_MIN"]
 
 #: evidence events after a view whose mean score is that view's later success
 HORIZON = 5
@@ -119,6 +119,13 @@ SUPPORT_MIN = 3
 #: what :meth:`HistoryReader.explain_history` says of a visit, with the score it gives (NaN: no evidence)
 READINGS = {"understood": 1.0, "abandoned": 0.0, "doubtful": 0.0, "review": float("nan"),
             "background": float("nan"), "unwatched": float("nan")}
+
+
+def evidence_floor(item_attempts, item_successes) -> float:
+    """The colony's success rate of the evidence (all successes over all attempts, 0 without any): what an
+    average visit of the log gives, below which :meth:`HistoryReader.withholds` defers to the learner."""
+    attempts = float(np.sum(item_attempts))
+    return float(np.sum(item_successes)) / attempts if attempts > 0 else 0.0
 
 
 def _share_bins(share: np.ndarray, item: np.ndarray, threshold: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -289,6 +296,15 @@ class HistoryReader:
         if ev is None:
             raise ParameterError("HistoryReader.from_fit: the colony was not fitted on viewing evidence "
                                  "(fit it with catalog=... or viewing=True)")
+        return cls.from_evidence(ev, traces, evidence_floor(model.item_attempts_, model.item_successes_),
+                                 **options)
+
+    @classmethod
+    def from_evidence(cls, ev, traces, floor: float, **options) -> "HistoryReader":
+        """The reader learned from the viewing evidence ``ev`` of ``traces`` (a
+        :class:`~poem.colony.viewing.ViewingEvidence` of the same events), deferring below ``floor``: what
+        :meth:`from_fit` builds, and what a partial fit or a partition of the Dask engine learns from the
+        evidence it read; ``options`` go to :func:`complete_view_worth`."""
         if len(ev.score) != traces.n_events:
             raise ParameterError(f"HistoryReader.from_fit: the colony's evidence has {len(ev.score)} events, "
                                  f"the traces {traces.n_events}: pass the traces the colony was fitted on")
@@ -296,10 +312,8 @@ class HistoryReader:
         worth = complete_view_worth(traces.item, traces.learner, np.where(ev.is_video, ev.share, np.nan),
                                     ev.score, ev.threshold, n_items=traces.n_items, background_share=bg,
                                     prior_views=float(ev.params.get("prior_views", 20.0)), **options)
-        attempts = float(np.sum(model.item_attempts_))
-        floor = float(np.sum(model.item_successes_)) / attempts if attempts > 0 else 0.0
         return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],
-                   credible=worth["credible"], floor=floor, background_share=bg,
+                   credible=worth["credible"], floor=float(floor), background_share=bg,
                    length=np.asarray(ev.length, dtype=float), video=~np.isnan(ev.threshold),
                    pace_log_density=getattr(ev, "pace_log_density", None), pace_prior=getattr(ev, "pace_prior", None))
 

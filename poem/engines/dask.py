@@ -513,6 +513,7 @@ def _viewing_colony(sums, extras: dict, frame, params: dict, manhill_params: dic
     from poem import antcolony
     from poem.colony.landing import LABELS
     from poem.colony.state import plain_scalar
+    from poem.colony.viewing_history import evidence_floor
 
     model = antcolony.ManHill(**manhill_params)
     model._kind_frame = frame          # the items' kinds: the mastery calibration pools them, as in fit
@@ -525,9 +526,7 @@ def _viewing_colony(sums, extras: dict, frame, params: dict, manhill_params: dic
     readers = [r for r in read.readers if r[0] > 0]
     if readers:
         reader = max(readers, key=lambda r: r[0])[1]      # the first of the largest partitions
-        attempts = float(np.sum(model.item_attempts_))
-        floor = float(np.sum(model.item_successes_)) / attempts if attempts > 0 else 0.0
-        model.history_reader_ = replace(reader, floor=floor)
+        model.history_reader_ = replace(reader, floor=evidence_floor(model.item_attempts_, model.item_successes_))
     else:
         model.history_reader_ = None
     run.viewing = {"counts": {LABELS[k]: int(v) for k, v in enumerate(read.labels) if v},

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from poem.colony.landing import LABELS
-from poem.colony.viewing import apply_viewing, evidence_weight_sums, has_visits, viewing_evidence
-from poem.colony.viewing_history import HistoryReader
+from poem.colony.viewing import (apply_viewing, evidence_weight_sums, has_visits, viewing_evidence,
+                                 weighed_scores)
+from poem.colony.viewing_history import HistoryReader, evidence_floor
 from poem.traces import Traces
 
 __all__ = ["ViewingSurvey", "ViewingRead", "survey_partition", "weigh_partition", "read_partition",
@@ -112,11 +113,7 @@ def read_partition(traces: Traces, model, t_ref, catalog, params: dict, weights:
     (the engine's per-partition colony sums, called as ``partial(traces, model, t_ref)``)."""
     if not has_visits(traces, catalog):
         # no visit: quizzes keep their scores, weighed as everywhere else; no reader is learned here
-        score = traces.score.copy()
-        w, mastery = weights.get("quiz", 1.0), float(model.mastery)
-        if w < 1.0:
-            ok = ~np.isnan(score)
-            score[ok] = mastery + w * (score[ok] - mastery)
+        score = weighed_scores(traces.score, np.zeros(traces.n_events, dtype=bool), weights, float(model.mastery))
         labels = np.zeros(len(LABELS), np.int64)
         labels[LABELS.index("other")] = traces.n_events
         names = np.asarray(traces.learners, dtype=object)[traces.learner]
@@ -126,9 +123,8 @@ def read_partition(traces: Traces, model, t_ref, catalog, params: dict, weights:
                                       landing_prior=_prior(pooled, own), **params)
     sums = partial(read, model, t_ref)
     # the reader this partition teaches (its floor is replaced by the whole colony's on the driver)
-    shim = SimpleNamespace(viewing_=evidence, item_attempts_=sums.state.item_attempts,
-                           item_successes_=sums.state.item_successes)
-    reader = HistoryReader.from_fit(shim, read)
+    reader = HistoryReader.from_evidence(evidence, read,
+                                         evidence_floor(sums.state.item_attempts, sums.state.item_successes))
     scores = None
     if keep:
         scores = [pd.DataFrame({"learner": np.asarray(read.learners, dtype=object)[read.learner],
