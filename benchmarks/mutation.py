@@ -168,9 +168,16 @@ _PLACEHOLDER = ("the divisor of the learners without a clear pair and no prior o
                 "gives them the pooled rate and discards that quotient")
 _UNIFORM_PRIOR = ("a constant factor common to every pace of the grid: the EM normalises each learner's posterior "
                   "over the grid and the argmax adds log prior, so a uniform scale of the prior changes neither")
+_WEIGHT_ONE = ("weights lie in (0, 1] (apply_viewing checks them, weights_from_sums clips them): shrinking by a "
+               "weight of 1 leaves every score as it is, so testing w <= 1 or w < 2 instead of w < 1 changes nothing")
 _ONE_KIND = ("a single kind goes on to its own value v: v / v = 1 when v > 0, and every kind weighs 1 "
              "otherwise, the weight 1 the shortcut gives")
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    # the kind-by-kind shrinking of the scores (poem/colony/viewing.py)
+    ("viewing", "weighed_scores", "if w < 1.0:", "`w < 1.0`: < -> <="): _WEIGHT_ONE,
+    ("viewing", "weighed_scores", "if w < 1.0:", "`w < 1.0 @15`: constant 1.0 -> 2.0"): _WEIGHT_ONE,
+    ("viewing", "weighed_scores", "w = weights.get(kind, 1.0)", "`weights.get(kind, 1.0) @30`: constant 1.0 -> 2.0"):
+        "a missing kind then weighs 2, which the w < 1 test leaves unshrunk, as it leaves weight 1",
     # the evidence weights of mixed courses (poem/colony/evidence_weights.py)
     ("evidence_weights", "evidence_weight_sums", "for k in range(1, horizon + 1):", "`range(1, horizon + 1) @19`: constant 1 -> 0"):
         "k = 0 points each event at itself, which the test item[nxt] != item always excludes",
@@ -234,15 +241,15 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "the guard only matters for a grid of one pace (0.5 / 0); PACE_GRID has 31, and from two paces on "
         "n_paces - 1 >= 1 is what max returns either way",
     # the viewing history reader (poem/colony/viewing_history.py)
-    ("history_reader", "from_fit", 'return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],',
+    ("history_reader", "from_evidence", 'return cls(threshold=np.nan_to_num(ev.threshold, nan=0.8), level=worth["level"],',
      "`nan=0.8 @61`: constant 0.8 -> 1.6"):
         "the threshold of an item that is not a video is never compared with a share: poem suggest refuses "
         "seconds on it and the viewing policy's courses are videos only (its catalogue needs a length for "
         "every item)",
-    ("history_reader", "from_fit", 'prior_views=float(ev.params.get("prior_views", 20.0)), **options)',
+    ("history_reader", "from_evidence", 'prior_views=float(ev.params.get("prior_views", 20.0)), **options)',
      '`ev.params.get("prior_views", 20.0) @83`: constant 20.0 -> 40.0'):
         _PARAMS_MERGED,
-    ("history_reader", "from_fit", 'bg = float(ev.params.get("background_share", 3.0))',
+    ("history_reader", "from_evidence", 'bg = float(ev.params.get("background_share", 3.0))',
      '`ev.params.get("background_share", 3.0) @53`: constant 3.0 -> 6.0'):
         _PARAMS_MERGED,
     ("history_reader", "complete_view_worth",
