@@ -53,14 +53,14 @@ NOTES = """## Notes
   0), as in `bench_viewing.py`. Seconds: wall time of the fit (in memory: `ManHill().fit` on traces already
   read; Dask: `fit_dask` from the Parquet files on a running cluster, shuffle and three passes included),
   indicative only: at 1 500 learners the engine's fixed costs dominate; it is meant for logs past memory.
-- **Read alike**: 99.86-99.92 % of the events with 2 partitions (750 learners each), 99.76-99.85 % with 4
+- **Read alike**: 99.86-99.92 % of the events with 2 partitions (750 learners each), 99.75-99.86 % with 4
   (375 each), on all ten courses. The landing model is learned on the pooled counts (exact); what differs
   is what each partition learns alone: the per-video thresholds and usual finishing shares and the
   learners' pace. For scale: with the landing also learned per partition (a diagnostic run, not kept, of
   the 600-learner course of `tests/test_engine_dask.py` in 4 partitions of 150 learners) 90.0 % of the
   events were read alike and the path lost 0.028, against 99.1 % and no loss pooled.
 - **Path**: the respect of the Dask colony is within 0.016 of the in-memory fit's on every course (mean
-  -0.001 with 2 partitions, +0.003 with 4); the largest gap is "no structure 180, seed 1" with 2
+  -0.001 with 2 partitions, +0.002 with 4); the largest gap is "no structure 180, seed 1" with 2
   partitions (0.968 against 0.984). The path's reliability weighting is on for the Dask colony (it keeps a
   history reader; the weighting is computed from the state's log of scored events, not from the reader).
   Every Dask colony stays far above the best score-free baseline (popularity, first-view or last-view

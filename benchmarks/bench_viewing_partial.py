@@ -61,20 +61,20 @@ NOTES = """## Notes
 - **The fix.** Before, `partial_fit` summed a new cohort's raw traces: its video visits carry no score, so
   they deposited nothing (on a viewing-only course the cohort added arc counts and nothing else; on the
   mixed courses only its quiz scores), and the history reader was dropped, so the path lost the
-  learner-reliability weighting. "before the fix" (0.802 mean) is no better than the first third alone
+  learner-reliability weighting. "before the fix" (0.801 mean) is no better than the first third alone
   (0.807): the two later thirds were lost. Read with the catalogue, the same colony reaches the whole fit
   (0.852 against 0.851, 9 of 10 courses within 0.01; worst Junyi seed 0, 0.723 against 0.733), and so do
   three cohorts of a third (0.849, 10 of 10).
-- **What each part brings** (same colonies): reading the cohorts' visits takes the mean from 0.802 to 0.827
+- **What each part brings** (same colonies): reading the cohorts' visits takes the mean from 0.801 to 0.830
   with the reliability weighting off, keeping the reader (weighting on) to 0.852. Both are needed.
 - **What the mapping learns per cohort.** The cohort's events are read as the whole fit reads them on 99.9 %
   of events when the cohort is two thirds of the course (1 000 learners): thresholds, landing and pace
   learned on 1 000 learners are those of 1 500. On cohorts of 50 learners, the landing learned on each
   cohort alone agreed on only 0.79-0.86 of the events (complete views read as "returned", then the later
-  visits of those videos read as new attempts instead of reviews) and the path fell to 0.840 (4 of 10
+  visits of those videos read as new attempts instead of reviews) and the path fell to 0.839 (4 of 10
   within 0.01). The landing model is a mixture over a table of counts, which adds across logs: the colony
   now keeps the counts (`landing_counts_`, saved) and learns each cohort's landing on everything it read.
-  With that, cohorts of 50 agree on 0.984-0.995 of the events and the path is at 0.848 (9 of 10 within
+  With that, cohorts of 50 agree on 0.984-0.995 of the events and the path is at 0.850 (9 of 10 within
   0.01). The per-video thresholds and the learners' pace stay learned on each cohort alone (not pooled:
   a diagnostic on browse 120 seed 0 put the thresholds of a 50-learner cohort 0.03 from the whole log's
   on average, and with the whole log's landing counts the agreement was already 0.99-1.00).

@@ -24,7 +24,7 @@ per-kind weights of a mixed course; both saved in the colony file) and ``partial
   ``benchmarks/bench_viewing_partial.py``: cohorts of 1 000 learners read 99.9 % of their events as the
   whole fit does, cohorts of 50 98-99.5 % (79-86 % with the landing learned on each cohort alone), and
   the path of a colony fitted on a third of the learners and grown by ``partial_fit`` is level with the
-  whole fit's (mean respect 0.852 against 0.851 on ten courses; 0.802 before, when the visits were dropped).
+  whole fit's (mean respect 0.852 against 0.851 on ten courses; 0.801 before, when the visits were dropped).
 - **without one**, while the cohort holds unscored events with seconds watched on items the colony does not
   know as other than videos (:func:`unread_visits`), raises a :class:`~poem.errors.ParameterError` naming the
   fix (pass ``catalog=``, or refit on all the traces) instead of dropping them silently. A cohort with no

@@ -68,9 +68,9 @@ seeks, which the mapping prefers to the wall-clock duration; 32 more bytes per r
   ``viewing_`` (the per-event evidence) is not gathered (``keep_evidence=True`` keeps the scores).
 * **Measured** (``benchmarks/bench_viewing_dask.py``, ``benchmarks/results/viewing_dask.md``: the five
   scenarios of ``bench_viewing.py``, two seeds, 1 500 learners): with 2 partitions 99.86-99.92 % of the
-  events get the in-memory score (4 partitions of 375 learners: 99.76-99.85 %), and the path's
+  events get the in-memory score (4 partitions of 375 learners: 99.75-99.86 %), and the path's
   prerequisite respect is within 0.016 of the in-memory fit's on every course (mean -0.001 with 2
-  partitions, +0.003 with 4). With the landing learned per partition instead, 90 % of the events of a
+  partitions, +0.002 with 4). With the landing learned per partition instead, 90 % of the events of a
   600-learner test course in 4 partitions were read alike (99.1 % pooled).
 
 Memory
