@@ -292,6 +292,41 @@ def test_scenario_hidden_mastery_changes_nothing_else():
             assert (flips >= 0).all()
 
 
+def _gate_breaches(frame, silent, arcs):
+    """Moments a replay of hidden mastery (attempts' ``mastered`` flags, then ``silent`` gains) sees an
+    item mastered before all its true prerequisites: none where mastery needs every parent."""
+    parents = {}
+    for a, b in arcs:
+        parents.setdefault(b, set()).add(a)
+    moves = pd.concat([frame.assign(kind=0), silent.assign(kind=1, mastered=True)], ignore_index=True)
+    breaches = 0
+    for _, trail in moves.sort_values(["learner", "timestamp", "kind"], kind="stable").groupby("learner"):
+        held = set()
+        for item, mastered in zip(trail["item"], trail["mastered"]):
+            if mastered and item not in held:
+                breaches += not parents.get(item, set()) <= held
+                held.add(item)
+    return breaches
+
+
+def test_scenario_silent_mastery_completes_the_hard_gate():
+    # under bkt an item is learnt only once every prerequisite is mastered; the restudy after a failure
+    # masters passed prerequisites without an attempt on them, which only attrs["silent_mastery"] shows
+    from poem.simulation.scenarios import simulate_scenario
+
+    frame, truth = simulate_scenario("local", "bkt", n_learners=120, n_items=20, seed=5, hidden=True)
+    silent = frame.attrs["silent_mastery"]
+    assert list(silent.columns) == ["learner", "item", "timestamp"] and len(silent) > 0
+    assert not silent.duplicated(["learner", "item"]).any()
+    assert set(silent["learner"]) <= set(frame["learner"]) and set(silent["item"]) <= set(truth["items"])
+    assert _gate_breaches(frame, silent, truth["prerequisites"]) == 0
+    # without the silent gains, the same replay sees the gate broken
+    assert _gate_breaches(frame, silent.iloc[:0], truth["prerequisites"]) > 0
+    # models with no restudy have none
+    first, _ = simulate_scenario("local", "first_success", n_learners=40, n_items=12, seed=5, hidden=True)
+    assert first.attrs["silent_mastery"].empty
+
+
 def test_order_share_by_hand():
     from poem.ordering.contrast import _NEVER, _order_share
     # first-success event index per learner (rows) and item (columns a, b, j)

@@ -206,7 +206,9 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     ``frame`` has ``learner, item, timestamp, score`` (tz-aware UTC, rows in time order per learner);
     with ``hidden=True`` also ``mastered``, the learner's hidden mastery of the item right after the
     attempt (what no log shows: for measuring how much an estimator loses to guessed passes; the other
-    columns and every draw are the same as without it).
+    columns and every draw are the same as without it), and ``frame.attrs["silent_mastery"]``, a frame
+    ``learner, item, timestamp`` of the mastery gained without an attempt on the item (the restudy after
+    a failure in ``bkt`` and ``forgetting``), stamped with the failure that prompted it and following it.
     ``truth`` is a dict as in the benchmark's ``truth.json`` (``items``, ``prerequisites``,
     ``true_order``). ``insight``: how much more often a wandering learner picks an item they are ready for
     than one they are not (9: as in the public courses, where most attempts are on ready items; 3: a
@@ -263,6 +265,7 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     failures = np.zeros(m)
     start = rng.integers(0, 14 * 24, m)           # arrival hour over two weeks
     rows = []
+    silent = []                                   # mastery gained without an attempt (hidden=True only)
     guess_j = _item_rate(guess, "guess", n, side)       # a number, or one rate per item code
     slip_j = _item_rate(slip, "slip", n, side)
     skill = ability[:, None]                      # (m, 1), or (m, n) with topic offsets
@@ -331,6 +334,8 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
                 fresh = ~mastered[who, rp]
                 mastered[who[fresh], rp[fresh]] = True
                 np.add.at(ready_count, who[fresh], A[rp[fresh]])
+                if hidden:
+                    silent.append(np.column_stack([who[fresh], rp[fresh], start[who[fresh]] + step]))
         if learner_model == "forgetting":
             lost_l, lost_j = np.nonzero(mastered[live] & (rng.random((len(live), n)) < FORGET))
             if len(lost_l):
@@ -349,6 +354,12 @@ def simulate_scenario(graph: str = "local", learner_model: str = "bkt", n_learne
     })
     if hidden:
         frame["mastered"] = events[:, 4].astype(bool)
+        quiet = np.concatenate(silent) if silent else np.zeros((0, 3), dtype=np.int64)
+        frame.attrs["silent_mastery"] = pd.DataFrame({
+            "learner": ids[quiet[:, 0]],
+            "item": np.asarray(items, dtype=object)[quiet[:, 1]],
+            "timestamp": pd.to_datetime(quiet[:, 2], unit="h", utc=True),
+        })
     truth = {"items": list(items), "prerequisites": [list(a) for a in arcs], "true_order": true_order}
     if topic is not None:
         truth["topics"] = {x: int(topic[k]) for k, x in enumerate(items)}
