@@ -570,6 +570,22 @@ def test_graph_section_quotes_the_measured_precision_not_a_promise(demo_reports,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_graph_section_says_a_missing_arrow_is_not_a_missing_prerequisite(demo_reports, lang):
+    """Beside the arrows, the share of real prerequisites such arrows covered on test courses (measured,
+    poem.report.measured), so that a team does not read an absent arrow as "B does not need A"."""
+    from poem.report.measured import GRAPH_RECALL
+    from poem.report.texts import TEXTS, number
+
+    html = demo_reports[lang].replace("&#x27;", "'")
+    warning = TEXTS["graph_missing"][lang].split("**")[1]
+    assert warning in html
+    after = html.split(warning)[1][:1000]
+    for key in ("mean", "low", "high"):
+        assert number(GRAPH_RECALL[key], lang, percent=True) in after, key
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("course", ["demo", "demo_video"])
 def test_the_checked_traces_are_read_once_and_give_the_same_report(tmp_path, course):
     """`build_report` hands the traces its input check read to the notebook (a canonical copy with the

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from poem.report.measured import GRAPH_PRECISION, VIEWING_GRAPH_PRECISION
+from poem.report.measured import GRAPH_PRECISION, GRAPH_RECALL, VIEWING_GRAPH_PRECISION, VIEWING_GRAPH_RECALL
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
@@ -19,9 +19,9 @@ def _rows(text: str, start: str, end: str):
     return [dict(zip(header, (c.strip() for c in line.strip("|").split("|")))) for line in lines[1:]]
 
 
-def _per_scenario(evidence: str) -> list[float]:
+def _per_scenario(evidence: str, measure: str = "precision") -> list[float]:
     rows = _rows((RESULTS / "viewing_graph.md").read_text(), "## Per scenario", "## Summary")
-    return [float(r["precision"]) for r in rows
+    return [float(r[measure]) for r in rows
             if r["evidence"] == evidence and r["method"] == "contrast, confidence 0.8"]
 
 
@@ -31,13 +31,30 @@ def _check(quoted: dict, values: list[float]):
     assert quoted["worst"] == pytest.approx(min(values), abs=0.005)
 
 
-def test_scored_graph_precision_is_the_benchmarks():
+def _check_range(quoted: dict, values: list[float]):
+    assert quoted["courses"] == len(values)
+    assert quoted["mean"] == pytest.approx(sum(values) / len(values), abs=0.005)
+    assert quoted["low"] == pytest.approx(min(values), abs=0.005)
+    assert quoted["high"] == pytest.approx(max(values), abs=0.005)
+
+
+def _family(measure: str) -> list[float]:
     curve = _rows((RESULTS / "graph.md").read_text(), "## Precision-recall of the contrast graph",
                   "## Precision-recall of the sparse-logistic floor")
-    family = [float(r["precision 0.8"]) for r in curve]
-    assert len(family) == 15             # both public courses, the demo, the 12 scenarios
-    _check(GRAPH_PRECISION, family + _per_scenario("quiz scores"))
+    values = [float(r[f"{measure} 0.8"]) for r in curve]
+    assert len(values) == 15             # both public courses, the demo, the 12 scenarios
+    return values
+
+
+def test_scored_graph_precision_is_the_benchmarks():
+    _check(GRAPH_PRECISION, _family("precision") + _per_scenario("quiz scores"))
 
 
 def test_viewing_graph_precision_is_the_benchmarks():
     _check(VIEWING_GRAPH_PRECISION, _per_scenario("viewing evidence"))
+
+
+def test_graph_recall_is_the_benchmarks():
+    # how many real prerequisites the arrows cover, on the same courses as their precision
+    _check_range(GRAPH_RECALL, _family("recall") + _per_scenario("quiz scores", "recall"))
+    _check_range(VIEWING_GRAPH_RECALL, _per_scenario("viewing evidence", "recall"))

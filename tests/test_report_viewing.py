@@ -140,4 +140,12 @@ def test_viewing_report_quotes_the_measured_precision_of_its_arrows(video_report
         after = html.split(caveat)[1][:1500]
         for key in ("mean", "worst"):
             assert number(VIEWING_GRAPH_PRECISION[key], lang, percent=True) in after, key
+        # and the share of real prerequisites arrows read from watching covered: the viewing courses' own
+        from poem.report.measured import GRAPH_RECALL, VIEWING_GRAPH_RECALL
+
+        missing = TEXTS["graph_missing"][lang].split("**")[1]
+        after = html.replace("&#x27;", "'").split(missing)[1][:1000]
+        for key in ("mean", "low", "high"):
+            assert number(VIEWING_GRAPH_RECALL[key], lang, percent=True) in after, key
+        assert number(GRAPH_RECALL["high"], lang, percent=True) not in after
 
