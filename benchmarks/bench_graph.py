@@ -92,7 +92,8 @@ NOTES = """## Reading the tables
 - Not met: recall >= 0.75 anywhere but the soft scenario (course-a 0.63, course-b 0.48, first-success
   0.70, the hidden-mastery scenarios 0.07-0.50). On 10 of the 13 courses with that target no cut of this
   statistic, nor of the floor at any of four penalties, reaches it at precision 0.9 even when the cut is
-  chosen knowing the truth (`graph_reach.md`, `python benchmarks/bench_graph_reach.py --write`); precision >= 0.90 on the chain (0.71: 10 of 14 arcs);
+  chosen knowing the truth (`graph_reach.md`, `python benchmarks/bench_graph_reach.py --write`);
+  precision >= 0.90 on the chain (0.71: 10 of 14 arcs; 1.00 given the hidden mastery, `graph_reach.md`);
   **F1 above the floor on 2 courses of 15 only** (local-bkt-1000 0.352 against 0.347, first-success 0.824
   against 0.812). Against the plain floor alone it was 8 of 15; the strict floor (the same L1 fit keeping
   coefficients above 0.5) is stronger on 11 courses: on course-a it reaches 0.92 / 0.72 (F1 0.81 against
