@@ -74,6 +74,8 @@ WATCHING_DEFAULTS = dict(abandon=0.6, skim=0.5, background=0.03, seek_back=0.15,
 HELD_OUT = ("fast_learners", "pauses", "skimmers")
 #: playback speeds of the ``fast_learners`` (uniform between the two)
 FAST_SPEEDS = (1.25, 2.0)
+#: a share above this is a background tab left open (:func:`watched_shares` draws them at 3.2 and more)
+_TAB_SHARE = 3.0
 
 
 @dataclass(eq=False)
@@ -237,6 +239,20 @@ def watched_shares(before, after, length, rng: np.random.Generator, watching: di
     return np.maximum(share, 0.0)
 
 
+def _learner_speeds(n: int, fast_share: float, rng: np.random.Generator) -> np.ndarray:
+    """The playback speed of ``n`` learners: a ``fast_share`` of them fast, at a speed uniform in
+    :data:`FAST_SPEEDS`, the others at 1 (both draws made for every learner, used or not)."""
+    fast = rng.random(n) < fast_share
+    return np.where(fast, rng.uniform(*FAST_SPEEDS, n), 1.0)
+
+
+def _on_the_clock(share, speed) -> np.ndarray:
+    """The shares as a player logging wall-clock seconds logs them at ``speed``: divided by it, except
+    background tabs (shares above 3, which :func:`watched_shares` draws at 3.2 and more), whose seconds are
+    the tab's, not the video's."""
+    return np.where(share > _TAB_SHARE, share, share / speed)
+
+
 def held_out_shares(share, learner, before, rng: np.random.Generator, watching: dict) -> np.ndarray:
     """The shares :func:`watched_shares` drew, as the wall clock logs them under the held-out behaviours of
     ``watching`` (``fast_learners``, ``pauses``, ``skimmers``; see the module docstring). ``learner`` and
@@ -254,16 +270,15 @@ def held_out_shares(share, learner, before, rng: np.random.Generator, watching: 
     before = np.asarray(before, dtype=bool)
     who, code = np.unique(np.asarray(learner), return_inverse=True)
     # per-learner draws first, in the sorted order of the learners, each whether or not it is used
-    fast = rng.random(len(who)) < w["fast_learners"]
-    speed = np.where(fast, rng.uniform(*FAST_SPEEDS, len(who)), 1.0)
+    speed = _learner_speeds(len(who), w["fast_learners"], rng)
     skimmer = rng.random(len(who)) < w["skimmers"]
     m = len(share)
     u, scrub = rng.random(m), rng.uniform(0.02, 0.15, m)
     extra = w["pause_scale"] * rng.pareto(1.5, m)
-    tab = share > 3.0
+    tab = share > _TAB_SHARE
     known = skimmer[code] & before & ~tab
     share[known] = scrub[known]
-    share = np.where(tab, share, share / speed[code])
+    share = _on_the_clock(share, speed[code])
     paused = (u < w["pauses"]) & ~tab
     share[paused] += extra[paused]
     return share
@@ -394,8 +409,7 @@ class ViewingColonyPolicy(ColonyPolicy):
         n = state.n_learners
         self._speed = np.ones(n)
         if self.watching["fast_learners"] > 0:
-            fast = self._speed_rng.random(n) < self.watching["fast_learners"]
-            self._speed = np.where(fast, self._speed_rng.uniform(*FAST_SPEEDS, n), 1.0)
+            self._speed = _learner_speeds(n, self.watching["fast_learners"], self._speed_rng)
         # each learner's visits read so far (colony codes, logged shares) and the pace they were read at
         self._seen_codes = np.zeros((n, 16), dtype=np.int64)
         self._seen_shares = np.full((n, 16), np.nan)
@@ -407,8 +421,7 @@ class ViewingColonyPolicy(ColonyPolicy):
         after = self._state.mastered[rows, items]
         self._known[rows, items] = after
         share = watched_shares(before, after, self._length[items], self._rng, self.watching)
-        # what the wall clock logs of a fast learner (background tabs keep their seconds: held_out_shares)
-        share = np.where(share > 3.0, share, share / self._speed[rows])
+        share = _on_the_clock(share, self._speed[rows])   # what the wall clock logs of a fast learner
         self._durations.append(np.round(share * self._length[items]))
         redo = []
         if self.reader is not None:
