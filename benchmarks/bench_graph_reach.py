@@ -143,19 +143,19 @@ def ranked_ceiling(items, strength: np.ndarray, truth, precision: float) -> floa
     return recall_ceiling(est, truth, precision=precision)
 
 
-def hidden_traces(scenario, guesses_kept: float = 0.0, seed: int = 0) -> tuple:
-    """``(traces, truth)`` of a hidden-mastery scenario with each attempt scored by the hidden mastery right
-    after it (a pass that was a guess scores 0), and each mastery gained without an attempt (the restudy
-    after a failure) added as a successful attempt half an hour after the failure that prompted it.
-    ``guesses_kept``: the share of the guessed passes left as passes (drawn with ``seed``), the reading
-    of mastery that misses that share of the guesses."""
-    frame, truth = scenario.simulate(hidden=True)
-    silent = frame.attrs["silent_mastery"]
+def hidden_traces(simulated: tuple, guesses_kept: float = 0.0, seed: int = 0) -> Traces:
+    """The traces of a hidden-mastery simulation (``scenario.simulate(hidden=True)``'s frame and truth)
+    with each attempt scored by the hidden mastery right after it (a pass that was a guess scores 0), and
+    each mastery gained without an attempt (the restudy after a failure) added as a successful attempt
+    half an hour after the failure that prompted it. ``guesses_kept``: the share of the guessed passes
+    left as passes (drawn with ``seed``), the reading of mastery that misses that share of the guesses."""
+    frame = simulated[0].copy()
+    silent = simulated[0].attrs["silent_mastery"]
     guessed = (frame["score"] == 1.0) & ~frame["mastered"]
     kept = guessed & (np.random.default_rng(seed).random(len(frame)) < guesses_kept)
     frame["score"] = (frame.pop("mastered") | kept).astype(float)
     gains = silent.assign(timestamp=silent["timestamp"] + pd.Timedelta(minutes=30), score=1.0)
-    return Traces.from_frame(pd.concat([frame, gains], ignore_index=True)), truth
+    return Traces.from_frame(pd.concat([frame, gains], ignore_index=True))
 
 
 def hidden_courses(quick: bool):
@@ -164,8 +164,8 @@ def hidden_courses(quick: bool):
     for sc in SCENARIOS:
         if sc.learner_model not in ("bkt", "forgetting") or (quick and sc.n_learners > 1000):
             continue
-        traces, truth = hidden_traces(sc)
-        yield sc.name + " (hidden)", traces, truth, sc.n_learners
+        simulated = sc.simulate(hidden=True)
+        yield sc.name + " (hidden)", hidden_traces(simulated), simulated[1], sc.n_learners
 
 
 #: the scenarios and shares of guessed passes of the third table (how good a reading must be)
@@ -180,9 +180,10 @@ def guesses_kept(quick: bool) -> pd.DataFrame:
     for sc in SCENARIOS:
         if sc.name not in KEPT_SCENARIOS or (quick and sc.n_learners > 1000):
             continue
+        simulated = sc.simulate(hidden=True)     # once: only the guesses kept change
         for share in KEPT_SHARES:
-            traces, truth = hidden_traces(sc, guesses_kept=share)
-            got = graph_scores(ContrastGraph().fit(traces).graph_, truth)
+            got = graph_scores(ContrastGraph().fit(hidden_traces(simulated, guesses_kept=share)).graph_,
+                               simulated[1])
             rows.append({"scenario": sc.name, "guessed passes kept": share, "precision": got["precision"],
                          "recall": got["recall"]})
             print(rows[-1], flush=True)
