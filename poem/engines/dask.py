@@ -139,8 +139,9 @@ class DaskRun:
     seconds: dict = field(default_factory=dict)
     dashboard: str | None = None
     #: with viewing evidence: ``counts`` (events per label, as ``ViewingEvidence.counts``), ``landing``
-    #: (the pooled landing counts), ``partitions without visits`` (read as quizzes only), and with ``keep_evidence=True`` ``scores``, a frame of each event's
-    #: ``learner`` and evidence ``score`` in the in-memory event order (by learner, then trail)
+    #: (the pooled landing counts), ``partitions without visits`` (read as quizzes only), and with
+    #: ``keep_evidence=True`` ``scores``, a frame of each event's ``learner`` and evidence ``score`` in the
+    #: in-memory event order (by learner, then trail)
     viewing: dict | None = None
 
 

@@ -154,10 +154,10 @@ def read_piece(piece: Piece, *, video: bool = False, **options) -> tuple[pd.Data
 
     ``clean`` has the canonical columns of the module docstring (and with ``video=True`` the columns of
     :data:`poem.traces.VIDEO_FIELDS` the file has, as float64: what a canonical file written by
-    :func:`poem.io.write_traces` keeps of video events, read from viewing evidence), ``rejects`` the piece's rejected rows
-    (``row`` is the 0-based data row in its file), ``counts`` the numbers of naive and offset-carrying
-    timestamps (all naive is an error for the whole dataset, decided by the caller). ``options`` are
-    :func:`poem.read_traces`'s column names (``learner=``...) and validation options
+    :func:`poem.io.write_traces` keeps of video events, read from viewing evidence), ``rejects`` the
+    piece's rejected rows (``row`` is the 0-based data row in its file), ``counts`` the numbers of naive
+    and offset-carrying timestamps (all naive is an error for the whole dataset, decided by the caller).
+    ``options`` are :func:`poem.read_traces`'s column names (``learner=``...) and validation options
     (``naive_timestamps=``, ``timestamp_format=``, ``timestamp_unit=``, ``score_max=``).
     """
     import pyarrow.parquet as pq
