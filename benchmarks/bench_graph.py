@@ -304,9 +304,9 @@ NOTES = """## Reading the tables
   the misses but costs recall on 13 of the 15 courses above (course-a 0.625 -> 0.531); not kept.
 - Cost (`python benchmarks/bench_graph.py --cost-only --write` refreshes that table alone): on the
   synthetic 5-million-event log (180 items, 166 284 learners), the success model (its lazy fit on the
-  colony's log of scored events) and the contrast graph (50 halves) together take 16.5 s against the
-  issue's 60 s (table above; 18 s with 20 halves in an earlier run; 48 s in one at load average 7-8, where
-  the colony fit of the same traces, the peer in the table, took 2.7 s against 0.6 s here). Each
+  colony's log of scored events) and the contrast graph (50 halves) together take 9.0 s against the
+  issue's 60 s (table above, beside 0.36 s for the colony fit of the same traces, the peer; 16.5 s and
+  11.6 s in earlier runs of the same code; 48 s in one at load average 7-8, where the colony fit took 2.7 s). Each
   allocates at most 23 and 53 bytes per event
   beyond the traces in memory (peak traced by `tracemalloc`, which numpy reports its buffers to; target
   100). The graph's largest piece is the first-success table, 4 bytes per learner and item (int32), then
