@@ -306,7 +306,7 @@ NOTES = """## Reading the tables
   synthetic 5-million-event log (180 items, 166 284 learners), the success model (its lazy fit on the
   colony's log of scored events) and the contrast graph (50 halves) together take 9.0 s against the
   issue's 60 s (table above, beside 0.36 s for the colony fit of the same traces, the peer; 16.5 s and
-  11.6 s in earlier runs of the same code; 48 s in one at load average 7-8, where the colony fit took 2.7 s). Each
+  11.6 s in earlier runs; 48 s in one at load average 7-8, where the colony fit took 2.7 s). Each
   allocates at most 23 and 53 bytes per event
   beyond the traces in memory (peak traced by `tracemalloc`, which numpy reports its buffers to; target
   100). The graph's largest piece is the first-success table, 4 bytes per learner and item (int32), then
